@@ -1,0 +1,280 @@
+"""What a pass may know about a file: its tree, its build context, the settings.
+
+Facts that several passes need (the shell of each RUN, the variables and
+working directory at an instruction, the files of the build context) are
+computed here once per file and lazily, like LibCST's metadata providers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator, Literal
+
+from rewriter.shell import POSIX_SHELLS, ShellScript, shell_source
+from rewriter.syntax import Document, Instruction, Stage
+from rewriter.text import Span
+from rewriter.variables import env_at, expand
+
+CacheStrategy = Literal["delete", "mount"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    unsafe_fixes: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    cache_strategy: CacheStrategy = "delete"
+    """`delete`: remove package caches in the layer; `mount`: BuildKit cache mounts instead."""
+    sort_packages: bool = False
+    """Style option: one package per line, sorted, in apt/apk installs."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Per-pass options from configuration, keyed by pass module name."""
+
+
+# -- .dockerignore -------------------------------------------------------------
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """moby/patternmatcher's translation of a .dockerignore pattern."""
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if pattern.startswith("**", i):
+                i += 2
+                if pattern.startswith("/", i):
+                    out.append("(.*/)?")
+                    i += 1
+                else:
+                    out.append(".*")
+                continue
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            close = pattern.find("]", i + 1)
+            if close < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : close].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = close
+        elif ch == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    out.append("$")
+    return re.compile("".join(out))
+
+
+class DockerIgnore:
+    """Which paths of a build context BuildKit leaves out."""
+
+    def __init__(self, text: str = "") -> None:
+        self.patterns: list[tuple[bool, re.Pattern[str], str]] = []
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:].strip()
+            cleaned = os.path.normpath(line.lstrip("/")).replace(os.sep, "/") if line.lstrip("/") else "."
+            if cleaned == ".":
+                continue
+            self.patterns.append((negate, _pattern_regex(cleaned), cleaned))
+
+    def excluded(self, relative: str) -> bool:
+        path = PurePosixPath(relative.strip("/"))
+        candidates = [str(p) for p in reversed(path.parents) if str(p) != "."] + [str(path)]
+        result = False
+        for negate, regex, _ in self.patterns:
+            if any(regex.match(c) for c in candidates):
+                result = not negate
+        return result
+
+
+class BuildContext:
+    """The files BuildKit would send for `docker build` from `root`."""
+
+    MAX_FILES = 50_000
+
+    def __init__(self, root: Path, dockerfile: Path | None = None) -> None:
+        self.root = root
+        ignore = ""
+        candidates = []
+        if dockerfile is not None:
+            candidates.append(dockerfile.with_name(dockerfile.name + ".dockerignore"))
+        candidates.append(root / ".dockerignore")
+        for candidate in candidates:
+            try:
+                ignore = candidate.read_text(encoding="utf-8", errors="replace")
+                break
+            except OSError:
+                continue
+        self.ignore = DockerIgnore(ignore)
+        self._files: list[str] | None = None
+
+    def _resolve(self, relative: str) -> Path | None:
+        rel = PurePosixPath(relative)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        return self.root / rel
+
+    def exists(self, relative: str) -> bool:
+        """True if `relative` is in the context and not excluded by .dockerignore."""
+        path = self._resolve(relative)
+        return path is not None and path.exists() and not self.ignore.excluded(relative)
+
+    def is_file(self, relative: str) -> bool:
+        path = self._resolve(relative)
+        return path is not None and path.is_file() and not self.ignore.excluded(relative)
+
+    def read_text(self, relative: str) -> str | None:
+        if not self.is_file(relative):
+            return None
+        path = self._resolve(relative)
+        assert path is not None
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def files(self) -> list[str]:
+        """Every file sent to the builder, as sorted slash-separated relative paths."""
+        if self._files is None:
+            found: list[str] = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                prefix = "" if rel_dir == "." else rel_dir + "/"
+                dirnames[:] = sorted(d for d in dirnames if d != ".git")
+                for name in sorted(filenames):
+                    rel = prefix + name
+                    if not self.ignore.excluded(rel):
+                        found.append(rel)
+                if len(found) > self.MAX_FILES:
+                    break
+            self._files = sorted(found)
+        return self._files
+
+    def glob(self, pattern: str) -> list[str]:
+        regex = _pattern_regex(pattern)
+        return [f for f in self.files() if regex.match(f)]
+
+
+# -- shared facts of one file ---------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def load_data(name: str) -> dict[str, Any]:
+    """A knowledge file from `transforms/data/`, parsed once per process."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    path = Path(__file__).resolve().parent.parent / "transforms" / "data" / f"{name}.toml"
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+class FileContext:
+    """Everything a rule may look at for one Dockerfile."""
+
+    def __init__(
+        self,
+        document: Document,
+        *,
+        path: str = "Dockerfile",
+        settings: Settings | None = None,
+        build_context: BuildContext | None = None,
+    ) -> None:
+        self.document = document
+        self.path = path
+        self.settings = settings or Settings()
+        self.build_context = build_context
+        self._shells: dict[int, ShellScript | None] = {}
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    def slice(self, span: Span) -> str:
+        return self.document.text[span.start : span.end]
+
+    def line(self, offset: int) -> int:
+        return self.document.lines.line(offset)
+
+    def stage(self, instruction: Instruction) -> Stage | None:
+        return self.document.stage_of(instruction)
+
+    def runs(self) -> Iterator[Instruction]:
+        """RUN instructions, in order (not the ones inside ONBUILD)."""
+        return (i for i in self.document.instructions if i.name == "RUN")
+
+    def shell(self, instruction: Instruction) -> ShellScript | None:
+        """The parsed shell of a RUN, or None where it is not a POSIX shell script."""
+        key = instruction.index
+        if key not in self._shells:
+            script = None
+            if self._posix_shell(instruction):
+                source = shell_source(instruction, self.document.text)
+                script = ShellScript(source) if source is not None else None
+            self._shells[key] = script
+        return self._shells[key]
+
+    def _posix_shell(self, instruction: Instruction) -> bool:
+        stage = self.stage(instruction)
+        if stage is None:
+            return True
+        shell = None
+        for ins in stage.instructions:
+            if ins.index >= instruction.index:
+                break
+            if ins.name == "SHELL" and ins.json:
+                shell = ins.json
+        if shell is None:
+            return True
+        return shell[0].rsplit("/", 1)[-1] in POSIX_SHELLS
+
+    def env_at(self, instruction: Instruction) -> dict[str, str | None]:
+        stage = self.stage(instruction)
+        return env_at(self.document, stage, instruction) if stage is not None else {}
+
+    def expand(self, word: str, instruction: Instruction) -> str | None:
+        return expand(word, self.env_at(instruction), self.document.escape)
+
+    def workdir_at(self, instruction: Instruction) -> str | None:
+        """The absolute working directory an instruction runs in; None if it depends on the base image."""
+        stage = self.stage(instruction)
+        if stage is None:
+            return None
+        workdir: str | None = None
+        parent = self.document.stage_named(stage.image)
+        if parent is not None and parent.index < stage.index:
+            last = parent.instructions[-1] if parent.instructions else None
+            workdir = self.workdir_at(last) if last is not None else None
+            if last is not None and last.name == "WORKDIR":
+                workdir = self._apply_workdir(workdir, last)
+        for ins in stage.instructions:
+            if ins.index >= instruction.index:
+                break
+            if ins.name == "WORKDIR":
+                workdir = self._apply_workdir(workdir, ins)
+        return workdir
+
+    def _apply_workdir(self, current: str | None, ins: Instruction) -> str | None:
+        value = self.expand(ins.args.text, ins)
+        if value is None:
+            return None
+        if value.startswith("/"):
+            return str(PurePosixPath(value))
+        return None if current is None else str(PurePosixPath(current) / value)

@@ -1,0 +1,151 @@
+"""Run the passes, apply their fixes, re-parse, repeat to a fixed point.
+
+As in ruff's fixer: fixes are sorted by position and applied when they do not
+overlap one already taken; the others wait for the next round, which runs on
+the re-parsed result.  The loop stops when no rule offers an applicable fix.
+Output that does not parse is never produced: a round whose result does not
+parse is retried fix by fix, and a fix that breaks the file is dropped and
+reported as an internal error of its rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rewriter.context import BuildContext, FileContext, Settings
+from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, select_rules
+from rewriter.syntax import Document, DockerfileSyntaxError, parse
+
+MAX_ROUNDS = 20
+
+
+class FixError(Exception):
+    """A pass misbehaved (produced invalid output, or never converged)."""
+
+
+@dataclass
+class Result:
+    """What the engine did to one file."""
+
+    source: bytes
+    output: bytes
+    diagnostics: list[Diagnostic]
+    """Found in the original text, positions in it."""
+    applied: list[Diagnostic] = field(default_factory=list)
+    """Fixed, over all rounds (positions in the text of their round)."""
+    document: Document | None = None
+    internal_errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.output != self.source
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (in any order) to text."""
+    parts: list[str] = []
+    pos = 0
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+        if edit.span.start < pos:
+            raise ValueError("overlapping edits")
+        parts.append(text[pos : edit.span.start])
+        parts.append(edit.text)
+        pos = edit.span.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    for rule in rules:
+        diagnostics.extend(rule.check(context))
+    return diagnostics
+
+
+def _threshold(settings: Settings) -> Applicability:
+    return Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
+
+
+def _non_overlapping(fixes: list[tuple[Diagnostic, Fix]]) -> list[tuple[Diagnostic, Fix]]:
+    taken: list[tuple[Diagnostic, Fix]] = []
+    taken_edits: list[Edit] = []
+    for diagnostic, fix in fixes:
+        if any(e.span.overlaps(t.span) for e in fix.edits for t in taken_edits):
+            continue
+        if any(a.span.overlaps(b.span) for i, a in enumerate(fix.edits) for b in fix.edits[i + 1 :]):
+            continue
+        taken.append((diagnostic, fix))
+        taken_edits.extend(fix.edits)
+    return taken
+
+
+def _render(document: Document, text: str) -> bytes:
+    return (("\ufeff" if document.bom else "") + text).encode("utf-8")
+
+
+def fix_source(
+    source: bytes,
+    *,
+    path: str = "Dockerfile",
+    settings: Settings | None = None,
+    context_dir: Path | None = None,
+    dockerfile_path: Path | None = None,
+    rules: list[Rule] | None = None,
+) -> Result:
+    """Parse, check and fix one Dockerfile.  Raises DockerfileSyntaxError for bad input."""
+    settings = settings or Settings()
+    rules = rules if rules is not None else select_rules(settings.select, settings.ignore)
+    build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
+    document = parse(source)
+    threshold = _threshold(settings)
+    result = Result(source=source, output=source, diagnostics=[], document=document)
+    text = document.text
+    for round_ in range(MAX_ROUNDS):
+        context = FileContext(document, path=path, settings=settings, build_context=build_context)
+        diagnostics = check(context, rules)
+        if round_ == 0:
+            result.diagnostics = sorted(diagnostics, key=lambda d: (d.span.start, d.rule))
+        fixes = sorted(
+            ((d, d.fix) for d in diagnostics if d.fix is not None and d.fix.applicability >= threshold),
+            key=lambda pair: (pair[1].span.start, pair[1].span.end),
+        )
+        if not fixes:
+            break
+        chosen = _non_overlapping(fixes)
+        new_text = apply_edits(text, [e for _, fix in chosen for e in fix.edits])
+        try:
+            new_document = parse(new_text)
+        except DockerfileSyntaxError:
+            new_text, new_document, chosen = _apply_one_by_one(text, chosen, result)
+            if new_document is None:
+                break
+        if new_text == text:
+            break
+        result.applied.extend(d for d, _ in chosen)
+        text, document = new_text, new_document
+    else:
+        codes = sorted({d.rule for d in result.applied[-10:]})
+        raise FixError(f"fixes did not converge after {MAX_ROUNDS} rounds (rules {', '.join(codes)})")
+    result.output = _render(document, text) if text != result.document.text else source  # type: ignore[union-attr]
+    return result
+
+
+def _apply_one_by_one(
+    text: str, chosen: list[tuple[Diagnostic, Fix]], result: Result
+) -> tuple[str, Document | None, list[tuple[Diagnostic, Fix]]]:
+    kept: list[tuple[Diagnostic, Fix]] = []
+    document: Document | None = None
+    current = text
+    for diagnostic, fix in chosen:
+        candidate = apply_edits(text, [e for _, f in kept for e in f.edits] + list(fix.edits))
+        try:
+            candidate_document = parse(candidate)
+        except DockerfileSyntaxError as exc:
+            result.internal_errors.append(f"{diagnostic.rule}: its fix would produce an invalid Dockerfile ({exc}); skipped")
+            continue
+        current, document = candidate, candidate_document
+        kept.append((diagnostic, fix))
+    if not kept:
+        return text, None, []
+    return current, document, kept

@@ -1,0 +1,341 @@
+"""The shell inside RUN: commands, lists, pipelines and words, with exact file positions.
+
+Why tree-sitter-bash: it is a real grammar of the shell language (MIT
+licensed), written in C and fast, and it never throws away input: every node
+has a byte range, and input it cannot make sense of becomes an ERROR node we
+can see and be timid about.  bashlex is GPL-3.0 and raises on unfamiliar
+syntax; a hand-written tokenizer would be one more shell grammar to get wrong.
+
+What the shell sees is not what the file holds: BuildKit joins continuation
+lines and drops comment lines inside them, and a `RUN <<EOF` heredoc body is
+the script itself.  `shell_source` builds that text as a `LogicalText`, and
+every span here is mapped back through it to the Dockerfile, so a pass can
+insert `--no-cache-dir` after `install` without re-flowing the instruction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterator
+
+from rewriter.syntax import _HEREDOC_RE, Instruction, _unquoted_words
+from rewriter.text import LogicalText, Span, concat
+
+if TYPE_CHECKING:
+    import tree_sitter
+
+# Commands that change the state of the shell itself, so that what follows
+# them in the same shell behaves differently (and merging RUNs would change
+# meaning).  Source: POSIX special built-ins plus bash's state built-ins.
+STATE_CHANGING_BUILTINS = frozenset(
+    {
+        "cd", "pushd", "popd", "export", "set", "shopt", "source", ".", "exit", "exec", "umask",
+        "trap", "alias", "unalias", "unset", "readonly", "declare", "typeset", "local", "ulimit",
+        "eval", "return", "shift", "enable", "hash", "builtin",
+    }
+)
+
+# Shells whose scripts tree-sitter-bash can read.
+POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+@dataclass(frozen=True, slots=True)
+class ShellWord:
+    """A word of a command as written, its literal value if static, and where it is."""
+
+    text: str
+    value: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A simple command: assignments, name, arguments."""
+
+    words: tuple[ShellWord, ...]
+    assignments: tuple[ShellWord, ...]
+    span: Span
+    statement_span: Span
+    ancestors: tuple[str, ...]
+
+    @property
+    def name(self) -> str | None:
+        if not self.words or self.words[0].value is None:
+            return None
+        return self.words[0].value.rsplit("/", 1)[-1]
+
+    @property
+    def args(self) -> tuple[ShellWord, ...]:
+        return self.words[1:]
+
+    def arg_values(self) -> list[str | None]:
+        return [w.value for w in self.words[1:]]
+
+    @property
+    def in_subshell(self) -> bool:
+        return "subshell" in self.ancestors or "command_substitution" in self.ancestors
+
+    @property
+    def conditional(self) -> bool:
+        """Runs only under a condition (if/while/case/for/function or after `||`)."""
+        return any(
+            a in ("if_statement", "while_statement", "for_statement", "case_statement", "function_definition", "c_style_for_statement")
+            for a in self.ancestors
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A top-level item of the script, with the operator that ends it (`;`, `&`, newline or end)."""
+
+    span: Span
+    logical: tuple[int, int]
+    terminator: str
+    and_or: tuple[tuple[Span, str], ...]
+
+
+class ShellScript:
+    """A parsed shell script with positions in the Dockerfile."""
+
+    def __init__(self, source: LogicalText) -> None:
+        self.source = source
+        text = source.text
+        data = text.encode("utf-8")
+        self._ascii = len(data) == len(text)
+        self._char_at: list[int] | None = None
+        if not self._ascii:
+            table = [0] * (len(data) + 1)
+            b = 0
+            for i, ch in enumerate(text):
+                width = len(ch.encode("utf-8"))
+                for k in range(width):
+                    table[b + k] = i
+                b += width
+            table[len(data)] = len(text)
+            self._char_at = table
+        self.tree = _parser().parse(data)
+        self.root = self.tree.root_node
+        self.has_errors = self.root.has_error
+        self._commands: tuple[Command, ...] | None = None
+
+    # -- positions ---------------------------------------------------------
+    def char(self, byte_offset: int) -> int:
+        return byte_offset if self._char_at is None else self._char_at[byte_offset]
+
+    def logical(self, node: tree_sitter.Node) -> tuple[int, int]:
+        return self.char(node.start_byte), self.char(node.end_byte)
+
+    def span(self, node: tree_sitter.Node) -> Span:
+        start, end = self.logical(node)
+        return self.source.span(start, end)
+
+    def text_of(self, node: tree_sitter.Node) -> str:
+        start, end = self.logical(node)
+        return self.source.text[start:end]
+
+    # -- structure ---------------------------------------------------------
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """Every simple command, in source order, at any depth."""
+        if self._commands is None:
+            out: list[Command] = []
+            self._collect(self.root, (), out)
+            self._commands = tuple(out)
+        return self._commands
+
+    def _collect(self, node: tree_sitter.Node, ancestors: tuple[str, ...], out: list[Command]) -> None:
+        for child in node.named_children:
+            if child.type == "command":
+                out.append(self._command(child, ancestors))
+                for sub in child.named_children:
+                    self._collect(sub, ancestors + ("command",), out)
+            else:
+                self._collect(child, ancestors + (child.type,), out)
+
+    def _command(self, node: tree_sitter.Node, ancestors: tuple[str, ...]) -> Command:
+        words: list[ShellWord] = []
+        assignments: list[ShellWord] = []
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                assignments.append(self._word(child))
+            elif child.type == "command_name":
+                inner = child.named_children[0] if child.named_children else child
+                words.append(self._word(inner))
+            elif child.type in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+                continue
+            else:
+                words.append(self._word(child))
+        parent = node.parent
+        statement = parent if parent is not None and parent.type == "redirected_statement" else node
+        return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors)
+
+    def _word(self, node: tree_sitter.Node) -> ShellWord:
+        return ShellWord(self.text_of(node), self._static_value(node), self.span(node))
+
+    def _static_value(self, node: tree_sitter.Node) -> str | None:
+        kind = node.type
+        text = self.text_of(node)
+        if kind in ("word", "number"):
+            return _unescape(text) if node.named_child_count == 0 else None
+        if kind == "raw_string":
+            return text[1:-1]
+        if kind == "string":
+            if any(c.type not in ("string_content",) for c in node.named_children):
+                return None
+            return _unescape_double(text[1:-1])
+        if kind == "concatenation":
+            parts = [self._static_value(c) for c in node.named_children]
+            if any(p is None for p in parts) or not parts:
+                return None
+            # Characters between parts (none in well-formed input) are literal.
+            return "".join(p for p in parts if p is not None)
+        if kind == "variable_assignment":
+            return text
+        return None
+
+    def statements(self) -> tuple[Statement, ...]:
+        """Top-level statements and, within each, its `&&`/`||` chain."""
+        out: list[Statement] = []
+        children = self.root.children
+        for i, child in enumerate(children):
+            if not child.is_named or child.type == "comment":
+                continue
+            terminator = "\n"
+            nxt = children[i + 1] if i + 1 < len(children) else None
+            if nxt is not None and not nxt.is_named and nxt.type in (";", "&", ";;"):
+                terminator = nxt.type
+            elif nxt is None:
+                terminator = ""
+            out.append(Statement(self.span(child), self.logical(child), terminator, tuple(self._and_or(child))))
+        return tuple(out)
+
+    def _and_or(self, node: tree_sitter.Node) -> Iterator[tuple[Span, str]]:
+        """Flatten a left-nested `list` into (item, operator-before-it) pairs."""
+        if node.type != "list":
+            yield self.span(node), ""
+            return
+        operator = ""
+        for child in node.children:
+            if child.is_named:
+                if child.type == "list":
+                    items = list(self._and_or(child))
+                    first_span, _ = items[0]
+                    yield first_span, operator
+                    yield from items[1:]
+                elif child.type != "comment":
+                    yield self.span(child), operator
+            else:
+                operator = child.type
+
+    def changes_shell_state(self) -> list[str]:
+        """What in this script would leak into commands appended after it."""
+        reasons: list[str] = []
+        for command in self.commands:
+            if command.in_subshell:
+                continue
+            if command.name in STATE_CHANGING_BUILTINS:
+                reasons.append(command.name)
+            elif command.name is None and command.words:
+                reasons.append("a command whose name is computed")
+        for node in _walk(self.root):
+            if node.type in ("declaration_command", "unset_command"):
+                reasons.append(self.text_of(node).split(None, 1)[0])
+            elif node.type == "variable_assignment" and node.parent is not None and node.parent.type == "program":
+                reasons.append("a shell variable assignment")
+            elif node.type == "variable_assignments" and node.parent is not None and node.parent.type in ("program", "list"):
+                reasons.append("a shell variable assignment")
+            elif node.type == "&":
+                reasons.append("a background job (&)")
+            elif node.type == "heredoc_redirect":
+                reasons.append("a heredoc")
+        return sorted(set(reasons))
+
+
+def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _unescape_double(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def shell_source(instruction: Instruction, document_text: str) -> LogicalText | None:
+    """The text the shell runs for a RUN (or ONBUILD RUN), mapped to the file.
+
+    None when RUN is in exec (JSON) form, or is a heredoc script for another
+    interpreter (`#!/usr/bin/env python3`).
+    """
+    ins = instruction.effective
+    if ins.name != "RUN" or ins.json is not None:
+        return None
+    if not ins.heredocs:
+        return ins.args
+    m = _HEREDOC_RE.match(ins.args.text)
+    names = _unquoted_words(m.group(3)) if m and m.group(3) else None
+    if names is not None and len(names) == 1:
+        doc = ins.heredocs[0]
+        first_line = doc.content.split("\n", 1)[0]
+        if first_line.startswith("#!"):
+            interpreter = first_line[2:].split()
+            if interpreter and interpreter[0].endswith("/env") and len(interpreter) > 1:
+                interpreter = interpreter[1:]
+            if not interpreter or interpreter[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
+                return None
+        if not doc.chomp:
+            return LogicalText.from_slices(document_text, [(doc.body.start, doc.body.end)])
+        slices: list[tuple[int, int]] = []
+        pos = doc.body.start
+        while pos < doc.body.end:
+            nl = document_text.find("\n", pos, doc.body.end)
+            end = doc.body.end if nl < 0 else nl + 1
+            start = pos
+            while start < end and document_text[start] == "\t":
+                start += 1
+            slices.append((start, end))
+            pos = end
+        return LogicalText.from_slices(document_text, slices)
+    tail_start = ins.header_end
+    tail = LogicalText.from_slices(document_text, [(tail_start, instruction.span.end)])
+    return concat(ins.args, tail)
+
+
+def parse_shell(instruction: Instruction, document_text: str) -> ShellScript | None:
+    source = shell_source(instruction, document_text)
+    return None if source is None else ShellScript(source)

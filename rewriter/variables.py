@@ -1,0 +1,154 @@
+"""ARG and ENV: what a word like `${APP_HOME:-/app}` means at a given instruction.
+
+BuildKit expands variables in FROM, COPY, ADD, WORKDIR, ENV, ARG and a few
+more with its own small shell-word lexer (frontend/dockerfile/shell/lex.go).
+A pass that must know where `COPY . $APP_HOME` copies to asks `expand`; the
+answer is None whenever it depends on something the file does not say (an
+ENV of the base image, a --build-arg), so the pass can decline instead of
+guessing.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from rewriter.syntax import Document, Instruction, Stage, _parse_words
+
+
+def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> str | None:
+    """Expand quotes, escapes and variables in one word; None if the result is not known."""
+    out: list[str] = []
+    i, n = 0, len(word)
+    quote = ""
+    while i < n:
+        ch = word[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+            else:
+                out.append(ch)
+            i += 1
+            continue
+        if ch == escape and i + 1 < n and (quote != '"' or word[i + 1] in ('"', "$", escape)):
+            out.append(word[i + 1])
+            i += 2
+            continue
+        if ch in "'\"" and (not quote or quote == ch):
+            quote = "" if quote else ch
+            i += 1
+            continue
+        if ch == "$":
+            value, i = _dollar(word, i, env, escape)
+            if value is None:
+                return None
+            out.append(value)
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _dollar(word: str, i: int, env: Mapping[str, str | None], escape: str) -> tuple[str | None, int]:
+    n = len(word)
+    if i + 1 >= n:
+        return "$", i + 1
+    if word[i + 1] == "{":
+        close = _matching_brace(word, i + 2)
+        if close < 0:
+            return None, n
+        body = word[i + 2 : close]
+        name_end = 0
+        while name_end < len(body) and (body[name_end].isalnum() or body[name_end] == "_"):
+            name_end += 1
+        name, op = body[:name_end], body[name_end:]
+        value = env.get(name)
+        known = name in env and value is not None
+        if not op:
+            return (value if known else None), close + 1
+        for prefix in (":-", ":+", "-", "+"):
+            if op.startswith(prefix):
+                alt = expand(op[len(prefix) :], env, escape)
+                is_set = known and (bool(value) or not prefix.startswith(":"))
+                if name in env and value is None:
+                    return None, close + 1
+                if prefix.endswith("-"):
+                    return (value if is_set else alt), close + 1
+                return (alt if is_set else ""), close + 1
+        return None, close + 1
+    j = i + 1
+    while j < n and (word[j].isalnum() or word[j] == "_"):
+        j += 1
+    if j == i + 1:
+        return "$", i + 1
+    name = word[i + 1 : j]
+    value = env.get(name)
+    return value, j
+
+
+def _matching_brace(word: str, start: int) -> int:
+    depth = 1
+    for k in range(start, len(word)):
+        if word[k] == "{":
+            depth += 1
+        elif word[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
+
+
+def assignments(instruction: Instruction, escape: str) -> list[tuple[str, str | None]]:
+    """The (name, raw value) pairs of an ARG, ENV or LABEL; value None for a bare `ARG name`."""
+    text = instruction.args.text
+    words = _parse_words(text, escape)
+    if not words:
+        return []
+    if instruction.name != "ARG" and "=" not in words[0]:
+        name, _, value = text.strip().partition(" ")
+        return [(name, value.strip())]
+    pairs: list[tuple[str, str | None]] = []
+    for word in words:
+        name, eq, value = word.partition("=")
+        pairs.append((name, value if eq else None))
+    return pairs
+
+
+def global_args(document: Document) -> dict[str, str | None]:
+    """ARGs declared before the first FROM, with their defaults expanded."""
+    env: dict[str, str | None] = {}
+    for ins in document.global_args:
+        for name, raw in assignments(ins, document.escape):
+            env[name] = expand(raw, env, document.escape) if raw is not None else None
+    return env
+
+
+def env_at(document: Document, stage: Stage, before: Instruction | None = None) -> dict[str, str | None]:
+    """Variables visible to an instruction of `stage` (all of them if `before` is None).
+
+    A name mapped to None is declared but its value is unknown (a build
+    argument without default, or one that depends on the base image).
+    Variables the base image defines are unknown too, so they are absent.
+    """
+    from_env = global_args(document)
+    env: dict[str, str | None] = {}
+    parent = document.stage_named(stage.image) if stage.image else None
+    if parent is not None and parent.index < stage.index:
+        env.update(env_at(document, parent))
+    for ins in stage.instructions:
+        if before is not None and ins.index >= before.index:
+            break
+        if ins.name == "ARG":
+            for name, raw in assignments(ins, document.escape):
+                if raw is not None:
+                    env[name] = expand(raw, env, document.escape)
+                else:
+                    env[name] = from_env.get(name)
+        elif ins.name == "ENV":
+            for name, raw in assignments(ins, document.escape):
+                env[name] = expand(raw or "", env, document.escape)
+    return env
+
+
+def resolve_image(document: Document, stage: Stage) -> str | None:
+    """The FROM image with global ARG defaults applied; None if it depends on an unknown value."""
+    return expand(stage.image, global_args(document), document.escape)

@@ -1,0 +1,81 @@
+"""Every golden case: expected output in safe and unsafe mode, a fixed point, parseable by BuildKit."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from golden_cases import Case, cases
+from rewriter.syntax import parse
+
+CASES = cases()
+
+
+def _diff(expected: bytes, actual: bytes) -> str:
+    return "".join(
+        difflib.unified_diff(
+            expected.decode(errors="replace").splitlines(keepends=True),
+            actual.decode(errors="replace").splitlines(keepends=True),
+            "expected",
+            "actual",
+        )
+    )
+
+
+def _check_expected(request: pytest.FixtureRequest, path, actual: bytes, default: bytes) -> None:  # type: ignore[no-untyped-def]
+    if request.config.getoption("--update-golden"):
+        if actual == default:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(actual)
+        return
+    expected = path.read_bytes() if path.exists() else default
+    assert actual == expected, f"{path.name} differs:\n{_diff(expected, actual)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("mode", ["safe", "unsafe"])
+def test_golden_output(case: Case, mode: str, request: pytest.FixtureRequest) -> None:
+    unsafe = mode == "unsafe"
+    result = case.run(unsafe)
+    default = case.input
+    if unsafe:
+        safe_path = case.path / "expected.safe.Dockerfile"
+        default = safe_path.read_bytes() if safe_path.exists() else case.input
+    _check_expected(request, case.path / f"expected.{mode}.Dockerfile", result.output, default)
+    assert not result.internal_errors
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("mode", ["safe", "unsafe"])
+def test_golden_fixed_point(case: Case, mode: str) -> None:
+    """A second run over the output changes nothing."""
+    first = case.run(mode == "unsafe")
+    second = case.run(mode == "unsafe", source=first.output)
+    assert second.output == first.output, _diff(first.output, second.output)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_report(case: Case, request: pytest.FixtureRequest) -> None:
+    path = case.path / "expected.report.txt"
+    actual = case.report().encode()
+    if request.config.getoption("--update-golden"):
+        path.write_bytes(actual)
+        return
+    assert path.exists(), "missing expected.report.txt (run pytest --update-golden and review)"
+    assert actual == path.read_bytes(), _diff(path.read_bytes(), actual)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_golden_case_is_described(case: Case) -> None:
+    assert case.config.get("description"), f"golden/{case.name}/case.toml needs a description"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("mode", ["safe", "unsafe"])
+def test_golden_output_parses_with_buildkit(case: Case, mode: str) -> None:
+    buildkit = pytest.importorskip("dockerfile", reason="BuildKit's parser (PyPI `dockerfile`) not installable here")
+    output = case.run(mode == "unsafe").output
+    commands = buildkit.parse_string(output.decode("utf-8"))
+    assert len(commands) == len(parse(output).instructions)
