@@ -46,5 +46,5 @@ def explain(code: str) -> int:
     if rule.buildkit:
         print(f"docker build checks: {', '.join(rule.buildkit)}")
     print()
-    print(rule.doc or rule.summary)
+    print(rule.documentation or rule.summary)
     return 0

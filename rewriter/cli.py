@@ -17,8 +17,6 @@ import argparse
 import os
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -64,10 +62,10 @@ def _main_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass
 class _Outcome:
-    changed: bool = False
-    error: bool = False
+    def __init__(self) -> None:
+        self.changed = False
+        self.error = False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,6 +215,8 @@ def _process(name: str, args: argparse.Namespace, settings, rules, outcome: _Out
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder and rename it over the original."""
+    import tempfile
+
     mode = stat.S_IMODE(path.stat().st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
     try:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator, Literal
+from types import MappingProxyType
+from typing import Any, Iterator, Literal, Mapping, NamedTuple
 
 from rewriter.shell import POSIX_SHELLS, ShellScript, shell_source
 from rewriter.syntax import Document, Instruction, Stage
@@ -22,8 +22,7 @@ from rewriter.variables import env_at, expand
 CacheStrategy = Literal["delete", "mount"]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     unsafe_fixes: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -31,7 +30,7 @@ class Settings:
     """`delete`: remove package caches in the layer; `mount`: BuildKit cache mounts instead."""
     sort_packages: bool = False
     """Style option: one package per line, sorted, in apt/apk installs."""
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = MappingProxyType({})
     """Per-pass options from configuration, keyed by pass module name."""
 
 

@@ -10,7 +10,6 @@ reported as an internal error of its rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rewriter.context import BuildContext, FileContext, Settings
@@ -24,18 +23,21 @@ class FixError(Exception):
     """A pass misbehaved (produced invalid output, or never converged)."""
 
 
-@dataclass
 class Result:
-    """What the engine did to one file."""
+    """What the engine did to one file.
 
-    source: bytes
-    output: bytes
-    diagnostics: list[Diagnostic]
-    """Found in the original text, positions in it."""
-    applied: list[Diagnostic] = field(default_factory=list)
-    """Fixed, over all rounds (positions in the text of their round)."""
-    document: Document | None = None
-    internal_errors: list[str] = field(default_factory=list)
+    `diagnostics` were found in the original text (positions in it);
+    `applied` are the ones fixed, over all rounds (positions in the text of
+    their round).
+    """
+
+    def __init__(self, source: bytes, document: Document) -> None:
+        self.source = source
+        self.output = source
+        self.document = document
+        self.diagnostics: list[Diagnostic] = []
+        self.applied: list[Diagnostic] = []
+        self.internal_errors: list[str] = []
 
     @property
     def changed(self) -> bool:
@@ -99,7 +101,7 @@ def fix_source(
     build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
     document = parse(source)
     threshold = _threshold(settings)
-    result = Result(source=source, output=source, diagnostics=[], document=document)
+    result = Result(source, document)
     text = document.text
     for round_ in range(MAX_ROUNDS):
         context = FileContext(document, path=path, settings=settings, build_context=build_context)
@@ -127,7 +129,8 @@ def fix_source(
     else:
         codes = sorted({d.rule for d in result.applied[-10:]})
         raise FixError(f"fixes did not converge after {MAX_ROUNDS} rounds (rules {', '.join(codes)})")
-    result.output = _render(document, text) if text != result.document.text else source  # type: ignore[union-attr]
+    # The BOM is outside the text the passes see: keep the original's.
+    result.output = _render(result.document, text) if text != result.document.text else source
     return result
 
 

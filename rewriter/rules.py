@@ -12,9 +12,7 @@ The engine knows nothing of any one rule: modules register themselves when
 from __future__ import annotations
 
 import enum
-import inspect
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from rewriter.text import Span
 
@@ -36,8 +34,7 @@ class Applicability(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace the characters of `span` with `text` (an insertion when the span is empty)."""
 
     span: Span
@@ -56,8 +53,7 @@ class Edit:
         return Edit(span, "")
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     edits: tuple[Edit, ...]
     applicability: Applicability
     title: str
@@ -67,8 +63,7 @@ class Fix:
         return Span(min(e.span.start for e in self.edits), max(e.span.end for e in self.edits))
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """A problem found at `span`, what to do about it, and optionally the edit that does it."""
 
     rule: str
@@ -87,19 +82,26 @@ class Diagnostic:
 Check = Callable[["FileContext"], Iterable[Diagnostic]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     summary: str
     applicability: Applicability
-    check: Check = field(repr=False)
-    doc: str = field(repr=False, default="")
+    check: Check
+    doc: str = ""
+    """The check function's docstring, as written; see `documentation`."""
     module: str = ""
     hadolint: tuple[str, ...] = ()
     buildkit: tuple[str, ...] = ()
     order: int = 0
     """Lower runs first; rules with equal order run in code order.  See `transforms/__init__.py`."""
+
+    @property
+    def documentation(self) -> str:
+        """The docstring without its indentation (cleaned on demand: inspect is slow to import)."""
+        import inspect
+
+        return inspect.cleandoc(self.doc)
 
     def diagnostic(self, message: str, span: Span, fix: Fix | None = None, **kwargs: object) -> Diagnostic:
         return Diagnostic(self.code, message, span, fix, **kwargs)  # type: ignore[arg-type]
@@ -132,7 +134,7 @@ def rule(
             summary=summary,
             applicability=applicability,
             check=check,
-            doc=inspect.cleandoc(check.__doc__ or ""),
+            doc=check.__doc__ or "",
             module=check.__module__,
             hadolint=tuple(hadolint),
             buildkit=tuple(buildkit),

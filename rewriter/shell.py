@@ -15,9 +15,8 @@ insert `--no-cache-dir` after `install` without re-flowing the instruction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from rewriter.syntax import _HEREDOC_RE, Instruction, _unquoted_words
 from rewriter.text import LogicalText, Span, concat
@@ -48,8 +47,7 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
-@dataclass(frozen=True, slots=True)
-class ShellWord:
+class ShellWord(NamedTuple):
     """A word of a command as written, its literal value if static, and where it is."""
 
     text: str
@@ -57,8 +55,7 @@ class ShellWord:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """A simple command: assignments, name, arguments."""
 
     words: tuple[ShellWord, ...]
@@ -93,8 +90,7 @@ class Command:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """A top-level item of the script, with the operator that ends it (`;`, `&`, newline or end)."""
 
     span: Span

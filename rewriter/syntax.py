@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rewriter.text import GO_SPACES, LineIndex, LogicalText, Span, go_lstrip_len, go_rstrip_len
 
@@ -53,31 +52,27 @@ class DockerfileSyntaxError(Exception):
         return f"{self.line}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Trivia:
+class Trivia(NamedTuple):
     """A physical line that is not part of an instruction."""
 
     kind: Literal["comment", "blank", "directive"]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     name: str
     value: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """A whitespace-delimited argument as BuildKit splits it (quotes kept)."""
 
     text: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """A builder flag such as `--mount=type=cache,target=/root/.cache`."""
 
     name: str
@@ -86,8 +81,7 @@ class Flag:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     chomp: bool
     expand: bool
@@ -98,8 +92,7 @@ class Heredoc:
     content: str
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One instruction: its logical line, continuation lines and heredoc bodies."""
 
     keyword: Word
@@ -160,8 +153,7 @@ def split_words(text: LogicalText) -> tuple[Word, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     index: int
     from_: Instruction
     instructions: tuple[Instruction, ...]
@@ -173,8 +165,7 @@ class Stage:
         return self.alias if self.alias is not None else str(self.index)
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     text: str
     bom: bool
     escape: str
@@ -183,7 +174,7 @@ class Document:
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...]
     global_args: tuple[Instruction, ...]
-    lines: LineIndex = field(repr=False, compare=False)
+    lines: LineIndex
 
     def render(self) -> bytes:
         """The document's bytes, rebuilt from its elements."""
@@ -432,9 +423,7 @@ class _Parser:
 
 
 def _replace(instruction: Instruction, **changes: object) -> Instruction:
-    from dataclasses import replace
-
-    return replace(instruction, **changes)  # type: ignore[arg-type]
+    return instruction._replace(**changes)  # type: ignore[arg-type]
 
 
 def _split_lines(text: str) -> list[tuple[int, int, int]]:

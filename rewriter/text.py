@@ -11,19 +11,14 @@ exact characters in the file, whatever continuations lie in between.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
+class Span(NamedTuple):
     """Half-open range of character offsets into a document's text."""
 
     start: int
     end: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start <= self.end:
-            raise ValueError(f"bad span {self.start}..{self.end}")
 
     def overlaps(self, other: Span) -> bool:
         """Two spans overlap if they share a character, or insert at the same point."""
@@ -60,8 +55,7 @@ def go_rstrip_len(text: str, start: int = 0, end: int | None = None) -> int:
     return end
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """A run of logical text copied verbatim from the physical text."""
 
     logical_start: int
@@ -69,7 +63,6 @@ class Segment:
     length: int
 
 
-@dataclass(frozen=True, slots=True)
 class LogicalText:
     """Text as BuildKit or the shell sees it, with a map to physical offsets.
 
@@ -78,12 +71,21 @@ class LogicalText:
     line break, a comment line inside a continuation) is invisible here.
     """
 
-    text: str
-    segments: tuple[Segment, ...]
-    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    __slots__ = ("text", "segments", "_starts")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_starts", tuple(s.logical_start for s in self.segments))
+    def __init__(self, text: str, segments: tuple[Segment, ...]) -> None:
+        self.text = text
+        self.segments = segments
+        self._starts = tuple(s.logical_start for s in segments)
+
+    def __repr__(self) -> str:
+        return f"LogicalText({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LogicalText) and (self.text, self.segments) == (other.text, other.segments)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.segments))
 
     @staticmethod
     def from_slices(source: str, slices: list[tuple[int, int]]) -> LogicalText:

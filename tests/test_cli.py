@@ -1,0 +1,188 @@
+"""The `dockerfix` command: modes, exit codes, and one-line errors that leave files alone."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rewriter.cli import main
+
+DIRTY = "FROM python:3.12\nRUN pip install flask\n"
+CLEAN = "FROM python:3.12\nRUN pip install --no-cache-dir flask\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Dockerfile").write_text(DIRTY)
+    return tmp_path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- modes ------------------------------------------------------------------------
+
+
+def test_default_lists_what_would_change_and_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([str(project / "Dockerfile")], capsys)
+    assert code == 1
+    assert out == f"{project / 'Dockerfile'}:2:9: DF201 `pip install` without `--no-cache-dir` ships pip's download cache in the layer [*]\n"
+    assert (project / "Dockerfile").read_text() == DIRTY
+
+
+def test_clean_file_exits_0_silently(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "Dockerfile").write_text(CLEAN)
+    assert run([str(project / "Dockerfile")], capsys) == (0, "", "")
+    assert run(["--diff", str(project / "Dockerfile")], capsys) == (0, "", "")
+
+
+def test_diff_is_plain_when_piped(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--diff", str(project / "Dockerfile")], capsys)
+    path = project / "Dockerfile"
+    assert code == 1
+    assert out == (
+        f"--- a/{path}\n+++ b/{path}\n@@ -1,2 +1,2 @@\n FROM python:3.12\n"
+        "-RUN pip install flask\n+RUN pip install --no-cache-dir flask\n"
+    )
+    assert "\x1b[" not in out
+
+
+def test_check_prints_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--check", str(project / "Dockerfile")], capsys) == (1, "", "")
+
+
+def test_write_rewrites_atomically_keeping_the_mode(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Dockerfile"
+    os.chmod(path, 0o640)
+    code, _, err = run(["--write", str(path)], capsys)
+    assert code == 0 and "fixed" in err
+    assert path.read_text() == CLEAN
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"], "no temporary file left behind"
+
+
+def test_write_leaves_untouched_files_untouched(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project / "Dockerfile"
+    path.write_text(CLEAN)
+    os.utime(path, (1_000_000, 1_000_000))
+    assert run(["--write", str(path)], capsys)[0] == 0
+    assert path.stat().st_mtime == 1_000_000
+
+
+def test_stdin_to_stdout(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DIRTY.encode())))
+    stdout = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(stdout))
+    assert main(["-"]) == 1
+    sys.stdout.flush()
+    assert stdout.getvalue().decode() == CLEAN
+
+
+def test_select_and_ignore(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--check", "--ignore", "DF201", str(project / "Dockerfile")], capsys)[0] == 0
+    assert run(["--check", "--select", "DF2", str(project / "Dockerfile")], capsys)[0] == 1
+    code, _, err = run(["--select", "NOPE1", str(project / "Dockerfile")], capsys)
+    assert code == 2 and "unknown rule selector" in err
+
+
+def test_folder_is_searched_for_dockerfiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ["Dockerfile", "svc/Containerfile", "svc/api.Dockerfile", "svc/Dockerfile.prod", "ignored/Dockerfile", ".git/Dockerfile", "notes.txt", "Dockerfile.dockerignore"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(DIRTY)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    code, out, _ = run([str(tmp_path)], capsys)
+    reported = sorted({Path(line.split(":")[0]).relative_to(tmp_path).as_posix() for line in out.splitlines()})
+    assert code == 1
+    assert reported == ["Dockerfile", "svc/Containerfile", "svc/Dockerfile.prod", "svc/api.Dockerfile"]
+
+
+def test_a_file_named_like_a_subcommand_is_reachable(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("rules").write_text(DIRTY)
+    assert run(["--check", "./rules"], capsys)[0] == 1
+    assert run(["--check", "--", "rules"], capsys)[0] == 1
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0 and "DF201" in out
+
+
+# -- bad input ----------------------------------------------------------------------
+
+
+BAD_INPUTS = {
+    "binary": (b"FROM alpine\n\x00\x01\x02", "Dockerfile:2: binary file"),
+    "undecodable": (b"FROM alpine\nRUN echo \xff\xfe\n", "Dockerfile:2: invalid UTF-8"),
+    "unknown-instruction": (b"FROM alpine\nRUNN echo\n", "Dockerfile:2: unknown instruction: RUNN"),
+    "unterminated-heredoc": (b"FROM alpine\nRUN <<EOF\necho\n", "Dockerfile:2: unterminated heredoc EOF"),
+    "no-from": (b"RUN echo\n", "Dockerfile:1: RUN before the first FROM"),
+    "empty": (b"", "Dockerfile:1: file with no instructions"),
+}
+
+
+@pytest.mark.parametrize("mode", [[], ["--diff"], ["--write"], ["--check"]], ids=["list", "diff", "write", "check"])
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_file_untouched(case: str, mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, message = BAD_INPUTS[case]
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(data)
+    code, out, err = run([*mode, str(path)], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(str(tmp_path) + "/" + message), err
+    assert path.read_bytes() == data
+
+
+def test_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run([str(tmp_path / "nope")], capsys)
+    assert code == 2 and err == f"{tmp_path / 'nope'}: no such file or folder\n"
+
+
+def test_folder_without_dockerfiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run([str(tmp_path)], capsys)
+    assert code == 2 and err == f"{tmp_path}: is a folder with no Dockerfile below it\n"
+
+
+def test_context_must_be_a_folder(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--context", str(project / "Dockerfile"), str(project / "Dockerfile")], capsys)
+    assert code == 2 and "--context must be a folder" in err
+
+
+def test_permission_denied(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def deny(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    code, _, err = run([str(project / "Dockerfile")], capsys)
+    assert code == 2 and err == f"{project / 'Dockerfile'}: permission denied\n"
+
+
+def test_one_bad_file_does_not_stop_the_others(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = project / "bad.Dockerfile"
+    bad.write_bytes(b"FROM alpine\nNOPE\n")
+    code, out, err = run(["--write", str(bad), str(project / "Dockerfile")], capsys)
+    assert code == 2
+    assert (project / "Dockerfile").read_text() == CLEAN
+    assert "bad.Dockerfile:2: unknown instruction" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["--diff", "--write", "x"], capsys)
+    assert code == 2 and err.startswith("dockerfix: error:")
+
+
+def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(BAD_INPUTS["binary"][0])
+    done = subprocess.run([sys.executable, "-m", "rewriter.cli", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
