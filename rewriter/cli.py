@@ -7,8 +7,9 @@ rich is kept for what it does well (colour, tables) and imported only when
 output goes to a terminal.
 
 Exit codes, as in black and ruff: 0 nothing to change, 1 something would
-change (or a diff was printed), 2 an error (bad input, bad usage); `--write`
-exits 0 once it has written.
+change (or a diff was printed), 2 an error (bad input, bad usage, bad
+configuration); `--write` exits 0 once it has written, and `--exit-zero`
+turns 1 into 0.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
-SUBCOMMANDS = ("rules", "explain")
+if TYPE_CHECKING:
+    from rewriter.config import Config
+    from rewriter.context import Settings
+    from rewriter.engine import Result
+    from rewriter.rules import Rule
+
+SUBCOMMANDS = ("rules", "explain", "completion", "pr", "verify")
+FORMATS = ("text", "json", "sarif", "github")
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -38,12 +46,12 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _main_parser() -> argparse.ArgumentParser:
+def main_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dockerfix",
         description="Rewrite Dockerfiles for faster builds and smaller images.",
         epilog=(
-            "Subcommands: `dockerfix rules` lists the rules, `dockerfix explain ID` documents one. "
+            "Subcommands: rules, explain ID, completion SHELL, pr, verify. "
             "A file named like a subcommand: write ./rules or put it after --."
         ),
     )
@@ -53,19 +61,28 @@ def _main_parser() -> argparse.ArgumentParser:
     mode.add_argument("--write", action="store_true", help="rewrite files in place")
     mode.add_argument("--check", action="store_true", help="print nothing; exit 1 if anything would change")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
-    parser.add_argument("--select", type=_csv, action="extend", default=[], metavar="IDS", help="only these rules (code prefixes, comma-separated)")
+    parser.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rules (code prefixes, comma-separated)")
     parser.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="IDS", help="leave out these rules")
     parser.add_argument("--context", type=Path, metavar="DIR", help="build context (default: each Dockerfile's folder)")
-    parser.add_argument("--cache-strategy", choices=("delete", "mount"), default="delete", help="remove package caches, or use BuildKit cache mounts")
+    parser.add_argument("--cache-strategy", choices=("delete", "mount"), help="remove package caches (default), or use BuildKit cache mounts")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="use this .dockerfix.toml or pyproject.toml instead of searching")
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="how to report diagnostics (default: text)")
+    parser.add_argument("--statistics", action="store_true", help="count diagnostics per rule")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors (and diffs or fixed text)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something would change")
     parser.add_argument("--no-color", action="store_true", help="never colour output")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
 
 
-class _Outcome:
-    def __init__(self) -> None:
-        self.changed = False
-        self.error = False
+class FileReport(NamedTuple):
+    """What happened to one file: a result, or an error (line may be unknown)."""
+
+    path: str
+    result: Result | None = None
+    error_line: int | None = None
+    error: str | None = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             return _subcommand(argv[0], argv[1:])
-        return _run(_main_parser().parse_args(argv))
+        return _run(main_parser().parse_args(argv))
     except UsageError as exc:
         sys.stderr.write(f"dockerfix: error: {exc}\n")
         return EXIT_ERROR
@@ -85,53 +102,83 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.version:
-        from importlib.metadata import version
-
-        print(f"dockerfix {version('dockerfix')}")
+        print(f"dockerfix {version()}")
         return EXIT_CLEAN
-    from rewriter.context import Settings
+    from rewriter.config import EMPTY, ConfigError, load
     from rewriter.outputs import error_line, stderr
 
-    settings = Settings(
-        unsafe_fixes=args.unsafe_fixes,
-        select=tuple(args.select),
-        ignore=tuple(args.ignore),
-        cache_strategy=args.cache_strategy,
-    )
-    try:
-        from rewriter.rules import select_rules
-
-        rules = select_rules(settings.select, settings.ignore)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     if args.context is not None and not args.context.is_dir():
         stderr(error_line(str(args.context), None, "--context must be a folder (the build context)"))
         return EXIT_ERROR
-    paths = args.paths or ["."]
-    outcome = _Outcome()
+    try:
+        fixed_config = EMPTY if args.isolated else (load(args.config) if args.config else None)
+    except ConfigError as exc:
+        stderr(str(exc))
+        return EXIT_ERROR
+    reports: list[FileReport] = []
+    for name in _expand_paths(args.paths or ["."], reports):
+        reports.append(_process(name, args, fixed_config))
+    return _finish(args, reports)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("dockerfix")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _expand_paths(paths: list[str], reports: list[FileReport]) -> list[str]:
     files: list[str] = []
     for raw in paths:
-        if raw == "-":
-            files.append("-")
-            continue
         path = Path(raw)
-        if path.is_dir():
+        if raw != "-" and path.is_dir():
             from rewriter.discovery import find_dockerfiles
 
             found = find_dockerfiles(path)
             if not found:
-                stderr(error_line(raw, None, "is a folder with no Dockerfile below it"))
-                outcome.error = True
+                reports.append(FileReport(raw, error="is a folder with no Dockerfile below it"))
             files.extend(str(p) for p in found)
         else:
             files.append(raw)
-    for name in files:
-        _process(name, args, settings, rules, outcome)
-    if outcome.error:
-        return EXIT_ERROR
-    if outcome.changed and not args.write:
-        return EXIT_CHANGES
-    return EXIT_CLEAN
+    return files
+
+
+_config_cache: dict[Path, Config] = {}
+_rules_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Rule]] = {}
+
+
+def _settings(name: str, args: argparse.Namespace, fixed_config: Config | None) -> Settings:
+    """Configuration for this file, overridden by what the command line says."""
+    from rewriter.config import discover
+
+    dockerfile = None if name == "-" else Path(name)
+    if fixed_config is not None:
+        config = fixed_config
+    else:
+        config = discover(dockerfile.parent if dockerfile is not None else Path.cwd(), _config_cache)
+    settings = config.settings(dockerfile)
+    return settings._replace(
+        select=tuple(args.select) if args.select else settings.select,
+        ignore=settings.ignore + tuple(args.ignore),
+        unsafe_fixes=args.unsafe_fixes or settings.unsafe_fixes,
+        cache_strategy=args.cache_strategy or settings.cache_strategy,
+    )
+
+
+def _rules(settings: Settings) -> list[Rule]:
+    from rewriter.rules import select_rules
+
+    key = (settings.select, settings.ignore)
+    if key not in _rules_cache:
+        try:
+            _rules_cache[key] = select_rules(*key)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return _rules_cache[key]
 
 
 def _read(name: str) -> bytes:
@@ -140,35 +187,31 @@ def _read(name: str) -> bytes:
     return Path(name).read_bytes()
 
 
-def _process(name: str, args: argparse.Namespace, settings, rules, outcome: _Outcome) -> None:  # type: ignore[no-untyped-def]
+def _process(name: str, args: argparse.Namespace, fixed_config: Config | None) -> FileReport:
+    from rewriter.config import ConfigError
     from rewriter.engine import FixError, fix_source
-    from rewriter.outputs import error_line, format_diagnostic, stderr, unified_diff, use_color, write_diff
-    from rewriter.rules import Applicability
+    from rewriter.outputs import unified_diff, use_color, write_diff
     from rewriter.syntax import DockerfileSyntaxError
 
     display = "<stdin>" if name == "-" else name
     try:
         source = _read(name)
     except IsADirectoryError:
-        stderr(error_line(display, None, "is a folder, not a Dockerfile"))
-        outcome.error = True
-        return
+        return FileReport(display, error="is a folder, not a Dockerfile")
     except FileNotFoundError:
-        stderr(error_line(display, None, "no such file or folder"))
-        outcome.error = True
-        return
+        return FileReport(display, error="no such file or folder")
     except PermissionError:
-        stderr(error_line(display, None, "permission denied"))
-        outcome.error = True
-        return
+        return FileReport(display, error="permission denied")
     except OSError as exc:
-        stderr(error_line(display, None, exc.strerror or str(exc)))
-        outcome.error = True
-        return
+        return FileReport(display, error=exc.strerror or str(exc))
+    try:
+        settings = _settings(name, args, fixed_config)
+    except ConfigError as exc:
+        return FileReport(str(exc.path), error=exc.message)
     dockerfile_path = None if name == "-" else Path(name)
     context_dir = args.context
     if context_dir is None:
-        context_dir = Path.cwd() if name == "-" else dockerfile_path.resolve().parent  # type: ignore[union-attr]
+        context_dir = Path.cwd() if dockerfile_path is None else dockerfile_path.resolve().parent
     try:
         result = fix_source(
             source,
@@ -176,41 +219,47 @@ def _process(name: str, args: argparse.Namespace, settings, rules, outcome: _Out
             settings=settings,
             context_dir=context_dir,
             dockerfile_path=dockerfile_path,
-            rules=rules,
+            rules=_rules(settings),
         )
     except DockerfileSyntaxError as exc:
-        stderr(error_line(display, exc.line, exc.message))
-        outcome.error = True
-        return
+        return FileReport(display, error_line=exc.line, error=exc.message)
     except FixError as exc:
-        stderr(error_line(display, None, f"internal error: {exc}; file left unchanged"))
-        outcome.error = True
-        return
-    for message in result.internal_errors:
-        stderr(error_line(display, None, f"internal error: {message}"))
-    if result.changed:
-        outcome.changed = True
-    threshold = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
-    if args.check:
-        return
-    if args.diff:
-        if result.changed:
-            write_diff(unified_diff(display, result.source, result.output), sys.stdout, use_color(sys.stdout, args.no_color))
-        return
-    if name == "-" and not args.write:
+        return FileReport(display, error=f"internal error: {exc}; file left unchanged")
+    if args.diff and result.changed:
+        write_diff(unified_diff(display, result.source, result.output), sys.stdout, use_color(sys.stdout, args.no_color))
+    elif name == "-" and not (args.write or args.check or args.diff):
         sys.stdout.buffer.write(result.output)
         sys.stdout.flush()
-        return
-    assert result.document is not None
-    if args.write:
-        if result.changed:
+    elif args.write and result.changed and name != "-":
+        try:
             _write_atomic(Path(name), result.output)
-            stderr(f"fixed {display} ({len(result.applied)} fixes)")
-        remaining = [d for d in result.diagnostics if d.fix is None or d.fix.applicability < threshold]
-    else:
-        remaining = result.diagnostics
-    for diagnostic in remaining:
-        print(format_diagnostic(display, result.document, diagnostic, threshold))
+        except OSError as exc:
+            return FileReport(display, error=f"cannot write: {exc.strerror or exc}")
+        if not args.quiet:
+            sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes)\n")
+    return FileReport(display, result)
+
+
+def _finish(args: argparse.Namespace, reports: list[FileReport]) -> int:
+    from rewriter import outputs
+
+    for report in reports:
+        if report.error is not None:
+            outputs.stderr(outputs.error_line(report.path, report.error_line, report.error))
+        elif report.result is not None:
+            for message in report.result.internal_errors:
+                outputs.stderr(outputs.error_line(report.path, None, f"internal error: {message}"))
+    to_report = not (args.check or args.diff or args.quiet) and not (len(reports) == 1 and reports[0].path == "<stdin>" and not args.write)
+    if to_report or args.format != "text":
+        sys.stdout.write(outputs.render(args.format, reports, only_remaining=args.write, color=outputs.use_color(sys.stdout, args.no_color)))
+    if args.statistics:
+        sys.stdout.write(outputs.statistics(reports))
+    if any(r.error is not None for r in reports):
+        return EXIT_ERROR
+    changed = any(r.result is not None and r.result.changed for r in reports)
+    if changed and not args.write and not args.exit_zero:
+        return EXIT_CHANGES
+    return EXIT_CLEAN
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -233,13 +282,26 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
+    if name == "pr":
+        from rewriter import bot
+
+        return bot.main(argv)
+    if name == "verify":
+        from rewriter import verify
+
+        return verify.main(argv)
+    if name == "completion":
+        from rewriter.completion import main as completion
+
+        return completion(argv)
     from rewriter import catalogue
 
     if name == "rules":
         parser = _Parser(prog="dockerfix rules", description="List every rule.")
+        parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
         parser.add_argument("--no-color", action="store_true")
         args = parser.parse_args(argv)
-        return catalogue.print_rules(no_color=args.no_color)
+        return catalogue.print_rules(args.format, no_color=args.no_color)
     parser = _Parser(prog="dockerfix explain", description="Document one rule.")
     parser.add_argument("code", metavar="ID")
     args = parser.parse_args(argv)

@@ -31,8 +31,9 @@ class Result:
     their round).
     """
 
-    def __init__(self, source: bytes, document: Document) -> None:
+    def __init__(self, source: bytes, document: Document, settings: Settings) -> None:
         self.source = source
+        self.settings = settings
         self.output = source
         self.document = document
         self.diagnostics: list[Diagnostic] = []
@@ -42,6 +43,15 @@ class Result:
     @property
     def changed(self) -> bool:
         return self.output != self.source
+
+    @property
+    def threshold(self) -> Applicability:
+        """The least safe fix that this run applies."""
+        return _threshold(self.settings)
+
+    def remaining(self) -> list[Diagnostic]:
+        """Diagnostics whose fix this run did not apply (suggestions, unsafe without the flag)."""
+        return [d for d in self.diagnostics if d.fix is None or d.fix.applicability < self.threshold]
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -59,9 +69,15 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
 
 
 def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
+    """Every rule's diagnostics, less those the file suppresses inline."""
+    from rewriter.suppressions import Suppressions
+
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         diagnostics.extend(rule.check(context))
+    if diagnostics and "ignore" in context.text:
+        suppressions = Suppressions(context.document, rules)
+        diagnostics = [d for d in diagnostics if not suppressions.suppressed(d)]
     return diagnostics
 
 
@@ -101,7 +117,7 @@ def fix_source(
     build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
     document = parse(source)
     threshold = _threshold(settings)
-    result = Result(source, document)
+    result = Result(source, document, settings)
     text = document.text
     for round_ in range(MAX_ROUNDS):
         context = FileContext(document, path=path, settings=settings, build_context=build_context)

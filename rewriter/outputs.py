@@ -1,17 +1,30 @@
-"""What dockerfix prints: diagnostics, unified diffs, error lines.
+"""What dockerfix prints: diagnostics in text, JSON, SARIF or GitHub annotations; diffs; errors.
 
 Plain text is built with the standard library; rich is imported only to
 colour output on a terminal, so piped output and the common path stay fast.
+
+The JSON format is versioned (`"version": 1`) and documented in
+`docs/output-formats.md`; SARIF follows the 2.1.0 standard that GitHub code
+scanning reads.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import sys
-from typing import TextIO
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from rewriter.rules import Applicability, Diagnostic
 from rewriter.syntax import Document
+
+if TYPE_CHECKING:
+    from rewriter.cli import FileReport
+    from rewriter.engine import Result
+
+JSON_FORMAT_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def unified_diff(path: str, before: bytes, after: bytes) -> str:
@@ -27,20 +40,264 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     return "".join(lines)
 
 
-def format_diagnostic(path: str, document: Document, diagnostic: Diagnostic, threshold: Applicability) -> str:
-    line = document.lines.line(diagnostic.span.start)
-    column = document.lines.column(diagnostic.span.start)
+def _position(document: Document, offset: int) -> tuple[int, int]:
+    return document.lines.line(offset), document.lines.column(offset)
+
+
+def fix_marker(diagnostic: Diagnostic, threshold: Applicability) -> str:
     fix = diagnostic.fix
     if fix is not None and fix.applicability >= threshold:
-        marker = " [*]"
-    elif fix is not None and fix.applicability == Applicability.UNSAFE:
-        marker = " [unsafe fix available: --unsafe-fixes]"
-    else:
-        marker = ""
-    text = f"{path}:{line}:{column}: {diagnostic.rule} {diagnostic.message}{marker}"
-    if diagnostic.note and (fix is None or fix.applicability < threshold):
+        return " [*]"
+    if fix is not None and fix.applicability == Applicability.UNSAFE:
+        return " [unsafe fix: --unsafe-fixes]"
+    return ""
+
+
+def format_diagnostic(path: str, document: Document, diagnostic: Diagnostic, threshold: Applicability) -> str:
+    line, column = _position(document, diagnostic.span.start)
+    text = f"{path}:{line}:{column}: {diagnostic.rule} {diagnostic.message}{fix_marker(diagnostic, threshold)}"
+    if diagnostic.note and (diagnostic.fix is None or diagnostic.fix.applicability < threshold):
         text += "\n    note: " + diagnostic.note.replace("\n", "\n    ")
     return text
+
+
+def _reported(result: Result, only_remaining: bool) -> list[Diagnostic]:
+    return result.remaining() if only_remaining else result.diagnostics
+
+
+def _with_results(reports: Iterable[FileReport]) -> Iterable[tuple[FileReport, Result]]:
+    for report in reports:
+        if report.result is not None:
+            yield report, report.result
+
+
+def render(fmt: str, reports: list[FileReport], *, only_remaining: bool = False, color: bool = False) -> str:
+    if fmt == "json":
+        return render_json(reports, only_remaining)
+    if fmt == "sarif":
+        return render_sarif(reports, only_remaining)
+    if fmt == "github":
+        return render_github(reports, only_remaining)
+    return render_text(reports, only_remaining)
+
+
+def render_text(reports: list[FileReport], only_remaining: bool) -> str:
+    lines: list[str] = []
+    fixable = unsafe = suggestions = 0
+    for report, result in _with_results(reports):
+        assert result.document is not None
+        for diagnostic in _reported(result, only_remaining):
+            lines.append(format_diagnostic(report.path, result.document, diagnostic, result.threshold))
+            applicability = diagnostic.applicability
+            if applicability >= result.threshold and applicability != Applicability.SUGGESTION:
+                fixable += 1
+            elif applicability == Applicability.UNSAFE:
+                unsafe += 1
+            else:
+                suggestions += 1
+    if not lines:
+        return ""
+    total = fixable + unsafe + suggestions
+    parts = []
+    if fixable:
+        parts.append(f"{fixable} fixed" if only_remaining else f"{fixable} fixable with --write")
+    if unsafe:
+        parts.append(f"{unsafe} more with --unsafe-fixes")
+    if suggestions:
+        parts.append(f"{suggestions} {'suggestion' if suggestions == 1 else 'suggestions'}")
+    lines.append(f"Found {total} {'issue' if total == 1 else 'issues'}: {', '.join(parts)}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def _diagnostic_json(result: Result, diagnostic: Diagnostic) -> dict[str, Any]:
+    assert result.document is not None
+    line, column = _position(result.document, diagnostic.span.start)
+    end_line, end_column = _position(result.document, diagnostic.span.end)
+    fix = diagnostic.fix
+    return {
+        "code": diagnostic.rule,
+        "message": diagnostic.message,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "applicability": str(diagnostic.applicability),
+        "note": diagnostic.note or None,
+        "saving_mb": diagnostic.saving_mb,
+        "fix": None
+        if fix is None
+        else {
+            "title": fix.title,
+            "applicability": str(fix.applicability),
+            "applied": fix.applicability >= result.threshold,
+            "edits": [
+                {"start": _position(result.document, e.span.start), "end": _position(result.document, e.span.end), "content": e.text}
+                for e in fix.edits
+            ],
+        },
+    }
+
+
+def render_json(reports: list[FileReport], only_remaining: bool) -> str:
+    files = []
+    for report in reports:
+        entry: dict[str, Any] = {"path": report.path}
+        if report.result is not None:
+            entry["changed"] = report.result.changed
+            entry["diagnostics"] = [_diagnostic_json(report.result, d) for d in _reported(report.result, only_remaining)]
+            entry["error"] = None
+        else:
+            entry["changed"] = False
+            entry["diagnostics"] = []
+            entry["error"] = {"line": report.error_line, "message": report.error}
+        files.append(entry)
+    from rewriter.cli import version
+
+    document = {"version": JSON_FORMAT_VERSION, "tool": {"name": "dockerfix", "version": version()}, "files": files}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _sarif_level(diagnostic: Diagnostic) -> str:
+    return "note" if diagnostic.applicability == Applicability.SUGGESTION else "warning"
+
+
+def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
+    from rewriter.cli import version
+    from rewriter.rules import all_rules
+
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    notifications = []
+    for report in reports:
+        if report.result is None:
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": report.error or "error"},
+                    "locations": [_sarif_location(report.path, report.error_line or 1, 1, report.error_line or 1, 1)],
+                }
+            )
+            continue
+        result = report.result
+        assert result.document is not None
+        for diagnostic in _reported(result, only_remaining):
+            line, column = _position(result.document, diagnostic.span.start)
+            end_line, end_column = _position(result.document, diagnostic.span.end)
+            entry: dict[str, Any] = {
+                "ruleId": diagnostic.rule,
+                "level": _sarif_level(diagnostic),
+                "message": {"text": diagnostic.message + (f" Note: {diagnostic.note}" if diagnostic.note else "")},
+                "locations": [_sarif_location(report.path, line, column, end_line, end_column)],
+                "properties": {"applicability": str(diagnostic.applicability)},
+            }
+            if diagnostic.rule in index:
+                entry["ruleIndex"] = index[diagnostic.rule]
+            if diagnostic.fix is not None:
+                entry["fixes"] = [
+                    {
+                        "description": {"text": diagnostic.fix.title},
+                        "artifactChanges": [
+                            {
+                                "artifactLocation": {"uri": _uri(report.path)},
+                                "replacements": [_sarif_replacement(result.document, e) for e in diagnostic.fix.edits],
+                            }
+                        ],
+                    }
+                ]
+            results.append(entry)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "dockerfix",
+                "version": version(),
+                "informationUri": "https://pypi.org/project/dockerfix/",
+                "rules": [
+                    {
+                        "id": rule.code,
+                        "name": rule.name,
+                        "shortDescription": {"text": rule.summary},
+                        "fullDescription": {"text": rule.summary},
+                        "help": {"text": rule.documentation or rule.summary, "markdown": rule.documentation or rule.summary},
+                        "defaultConfiguration": {"level": "note" if rule.applicability == Applicability.SUGGESTION else "warning"},
+                        "properties": {"applicability": str(rule.applicability), "hadolint": list(rule.hadolint)},
+                    }
+                    for rule in rules
+                ],
+            }
+        },
+        "results": results,
+    }
+    if notifications:
+        run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": notifications}]
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/").removeprefix("./"))
+
+
+def _sarif_location(path: str, line: int, column: int, end_line: int, end_column: int) -> dict[str, Any]:
+    region = {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": max(end_column, 1)}
+    return {"physicalLocation": {"artifactLocation": {"uri": _uri(path)}, "region": region}}
+
+
+def _sarif_replacement(document: Document, edit: Any) -> dict[str, Any]:
+    line, column = _position(document, edit.span.start)
+    end_line, end_column = _position(document, edit.span.end)
+    return {
+        "deletedRegion": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
+        "insertedContent": {"text": edit.text},
+    }
+
+
+def _escape_github(value: str, property_value: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def render_github(reports: list[FileReport], only_remaining: bool) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic."""
+    lines = []
+    for report in reports:
+        if report.result is None:
+            line = report.error_line or 1
+            lines.append(f"::error file={_escape_github(report.path, True)},line={line}::{_escape_github(report.error or 'error')}")
+            continue
+        result = report.result
+        assert result.document is not None
+        for diagnostic in _reported(result, only_remaining):
+            line, column = _position(result.document, diagnostic.span.start)
+            end_line, end_column = _position(result.document, diagnostic.span.end)
+            level = "notice" if diagnostic.applicability == Applicability.SUGGESTION else "warning"
+            props = f"file={_escape_github(report.path, True)},line={line},col={column},endLine={end_line},endColumn={end_column},title={_escape_github(diagnostic.rule, True)}"
+            message = diagnostic.message + fix_marker(diagnostic, result.threshold)
+            if diagnostic.note:
+                message += f"\n{diagnostic.note}"
+            lines.append(f"::{level} {props}::{_escape_github(message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def statistics(reports: list[FileReport]) -> str:
+    """Count per rule, most frequent first, as `ruff --statistics` prints it."""
+    counts: Counter[str] = Counter()
+    fixable: dict[str, bool] = {}
+    for _, result in _with_results(reports):
+        for diagnostic in result.diagnostics:
+            counts[diagnostic.rule] += 1
+            if diagnostic.fix is not None and diagnostic.fix.applicability >= result.threshold:
+                fixable[diagnostic.rule] = True
+    from rewriter.rules import all_rules
+
+    names = {rule.code: rule.name for rule in all_rules()}
+    return "".join(
+        f"{count:>5}\t{code}\t{'[*]' if fixable.get(code) else '   '}\t{names.get(code, '')}\n"
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
 
 
 def use_color(stream: TextIO, no_color: bool) -> bool:
