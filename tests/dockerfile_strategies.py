@@ -78,3 +78,60 @@ def dockerfiles(draw) -> str:
             if not out[-1].endswith("\n"):
                 break
     return "".join(out)
+
+
+# -- realistic Dockerfiles, for the passes -------------------------------------------------
+
+BASES = ["python:3.12", "python:3.11-slim", "node:22", "golang:1.23", "ubuntu:24.04", "debian:bookworm", "alpine:3.20", "ruby:3.3", "ubuntu:latest", "python"]
+RUN_FRAGMENTS = [
+    "apt-get update",
+    "apt-get install -y curl",
+    "apt-get install -y --no-install-recommends ca-certificates git",
+    "apt-get install python3 python3-pip",
+    "apt install -y build-essential libpq-dev",
+    "rm -rf /var/lib/apt/lists/*",
+    "apk add curl",
+    "apk update",
+    "pip install -r requirements.txt",
+    "pip3 install flask gunicorn",
+    "python -m pip install --upgrade pip",
+    "npm ci",
+    "npm install",
+    "npm run build",
+    "yarn install --frozen-lockfile",
+    "go mod download",
+    "go build -o /app ./...",
+    "cd /src",
+    "export PATH=/opt/bin:$PATH",
+    "echo done",
+    "gem install bundler",
+    "bundle install",
+    "dnf install -y gcc",
+    "yum install gcc",
+]
+OTHER = ["WORKDIR /app", "COPY . .", "COPY . /app", "COPY requirements.txt .", "COPY package*.json ./", "ENV PYTHONUNBUFFERED=1", "EXPOSE 8000", "USER 1000", "ARG VERSION=1"]
+TAILS = ['CMD ["python", "app.py"]', 'CMD ["node", "server.js"]', 'ENTRYPOINT ["/app"]', "CMD gunicorn app:app"]
+
+
+@st.composite
+def realistic_dockerfiles(draw) -> str:
+    eol = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    lines = [f"FROM {draw(st.sampled_from(BASES))}"]
+    for _ in range(draw(st.integers(1, 7))):
+        if draw(st.booleans()):
+            fragments = draw(st.lists(st.sampled_from(RUN_FRAGMENTS), min_size=1, max_size=4))
+            style = draw(st.sampled_from(["inline", "continued", "heredoc", "semicolons"]))
+            if style == "inline":
+                lines.append("RUN " + " && ".join(fragments))
+            elif style == "semicolons":
+                lines.append("RUN set -e; " + "; ".join(fragments))
+            elif style == "continued":
+                joined = (" && \\" + eol + "    ").join(fragments)
+                comment = draw(st.sampled_from(["", "    # a comment" + eol]))
+                lines.append("RUN " + joined.replace(eol + "    ", eol + comment + "    ", 1) if comment else "RUN " + joined)
+            else:
+                lines.append("RUN <<EOF" + eol + eol.join(fragments) + eol + "EOF")
+        else:
+            lines.append(draw(st.sampled_from(OTHER)))
+    lines.append(draw(st.sampled_from(TAILS)))
+    return eol.join(lines) + eol
