@@ -192,3 +192,21 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "rewriter.cli", str(path)], capture_output=True, text=True)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+# -- the seed article ------------------------------------------------------------------
+
+SEED = Path(__file__).resolve().parent.parent / "golden"
+
+
+def test_seed_inefficient_dockerfile_gives_a_diff(capsys: pytest.CaptureFixture[str]) -> None:
+    case = SEED / "seed-article"
+    code = main(["--diff", "--context", str(case / "context"), str(case / "Dockerfile")])
+    out = capsys.readouterr().out
+    assert code == 1 and out.startswith("--- a/")
+
+
+def test_seed_optimized_dockerfile_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    case = SEED / "seed-article-optimized"
+    code = main(["--diff", "--context", str(case / "context"), str(case / "Dockerfile")])
+    assert (code, capsys.readouterr().out) == (0, "")
