@@ -148,37 +148,33 @@ def _expand_paths(paths: list[str], reports: list[FileReport]) -> list[str]:
 
 
 _config_cache: dict[Path, Config] = {}
-_rules_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Rule]] = {}
 
 
 def _settings(name: str, args: argparse.Namespace, fixed_config: Config | None) -> Settings:
     """Configuration for this file, overridden by what the command line says."""
-    from rewriter.config import discover
+    from rewriter.config import discover, with_flags
 
     dockerfile = None if name == "-" else Path(name)
     if fixed_config is not None:
         config = fixed_config
     else:
         config = discover(dockerfile.parent if dockerfile is not None else Path.cwd(), _config_cache)
-    settings = config.settings(dockerfile)
-    return settings._replace(
-        select=tuple(args.select) if args.select else settings.select,
-        ignore=settings.ignore + tuple(args.ignore),
-        unsafe_fixes=args.unsafe_fixes or settings.unsafe_fixes,
-        cache_strategy=args.cache_strategy or settings.cache_strategy,
+    return with_flags(
+        config.settings(dockerfile),
+        select=args.select,
+        ignore=args.ignore,
+        unsafe_fixes=args.unsafe_fixes,
+        cache_strategy=args.cache_strategy,
     )
 
 
 def _rules(settings: Settings) -> list[Rule]:
-    from rewriter.rules import select_rules
+    from rewriter.rules import cached_rules
 
-    key = (settings.select, settings.ignore)
-    if key not in _rules_cache:
-        try:
-            _rules_cache[key] = select_rules(*key)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    return _rules_cache[key]
+    try:
+        return cached_rules(settings.select, settings.ignore)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _read(name: str) -> bytes:

@@ -80,6 +80,23 @@ class Config(NamedTuple):
 EMPTY = Config(None, {})
 
 
+def with_flags(
+    settings: Settings,
+    *,
+    select: list[str] | None,
+    ignore: list[str],
+    unsafe_fixes: bool,
+    cache_strategy: str | None,
+) -> Settings:
+    """Command-line flags over configured settings: --select replaces, --ignore adds, as in ruff."""
+    return settings._replace(
+        select=tuple(select) if select else settings.select,
+        ignore=settings.ignore + tuple(ignore),
+        unsafe_fixes=unsafe_fixes or settings.unsafe_fixes,
+        cache_strategy=cache_strategy or settings.cache_strategy,
+    )
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
     try:
         import tomllib

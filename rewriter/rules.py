@@ -12,6 +12,7 @@ The engine knows nothing of any one rule: modules register themselves when
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from rewriter.text import Span
@@ -152,6 +153,12 @@ def all_rules() -> list[Rule]:
 
     transforms.load()
     return sorted(_REGISTRY.values(), key=lambda r: (r.order, r.code))
+
+
+@lru_cache(maxsize=None)
+def cached_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
+    """`select_rules` for settings that repeat across files (raises ValueError like it)."""
+    return select_rules(select, ignore)
 
 
 def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:

@@ -1,0 +1,23 @@
+"""`dockerfix pr`: deliver the fixes as a GitHub pull request.
+
+`main` is all the CLI needs; everything else (git, httpx, the engine) is
+imported only when the subcommand runs, so `dockerfix` starts as fast as
+without it.
+
+    git.py      the `git` command: fetch, build a commit without a checkout, push
+    github.py   the GitHub REST endpoints, errors and rate limits (httpx)
+    fixes.py    run the engine over one commit's Dockerfiles
+    body.py     title, commit message, pull request body
+    command.py  arguments and the steps of one run
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `dockerfix pr` with `argv` (the arguments after `pr`); returns the exit code."""
+    from rewriter.bot.command import main as run
+
+    return run(argv)

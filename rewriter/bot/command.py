@@ -1,0 +1,547 @@
+"""`dockerfix pr`: fix the Dockerfiles of a GitHub repository and deliver the fixes as a pull request.
+
+What one run does, against the remote base branch (never the local checkout):
+
+1. read the repository from the API (default branch, clone URL, access) and
+   the current commits of the base branch and of the bot's branch
+   (`git ls-remote`), then fetch them without writing any ref;
+2. fix every Dockerfile of the base commit (safe fixes unless
+   `--unsafe-fixes`);
+3. nothing to fix: close the bot's open pull request, if any, with a comment
+   (the base has the fixes); done;
+4. otherwise build the commit on the base commit; push it to the bot's
+   branch unless the branch already makes exactly these changes; open the
+   pull request, or update the title/body of the open one.
+
+So a second run with nothing new changes nothing (no push, no API write),
+and new fixes update the same branch and pull request.  The bot's branch is
+never the base branch; a branch or pull request that the bot did not make
+(its commit lacks the bot's trailer line, its body lacks the marker) is
+left alone with an error.  `--dry-run` prints the branch, commit message,
+pull request and diff from the local copy of the base branch, touching no
+remote and no API.
+
+Exit codes: 0 done (or nothing to do), 2 an error (the message says what).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TextIO
+
+from rewriter.bot.fixes import Scan
+from rewriter.bot.git import Git, GitError
+
+if TYPE_CHECKING:
+    from rewriter.bot.github import GitHub, PullRequest
+    from rewriter.config import Config
+    from rewriter.context import Settings
+    from rewriter.rules import Rule
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+class BotError(Exception):
+    """A condition the user must resolve; the message says how."""
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="dockerfix pr",
+        description=(
+            "Fix the Dockerfiles of a GitHub repository and open (or update) a pull request with the fixes. "
+            "Works on the remote base branch; never changes your checkout."
+        ),
+    )
+    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="a checkout, or a folder or Dockerfile in it (default: .); with --repo, relative to the clone")
+    p.add_argument("--repo", metavar="OWNER/NAME", help="clone this GitHub repository into a temporary folder and work there")
+    p.add_argument("--base", metavar="BRANCH", help="the branch to fix and to open the pull request against (default: the repository's default branch)")
+    p.add_argument("--branch", metavar="NAME", help="the bot's branch (default: dockerfix/BASE)")
+    p.add_argument("--remote", default="origin", metavar="NAME", help="the git remote of the GitHub repository (default: origin)")
+    p.add_argument("--dry-run", action="store_true", help="print the branch, commit message, pull request and diff; touch no remote and no API")
+    p.add_argument("--draft", action="store_true", help="open the pull request as a draft")
+    p.add_argument("--labels", type=_csv, action="extend", default=[], metavar="NAMES", help="labels for the pull request (comma-separated)")
+    p.add_argument("--reviewers", type=_csv, action="extend", default=[], metavar="LOGINS", help="reviewers to request: logins or ORG/TEAM (comma-separated)")
+    p.add_argument("--api-url", metavar="URL", help="GitHub API root (default: $GITHUB_API_URL or https://api.github.com; Enterprise: https://HOST/api/v3)")
+    p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="the environment variable that holds the token (default: GITHUB_TOKEN)")
+    p.add_argument("--author", metavar="'NAME <EMAIL>'", help="author of the commit (default: git's user.name/user.email, else dockerfix)")
+    p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
+    p.add_argument("--select", type=_csv, action="extend", default=[], metavar="IDS", help="only these rules (code prefixes, comma-separated)")
+    p.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="IDS", help="leave out these rules")
+    p.add_argument("--context", metavar="DIR", help="build context for every Dockerfile, relative to the repository root (default: each Dockerfile's folder)")
+    p.add_argument("--cache-strategy", choices=("delete", "mount"), help="remove package caches (default), or use BuildKit cache mounts")
+    p.add_argument("--isolated", action="store_true", help="ignore the repository's .dockerfix.toml / [tool.dockerfix] configuration")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the git commands and API requests")
+    return p
+
+
+class UI:
+    """Everything the bot says goes through here, and through the redactor."""
+
+    def __init__(self, out: TextIO, err: TextIO, redact: Callable[[str], str], verbose: bool) -> None:
+        self.out, self.err, self.redact, self.verbose = out, err, redact, verbose
+
+    def result(self, text: str) -> None:
+        self.out.write(self.redact(text) + "\n")
+        self.out.flush()
+
+    def say(self, text: str) -> None:
+        self.err.write(self.redact(f"dockerfix pr: {text}") + "\n")
+        self.err.flush()
+
+    def warn(self, text: str) -> None:
+        self.say(f"warning: {text}")
+
+    def error(self, text: str) -> None:
+        self.say(f"error: {text}")
+
+    def trace(self, text: str) -> None:
+        if self.verbose:
+            self.err.write(self.redact(f"+ {text}") + "\n")
+
+
+@dataclass
+class Plan:
+    """What the run found: the base commit, the scan, and the texts derived from it."""
+
+    base: str
+    base_sha: str
+    branch: str
+    scan: Scan
+    title: str = ""
+    message: str = ""
+    body: str = ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(list(sys.argv[1:] if argv is None else argv))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """`main` with its surroundings injectable (environment, clock, streams), for tests."""
+    from rewriter.bot.git import Redactor
+
+    environment = dict(os.environ if env is None else env)
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = parser().parse_args(list(argv))
+    except _UsageError as exc:
+        err.write(f"dockerfix pr: error: {exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    token = environment.get(args.token_env) or None
+    ui = UI(out, err, Redactor(token), args.verbose)
+    from rewriter.bot.fixes import NothingToScan
+    from rewriter.bot.github import GitHubError
+
+    try:
+        return Bot(args, environment, token, ui, sleep, clock).run()
+    except (BotError, GitError, GitHubError, NothingToScan, _UsageError) as exc:
+        ui.error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+class Bot:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        env: dict[str, str],
+        token: str | None,
+        ui: UI,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.args, self.env, self.token, self.ui = args, env, token, ui
+        self.sleep, self.clock = sleep, clock
+        self.version = _version()
+        from rewriter.rules import all_rules
+
+        self.catalogue = {rule.code: rule for rule in all_rules()}
+        self.rules_for(self.settings_for(None))  # an unknown --select is a usage error before any work
+
+    def settings_for(self, dockerfile: Path | None, configs: dict[Path, Config] | None = None) -> Settings:
+        """The repository's configuration for this file (as `dockerfix` finds it), with the flags over it."""
+        from rewriter.config import EMPTY, discover, with_flags
+
+        config = EMPTY if self.args.isolated or dockerfile is None else discover(dockerfile.parent, configs)
+        args = self.args
+        return with_flags(
+            config.settings(dockerfile),
+            select=args.select,
+            ignore=args.ignore,
+            unsafe_fixes=args.unsafe_fixes,
+            cache_strategy=args.cache_strategy,
+        )
+
+    def rules_for(self, settings: Settings) -> list[Rule]:
+        from rewriter.rules import cached_rules
+
+        try:
+            return cached_rules(settings.select, settings.ignore)
+        except ValueError as exc:
+            raise _UsageError(str(exc)) from None
+
+    # -- entry ------------------------------------------------------------------
+
+    def run(self) -> int:
+        if self.args.dry_run:
+            if self.args.repo:
+                raise BotError("--dry-run works on a local checkout and --repo would clone one: clone it yourself, then run --dry-run in it")
+            return self.dry_run()
+        if not self.token:
+            raise BotError(
+                f"no token: set ${self.args.token_env} to a token that may push to the repository and open pull requests "
+                "(or name another variable with --token-env)"
+            )
+        from rewriter.bot.github import DEFAULT_API_URL, GitHub
+
+        api_url = self.args.api_url or self.env.get("GITHUB_API_URL") or DEFAULT_API_URL
+        with GitHub(
+            api_url,
+            self.token,
+            token_name=self.args.token_env,
+            sleep=self.sleep,
+            clock=self.clock,
+            log=self.ui.say,
+            trace=self.ui.trace,
+            user_agent=f"dockerfix/{self.version or 'dev'}",
+        ) as api:
+            if self.args.repo:
+                return self._in_clone(api)
+            return self._in_checkout(api)
+
+    def _git(self, root: Path) -> Git:
+        return Git(root, env=self.env, redact=self.ui.redact, trace=self.ui.trace)
+
+    def _in_checkout(self, api: GitHub) -> int:
+        from rewriter.bot.git import auth_env, github_repository
+
+        path = Path(self.args.path).resolve()
+        if not path.exists():
+            raise BotError(f"{self.args.path}: no such file or folder")
+        root = Git.toplevel(path, self.env)
+        if root is None:
+            raise BotError(f"{self.args.path} is not inside a git checkout (to work on a GitHub repository without one, use --repo OWNER/NAME)")
+        git = self._git(root)
+        url = git.remote_url(self.args.remote)
+        repository = github_repository(url) or _split_repo(self.env.get("GITHUB_REPOSITORY", ""))
+        if repository is None:
+            raise BotError(
+                f"cannot tell the GitHub repository from remote {self.args.remote!r} ({url}); "
+                "set GITHUB_REPOSITORY=OWNER/NAME or use --repo OWNER/NAME"
+            )
+        git.remote_env = auth_env(git.push_urls(self.args.remote) + [url], self.token, self.env)
+        owner, name = repository
+        info = api.repository(owner, name)
+        target = path.relative_to(root.resolve()).as_posix()
+        return self._deliver(api, git, owner, name, info, target, checkout=True)
+
+    def _in_clone(self, api: GitHub) -> int:
+        from rewriter.bot.git import auth_env, remove_folder, temporary_folder
+
+        repository = _split_repo(self.args.repo)
+        if repository is None:
+            raise BotError(f"--repo must be OWNER/NAME, not {self.args.repo!r}")
+        owner, name = repository
+        info = api.repository(owner, name)
+        clone_url = str(info.get("clone_url") or "")
+        if not clone_url:
+            raise BotError(f"GitHub gave no clone URL for {owner}/{name}")
+        base = self.args.base or str(info.get("default_branch") or "")
+        workdir = temporary_folder("dockerfix-pr-")
+        try:
+            git = self._git(workdir)
+            git.remote_env = auth_env([clone_url], self.token, self.env)
+            self.ui.say(f"cloning {owner}/{name} ({base})")
+            git.clone(clone_url, base, workdir / "repo")
+            git.root = workdir / "repo"
+            target = Path(self.args.path).as_posix().strip("/") or "."
+            if ".." in Path(target).parts:
+                raise BotError("PATH must stay inside the repository")
+            return self._deliver(api, git, owner, name, info, target, checkout=False)
+        finally:
+            remove_folder(workdir)
+
+    # -- the work -----------------------------------------------------------------
+
+    def _branch(self, git: Git, base: str, default_branch: str | None) -> str:
+        branch = self.args.branch or f"dockerfix/{base}"
+        if not git.valid_branch_name(branch):
+            raise BotError(f"{branch!r} is not a valid branch name")
+        protected = {base} | ({default_branch} if default_branch else set())
+        if branch in protected:
+            raise BotError(f"the bot's branch must not be {branch!r}: it never pushes to the base or default branch")
+        return branch
+
+    def _scan(self, git: Git, commit: str, target: str) -> Scan:
+        from rewriter.bot.fixes import scan, targets
+        from rewriter.bot.git import remove_folder, temporary_folder
+        from rewriter.config import EMPTY, ConfigError
+
+        export = temporary_folder("dockerfix-tree-")
+        # Configuration is looked for in the repository only, not above the temporary folder.
+        configs = {folder: EMPTY for folder in export.resolve().parents}
+        try:
+            git.export(commit, export)
+            paths = targets(export, target)
+            if self.args.context and not (export / self.args.context).is_dir():
+                raise BotError(f"--context {self.args.context}: no such folder on the base branch")
+            try:
+                result = scan(git, commit, export, paths, lambda d: self.settings_for(d, configs), self.rules_for, self.args.context)
+            except ConfigError as exc:
+                shown = Path(exc.path).resolve()
+                if shown.is_relative_to(export.resolve()):
+                    shown = shown.relative_to(export.resolve())
+                raise BotError(f"{shown.as_posix()} (on the base branch): {exc.message}") from None
+        finally:
+            remove_folder(export)
+        for problem in result.problems:
+            self.ui.warn(problem)
+        if not paths:
+            self.ui.warn(f"no Dockerfile found in {target}")
+        return result
+
+    def _texts(self, plan: Plan) -> None:
+        from rewriter.bot import body
+
+        options = body.Options(
+            unsafe_fixes=self.args.unsafe_fixes,
+            select=tuple(self.args.select),
+            ignore=tuple(self.args.ignore),
+            cache_strategy=self.args.cache_strategy,
+            context=self.args.context,
+            isolated=self.args.isolated,
+            version=self.version,
+        )
+        changed = plan.scan.changed
+        plan.title = body.title(changed)
+        plan.message = body.commit_message(changed, self.catalogue, options)
+        plan.body = body.body(plan.scan.files, self.catalogue, options, base=plan.base)
+
+    def _deliver(self, api: GitHub, git: Git, owner: str, name: str, info: dict[str, Any], target: str, *, checkout: bool) -> int:
+        from rewriter.bot import body as texts
+        from rewriter.bot.git import identity_env
+
+        remote = self.args.remote if checkout else "origin"
+        default_branch = str(info.get("default_branch") or "") or None
+        base = self.args.base or default_branch
+        if not base:
+            raise BotError(f"GitHub gave no default branch for {owner}/{name}; pass --base")
+        branch = self._branch(git, base, default_branch)
+        permissions = info.get("permissions")
+        if isinstance(permissions, dict) and permissions.get("push") is False:
+            raise BotError(f"the token may not push to {owner}/{name}: it needs write access to its contents")
+        heads = git.ls_remote(remote, [f"refs/heads/{base}", f"refs/heads/{branch}"])
+        base_sha = heads.get(f"refs/heads/{base}")
+        if base_sha is None:
+            raise BotError(f"the base branch {base!r} does not exist on {remote}")
+        head_sha = heads.get(f"refs/heads/{branch}")
+        shallow = git.is_shallow()
+        # Depth 2 brings the bot's commit and its parent, all that `_current` reads.
+        git.fetch(remote, [f"refs/heads/{base}"] + ([f"refs/heads/{branch}"] if head_sha else []), depth=2 if shallow else None)
+        for sha in filter(None, (base_sha, head_sha)):
+            if not git.has_commit(sha):
+                raise BotError(f"{remote} changed while fetching; run again")
+        plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, target))
+        changed = plan.scan.changed
+        if checkout and changed:
+            dirty = git.dirty(f.path for f in changed)
+            if dirty:
+                raise BotError(
+                    "refusing to run: these files would be changed and have uncommitted changes in your checkout: "
+                    + ", ".join(dirty)
+                    + f". The pull request is made from {remote}/{base}, not from your working tree; "
+                    "commit or stash your changes first (dockerfix pr never touches them)."
+                )
+        ours = head_sha is None or texts.SIGNATURE in git.message(head_sha)
+        pr = api.open_pull_request(owner, name, branch)
+        if pr is not None and texts.MARKER not in pr.body:
+            raise BotError(f"pull request #{pr.number} from {branch!r} was not opened by dockerfix pr; choose another --branch")
+        if not changed:
+            if pr is None:
+                self.ui.say(f"nothing to fix on {base}")
+            elif not ours:
+                self.ui.warn(f"nothing to fix on {base}; leaving #{pr.number} open: {branch!r} has commits not made by dockerfix pr")
+            else:
+                api.comment(owner, name, pr.number, texts.stale_comment(base))
+                api.update_pull_request(owner, name, pr.number, state="closed")
+                self.ui.say(f"{base} has the fixes now: closed #{pr.number}")
+                self.ui.result(pr.url)
+            return EXIT_OK
+        if not ours:
+            raise BotError(
+                f"branch {branch!r} has commits not made by dockerfix pr; leaving it alone "
+                "(merge or delete it, or choose another --branch)"
+            )
+        self._texts(plan)
+        identity = identity_env(git, self.args.author)
+        commit = git.commit(base_sha, {f.path: (f.mode, f.after) for f in changed}, plan.message, identity)
+        is_ancestor = (lambda a, b: api.is_ancestor(owner, name, a, b)) if shallow else git.is_ancestor
+        if head_sha is not None and self._current(git, head_sha, base_sha, commit, is_ancestor):
+            self.ui.say(f"{branch} already has these fixes")
+        else:
+            git.push(remote, commit, branch, head_sha)
+            self.ui.say(f"pushed {len(changed)} changed Dockerfile(s) to {branch}")
+        self._pull_request(api, owner, name, pr, plan)
+        return EXIT_OK
+
+    @staticmethod
+    def _current(git: Git, head: str, base: str, commit: str, is_ancestor: Callable[[str, str], bool]) -> bool:
+        """True if the branch at `head` already makes exactly the changes of `commit` (on `base`).
+
+        The same tree is enough; so is the same change (same paths, same blobs
+        before and after) on an older base that is still an ancestor of the
+        base, so that a base moving elsewhere does not make the bot force-push
+        (and re-run the pull request's checks) every run.
+        """
+        if git.tree_of(head) == git.tree_of(commit):
+            return True
+        parents = git.parents(head)
+        if len(parents) != 1 or not git.has_commit(parents[0]):
+            return False
+        parent = parents[0]
+        return git.changed_paths(parent, head) == git.changed_paths(base, commit) and is_ancestor(parent, base)
+
+    def _pull_request(self, api: GitHub, owner: str, name: str, pr: PullRequest | None, plan: Plan) -> None:
+        from rewriter.bot.github import GitHubError, already_exists
+
+        created = False
+        if pr is None:
+            try:
+                pr = api.create_pull_request(
+                    owner, name, branch=plan.branch, base=plan.base, title=plan.title, body=plan.body, draft=self.args.draft
+                )
+                created = True
+            except GitHubError as exc:
+                if not already_exists(exc):
+                    raise
+                pr = api.open_pull_request(owner, name, plan.branch)
+                if pr is None:
+                    raise
+        if created:
+            self.ui.say(f"opened #{pr.number}")
+            if self.args.labels:
+                api.add_labels(owner, name, pr.number, self.args.labels)
+            if self.args.reviewers:
+                try:
+                    api.request_reviewers(owner, name, pr.number, self.args.reviewers)
+                except GitHubError as exc:
+                    self.ui.warn(f"{exc} (the pull request is open; request reviews by hand)")
+        else:
+            fields = {}
+            if pr.title != plan.title:
+                fields["title"] = plan.title
+            if pr.body != plan.body:
+                fields["body"] = plan.body
+            if pr.base != plan.base:
+                fields["base"] = plan.base
+            if fields:
+                pr = api.update_pull_request(owner, name, pr.number, **fields)
+                self.ui.say(f"updated #{pr.number} ({', '.join(fields)})")
+            missing = [label for label in self.args.labels if label not in pr.labels]
+            if missing:
+                api.add_labels(owner, name, pr.number, missing)
+            if not fields and not missing:
+                self.ui.say(f"#{pr.number} is up to date")
+        self.ui.result(pr.url)
+
+    # -- dry run --------------------------------------------------------------------
+
+    def dry_run(self) -> int:
+        from rewriter.outputs import unified_diff
+
+        path = Path(self.args.path).resolve()
+        if not path.exists():
+            raise BotError(f"{self.args.path}: no such file or folder")
+        root = Git.toplevel(path, self.env)
+        if root is None:
+            raise BotError(f"{self.args.path} is not inside a git checkout")
+        git = self._git(root)
+        remote = self.args.remote
+        base = self.args.base
+        if base is None:
+            remote_head = git.symbolic_ref(f"refs/remotes/{remote}/HEAD")
+            base = remote_head.split("/", 1)[1] if remote_head else git.symbolic_ref("HEAD")
+        if not base:
+            raise BotError("cannot tell the base branch (detached HEAD and no remote HEAD); pass --base")
+        base_ref = next(
+            (ref for ref in (f"refs/remotes/{remote}/{base}", f"refs/heads/{base}") if git.resolve(ref)), None
+        )
+        base_sha = git.resolve(base_ref) if base_ref is not None else None
+        if base_ref is None or base_sha is None:
+            raise BotError(f"no local copy of the base branch {base!r}; fetch it, or pass --base")
+        branch = self._branch(git, base, None)
+        plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, path.relative_to(root.resolve()).as_posix()))
+        where = f"{base_ref.removeprefix('refs/remotes/').removeprefix('refs/heads/')} at {base_sha[:12]}, as last fetched"
+        changed = plan.scan.changed
+        if not changed:
+            self.ui.result(f"nothing to fix on {base} ({where})")
+            return EXIT_OK
+        dirty = git.dirty(f.path for f in changed)
+        if dirty:
+            self.ui.warn("these files have uncommitted changes, so a real run would refuse: " + ", ".join(dirty))
+        self._texts(plan)
+        diff = "".join(unified_diff(f.path, f.before, f.after) for f in changed)
+        self.ui.result(
+            "\n".join(
+                [
+                    f"branch: {branch}",
+                    f"base: {base} ({where})",
+                    "",
+                    "--- commit message ---",
+                    plan.message.rstrip("\n"),
+                    "",
+                    f"--- pull request: {plan.title} ---",
+                    plan.body.rstrip("\n"),
+                    "",
+                    "--- diff ---",
+                    diff.rstrip("\n"),
+                ]
+            )
+        )
+        return EXIT_OK
+
+
+def _split_repo(value: str) -> tuple[str, str] | None:
+    owner, slash, name = value.strip().partition("/")
+    if not slash or not owner or not name or "/" in name:
+        return None
+    return owner, name.removesuffix(".git")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dockerfix")
+    except PackageNotFoundError:
+        return ""

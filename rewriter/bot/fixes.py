@@ -1,0 +1,156 @@
+"""Run the engine over the Dockerfiles of one commit, and keep what a reviewer needs to know.
+
+The files are read from git blobs (exact bytes, no checkout filters or
+line-ending conversion), the build context is the commit exported to a
+temporary folder, so the result depends only on the commit: the same base
+gives the same fixes, which is what makes the bot idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from rewriter.bot.git import Git
+    from rewriter.context import Settings
+    from rewriter.rules import Rule
+
+REGULAR_FILES = ("100644", "100755")
+
+
+class NothingToScan(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Change:
+    """One applied fix, as a row of the pull request's table."""
+
+    rule: str
+    line: int | None
+    """In the file as it is on the base branch; None for a fix found after an earlier one."""
+    what: str
+    why: str
+    saving_mb: float | None
+    unsafe: bool = False
+    """Applied only because unsafe fixes were asked for: the reviewer must check it."""
+    note: str = ""
+    """What to check, for an unsafe fix."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A finding left to the maintainers (no fix, or an unsafe one not asked for)."""
+
+    rule: str
+    line: int
+    message: str
+    note: str
+    unsafe_fix: str | None
+    """Title of the unsafe fix that `--unsafe-fixes` would apply."""
+
+
+@dataclass
+class FileReport:
+    path: str
+    """Relative to the repository root, with forward slashes."""
+    mode: str
+    before: bytes
+    after: bytes
+    changes: list[Change] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    unsafe_fixes: bool = False
+    """Whether unsafe fixes were applied to this file (by flag or by the repository's configuration)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before
+
+
+@dataclass
+class Scan:
+    files: list[FileReport]
+    problems: list[str]
+    """Files left alone and why (syntax errors, internal errors): warnings for the user."""
+
+    @property
+    def changed(self) -> list[FileReport]:
+        return [f for f in self.files if f.changed]
+
+
+def targets(export_root: Path, target: str) -> list[str]:
+    """The Dockerfiles to fix, relative to the root: `target` itself if it is a file, else those below it."""
+    from rewriter.discovery import find_dockerfiles
+
+    path = export_root / target if target not in ("", ".") else export_root
+    if path.is_file():
+        return [path.relative_to(export_root).as_posix()]
+    if not path.is_dir():
+        raise NothingToScan(f"{target} does not exist on the base branch")
+    return [p.relative_to(export_root).as_posix() for p in find_dockerfiles(path)]
+
+
+def scan(
+    git: Git,
+    commit: str,
+    export_root: Path,
+    paths: list[str],
+    settings_for: Callable[[Path], Settings],
+    rules_for: Callable[[Settings], list[Rule]],
+    context: str | None = None,
+) -> Scan:
+    """Fix each of `paths` as it is in `commit` (exported below `export_root`).
+
+    `settings_for(dockerfile)` gives the settings of one file (the repository's
+    configuration with the command line over it), `rules_for` the rules they select.
+    """
+    from rewriter.engine import FixError, fix_source
+    from rewriter.rules import Applicability
+    from rewriter.syntax import DockerfileSyntaxError
+
+    entries = git.ls_tree(commit, paths)
+    files: list[FileReport] = []
+    problems: list[str] = []
+    for path in paths:
+        entry = entries.get(path)
+        if entry is None or entry.mode not in REGULAR_FILES:
+            continue  # timid: a symlink or submodule is not ours to rewrite
+        source = git.blob(entry.sha)
+        dockerfile = export_root / path
+        context_dir = export_root / context if context else dockerfile.parent
+        settings = settings_for(dockerfile)
+        threshold = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
+        try:
+            result = fix_source(
+                source, path=path, settings=settings, context_dir=context_dir, dockerfile_path=dockerfile, rules=rules_for(settings)
+            )
+        except DockerfileSyntaxError as exc:
+            problems.append(f"{path}:{exc.line}: {exc.message}; left unchanged")
+            continue
+        except FixError as exc:
+            problems.append(f"{path}: internal error: {exc}; left unchanged")
+            continue
+        problems.extend(f"{path}: internal error: {message}" for message in result.internal_errors)
+        assert result.document is not None
+        lines = result.document.lines
+        original = {id(d) for d in result.diagnostics}
+        report = FileReport(path=path, mode=entry.mode, before=source, after=result.output, unsafe_fixes=settings.unsafe_fixes)
+        for diagnostic in result.applied:
+            assert diagnostic.fix is not None
+            line = lines.line(diagnostic.span.start) if id(diagnostic) in original else None
+            unsafe = diagnostic.fix.applicability < Applicability.SAFE
+            note = diagnostic.note if unsafe else ""
+            report.changes.append(Change(diagnostic.rule, line, diagnostic.fix.title, diagnostic.message, diagnostic.saving_mb, unsafe, note))
+        for diagnostic in result.diagnostics:
+            if diagnostic.fix is not None and diagnostic.fix.applicability >= threshold:
+                continue
+            fix = diagnostic.fix
+            unsafe_fix = fix.title if fix is not None and fix.applicability == Applicability.UNSAFE else None
+            report.suggestions.append(
+                Suggestion(diagnostic.rule, lines.line(diagnostic.span.start), diagnostic.message, diagnostic.note, unsafe_fix)
+            )
+        report.changes.sort(key=lambda c: (c.line is None, c.line or 0, c.rule))
+        files.append(report)
+    return Scan(files, problems)
