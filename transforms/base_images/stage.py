@@ -1,0 +1,269 @@
+"""Facts about one stage that the base-image rules share.
+
+* `base_of`: the stage's FROM, resolved through global ARG defaults and
+  split into an official image and tag (None for stages built on an earlier
+  stage, `scratch`, digests, private registries and images the knowledge
+  file does not describe);
+* `retag`: the edit that makes the FROM name another image: on the FROM
+  word, or on the ARG default the tag comes from;
+* `uses`: the commands a stage (and the stages built on it) runs, so a rule
+  can tell whether the smaller variant still has what they need.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rewriter.context import FileContext
+from rewriter.rules import Edit
+from rewriter.shell import Command
+from rewriter.syntax import Instruction, Stage, Word
+from rewriter.text import Span
+from rewriter.variables import assignments, resolve_image
+
+from . import knowledge as kb
+from .knowledge import ImageRef, Tag
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+@dataclass(frozen=True)
+class Base:
+    """A stage's base image, as far as the knowledge file can tell."""
+
+    stage: Stage
+    written: str
+    """The FROM word as written (may contain `${VAR}`)."""
+    ref: ImageRef
+    image: str
+    tag: Tag
+
+    @property
+    def shown(self) -> str:
+        return self.ref.render()
+
+    def with_tag(self, tag: Tag) -> str:
+        return self.ref.with_tag(tag.render()).render()
+
+
+def base_of(context: FileContext, stage: Stage) -> Base | None:
+    if not stage.image:
+        return None
+    earlier = context.document.stage_named(stage.image)
+    if earlier is not None and earlier.index < stage.index:
+        return None
+    resolved = resolve_image(context.document, stage)
+    if resolved is None or resolved.lower() == "scratch":
+        return None  # timid: the image depends on a build argument without default
+    ref = ImageRef.parse(resolved)
+    if ref.digest is not None:
+        return None  # pinned by digest: the user chose exact bytes
+    image = kb.official_name(ref, context.settings)
+    if image is None:
+        return None
+    tag = kb.parse_tag(image, ref.tag)
+    if tag is None:
+        return None
+    return Base(stage, stage.image, ref, image, tag)
+
+
+def official_unknown(context: FileContext, stage: Stage) -> ImageRef | None:
+    """A Docker Hub image the knowledge file does not describe (nginx, redis...), for the pinning rule."""
+    if not stage.image or (context.document.stage_named(stage.image) or stage).index < stage.index:
+        return None
+    resolved = resolve_image(context.document, stage)
+    if resolved is None or resolved.lower() == "scratch" or "/" in resolved.split(":")[0].rstrip("/"):
+        return None
+    ref = ImageRef.parse(resolved)
+    if ref.digest is not None or kb.official_name(ref, context.settings) is not None:
+        return None
+    return ref
+
+
+def children(context: FileContext, stage: Stage) -> list[Stage]:
+    """The stage and every later stage built on it (they inherit its base image)."""
+    out = [stage]
+    for other in context.document.stages[stage.index + 1 :]:
+        parent = context.document.stage_named(other.image)
+        if parent is not None and parent.index < other.index and any(p.index == parent.index for p in out):
+            out.append(other)
+    return out
+
+
+# -- editing the FROM ----------------------------------------------------------------
+
+
+def _from_word(stage: Stage) -> Word | None:
+    words = stage.from_.words()
+    return words[0] if words else None
+
+
+def _contiguous(context: FileContext, word: Word) -> bool:
+    return context.slice(word.span) == word.text
+
+
+def retag(context: FileContext, base: Base, new_image: str) -> tuple[tuple[Edit, ...], str] | None:
+    """Edits that make the stage's FROM resolve to `new_image`, and where they are.
+
+    A literal FROM word is replaced.  `FROM ${BASE}` or `FROM python:${PY}-slim`
+    with a global ARG default holding the part that changes gets that
+    default edited instead, when the ARG is used by nothing else.  None when
+    neither works (the caller then only suggests).
+    """
+    word = _from_word(base.stage)
+    if word is None or not _contiguous(context, word):
+        return None
+    if "$" not in word.text:
+        if any(ch in word.text for ch in "'\"\\"):
+            return None  # timid: quoting or escapes in the image word
+        return (Edit.replace(word.span, new_image),), "FROM"
+    found = list(_VARIABLE.finditer(word.text))
+    if len(found) != 1 or "${" in _VARIABLE.sub("", word.text) or "$" in _VARIABLE.sub("", word.text):
+        return None  # timid: several variables, or `${VAR:-default}` forms
+    match = found[0]
+    name = match.group(1) or match.group(2)
+    head, tail = word.text[: match.start()], word.text[match.end() :]
+    if not (new_image.startswith(head) and new_image.endswith(tail)) or len(new_image) < len(head) + len(tail):
+        return None
+    value = new_image[len(head) : len(new_image) - len(tail)]
+    if not value or any(ch.isspace() or ch in "$'\"\\" for ch in value):
+        return None
+    target = _arg_default(context, name)
+    if target is None or _arg_used_elsewhere(context, name, base.stage):
+        return None  # timid: changing the default would change other uses of the ARG
+    return (Edit.replace(target, value),), f"ARG {name}"
+
+
+def _arg_default(context: FileContext, name: str) -> Span | None:
+    """The span of the literal default value of global `ARG name=value` (declared once)."""
+    spans = []
+    for ins in context.document.global_args:
+        for word in ins.words():
+            key, eq, value = word.text.partition("=")
+            if key == name:
+                if not eq or not value or not _contiguous(context, word):
+                    return None
+                if any(ch in value for ch in "$'\"\\"):
+                    return None
+                spans.append(Span(word.span.start + len(key) + 1, word.span.end))
+    return spans[0] if len(spans) == 1 else None
+
+
+def _arg_used_elsewhere(context: FileContext, name: str, stage: Stage) -> bool:
+    pattern = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+    for other in context.document.stages:
+        if other.index != stage.index and pattern.search(other.image):
+            return True
+    for ins in context.document.instructions:
+        if ins.name == "ARG" and ins.stage >= 0:
+            if any(n == name for n, _ in assignments(ins, context.document.escape)):
+                return True
+    for ins in context.document.global_args:
+        if any(pattern.search(raw or "") for n, raw in assignments(ins, context.document.escape) if n != name):
+            return True
+    return False
+
+
+# -- what a stage runs -----------------------------------------------------------
+
+
+@dataclass
+class Uses:
+    """Commands a stage runs, the apt packages it installs, and what dockerfix could not read."""
+
+    commands: list[tuple[str, Instruction, Command | None]] = field(default_factory=list)
+    apt_packages: set[str] = field(default_factory=set)
+    unreadable: list[Instruction] = field(default_factory=list)
+
+
+_APT_OPTIONS_WITH_VALUE = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file", "--default-release"})
+
+
+def apt_install(command: Command) -> tuple[list[tuple[int, str | None]], list[str]] | None:
+    """(index, package) for each package word of `apt-get/apt install`, and the options; None if not one."""
+    if command.name not in ("apt-get", "apt", "aptitude"):
+        return None
+    values = [w.value for w in command.words]
+    subcommand = None
+    i = 1
+    options: list[str] = []
+    while i < len(values):
+        value = values[i]
+        if value is None:
+            return None  # timid: an option or subcommand we cannot read
+        if value.startswith("-"):
+            options.append(value)
+            if value in _APT_OPTIONS_WITH_VALUE and i + 1 < len(values):
+                options.append(values[i + 1] or "")
+                i += 1
+        elif subcommand is None:
+            subcommand = value
+        else:
+            break
+        i += 1
+    if subcommand != "install":
+        return None
+    packages: list[tuple[int, str | None]] = []
+    for j in range(i, len(values)):
+        value = values[j]
+        if value is not None and value.startswith("-"):
+            options.append(value)
+            continue
+        packages.append((j, value))
+    return packages, options
+
+
+def package_name(word: str) -> str:
+    """`python3=3.12.3-1` and `python3:amd64` name the package `python3`."""
+    return re.split(r"[=:]", word, maxsplit=1)[0]
+
+
+def uses(context: FileContext, stage: Stage) -> Uses:
+    """What the stage and the stages built on it run (RUN, HEALTHCHECK, CMD, ENTRYPOINT)."""
+    out = Uses()
+    for member in children(context, stage):
+        for ins in member.instructions:
+            ins = ins.effective
+            if ins.name == "RUN":
+                _run_uses(context, ins, out)
+            elif ins.name in ("HEALTHCHECK", "CMD", "ENTRYPOINT"):
+                words = [w.text for w in ins.words()]
+                if ins.name == "HEALTHCHECK" and words and words[0].upper() == "CMD":
+                    words = words[1:]
+                if ins.json is None:
+                    # shell form: every word that could be a command name
+                    for text in words:
+                        out.commands.append((text.rsplit("/", 1)[-1], ins, None))
+                elif words:
+                    out.commands.append((words[0].rsplit("/", 1)[-1], ins, None))
+    return out
+
+
+def _run_uses(context: FileContext, ins: Instruction, out: Uses) -> None:
+    if ins.json is not None:
+        if ins.json:
+            out.commands.append((ins.json[0].rsplit("/", 1)[-1], ins, None))
+        return
+    script = context.shell(ins)
+    if script is None or script.has_errors:
+        out.unreadable.append(ins)
+        if script is None:
+            return
+    for command in script.commands:
+        name = command.name
+        if name is None:
+            continue
+        out.commands.append((name, ins, command))
+        if name in ("sudo", "env", "xargs", "nice", "time") and len(command.words) > 1 and command.words[1].value:
+            out.commands.append((command.words[1].value.rsplit("/", 1)[-1], ins, command))
+        found = apt_install(command)
+        if found is not None:
+            out.apt_packages.update(package_name(p) for _, p in found[0] if p is not None)
+
+
+def stage_text(context: FileContext, stage: Stage) -> str:
+    """The stage's source text, for coarse checks (`/usr/bin/python3` hard-coded...)."""
+    instructions = stage.instructions
+    end = instructions[-1].span.end if instructions else stage.from_.span.end
+    return context.text[stage.from_.span.start : end]
