@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Iterator, Literal, Mapping, NamedTuple
+from typing import Any, Callable, Hashable, Iterator, Literal, Mapping, NamedTuple, TypeVar
 
 from rewriter.shell import POSIX_SHELLS, ShellScript, shell_source
 from rewriter.syntax import Document, Instruction, Stage
@@ -20,6 +20,7 @@ from rewriter.text import Span
 from rewriter.variables import env_at, expand
 
 CacheStrategy = Literal["delete", "mount"]
+T = TypeVar("T")
 
 
 class Settings(NamedTuple):
@@ -201,6 +202,17 @@ class FileContext:
         self.settings = settings or Settings()
         self.build_context = build_context
         self._shells: dict[int, ShellScript | None] = {}
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A fact that several rules share, computed once for this file (and this round).
+
+        Key it by the computing function so passes cannot collide:
+        `context.memo(_find, lambda: list(_find(context)))`.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     @property
     def text(self) -> str:

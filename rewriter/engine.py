@@ -85,13 +85,25 @@ def _threshold(settings: Settings) -> Applicability:
     return Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
 
 
-def _non_overlapping(fixes: list[tuple[Diagnostic, Fix]]) -> list[tuple[Diagnostic, Fix]]:
+def _self_consistent(fix: Fix) -> bool:
+    """A fix's own edits may touch (delete up to a point, insert at it) but not share characters."""
+    edits = sorted(fix.edits, key=lambda e: (e.span.start, e.span.end))
+    for a, b in zip(edits, edits[1:]):
+        if b.span.start < a.span.end or (a.span == b.span and a.span.start == a.span.end):
+            return False
+    return True
+
+
+def _non_overlapping(fixes: list[tuple[Diagnostic, Fix]], result: Result) -> list[tuple[Diagnostic, Fix]]:
+    """Fixes to apply this round.  Fixes of different diagnostics must not even touch:
+    which would come first is not defined, so the later one waits for the next round."""
     taken: list[tuple[Diagnostic, Fix]] = []
     taken_edits: list[Edit] = []
     for diagnostic, fix in fixes:
-        if any(e.span.overlaps(t.span) for e in fix.edits for t in taken_edits):
+        if not _self_consistent(fix):
+            result.internal_errors.append(f"{diagnostic.rule}: its fix has overlapping edits; skipped")
             continue
-        if any(a.span.overlaps(b.span) for i, a in enumerate(fix.edits) for b in fix.edits[i + 1 :]):
+        if any(e.span.overlaps(t.span) for e in fix.edits for t in taken_edits):
             continue
         taken.append((diagnostic, fix))
         taken_edits.extend(fix.edits)
@@ -117,6 +129,7 @@ def fix_source(
     build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
     document = parse(source)
     threshold = _threshold(settings)
+    order = {rule.code: rule.order for rule in rules}
     result = Result(source, document, settings)
     text = document.text
     for round_ in range(MAX_ROUNDS):
@@ -124,13 +137,19 @@ def fix_source(
         diagnostics = check(context, rules)
         if round_ == 0:
             result.diagnostics = sorted(diagnostics, key=lambda d: (d.span.start, d.rule))
+        applicable = [(d, d.fix) for d in diagnostics if d.fix is not None and d.fix.applicability >= threshold]
+        if not applicable:
+            break
+        # Passes run in order: a later pass (say, the multi-stage split) only
+        # fixes once every earlier pass is done, so it sees the finished stage.
+        first = min(order[d.rule] for d, _ in applicable)
         fixes = sorted(
-            ((d, d.fix) for d in diagnostics if d.fix is not None and d.fix.applicability >= threshold),
+            ((d, f) for d, f in applicable if order[d.rule] == first),
             key=lambda pair: (pair[1].span.start, pair[1].span.end),
         )
-        if not fixes:
+        chosen = _non_overlapping(fixes, result)
+        if not chosen:
             break
-        chosen = _non_overlapping(fixes)
         new_text = apply_edits(text, [e for _, fix in chosen for e in fix.edits])
         try:
             new_document = parse(new_text)

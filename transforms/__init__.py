@@ -1,9 +1,13 @@
 """The passes.  Each module registers its rules with `rewriter.rules.rule`.
 
 Run order (the `order` of each rule) matters where passes build on each
-other's output; the engine re-parses and repeats until nothing changes, so a
-later pass always sees the result of an earlier one:
+other's output.  The engine applies only the fixes of the lowest order that
+has any, re-parses, and repeats until nothing changes, so a later pass always
+sees the finished result of the earlier ones:
 
+0. order 50 – a distro base that installs a language runtime with apt moves to
+   the official image (DF301): it deletes apt lines that the other passes
+   would otherwise polish first (and, polishing them, make harder to remove);
 1. order 100 – package-manager hygiene (DF2xx): clean up RUN chains first, so
    that the manifest pass splits an install that is already in its final form;
 2. order 200 – dependency manifests before source copies (DF1xx);

@@ -73,7 +73,7 @@ def _mb(value: float | None) -> str:
     "runtime-installed-with-apt",
     summary="a distro base installs a language runtime with apt where the official slim image has it",
     applicability=Applicability.UNSAFE,
-    order=300,
+    order=50,
 )
 def runtime_installed_with_apt(context: FileContext) -> Iterator[Diagnostic]:
     """## What it does

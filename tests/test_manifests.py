@@ -1,0 +1,288 @@
+"""DF101/DF102: dependency manifests before source copies.
+
+Golden cases (`golden/manifests-*`) show one whole Dockerfile per ecosystem
+and per bail-out; these tests pin the shell and path semantics the reorder
+depends on, and every place the pass declines (`# timid:` in the code).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import dedent, diagnostics, fixed, run
+
+SELECT = ("DF101", "DF102")
+PKG = json.dumps({"name": "app", "version": "1.0.0"})
+LOCK = json.dumps({"lockfileVersion": 3, "packages": {}})
+REQ = {"requirements.txt": "flask==3.0.3\n"}
+
+
+def fix(text: str, files: dict[str, str], unsafe: bool = False) -> str:
+    return fixed(text, select=SELECT, files=files, unsafe=unsafe)
+
+
+def notes(text: str, files: dict[str, str]) -> list[str]:
+    return [d.note for d in diagnostics(text, select=SELECT, files=files)]
+
+
+# -- the rewrite -----------------------------------------------------------------
+
+
+def test_moves_a_pip_install_before_the_source_copy() -> None:
+    before = """
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY . .
+        RUN pip install -r requirements.txt
+        CMD ["python", "app.py"]
+    """
+    assert fix(before, REQ) == dedent(
+        """
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt ./
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["python", "app.py"]
+        """
+    )
+
+
+def test_second_run_changes_nothing() -> None:
+    before = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n"
+    files = {"package.json": PKG, "package-lock.json": LOCK}
+    once = fix(before, files)
+    assert once != dedent(before)
+    assert fix(once, files) == once
+    assert diagnostics(once, select=SELECT, files=files) == []
+
+
+def test_split_keeps_flags_of_the_run_on_both_parts() -> None:
+    before = """
+        FROM python:3.12
+        WORKDIR /app
+        COPY . .
+        RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt && python -m compileall .
+    """
+    assert fix(before, REQ) == dedent(
+        """
+        FROM python:3.12
+        WORKDIR /app
+        COPY requirements.txt ./
+        RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+        COPY . .
+        RUN --mount=type=cache,target=/root/.cache/pip python -m compileall .
+        """
+    )
+
+
+def test_cd_before_the_install_is_repeated_for_the_rest() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN cd api && pip install -r requirements.txt && python -m pytest\n"
+    assert fix(before, {"api/requirements.txt": "flask\n"}).splitlines()[2:] == [
+        "COPY api/requirements.txt api/",
+        "RUN cd api && pip install -r requirements.txt",
+        "COPY . .",
+        "RUN cd api && python -m pytest",
+    ]
+
+
+def test_activating_a_virtualenv_is_repeated_for_the_rest() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN . /venv/bin/activate && pip install -r requirements.txt && python manage.py check\n"
+    assert fix(before, REQ).splitlines()[2:] == [
+        "COPY requirements.txt ./",
+        "RUN . /venv/bin/activate && pip install -r requirements.txt",
+        "COPY . .",
+        "RUN . /venv/bin/activate && python manage.py check",
+    ]
+
+
+def test_relative_destination_below_the_workdir() -> None:
+    before = "FROM python:3.12\nWORKDIR /srv\nCOPY . app/\nRUN pip install -r app/requirements.txt\n"
+    assert fix(before, REQ) == before  # the manifest copy would now create /srv/app: unsafe
+    assert fix(before, REQ, unsafe=True).splitlines()[2:4] == ["COPY requirements.txt app/", "RUN pip install -r app/requirements.txt"]
+
+
+def test_context_free_commands_move_with_the_install() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y libpq5 && pip install -r requirements.txt\n"
+    out = fix(before, REQ)
+    assert "RUN apt-get update && apt-get install -y libpq5 && pip install -r requirements.txt\nCOPY . .\n" in out
+
+
+def test_a_run_that_reads_nothing_of_the_project_moves_along() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install pipenv\nRUN pipenv install --deploy --system\n"
+    files = {"Pipfile": "[packages]\n", "Pipfile.lock": "{}\n"}
+    assert fix(before, files).splitlines()[2:] == [
+        "RUN pip install pipenv",
+        "COPY Pipfile Pipfile.lock ./",
+        "RUN pipenv install --deploy --system",
+        "COPY . .",
+    ]
+
+
+def test_env_between_is_repeated_before_the_install() -> None:
+    before = "FROM node:20\nWORKDIR /app\nCOPY . .\nENV NODE_ENV=production\nRUN npm ci\n"
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert out.splitlines()[2:] == [
+        "ENV NODE_ENV=production",
+        "COPY package.json package-lock.json ./",
+        "RUN npm ci",
+        "COPY . .",
+        "ENV NODE_ENV=production",
+    ]
+
+
+def test_requirements_includes_are_followed_relative_to_the_including_file() -> None:
+    files = {"reqs/prod.txt": "-r base.txt\n-c ../constraints.txt\ngunicorn\n", "reqs/base.txt": "django\n", "constraints.txt": "urllib3<3\n"}
+    out = fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r reqs/prod.txt\n", files)
+    assert "COPY constraints.txt ./\nCOPY reqs/prod.txt reqs/base.txt reqs/\n" in out
+
+
+def test_uv_pip_install_reads_requirements_like_pip() -> None:
+    out = fix("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n", REQ)
+    assert out.splitlines()[2] == "COPY requirements.txt ./"
+
+
+def test_trailing_slash_is_added_to_the_destination_folder() -> None:
+    out = fix("FROM python:3.12\nWORKDIR /srv/app\nCOPY . /srv/app\nRUN pip install -r requirements.txt\n", REQ)
+    assert "COPY requirements.txt /srv/app/\n" in out
+
+
+def test_destination_missing_before_the_copy_is_only_an_unsafe_fix() -> None:
+    before = "FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\n"
+    assert fix(before, REQ) == before
+    assert "COPY requirements.txt /app/\n" in fix(before, REQ, unsafe=True)
+
+
+def test_lowercase_keywords_and_indentation_are_kept() -> None:
+    before = "from python:3.12\nworkdir /app\n  copy . .\n  run pip install -r requirements.txt\n"
+    assert fix(before, REQ) == "from python:3.12\nworkdir /app\n  copy requirements.txt ./\n  run pip install -r requirements.txt\n  copy . .\n"
+
+
+def test_go_build_gets_a_download_step_only_with_unsafe_fixes() -> None:
+    before = "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN GOPROXY=direct go build -o /app .\n"
+    files = {"go.mod": "module x\n", "go.sum": ""}
+    assert fix(before, files) == before
+    assert "COPY go.mod go.sum ./\nRUN GOPROXY=direct go mod download\nCOPY . .\n" in fix(before, files, unsafe=True)
+
+
+def test_bundle_config_frozen_in_the_chain_makes_the_install_safe() -> None:
+    before = "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle config set frozen true && bundle install\n"
+    out = fix(before, {"Gemfile": "source 'https://rubygems.org'\ngem 'rack'\n", "Gemfile.lock": "GEM\n"})
+    assert "COPY Gemfile Gemfile.lock ./\nRUN bundle config set frozen true && bundle install\nCOPY . .\n" in out
+
+
+def test_messages_name_the_copy_and_the_tool() -> None:
+    found = diagnostics("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", select=SELECT, files=REQ)
+    assert [(d.rule, d.message) for d in found] == [
+        ("DF101", "`COPY . .` comes before the pip dependency install, so any source change reinstalls every dependency")
+    ]
+
+
+# -- declines: a suggestion that says why -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "files", "why"),
+    [
+        pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "-e ./lib\n"}, "installs from the project's own files", id="editable"),
+        pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "./wheels/x.whl\n"}, "local path", id="local-wheel"),
+        pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "-f ./wheels\nx\n"}, "project's own files", id="find-links-local"),
+        pytest.param("RUN pip install -e .", {"setup.py": ""}, "installs the project's own files", id="pip-e-dot"),
+        pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "--extra-index-url file:///app/wheels\nx\n"}, "package index", id="local-index-in-file"),
+        pytest.param("RUN pip install --find-links file:///app/wheels -r requirements.txt", REQ, "project's own files", id="local-find-links"),
+        pytest.param("RUN pip install -r requirements.txt", {}, "not in the build context", id="missing-file"),
+        pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "x\n", ".dockerignore": "requirements.txt\n"}, "not in the build context", id="dockerignored"),
+        pytest.param("RUN npm ci", {"package.json": json.dumps({"scripts": {"prepare": "husky"}}), "package-lock.json": LOCK}, "`prepare` script", id="npm-prepare"),
+        pytest.param("RUN npm ci", {"package.json": json.dumps({"dependencies": {"lib": "file:./lib"}}), "package-lock.json": LOCK}, "local path", id="npm-file-dep"),
+        pytest.param("RUN npm ci", {"package.json": PKG}, "needs package-lock.json", id="npm-ci-no-lock"),
+        pytest.param("RUN yarn install --immutable", {"package.json": PKG, "yarn.lock": "", ".yarnrc.yml": "", ".yarn/cache/a.zip": ""}, "zero-installs", id="yarn-zero-install"),
+        pytest.param("RUN npm ci", {"package.json": PKG, "package-lock.json": LOCK, ".npmrc": "@acme:registry=https://npm.acme.dev/\ncafile=./certs/ca.pem\n"}, "`cafile` to `./certs/ca.pem`", id="npmrc-local-file"),
+        pytest.param("RUN yarn install --frozen-lockfile", {"package.json": PKG, "yarn.lock": "", ".yarnrc": 'yarn-offline-mirror "./npm-cache"\n'}, "offline-mirror", id="yarn-offline-mirror"),
+        pytest.param("RUN pnpm install --frozen-lockfile", {"package.json": PKG, "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n"}, "members' manifests are missing", id="pnpm-workspace-missing"),
+        pytest.param("RUN poetry install", {"pyproject.toml": "[tool.poetry.dependencies]\nlib = {path = \"../lib\"}\n", "poetry.lock": ""}, "path dependency", id="poetry-path-dep"),
+        pytest.param("RUN composer install", {"composer.json": json.dumps({"repositories": [{"type": "path", "url": "../pkg"}]})}, "`path` repository", id="composer-path-repo"),
+        pytest.param("RUN composer install", {"composer.json": "{}", "vendor/autoload.php": ""}, "`vendor` is in the build context", id="composer-vendor-in-context"),
+        pytest.param("RUN go mod download", {"go.mod": "module x\n", "go.work": "go 1.23\n"}, "workspace", id="go-work"),
+        pytest.param("RUN dotnet restore", {"app.csproj": "<Project/>", "obj/project.assets.json": ""}, "`obj` is in the build context", id="dotnet-obj-in-context"),
+        pytest.param("RUN ./gradlew build", {"settings.gradle": "", "gradlew": "", "buildSrc/build.gradle": ""}, "buildSrc", id="gradle-buildsrc"),
+        pytest.param("RUN bundle install", {"Gemfile": "eval_gemfile 'Gemfile.local'\n", "Gemfile.lock": ""}, "eval_gemfile", id="gemfile-eval"),
+        pytest.param("RUN pip install -r requirements.txt || true", REQ, "plain `&&` chain", id="or-list"),
+        pytest.param("RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi", REQ, "plain `&&` chain", id="if"),
+        pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, None, id="source-command-first"),
+        pytest.param("SHELL [\"/bin/bash\", \"-c\"]\nRUN pip install -r requirements.txt", REQ, "runs between the copy and the install", id="shell-between"),
+        pytest.param("USER app\nRUN chmod +x run.sh\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="source-step-between"),
+        pytest.param("ENV PATH=/venv/bin:$PATH\nRUN pip install -r requirements.txt", REQ, "runs between", id="env-not-idempotent"),
+        pytest.param("ARG INDEX=${INDEX}\nRUN pip install -r requirements.txt", REQ, "runs between", id="arg-self-reference"),
+    ],
+)
+def test_declines_with_a_reason(dockerfile: str, files: dict[str, str], why: str | None) -> None:
+    text = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\n{dockerfile}\n"
+    for unsafe in (False, True):
+        assert fix(text, files, unsafe=unsafe) == text
+    found = notes(text, files)
+    if why is None:
+        assert found == []  # the chain starts with a step that needs the source: nothing to move
+    else:
+        assert len(found) == 1 and why in found[0], found
+
+
+def test_symlinked_manifest_is_declined(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from rewriter.context import Settings
+    from rewriter.engine import fix_source
+
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text("flask\n")
+    (tmp_path / "requirements.txt").symlink_to(Path("reqs") / "base.txt")
+    source = b"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    result = fix_source(source, settings=Settings(select=SELECT, unsafe_fixes=True), context_dir=tmp_path, dockerfile_path=tmp_path / "Dockerfile")
+    assert result.output == source
+    assert "symbolic link" in result.diagnostics[0].note
+
+
+# -- no diagnostic at all ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "files"),
+    [
+        pytest.param("COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN python -m compileall .", REQ, id="already-ordered"),
+        pytest.param("COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN pip install --no-deps -e .", REQ, id="ordered-then-project"),
+        pytest.param("COPY --from=build /out /app\nRUN pip install -r /app/requirements.txt", REQ, id="copy-from-stage"),
+        pytest.param("COPY src tests ./\nRUN pip install -r requirements.txt", REQ, id="several-sources"),
+        pytest.param("COPY *.py ./\nRUN pip install -r requirements.txt", REQ, id="wildcard-source"),
+        pytest.param("COPY --exclude=*.md . .\nRUN pip install -r requirements.txt", REQ, id="exclude-flag"),
+        pytest.param("COPY . $UNKNOWN\nRUN pip install -r requirements.txt", REQ, id="unknown-variable"),
+        pytest.param("COPY . .\nRUN [\"pip\", \"install\", \"-r\", \"requirements.txt\"]", REQ, id="exec-form"),
+        pytest.param("COPY . .\nRUN <<EOF\npip install -r requirements.txt\nEOF", REQ, id="heredoc"),
+        pytest.param("COPY . .\nRUN --mount=type=bind,target=/src pip install -r requirements.txt", REQ, id="bind-mount"),
+        pytest.param("COPY . .\nRUN pip install flask", REQ, id="no-manifest-read"),
+        pytest.param("COPY . .\nRUN npm install -g pnpm", {"package.json": PKG}, id="global-install"),
+        pytest.param("COPY . .\nRUN npm install express", {"package.json": PKG}, id="adds-a-package"),
+        pytest.param("COPY . .\nRUN yarn --version", {"package.json": PKG}, id="yarn-version"),
+        pytest.param("COPY . .\nRUN go install golang.org/x/tools/cmd/goimports@latest", {"go.mod": "module x\n"}, id="go-install-at-version"),
+    ],
+)
+def test_leaves_alone(dockerfile: str, files: dict[str, str]) -> None:
+    text = f"FROM python:3.12\nWORKDIR /app\n{dockerfile}\n"
+    result = run(text, select=SELECT, files=files, unsafe=True)
+    assert result.output.decode() == text
+    assert result.diagnostics == []
+
+
+def test_cargo_is_a_suggestion_unless_cargo_chef_is_used() -> None:
+    files = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}
+    text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n"
+    found = diagnostics(text, select=SELECT, files=files, unsafe=True)
+    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "cargo-chef" in found[0].note
+    chef = "FROM rust:1.82 AS chef\nRUN cargo install cargo-chef\nWORKDIR /app\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n"
+    assert diagnostics(chef, select=SELECT, files=files) == []
+
+
+def test_the_dependency_only_command_keeps_the_program_path_as_written() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN /opt/poetry/bin/poetry install --only main\n"
+    out = fix(before, {"pyproject.toml": "[tool.poetry]\nname = 'a'\n", "poetry.lock": ""}, unsafe=True)
+    assert "RUN /opt/poetry/bin/poetry install --only main --no-root\nCOPY . .\nRUN /opt/poetry/bin/poetry install --only main\n" in out
