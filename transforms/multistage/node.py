@@ -1,0 +1,240 @@
+"""DF403's plan: production dependencies only, and the build output."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from rewriter.shell import Command
+from transforms.multistage.common import (
+    BUILD_STAGE,
+    Decline,
+    Facts,
+    Plan,
+    absolute,
+    apt_line,
+    check_redirects,
+    check_run_command,
+    check_start,
+    check_start_command,
+    check_user,
+    healthcheck_tools,
+    image_facts,
+    is_alpine,
+    knowledge,
+    only_user_setup,
+    size_of,
+    slim_tag,
+    user_setup_runs,
+)
+
+
+def _package_json(facts: Facts) -> dict[str, Any]:
+    build = facts.context.build_context
+    text = build.read_text("package.json") if build is not None else None
+    if text is None:
+        raise Decline("no package.json in the build context")  # timid:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise Decline("package.json does not parse") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] | None:
+    managers = knowledge()["node"]["package_managers"]
+    name = command.name or ""
+    if name not in managers:
+        return None
+    values = command.arg_values()
+    sub = values[0] if values else ""
+    if sub in managers[name]["install"] or (sub is not None and sub.startswith("-") and "" in managers[name]["install"]):
+        return name, managers[name]
+    return None
+
+
+def _build_output(facts: Facts, script: str) -> str:
+    """The directory `scripts.build` writes (relative to the package)."""
+    build = facts.context.build_context
+    assert build is not None
+    words = script.split()
+    if not words:
+        raise Decline("empty build script")
+    tools = knowledge()["node"]["build_tools"]
+    tool = words[0]
+    if tool == "npx" and len(words) > 1:
+        tool = words[1]
+    if "&&" in words or ";" in script or "|" in script:
+        raise Decline(f"the build script `{script}` runs several commands: output unknown")  # timid:
+    info = tools.get(tool)
+    if info is None:
+        raise Decline(f"the build script runs `{tool}`, whose output directory is unknown")  # timid:
+    for flag in info.get("decline_if_args", []):
+        if flag in words:
+            raise Decline(f"`{tool} {flag}` moves the output")  # timid:
+    for config in info.get("decline_if", []):
+        if build.exists(config):
+            raise Decline(f"{config} may move the output of `{tool}`")  # timid:
+    for config in info.get("configs", []):
+        text = build.read_text(config) or ""
+        hits = [m for m in info.get("decline_if_config_mentions", []) if m in text]
+        if hits:
+            raise Decline(f"{config} sets {hits[0]}: output directory not determined")  # timid:
+    if info["output"] == "tsconfig":
+        project = "tsconfig.json"
+        if "-p" in words or "--project" in words:
+            raise Decline("`tsc -p`: project file chosen on the command line")  # timid:
+        text = build.read_text(project)
+        if text is None:
+            raise Decline("`tsc` without a tsconfig.json")
+        text = re.sub(r"^\s*//.*$", "", text, flags=re.M)
+        try:
+            config = json.loads(text)
+        except ValueError:
+            raise Decline("tsconfig.json is not plain JSON") from None  # timid:
+        if "extends" in config:
+            raise Decline("tsconfig.json extends another file")  # timid:
+        out = config.get("compilerOptions", {}).get("outDir")
+        if not out:
+            raise Decline("tsconfig.json has no outDir: tsc writes next to the sources")
+        return str(PurePosixPath(out))
+    return info["output"]
+
+
+def plan_node(facts: Facts) -> Plan | None:
+    image = facts.image
+    if image.repo != "node":
+        return None
+    installs = [(ins, command) for ins, command in facts.commands() if _node_manager(facts, command)]
+    if not installs:
+        return None
+    package = _package_json(facts)
+    scripts = package.get("scripts", {}) if isinstance(package.get("scripts"), dict) else {}
+    builds = [
+        (ins, command)
+        for ins, command in facts.commands()
+        if (command.name in ("npm", "pnpm") and command.arg_values()[:2] == ["run", "build"])
+        or (command.name in ("yarn", "pnpm") and command.arg_values()[:1] == ["build"])
+    ]
+    if not builds:
+        return None  # timid: no build step; a slim base and --omit=dev are the base-image and package passes' business
+    facts.commit()
+    if "build" not in scripts:
+        raise Decline("`npm run build` without a build script in package.json")
+    output = _build_output(facts, scripts["build"])
+    if len(installs) != 1:
+        raise Decline("several dependency installs")  # timid:
+    install_ins, install_cmd = installs[0]
+    manager, info = _node_manager(facts, install_cmd)  # type: ignore[misc]
+    build = facts.context.build_context
+    assert build is not None
+    for marker in info.get("unsupported_if", []):
+        if build.exists(marker):
+            raise Decline(f"{marker}: {info.get('note', 'unsupported package manager setup')}")  # timid:
+    script = facts.context.shell(install_ins)
+    assert script is not None
+    if len(script.commands) != 1 or any(c.name not in (manager,) for c in script.commands):
+        others = [c for c in script.commands if c is not install_cmd]
+        if not all(c.name == "npm" and c.arg_values()[:2] == ["cache", "clean"] for c in others):
+            raise Decline(f"line {install_ins.line}: the install RUN does more than install")  # timid:
+    workdir = facts.workdir
+    if workdir in (None, "/"):
+        raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
+    for ins, command in facts.commands():
+        if (ins, command) in installs or (ins, command) in builds or command.name == "npm" and command.arg_values()[:2] == ["cache", "clean"]:
+            continue
+        if command.name in ("corepack",):
+            continue
+        check_run_command(facts, ins, command)
+    for ins, script in facts.runs:
+        check_redirects(facts, ins, script)
+    # production dependencies must not need a compiler
+    lock = build.read_text("package-lock.json") or ""
+    if manager == "npm" and lock:
+        try:
+            lock_data = json.loads(lock)
+        except ValueError:
+            raise Decline("package-lock.json does not parse") from None
+        for path, entry in (lock_data.get("packages") or {}).items():
+            if not path or not isinstance(entry, dict) or not entry.get("hasInstallScript") or entry.get("dev"):
+                continue
+            if isinstance(entry.get("os"), list) and "linux" not in entry["os"]:
+                continue  # never installed on Linux (fsevents)
+            name = path.rsplit("node_modules/", 1)[-1]
+            raise Decline(f"production dependency `{name}` runs an install script (native addon?); it may not install on the slim image")  # timid:
+    lifecycle = [n for n in knowledge()["node"]["install_lifecycle_scripts"] if n in scripts]
+    if lifecycle:
+        raise Decline(f"package.json `{lifecycle[0]}` runs during the install and may need devDependencies")  # timid:
+    commands = check_start(facts)
+    dev = set((package.get("devDependencies") or {}).keys())
+    for words in commands:
+        _check_node_start(facts, words, scripts, dev)
+    version, suffix = image.split()
+    aliases = image_facts()["images"]["node"].get("aliases", {})
+    version = version or aliases.get(suffix.partition("-")[0] or "latest", "")
+    minimum = knowledge()["node"]["package_managers"][manager].get("min_node_major")
+    if minimum is not None and (not version or not version.split(".")[0].isdigit() or int(version.split(".")[0]) < minimum):
+        raise Decline(f"`node:{image.tag or 'latest'}`: {manager} on Node before {minimum} has no `{info['prod_flag']}`")  # timid:
+    runtime = f"node:{slim_tag('node', image)}"
+    slim_missing = set(image_facts()["images"]["node"]["slim_drops"]["commands"])
+    extra_tools = []
+    for tool in healthcheck_tools(facts):
+        program = tool.rsplit("/", 1)[-1]
+        if program in slim_missing:
+            if program not in ("curl", "wget"):
+                raise Decline(f"the HEALTHCHECK runs `{program}`, which `{runtime}` does not have")  # timid:
+            extra_tools.append(program)
+    # The runtime stage repeats the manifest COPY, the install with production deps only, and the source COPY.
+    install_text = facts.text(install_ins)
+    flag = info["prod_flag"]
+    value_words = install_cmd.arg_values()
+    if flag in value_words or "--production" in value_words:
+        raise Decline("the install already omits devDependencies, so the build cannot use them")  # timid:
+    offset = install_cmd.words[1].span.end - install_ins.span.start if len(install_cmd.words) > 1 else install_cmd.words[0].span.end - install_ins.span.start
+    prod_install = install_text[:offset] + f" {flag}" + install_text[offset:]
+    extra: list[str] = []
+    check_user(facts, runtime, user_setup_runs(facts))
+    for ins, script in facts.runs:
+        if only_user_setup(script) or all(c.name == "corepack" for c in script.commands):
+            extra.append(facts.text(ins))
+    copies_before: list[str] = []
+    copies_after: list[str] = []
+    for ins in facts.stage.instructions:
+        if ins.name in ("COPY", "ADD") and ins.flag("from") is None:
+            (copies_before if ins.index < install_ins.index else copies_after).append(facts.text(ins))
+    output_abs = absolute(output, workdir)
+    lines = [apt_line(sorted(set(extra_tools)))] if extra_tools else []
+    lines.append(f"WORKDIR {workdir}")
+    lines += [t.rstrip("\r\n") for t in copies_before + [prod_install] + copies_after]
+    lines.append(f"COPY --from={BUILD_STAGE} {output_abs} {output_abs}")
+    before = size_of(("images", "node", "sizes", "slim" if "slim" in image.tag else "alpine" if is_alpine(image) else "full"))
+    after = size_of(("images", "node", "sizes", "alpine" if is_alpine(image) else "slim"))
+    note = (
+        f"Runtime on `{runtime}`: it repeats the manifest COPY, installs production dependencies only "
+        f"(`{manager} ... {flag}`) and the source COPY, then copies the build output {output_abs} "
+        f"(the output of `{scripts['build']}`). devDependencies and build caches stay in the build stage. "
+        "Check that the application starts."
+    )
+    plan = Plan(runtime, lines, [], "production dependencies and the build output", note, before, after, "DF403")
+    plan.extra_runtime = extra
+    return plan
+
+
+def _check_node_start(facts: Facts, words: list[str | None], scripts: dict[str, Any], dev: set[str]) -> None:
+    program = (words[0] or "").rsplit("/", 1)[-1]
+    if program in ("npm", "yarn", "pnpm") and len(words) > 1:
+        name = words[2] if words[1] == "run" and len(words) > 2 else words[1]
+        script = scripts.get(name or "")
+        if not isinstance(script, str):
+            raise Decline(f"the container runs `{program} {name}`, which package.json does not define")  # timid:
+        first = script.split()[0] if script.split() else ""
+        if first in dev:
+            raise Decline(f"the start script runs `{first}`, a devDependency")
+        for part in re.split(r"&&|\|\||;", script):
+            part_words: list[str | None] = list(part.split())
+            if part_words:
+                if part_words[0] in dev or part_words[0] in knowledge()["start_up"]["compilers"]:
+                    raise Decline(f"the start script runs `{part_words[0]}` (a devDependency or compiler)")
+                check_start_command(facts, part_words, knowledge()["start_up"], depth=1)

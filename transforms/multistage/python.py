@@ -1,0 +1,179 @@
+"""DF402's plan: dependencies in a venv, the slim image of the same Python, runtime libraries of the -dev packages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from rewriter.rules import Edit
+from rewriter.shell import Command
+from rewriter.syntax import Instruction
+from transforms.multistage.common import (
+    BUILD_STAGE,
+    Decline,
+    Facts,
+    Plan,
+    VENV,
+    absolute,
+    apt_line,
+    check_redirects,
+    check_run_command,
+    check_start,
+    check_user,
+    debian13_note,
+    healthcheck_tools,
+    image_facts,
+    is_alpine,
+    newline,
+    size_of,
+    slim_tag,
+    split_packages,
+    under,
+    user_setup_runs,
+)
+
+
+_PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
+
+
+_PY = re.compile(r"python(\d+(\.\d+)?)?\Z")
+
+
+def _pip_install(command: Command) -> list[str | None] | None:
+    """Arguments after `install` for `pip install` / `python -m pip install`, else None."""
+    values = command.arg_values()
+    name = command.name or ""
+    if _PIP.match(name):
+        rest = values
+    elif _PY.match(name) and values[:2] == ["-m", "pip"]:
+        rest = values[2:]
+    else:
+        return None
+    if rest and rest[0] == "install":
+        return rest[1:]
+    return None
+
+
+def plan_python(facts: Facts) -> Plan | None:
+    image = facts.image
+    if image.repo != "python":
+        return None
+    pip_runs: list[Instruction] = []
+    others: list[tuple[Instruction, Command]] = []
+    for ins, command in facts.commands():
+        name = command.name or ""
+        args = _pip_install(command)
+        if args is not None:
+            if command.words[0].value is not None and command.words[0].value.startswith("/") and _PIP.match(name):
+                raise Decline(f"line {ins.line}: pip called by absolute path bypasses a virtual environment")  # timid:
+            if any(a is not None and (a in ("--user", "--target", "-t", "--prefix", "--root", "--system") or a.startswith(("--target=", "--prefix=", "--root="))) for a in args):
+                raise Decline(f"line {ins.line}: `pip install` into a chosen location")  # timid:
+            if ins not in pip_runs:
+                pip_runs.append(ins)
+        elif not (_PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"])):
+            others.append((ins, command))
+    if not pip_runs:
+        return None
+    if is_alpine(image):
+        if any(c.name in ("apk", "apt-get") for _, c in others):
+            raise Decline("Alpine packages: the -dev -> runtime library data is Debian's")  # timid:
+        return None  # already the small image, and nothing compiled
+    build_only, runtime_packages = split_packages(facts.apt_packages())
+    version, suffix = image.split()
+    full = "slim" not in suffix
+    if not full and not build_only:
+        return None  # nothing to gain: already slim and no compilers (the base-image pass covers the rest)
+    facts.commit()
+    for ins, script in facts.runs:
+        check_redirects(facts, ins, script)
+    for ins, command in others:
+        check_run_command(facts, ins, command)
+    commands = check_start(facts)
+    runtime = f"python:{slim_tag('python', image)}"
+    if facts.workdir in (None, "/"):
+        raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
+    tools = healthcheck_tools(facts)
+    slim_missing = set(image_facts()["images"]["python"]["slim_drops"]["commands"])
+    for words in commands:
+        program = (words[0] or "").rsplit("/", 1)[-1]
+        if (words[0] or "").startswith("/usr/local/bin/"):
+            raise Decline(f"the container runs `{words[0]}` by absolute path, outside the virtual environment")  # timid:
+        if program in slim_missing and program not in runtime_packages:
+            raise Decline(f"the container runs `{program}`, which `{runtime}` does not have")  # timid:
+    extra_tools = []
+    for tool in tools:
+        program = tool.rsplit("/", 1)[-1]
+        if program in slim_missing and program not in runtime_packages:
+            if program not in ("curl", "wget"):
+                raise Decline(f"the HEALTHCHECK runs `{program}`, which `{runtime}` does not have")  # timid:
+            extra_tools.append(program)
+    runtime_packages = sorted(set(runtime_packages + extra_tools))
+    nl = newline(facts.document.text)
+    first = pip_runs[0]
+    build_edits = [
+        Edit.insert(first.span.start, f"RUN python -m venv {VENV}{nl}ENV PATH=\"{VENV}/bin:$PATH\"{nl}")
+    ]
+    lines = []
+    repeated = user_setup_runs(facts)
+    check_user(facts, runtime, repeated)
+    extra_runtime = [facts.text(ins) for ins in repeated]
+    if runtime_packages:
+        lines.append(apt_line(runtime_packages))
+    lines.append(f"WORKDIR {facts.workdir}")
+    chown = _chown(facts)
+    lines.append(f"COPY --from={BUILD_STAGE} {VENV} {VENV}")
+    lines.append(f"COPY --from={BUILD_STAGE}{chown} {facts.workdir} {facts.workdir}")
+    lines += _outside_copies(facts, facts.workdir, chown)
+    lines.append(f"ENV PATH=\"{VENV}/bin:$PATH\"")
+    if full:
+        # timid: the full image has libraries pip may have linked without an explicit apt-get install
+        lines.append(
+            f"RUN out=\"$(find {VENV} -name '*.so*' -type f -exec ldd {{}} + 2>&1)\"; "
+            "case \"$out\" in *'not found'*) printf '%s\\n' \"$out\"; exit 1;; esac"
+        )
+    # On a slim base the saving is the compilers and headers, which the knowledge base does not size.
+    before = size_of(("images", "python", "sizes", "full")) if full else None
+    after = size_of(("images", "python", "sizes", "slim")) if full else None
+    parts = [f"Runtime on `{runtime}`, the same Python {version or '(default)'}"]
+    if build_only:
+        parts.append(f"build-only packages left in the build stage: {', '.join(build_only)}")
+    if runtime_packages:
+        parts.append(f"installed in the runtime stage: {', '.join(runtime_packages)} (the runtime libraries of the -dev packages, from Debian's metadata, and the other packages the build installed)")
+    parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.workdir}")
+    if full:
+        parts.append("the full image has libraries a compiled package may link to without an explicit apt-get install: the runtime stage runs `ldd` over the venv and fails the build if one is missing")
+    note = "; ".join(parts) + "." + debian13_note(runtime_packages) + " Check that the application starts."
+    plan = Plan(runtime, lines, build_edits, "copy the virtual environment and the application", note, before, after, "DF402")
+    plan.extra_runtime = extra_runtime
+    return plan
+
+
+def _chown(facts: Facts) -> str:
+    owners = set()
+    for ins, sources, dest in facts.copies():
+        flag = ins.flag("chown")
+        if flag is not None and facts.workdir and under(dest.rstrip("/"), facts.workdir):
+            owners.add(flag.value)
+    for ins, command in facts.commands():
+        if command.name == "chown":
+            values = [v for v in command.arg_values() if v and not v.startswith("-")]
+            if values and any(under(absolute(p, facts.context.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
+                owners.add(values[0])
+    if len(owners) > 1:
+        raise Decline(f"application files have several owners ({', '.join(sorted(o or '?' for o in owners))})")  # timid:
+    return f" --chown={owners.pop()}" if owners else ""
+
+
+def _outside_copies(facts: Facts, workdir: str, chown: str) -> list[str]:
+    """COPY --from lines for files the stage copied outside the application directory."""
+    out = []
+    build = facts.context.build_context
+    for ins, sources, dest in facts.copies():
+        if under(dest.rstrip("/"), workdir):
+            continue
+        for source in sources:
+            if build is None or not build.is_file(source.strip("/")):
+                raise Decline(f"line {ins.line}: {ins.name} of `{source}` outside {workdir}: not a single file of the build context")  # timid:
+            path = dest + PurePosixPath(source).name if dest.endswith("/") else dest
+            out.append(f"COPY --from={BUILD_STAGE} {path} {path}")
+    return out
