@@ -57,48 +57,37 @@ COMPONENT = "main"
 
 # Packages commonly found in `apt-get install` lines of Dockerfiles.
 COMMON_PACKAGES = sorted(set("""
-    curl wget git git-lfs ca-certificates gnupg gnupg2 gpg gpg-agent dirmngr
+    curl wget git git-lfs ca-certificates gnupg gpg dirmngr
     apt-transport-https lsb-release software-properties-common apt-utils
-    openssh-client openssh-server rsync netcat-openbsd netcat-traditional
-    iputils-ping iproute2 net-tools dnsutils telnet socat openssl
-    python3 python3-pip python3-venv python3-dev python3-setuptools
-    python3-wheel python3-distutils python-is-python3 python3-full pipx
-    python3-numpy python3-psycopg2 python3-yaml python3-requests cython3
-    build-essential gcc g++ make cmake ninja-build meson pkg-config autoconf
-    automake libtool clang llvm gfortran gdb patch bison flex ccache swig
-    cargo rustc golang golang-go dpkg-dev
+    openssh-client openssh-server rsync netcat-openbsd iputils-ping iproute2
+    net-tools dnsutils socat openssl python3 python3-pip python3-venv
+    python3-dev python3-setuptools python3-wheel python3-distutils
+    python-is-python3 pipx python3-psycopg2 cython3 build-essential gcc g++
+    make cmake ninja-build meson pkg-config autoconf automake libtool clang
+    llvm gfortran gdb patch bison flex cargo rustc golang golang-go dpkg-dev
     libpq-dev default-libmysqlclient-dev libssl-dev libffi-dev libjpeg-dev
     zlib1g-dev libxml2-dev libxslt1-dev libsqlite3-dev libbz2-dev
     libreadline-dev libncurses-dev liblzma-dev libcurl4-openssl-dev
     libyaml-dev libpng-dev libfreetype6-dev libgdal-dev libgeos-dev
-    libproj-dev libmagic-dev libsasl2-dev libldap2-dev libkrb5-dev
-    libcairo2-dev libgirepository1.0-dev libzmq3-dev unixodbc-dev
-    libpq5 libmariadb3 libssl3 libffi8 libjpeg62-turbo libgl1 libglib2.0-0
-    libsm6 libxext6 libxrender1 libgomp1 libmagic1 libxml2 libxslt1.1
-    libsqlite3-0 libnss3 libatk1.0-0 libatk-bridge2.0-0 libcups2 libdrm2
-    libxkbcommon0 libxcomposite1 libxdamage1 libxrandr2 libgbm1 libasound2
-    libxss1 libgtk-3-0 libx11-xcb1 libpango-1.0-0 libcairo2 unixodbc
-    nodejs npm openjdk-17-jdk openjdk-17-jdk-headless openjdk-17-jre
-    openjdk-17-jre-headless default-jre default-jre-headless default-jdk
-    default-jdk-headless maven gradle ant ruby ruby-dev ruby-bundler
-    php-cli php-fpm php-mysql php-pgsql php-curl php-xml php-mbstring
-    php-zip php-gd php-intl composer perl cpanminus r-base lua5.4
-    unzip zip xz-utils bzip2 p7zip-full zstd lz4
-    tzdata locales sudo vim vim-tiny nano less procps psmisc htop lsof
-    strace file tree supervisor cron tini dumb-init gosu bash-completion
-    man-db gettext-base gettext moreutils parallel time bc expect jq
-    fontconfig xvfb xauth dbus
-    nginx apache2 postgresql postgresql-client default-mysql-client
-    mariadb-client mariadb-server redis-server redis-tools sqlite3
-    memcached haproxy certbot
-    ffmpeg imagemagick graphicsmagick ghostscript poppler-utils
-    tesseract-ocr tesseract-ocr-eng libvips42 pandoc chromium
-    chromium-driver firefox-esr graphviz librsvg2-bin webp sox
-    espeak-ng libimage-exiftool-perl libreoffice-core
-    fonts-liberation fonts-liberation2 fonts-dejavu-core fonts-noto-core
+    libproj-dev libcairo2-dev libpq5 libmariadb3 libssl3 libffi8
+    libjpeg62-turbo libgl1 libglib2.0-0 libsm6 libxext6 libxrender1 libgomp1
+    libmagic1 libxml2 libxslt1.1 libsqlite3-0 libnss3 libatk1.0-0
+    libatk-bridge2.0-0 libcups2 libxkbcommon0 libxrandr2 libgbm1 libasound2
+    libgtk-3-0 libpango-1.0-0 libcairo2 unixodbc nodejs npm openjdk-17-jdk
+    openjdk-17-jdk-headless openjdk-17-jre openjdk-17-jre-headless default-jre
+    default-jre-headless default-jdk default-jdk-headless maven gradle ant
+    ruby ruby-dev ruby-bundler php-cli php-fpm php-mysql php-pgsql php-curl
+    php-xml php-mbstring php-zip php-gd composer perl cpanminus r-base unzip
+    zip xz-utils bzip2 p7zip-full zstd tzdata locales sudo vim vim-tiny nano
+    less procps htop lsof strace file tree supervisor cron tini dumb-init gosu
+    gettext-base gettext bc jq fontconfig xvfb xauth nginx apache2 postgresql
+    postgresql-client default-mysql-client mariadb-client mariadb-server
+    redis-server redis-tools sqlite3 certbot ffmpeg imagemagick graphicsmagick
+    ghostscript poppler-utils tesseract-ocr tesseract-ocr-eng libvips42 pandoc
+    chromium chromium-driver firefox-esr graphviz sox libimage-exiftool-perl
+    libreoffice-core fonts-liberation fonts-liberation2 fonts-dejavu-core
     fonts-noto-color-emoji fonts-noto-cjk fonts-freefont-ttf
-    fonts-ipafont-gothic fonts-wqy-zenhei fonts-thai-tlwg fonts-kacst
-    shellcheck awscli
+    fonts-ipafont-gothic fonts-wqy-zenhei awscli
 """.split()))
 
 # Recommends whose absence under `apt-get install --no-install-recommends`
@@ -108,58 +97,77 @@ COMMON_PACKAGES = sorted(set("""
 # provides it, written "virtual=provider").  Every entry is verified: the
 # name must occur in the package's recommends closure and must not already
 # be pulled in by its Depends closure; otherwise the script aborts.
-_TLS = ("HTTPS clients cannot verify TLS server certificates without the "
-        "CA bundle (/etc/ssl/certs)")
+_CA = "ca-certificates"
 FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     "curl": {
-        "ca-certificates": "curl https:// URLs fail with 'unable to get local issuer certificate' without the CA bundle",
+        _CA: "HTTPS URLs fail ('unable to get local issuer certificate'): libcurl verifies against the system CA bundle",
     },
     "wget": {
-        "ca-certificates": "wget https:// URLs fail certificate verification without the CA bundle",
+        _CA: "HTTPS URLs fail certificate verification: wget verifies against the system CA bundle",
     },
     "git": {
-        "ca-certificates": "git clone/fetch over https:// cannot verify the server certificate without the CA bundle",
-        "ssh-client=openssh-client": "git over ssh:// or git@host: remotes needs the ssh binary (less and patch are not needed)",
+        _CA: "git clone/fetch over https:// cannot verify the server certificate without the system CA bundle",
+        "ssh-client=openssh-client": "ssh:// and git@host: remotes need the ssh binary (git's other Recommends, less and patch, are not needed)",
     },
     "git-lfs": {
-        "ca-certificates": "via git: LFS transfers over https:// cannot verify TLS without the CA bundle",
+        _CA: "LFS and git transfers over https:// cannot verify TLS without the system CA bundle",
+        "ssh-client=openssh-client": "ssh:// and git@host: remotes need the ssh binary",
+    },
+    "python3": {
+        _CA: "ssl/urllib/http.client default contexts verify against /etc/ssl/certs; HTTPS fails with CERTIFICATE_VERIFY_FAILED",
     },
     "python3-pip": {
-        "build-essential": "pip install of an sdist or a package without a matching wheel needs gcc/g++/make to compile C extensions",
-        "python3-dev": "compiling C extensions needs Python.h and the python3-config headers",
+        "build-essential": "installing an sdist, or a package with no matching wheel, compiles C extensions with gcc/g++/make",
+        "python3-dev": "compiling C extensions needs Python.h (python3.11-dev)",
     },
-    "python3-venv": {
-        "python3-pip": "not needed by `python3 -m venv` itself (it uses the bundled ensurepip wheels); listed so that `pip` outside a venv is known to be absent",
+    "cython3": {
+        "gcc": "the C files Cython generates must be compiled",
+        "python3-dev": "compiling the generated C needs Python.h",
     },
     "npm": {
-        "build-essential": "node-gyp native addons (bcrypt, sharp fallback, sqlite3, ...) need gcc/g++/make",
-        "ca-certificates": "npm registry access over https needs the CA bundle when Node uses the system store",
-        "git": "npm dependencies given as git URLs (github:user/repo, git+https://) need git",
-    },
-    "gnupg": {
-        "dirmngr": "`gpg --recv-keys` / keyserver access is done by dirmngr",
+        "build-essential": "node-gyp native addons (no prebuilt binary for the platform) need gcc/g++/make",
+        "git": "dependencies given as git URLs (git+https://, github:user/repo) need git",
     },
     "gpg": {
-        "dirmngr": "`gpg --recv-keys` / keyserver access is done by dirmngr",
-        "gpg-agent": "operations on secret keys (decrypt, sign, import secret keys) need gpg-agent",
+        "gnupg": "gnupg brings dirmngr (needed by gpg --recv-keys / keyservers) and gpg-agent (needed for any secret-key operation)",
     },
-    "ruby": {
-        "ruby-dev": "`gem install` of gems with native extensions needs ruby.h (ruby-dev)",
-    },
-    "ruby-bundler": {
-        "ruby-dev": "`bundle install` of gems with native extensions needs ruby.h",
-        "build-essential": "`bundle install` of gems with native extensions needs gcc/make",
+    "gcc": {
+        "libc6-dev": "without libc headers and crt files even hello.c fails (stdio.h: No such file / cannot find crt1.o)",
     },
     "golang-go": {
-        "gcc": "cgo (CGO_ENABLED=1, the default for native builds) needs a C compiler",
-        "libc6-dev": "cgo needs the C library headers",
-        "pkg-config": "cgo packages using `#cgo pkg-config:` need pkg-config",
+        "gcc": "cgo (import \"C\"; CGO_ENABLED=1 is the default for native builds) needs a C compiler",
+        "libc6-dev": "cgo needs the C library headers and crt files",
+    },
+    "cmake": {
+        "gcc": "project() probes a C compiler by default; configure fails with 'No CMAKE_C_COMPILER could be found'",
+        "make": "the default Unix Makefiles generator needs make ('CMAKE_MAKE_PROGRAM is not set')",
+        _CA: "file(DOWNLOAD)/FetchContent/ExternalProject over https verify against the system CA bundle",
     },
     "cargo": {
-        "ca-certificates": "crates.io index and downloads over https need the CA bundle",
+        _CA: "crates.io index and crate downloads over https verify against the system CA bundle",
+    },
+    "autoconf": {
+        "automake": "autoreconf on projects with Makefile.am needs automake/aclocal",
+    },
+    "composer": {
+        "unzip": "dist archives are extracted with unzip unless PHP's zip extension is installed; otherwise installs fail",
+        "git": "source installs and VCS repositories need git",
+    },
+    "php-curl": {
+        _CA: "curl_* calls to https:// URLs verify against the system CA bundle",
+    },
+    "r-base": {
+        "r-base-dev": "install.packages() builds CRAN source packages and needs the compilers and headers r-base-dev depends on",
     },
     "imagemagick": {
-        "ghostscript": "reading/converting PDF, PS and EPS input is delegated to ghostscript",
+        "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
+        "libmagickcore-6.q16-6-extra": "holds the svg, wmf, djvu, exr, dot and pango coder modules (per its file list); without it those formats are unavailable",
+    },
+    "graphicsmagick": {
+        "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
+    },
+    "xvfb": {
+        "xauth": "xvfb-run exits with 'xauth command not found' without it",
     },
 }
 
@@ -169,41 +177,40 @@ DEV_PACKAGES = sorted(set("""
     libpq-dev default-libmysqlclient-dev libmariadb-dev libmariadb-dev-compat
     libjpeg-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libffi-dev
     libssl-dev libxml2-dev libxslt1-dev libcairo2-dev libpango1.0-dev
-    libgdk-pixbuf-2.0-dev librsvg2-dev libgdal-dev libgeos-dev libproj-dev
-    libspatialite-dev libsqlite3-dev libbz2-dev liblzma-dev libzstd-dev
-    liblz4-dev libreadline-dev libncurses-dev libyaml-dev
-    libcurl4-openssl-dev libsasl2-dev libldap2-dev libldap-dev libkrb5-dev
-    libtiff-dev libwebp-dev libfreetype6-dev libfreetype-dev liblcms2-dev
-    libopenjp2-7-dev libharfbuzz-dev libfribidi-dev libxcb1-dev
+    librsvg2-dev libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libbz2-dev
+    liblzma-dev libzstd-dev liblz4-dev libreadline-dev libncurses-dev
+    libyaml-dev libcurl4-openssl-dev libsasl2-dev libldap2-dev libldap-dev
+    libkrb5-dev libtiff-dev libwebp-dev libfreetype6-dev libfreetype-dev
+    liblcms2-dev libopenjp2-7-dev libharfbuzz-dev libfribidi-dev libxcb1-dev
     libmagic-dev libzmq3-dev libsnappy-dev libpcre3-dev libpcre2-dev
-    libgmp-dev libmpfr-dev libmpc-dev libhdf5-dev libnetcdf-dev
-    libblas-dev liblapack-dev libopenblas-dev libsndfile1-dev
-    portaudio19-dev unixodbc-dev freetds-dev libsodium-dev libargon2-dev
-    libevent-dev libuv1-dev libgirepository1.0-dev libdbus-1-dev
-    libsystemd-dev libacl1-dev libcap-dev libseccomp-dev libusb-1.0-0-dev
-    libudev-dev libgl1-mesa-dev libgl-dev libglib2.0-dev libexpat1-dev
-    libgdbm-dev libdb-dev libuuid1 uuid-dev libnss3-dev libvips-dev
-    libavcodec-dev libavformat-dev libswscale-dev libopencv-dev
-    libgraphviz-dev libxmlsec1-dev libmemcached-dev libgpgme-dev
-    libtesseract-dev libleptonica-dev libpoppler-cpp-dev libgeoip-dev
-    libmaxminddb-dev libre2-dev libprotobuf-dev libgrpc++-dev
-    libopus-dev libvpx-dev libx264-dev libxkbfile-dev libsecret-1-dev
-    libkrb5-dev libxrender-dev libxext-dev libx11-dev libfontconfig-dev
-    libfontconfig1-dev libicu-dev
-""".split()) - {"libuuid1"})
+    libgmp-dev libmpfr-dev libhdf5-dev libblas-dev liblapack-dev
+    libopenblas-dev libsndfile1-dev portaudio19-dev unixodbc-dev freetds-dev
+    libsodium-dev libargon2-dev libevent-dev libuv1-dev libgirepository1.0-dev
+    libdbus-1-dev libsystemd-dev libacl1-dev libcap-dev libseccomp-dev
+    libusb-1.0-0-dev libudev-dev libgl1-mesa-dev libgl-dev libglib2.0-dev
+    libexpat1-dev libgdbm-dev uuid-dev libvips-dev libavcodec-dev
+    libgraphviz-dev libxmlsec1-dev libgpgme-dev libtesseract-dev
+    libleptonica-dev libpoppler-cpp-dev libmaxminddb-dev libkrb5-dev
+    libx11-dev libfontconfig-dev libicu-dev
+""".split()))
 
 # Toolchain packages that belong in a build stage only.
 COMPILER_PACKAGES = sorted(set("""
     build-essential gcc g++ cpp make cmake ninja-build meson pkg-config
-    pkgconf gfortran clang llvm lld autoconf automake libtool bison flex
-    cargo rustc golang golang-go nasm yasm swig ccache dpkg-dev binutils
-    node-gyp cython3 libc6-dev linux-libc-dev autoconf-archive gettext
-    texinfo scons
+    pkgconf gfortran clang llvm lld autoconf automake libtool bison flex cargo
+    rustc golang golang-go nasm yasm swig ccache dpkg-dev binutils node-gyp
+    cython3 libc6-dev linux-libc-dev autoconf-archive scons
 """.split()))
 
 # --------------------------------------------------------------------------
 # apt-cache access
 # --------------------------------------------------------------------------
+
+# Alternatives preferred when resolving or-groups: debootstrap installs
+# usr-is-merged (not usrmerge, which would pull in perl) on merged-/usr
+# systems such as the Debian 12 images, satisfying init-system-helpers'
+# "usrmerge | usr-is-merged".
+PREFER = {"usr-is-merged"}
 
 PRIORITY_RANK = {"required": 0, "important": 1, "standard": 2,
                  "optional": 3, "extra": 4}
@@ -392,12 +399,21 @@ def hard_depends(rec: dict[str, str]) -> list[list[str]]:
 class Resolver:
     def __init__(self, apt: AptCache):
         self.apt = apt
+        self.base: set[str] = set()
 
     def choose(self, group: list[str], chosen: set[str]) -> str | None:
-        """apt-like choice for an or-group: first alternative that is a real
-        package; a virtual alternative resolves to a provider already chosen,
-        else the provider of highest Priority (then by name)."""
+        """apt-like choice for an or-group: an alternative (or a provider of
+        one) that is already chosen or in the base system; else the first
+        alternative that is a real package; a virtual alternative resolves to
+        the provider of highest Priority (then by name)."""
         self.apt.fetch(group)
+        for alt in group:
+            if alt in chosen or alt in PREFER:
+                if self.apt.rec(alt):
+                    return alt
+            for p in self.apt.providers.get(alt, []):
+                if p in chosen:
+                    return p
         for alt in group:
             if self.apt.rec(alt):
                 return alt
@@ -409,6 +425,26 @@ class Resolver:
                 return min(provs, key=lambda p: (
                     PRIORITY_RANK.get(self.apt.rec(p).get("Priority", "optional"), 9), p))
         return None
+
+    def prefetch(self, roots) -> None:
+        """Load records for everything reachable through any alternative of
+        Pre-Depends/Depends/Recommends of `roots`, in a few batched calls
+        (a superset of what the closures below need)."""
+        seen: set[str] = set()
+        frontier = set(roots)
+        while frontier:
+            self.apt.fetch(frontier)
+            seen |= frontier
+            nxt = set()
+            for n in frontier:
+                targets = [n] + self.apt.providers.get(n, [])
+                for t in targets:
+                    r = self.apt.rec(t)
+                    if r:
+                        nxt.add(t)
+                        for g in hard_depends(r) + parse_relations(r.get("Recommends")):
+                            nxt.update(g)
+            frontier = nxt - seen
 
     def depends_closure(self, roots: list[str]) -> dict[str, str | None]:
         """BFS over Pre-Depends+Depends; returns {pkg: parent} (roots -> None)."""
@@ -431,7 +467,7 @@ class Resolver:
                 if not r:
                     continue
                 for g in hard_depends(r):
-                    c = self.choose(g, set(parent))
+                    c = self.choose(g, self.base | set(parent))
                     if c and c not in parent:
                         parent[c] = p
                         queue.append(c)
@@ -550,6 +586,7 @@ def build_recommends(apt: AptCache, res: Resolver, base: set[str]):
         packages[name] = entry
 
     functional = {}
+    failures: list[str] = []
     for pkg in sorted(FUNCTIONAL_RECOMMENDS):
         claims = FUNCTIONAL_RECOMMENDS[pkg]
         if pkg not in packages:
@@ -564,16 +601,17 @@ def build_recommends(apt: AptCache, res: Resolver, base: set[str]):
             groups = [s for s in packages[pkg]["recommends_closure"]
                       if rec_name in s.split(" | ")]
             if not groups:
-                raise SystemExit(
-                    f"claim {pkg} -> {rec_name}: not in its recommends closure")
+                failures.append(f"claim {pkg} -> {rec_name}: not in its recommends closure")
+                continue
             if rec_name in parent or (provider and provider in parent):
-                raise SystemExit(
-                    f"claim {pkg} -> {rec_name}: already in its Depends closure")
+                failures.append(f"claim {pkg} -> {rec_name}: already in its Depends closure")
+                continue
             if provider:
                 apt.fetch([provider])
-                if rec_name not in apt.providers.get(rec_name, []) and \
+                if provider not in apt.providers.get(rec_name, []) and \
                         rec_name not in provided_names(apt.rec(provider) or {}):
-                    raise SystemExit(f"claim {pkg}: {provider} does not provide {rec_name}")
+                    failures.append(f"claim {pkg}: {provider} does not provide {rec_name}")
+                    continue
             g = groups[0]
             recommender = via_map.get(g, pkg)
             item = {
@@ -586,6 +624,9 @@ def build_recommends(apt: AptCache, res: Resolver, base: set[str]):
             out[provider or rec_name] = item
         if out:
             functional[pkg] = out
+    if failures:
+        raise SystemExit("unverified functional_recommends claims:\n  "
+                         + "\n  ".join(failures))
     return packages, functional, not_found
 
 
@@ -608,7 +649,7 @@ def soname_like(name: str) -> bool:
     return bool(re.search(r"\d", name[3:]))
 
 
-def build_dev_runtime(apt: AptCache):
+def build_dev_runtime(apt: AptCache, base: set[str]):
     apt.fetch(DEV_PACKAGES)
     out = {}
     not_found = []
@@ -627,7 +668,10 @@ def build_dev_runtime(apt: AptCache):
         for n in names:
             if not apt.rec(n) or not soname_like(n):
                 continue
-            (same if src(n) == src(name) else other).append(n)
+            if src(n) == src(name):
+                same.append(n)
+            elif n not in base:
+                other.append(n)
         return sorted(set(same)), sorted(set(other))
 
     def dev_deps(name: str) -> list[str]:
@@ -636,7 +680,7 @@ def build_dev_runtime(apt: AptCache):
         for g in parse_relations(r.get("Depends")):
             apt.fetch(g)
             for n in g:
-                if apt.rec(n) and n.endswith(("-dev", "-multidev")):
+                if apt.rec(n) and re.search(r"-(multi)?dev(-|$)", n):
                     res.append(n)
                     break
                 if not apt.rec(n) and apt.providers.get(n):
@@ -683,8 +727,8 @@ def build_dev_runtime(apt: AptCache):
             if followed:
                 notes.append(
                     f"{name} has no lib dependency of its own "
-                    f"({r.get('Description', '').strip()}); followed "
-                    + " -> ".join([name] + followed))
+                    f"({r.get('Description', '').strip()}); followed its "
+                    "development-package dependencies: " + ", ".join(followed))
         if not runtime and other:
             notes.append("no same-source runtime library; listing other-source "
                          "soname-like dependencies")
@@ -695,7 +739,9 @@ def build_dev_runtime(apt: AptCache):
         nonlib = [n for n in runtime
                   if apt.rec(n) and apt.rec(n).get("Section") not in ("libs", "oldlibs")]
         if nonlib:
-            notes.append("runtime candidate(s) not in Section libs: " + ", ".join(nonlib))
+            notes.append("runtime candidate(s) not in Section libs: " + ", ".join(
+                f"{n} (Section {apt.rec(n).get('Section', '?')}: "
+                f"{apt.rec(n).get('Description', '').splitlines()[0]})" for n in nonlib))
         if len(runtime) > 1:
             notes.append(f"{len(runtime)} runtime libraries; an application "
                          "usually needs only the one(s) it links")
@@ -776,7 +822,10 @@ def main(argv=None) -> int:
                          "(and pass --mirror if your sources use another mirror)")
     res = Resolver(apt)
     required = apt.required_names()
+    res.prefetch(sorted(set(required) | set(COMMON_PACKAGES) | set(DEV_PACKAGES)
+                        | set(COMPILER_PACKAGES)))
     base = set(res.depends_closure(required))
+    res.base = base
 
     packages, functional, nf1 = build_recommends(apt, res, base)
     lines = header(
@@ -789,9 +838,12 @@ Fields of [packages.NAME]:
   pre_depends/depends  relation names; alternatives kept as "a | b";
                      version constraints and :any qualifiers dropped
   recommends         the package's own Recommends, same format
-  depends_closure_size  number of packages in its Depends+Pre-Depends closure
-                     (alternatives resolved like apt: first real package;
-                     a virtual name resolves to its highest-Priority provider)
+  depends_closure_size  number of packages in its Depends+Pre-Depends closure,
+                     excluding NAME.  Or-groups are resolved like apt: an
+                     alternative already in the closure or the base system,
+                     else the first real package; a virtual name resolves to
+                     its highest-Priority provider; usr-is-merged is preferred
+                     to usrmerge as on debootstrapped bookworm systems
   recommends_closure every Recommends group of the package or of any package
                      in its Depends closure (one level of Recommends, not
                      recursive)
@@ -835,7 +887,7 @@ are deliberately absent (e.g. git's less and patch; gnupg-l10n; man pages).
     outdir = Path(a.outdir)
     (outdir / RECOMMENDS_OUT.name).write_text("\n".join(lines).rstrip("\n") + "\n")
 
-    dev, compilers, nf2 = build_dev_runtime(apt)
+    dev, compilers, nf2 = build_dev_runtime(apt, base)
     lines = header(
         "dockerfix: -dev package -> runtime library package(s), and build-only toolchains",
         apt, a.date, arch, """
@@ -848,8 +900,9 @@ of a multi-stage build.
             For metapackages/transitional/wrapper -dev packages without such a
             dependency the -dev packages they depend on are followed (at most
             two levels), recorded in `via`.
-  other_lib_depends  soname-like lib dependencies from other source packages
-            (usually pulled in through the runtime library anyway)
+  other_lib_depends  soname-like lib dependencies from other source packages,
+            excluding the base system (libc6, libstdc++6, ...); usually pulled
+            in through the runtime library anyway
   note      present where the derivation is ambiguous or indirect
 [compilers.NAME]: toolchain packages that belong only in a build stage;
   description is Debian's short package description.
