@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from helpers import codes, dedent, diagnostics, fixed
+from rewriter.context import load_data
 from rewriter.rules import Applicability
 from transforms.base_images import knowledge as kb
 from transforms.base_images.project import setup_py_python_requires, specifier_allows
+
+SHIPPED = kb.Knowledge(load_data("base_images"))
 
 
 # -- references and tags ----------------------------------------------------------
@@ -43,7 +46,7 @@ def test_image_ref_round_trips(text: str, prefix: str, name: str, tag: str | Non
     ],
 )
 def test_tags_are_split_into_version_flavour_variant(image, tag, key, flavour, variant, floating) -> None:  # type: ignore[no-untyped-def]
-    parsed = kb.parse_tag(image, tag)
+    parsed = SHIPPED.parse_tag(image, tag)
     assert parsed is not None
     assert (parsed.key, parsed.flavour, parsed.variant, parsed.floating) == (key, flavour, variant, floating)
 
@@ -51,7 +54,7 @@ def test_tags_are_split_into_version_flavour_variant(image, tag, key, flavour, v
 @pytest.mark.parametrize("tag", ["3.12-windowsservercore", "3.15-rc-slim", "noble-20240423"])
 def test_unknown_tag_shapes_are_not_guessed(tag: str) -> None:
     image = "ubuntu" if tag.startswith("noble") else "python"
-    assert kb.parse_tag(image, tag) is None
+    assert SHIPPED.parse_tag(image, tag) is None
 
 
 # -- the Python a project asks for --------------------------------------------------
@@ -340,3 +343,29 @@ def test_preferred_alpine_variant() -> None:
     assert fix_source(b"FROM node:22\nRUN npm ci\n", settings=_settings(preferred_variant="alpine")).output == b"FROM node:22-alpine\nRUN npm ci\n"
     apt = fix_source(b"FROM node:22\nRUN apt-get update && apt-get install -y jq\n", settings=_settings(preferred_variant="alpine"))
     assert apt.output == apt.source and "apk" in apt.diagnostics[0].message
+
+
+def test_files_with_different_extra_knowledge_do_not_see_each_other_interleaved() -> None:
+    """Knowledge belongs to the FileContext: no run can leak its `extra` into another, whatever the order."""
+    from rewriter.context import FileContext
+    from rewriter.syntax import parse
+    from transforms.base_images.rules import end_of_life_base_image
+
+    extra = {"images": {"python": {"versions": {"3.11": {"eol": "2026-01-01", "status": "eol", "replacement": "3.12"}}}}}
+    source = "FROM python:3.11-slim AS one\nFROM python:3.11-slim AS two\n"
+    with_extra = FileContext(parse(source), settings=_settings(extra=extra, today="2026-06-01"))
+    shipped = FileContext(parse(source), settings=_settings(today="2026-06-01"))
+
+    def python_311_eol(context: FileContext) -> bool:
+        tag = kb.knowledge(context).parse_tag("python", "3.11-slim")
+        assert tag is not None and tag.key == "3.11"
+        return kb.is_eol(tag.info["versions"]["3.11"], kb.today(context.settings))
+
+    assert python_311_eol(with_extra) and not python_311_eol(shipped) and python_311_eol(with_extra)
+    assert kb.knowledge(with_extra) is kb.knowledge(with_extra)  # merged once per file
+    # Rules are generators: start one file's, run the other's to the end, then finish the first.
+    first = end_of_life_base_image.check(with_extra)
+    one = next(first)
+    assert list(end_of_life_base_image.check(shipped)) == []
+    two = list(first)
+    assert [d.message.split("`")[1] for d in [one, *two]] == ["python:3.11-slim", "python:3.11-slim"]

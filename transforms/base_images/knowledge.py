@@ -4,8 +4,14 @@ An image reference is split once into registry prefix, image name, tag and
 digest; a tag of an official image into version, flavour and variant
 (`3.12.1-slim-bookworm`, `21-jre-alpine`, `lts-slim`).  Every question a rule
 asks (is it floating, is it end-of-life, what is its slim variant, how big is
-it) is a small function over the knowledge file, so facts stay in data and
-the rules stay short.
+it) is a small method of `Knowledge`, so facts stay in data and the rules
+stay short.
+
+The knowledge a file sees is the shipped file with the user's
+`base-images.extra` entries merged over it: `knowledge(context)` builds it
+once per `FileContext` (the merge itself once per distinct `extra`), and a
+`Tag` keeps the `Knowledge` it was read with.  There is no module state, so
+two files with different settings never see each other's knowledge.
 """
 
 from __future__ import annotations
@@ -13,21 +19,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Mapping
 
-from rewriter.context import Settings, load_data
+from rewriter.context import FileContext, Settings, load_data
 
 _VERSION = re.compile(r"^(0|[1-9]\d*)(\.\d+)*([a-z_+][0-9a-z._+]*)?$")
 
 
-_active_extra: str = ""
+def knowledge(context: FileContext) -> Knowledge:
+    """The knowledge for this file: the shipped facts with its settings' `extra` merged over them."""
+    return context.memo(knowledge, lambda: Knowledge(_merged(_extra_json(context.settings))))
 
 
-def data() -> dict[str, Any]:
-    """The knowledge file, with the user's `extra` entries merged over it (see `activate`)."""
-    return _merged(_active_extra)
+def _extra_json(settings: Settings) -> str:
+    """The `extra` option as canonical JSON (a hashable cache key); "" when there is none."""
+    extra = options(settings).get("extra")
+    return json.dumps(extra, sort_keys=True, default=str) if isinstance(extra, Mapping) and extra else ""
 
 
 @lru_cache(maxsize=8)
@@ -46,17 +55,6 @@ def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, 
         else:
             out[key] = value
     return out
-
-
-def activate(settings: Settings) -> None:
-    """Use this run's `extra` knowledge (configuration `base-images.extra`).
-
-    Each DF3xx rule calls this first; the engine runs rules one after the
-    other, so the knowledge a rule sees is always that of its own settings.
-    """
-    global _active_extra
-    extra = options(settings).get("extra")
-    _active_extra = json.dumps(extra, sort_keys=True, default=str) if isinstance(extra, Mapping) and extra else ""
 
 
 def options(settings: Settings) -> Mapping[str, Any]:
@@ -110,22 +108,17 @@ class ImageRef:
         return replace(self, tag=tag)
 
 
-def official_name(ref: ImageRef, settings: Settings) -> str | None:
-    """The official image a reference names, or None (private registry, user namespace, unknown image)."""
-    prefixes = set(data()["registries"]["official_prefixes"])
-    prefixes.update(str(p).rstrip("/") for p in options(settings).get("allowed_registries", ()))
-    if ref.prefix.lower() not in prefixes and ref.prefix not in prefixes:
-        return None
-    name = ref.name.lower()
-    return name if name in data()["images"] else None
-
-
 # -- tags ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Tag:
-    """An official image's tag: version (or alias) + flavour + variant suffix."""
+    """An official image's tag: version (or alias) + flavour + variant suffix.
+
+    It keeps the `Knowledge` it is read against, so its questions (`floating`,
+    `key`, `suffix`...) need no other argument; two tags that read the same are
+    equal whatever knowledge they carry.
+    """
 
     image: str
     version: str | None
@@ -134,6 +127,7 @@ class Tag:
     """A word standing for a version: "latest", "lts", "bookworm", "3"."""
     flavour: str
     variant: str
+    knowledge: Knowledge = field(repr=False, compare=False, kw_only=True)
 
     def render(self) -> str:
         head = self.version if self.version is not None else (self.alias if self.alias not in (None, "latest") else None)
@@ -142,14 +136,14 @@ class Tag:
 
     @property
     def info(self) -> dict[str, Any]:
-        return image_info(self.image)
+        return self.knowledge.image_info(self.image)
 
     @property
     def floating(self) -> bool:
         """No version, or a word that moves between versions (latest, lts, stable)."""
         if self.version is not None:
             return False
-        return self.alias is None or self.alias in data()["tags"]["floating"]
+        return self.alias is None or self.alias in self.knowledge.data["tags"]["floating"]
 
     @property
     def key(self) -> str | None:
@@ -160,14 +154,14 @@ class Tag:
                 self.info.get("default_version") if self.alias is None else None
             )
             return target if target in versions else None
-        return version_key(self.image, self.version)
+        return self.knowledge.version_key(self.image, self.version)
 
     @property
     def suffix(self) -> dict[str, Any]:
         """What the variant means (os, codename, slim); {} for the plain tag."""
         if not self.variant:
             return {}
-        return dict(data()["variant_suffixes"].get(self.variant, {}))
+        return dict(self.knowledge.data["variant_suffixes"].get(self.variant, {}))
 
     @property
     def codename(self) -> str | None:
@@ -185,50 +179,157 @@ class Tag:
         return per_version or self.info.get("default_codename")
 
 
-def image_info(name: str) -> dict[str, Any]:
-    return data()["images"].get(name, {})
+def kind_of(tag: Tag) -> str:
+    """Which `sizes` entry a tag falls under: full, slim, alpine (or jdk/jre...)."""
+    suffix = tag.suffix
+    if tag.image == "eclipse-temurin":
+        flavour = tag.flavour or tag.info.get("default_flavour", "jdk")
+        return f"{flavour}_alpine" if suffix.get("os") == "alpine" else flavour
+    if suffix.get("os") == "alpine":
+        return "alpine"
+    if suffix.get("slim"):
+        return "slim"
+    return "full"
 
 
-def version_key(image: str, version: str) -> str | None:
-    """The longest version key of `image` that `version` falls under."""
-    info = image_info(image)
-    alias = info.get("aliases", {}).get(version)
-    if alias is not None:
-        return alias if alias in info.get("versions", {}) else None
-    best = None
-    for key in info.get("versions", {}):
-        if version == key or (version.startswith(key) and version[len(key)] in "._u+-"):
-            if best is None or len(key) > len(best):
-                best = key
-    return best
+# -- the knowledge -------------------------------------------------------------
 
 
-def parse_tag(image: str, tag: str | None) -> Tag | None:
-    """Split a tag of a known image; None when its shape is not one the knowledge file describes."""
-    info = image_info(image)
-    if tag is None:
-        return Tag(image, None, None, "", "")
-    words = tag.split("-")
-    version: str | None = None
-    alias: str | None = None
-    aliases = info.get("aliases", {})
-    first = words[0]
-    if first in aliases:
-        alias, words = first, words[1:]
-    elif _VERSION.match(first):
-        version, words = first, words[1:]
-    flavour = ""
-    if words and words[0] in info.get("flavours", ()):
-        flavour, words = words[0], words[1:]
-    variant = "-".join(words)
-    if variant and variant not in data()["variant_suffixes"]:
-        return None  # timid: a tag shape we do not know (dated snapshot, rc, windows...)
-    if variant and data()["variant_suffixes"][variant].get("ignore"):
+class Knowledge:
+    """The base-image facts one file is judged against: the shipped file, the user's `extra` merged over it.
+
+    `data` is shared between files with the same settings (see `_merged`):
+    read it, never change it.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    # -- references and tags
+
+    def official_name(self, ref: ImageRef, settings: Settings) -> str | None:
+        """The official image a reference names, or None (private registry, user namespace, unknown image)."""
+        prefixes = set(self.data["registries"]["official_prefixes"])
+        prefixes.update(str(p).rstrip("/") for p in options(settings).get("allowed_registries", ()))
+        if ref.prefix.lower() not in prefixes and ref.prefix not in prefixes:
+            return None
+        name = ref.name.lower()
+        return name if name in self.data["images"] else None
+
+    def image_info(self, name: str) -> dict[str, Any]:
+        return self.data["images"].get(name, {})
+
+    def version_key(self, image: str, version: str) -> str | None:
+        """The longest version key of `image` that `version` falls under."""
+        info = self.image_info(image)
+        alias = info.get("aliases", {}).get(version)
+        if alias is not None:
+            return alias if alias in info.get("versions", {}) else None
+        best = None
+        for key in info.get("versions", {}):
+            if version == key or (version.startswith(key) and version[len(key)] in "._u+-"):
+                if best is None or len(key) > len(best):
+                    best = key
+        return best
+
+    def parse_tag(self, image: str, tag: str | None) -> Tag | None:
+        """Split a tag of a known image; None when its shape is not one the knowledge file describes."""
+        info = self.image_info(image)
+        if tag is None:
+            return Tag(image, None, None, "", "", knowledge=self)
+        words = tag.split("-")
+        version: str | None = None
+        alias: str | None = None
+        aliases = info.get("aliases", {})
+        first = words[0]
+        if first in aliases:
+            alias, words = first, words[1:]
+        elif _VERSION.match(first):
+            version, words = first, words[1:]
+        flavour = ""
+        if words and words[0] in info.get("flavours", ()):
+            flavour, words = words[0], words[1:]
+        variant = "-".join(words)
+        suffixes = self.data["variant_suffixes"]
+        if variant and variant not in suffixes:
+            return None  # timid: a tag shape we do not know (dated snapshot, rc, windows...)
+        if variant and suffixes[variant].get("ignore"):
+            return None
+        return Tag(image, version, alias, flavour, variant, knowledge=self)
+
+    # -- life cycle
+
+    def supported_version(self, image: str, key: str, on: dt.date) -> str | None:
+        """The version to move an end-of-life `key` to: its `replacement`, followed while that is EOL too."""
+        versions = self.image_info(image).get("versions", {})
+        seen = set()
+        current = key
+        while current in versions and is_eol(versions[current], on) and current not in seen:
+            seen.add(current)
+            nxt = versions[current].get("replacement") or _next_supported(versions, current, on)
+            if nxt is None:
+                return None
+            current = nxt
+        entry = versions.get(current)
+        if entry is None or is_eol(entry, on) or not entry.get("published", False):
+            return None
+        return current
+
+    def release(self, os_name: str, codename_or_version: str) -> dict[str, Any] | None:
+        """A Debian or Ubuntu release by codename (Debian) or version (Ubuntu)."""
+        table = self.data.get(os_name, {}).get("releases", {})
+        if codename_or_version in table:
+            out = dict(table[codename_or_version])
+            out.setdefault("codename", codename_or_version)
+            return out
+        for key, entry in table.items():
+            if entry.get("codename") == codename_or_version or entry.get("version") == codename_or_version:
+                out = dict(entry)
+                out.setdefault("codename", key)
+                return out
         return None
-    return Tag(image, version, alias, flavour, variant)
+
+    def codename_eol(self, codename: str, on: dt.date) -> bool:
+        """True if the Debian/Ubuntu release behind a variant suffix is past its end of life."""
+        for os_name in ("debian", "ubuntu"):
+            entry = self.release(os_name, codename)
+            if entry is not None:
+                return is_eol(entry, on)
+        return False
+
+    def alpine_eol(self, version: str, on: dt.date) -> bool:
+        entry = self.data["alpine"]["releases"].get(version)
+        return entry is not None and is_eol(entry, on)
+
+    # -- variants and sizes
+
+    def slim_suffix(self, image: str, codename: str | None) -> str | None:
+        """The slim variant suffix of `image`, pinned to `codename` when the image publishes it."""
+        info = self.image_info(image)
+        style = info.get("slim_style", "")
+        if not style:
+            return None
+        if codename:
+            candidate = style.format(codename=codename)
+            if candidate in info.get("variants", ()):
+                return candidate
+        return "slim" if "slim" in info.get("variants", ()) else None
+
+    def size_mb(self, image: str, kind: str) -> float | None:
+        value = self.image_info(image).get("sizes", {}).get(kind)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def saving(self, before: Tag, after: Tag) -> float | None:
+        """Estimated MB saved by moving from one tag to another (None when a size is unknown)."""
+        old, new = self.size_mb(before.image, kind_of(before)), self.size_mb(after.image, kind_of(after))
+        if old is None or new is None:
+            return None
+        return old - new
 
 
-# -- life cycle ----------------------------------------------------------------
+# -- life cycle (pure) -----------------------------------------------------------
 
 
 def _end_of_life(entry: Mapping[str, Any]) -> dt.date | None:
@@ -249,23 +350,6 @@ def is_eol(entry: Mapping[str, Any], on: dt.date) -> bool:
     return entry.get("status") == "eol"
 
 
-def supported_version(image: str, key: str, on: dt.date) -> str | None:
-    """The version to move an end-of-life `key` to: its `replacement`, followed while that is EOL too."""
-    versions = image_info(image).get("versions", {})
-    seen = set()
-    current = key
-    while current in versions and is_eol(versions[current], on) and current not in seen:
-        seen.add(current)
-        nxt = versions[current].get("replacement") or _next_supported(versions, current, on)
-        if nxt is None:
-            return None
-        current = nxt
-    entry = versions.get(current)
-    if entry is None or is_eol(entry, on) or not entry.get("published", False):
-        return None
-    return current
-
-
 def _number(key: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else -1 for p in key.split("."))
 
@@ -277,74 +361,3 @@ def _next_supported(versions: Mapping[str, Any], key: str, on: dt.date) -> str |
         if _number(k) > _number(key) and v.get("published") and v.get("status") != "prerelease" and not is_eol(v, on)
     ]
     return min(newer, key=_number) if newer else None
-
-
-def release(os_name: str, codename_or_version: str) -> dict[str, Any] | None:
-    """A Debian or Ubuntu release by codename (Debian) or version (Ubuntu)."""
-    table = data().get(os_name, {}).get("releases", {})
-    if codename_or_version in table:
-        out = dict(table[codename_or_version])
-        out.setdefault("codename", codename_or_version)
-        return out
-    for key, entry in table.items():
-        if entry.get("codename") == codename_or_version or entry.get("version") == codename_or_version:
-            out = dict(entry)
-            out.setdefault("codename", key)
-            return out
-    return None
-
-
-def codename_eol(codename: str, on: dt.date) -> bool:
-    """True if the Debian/Ubuntu release behind a variant suffix is past its end of life."""
-    for os_name in ("debian", "ubuntu"):
-        entry = release(os_name, codename)
-        if entry is not None:
-            return is_eol(entry, on)
-    return False
-
-
-def alpine_eol(version: str, on: dt.date) -> bool:
-    entry = data()["alpine"]["releases"].get(version)
-    return entry is not None and is_eol(entry, on)
-
-
-# -- variants and sizes --------------------------------------------------------
-
-
-def slim_suffix(image: str, codename: str | None) -> str | None:
-    """The slim variant suffix of `image`, pinned to `codename` when the image publishes it."""
-    info = image_info(image)
-    style = info.get("slim_style", "")
-    if not style:
-        return None
-    if codename:
-        candidate = style.format(codename=codename)
-        if candidate in info.get("variants", ()):
-            return candidate
-    return "slim" if "slim" in info.get("variants", ()) else None
-
-
-def kind_of(tag: Tag) -> str:
-    """Which `sizes` entry a tag falls under: full, slim, alpine (or jdk/jre...)."""
-    suffix = tag.suffix
-    if tag.image == "eclipse-temurin":
-        flavour = tag.flavour or tag.info.get("default_flavour", "jdk")
-        return f"{flavour}_alpine" if suffix.get("os") == "alpine" else flavour
-    if suffix.get("os") == "alpine":
-        return "alpine"
-    if suffix.get("slim"):
-        return "slim"
-    return "full"
-
-
-def size_mb(image: str, kind: str) -> float | None:
-    value = image_info(image).get("sizes", {}).get(kind)
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-def saving(before: Tag, after: Tag) -> float | None:
-    """Estimated MB saved by moving from one tag to another (None when a size is unknown)."""
-    old, new = size_mb(before.image, kind_of(before)), size_mb(after.image, kind_of(after))
-    if old is None or new is None:
-        return None
-    return old - new

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Iterator
 
 from rewriter.context import FileContext
@@ -14,7 +15,7 @@ from rewriter.variables import resolve_image
 
 from . import knowledge as kb
 from . import runtime
-from .knowledge import ImageRef, Tag
+from .knowledge import ImageRef, Knowledge, Tag
 from .project import newest_allowed, python_requirement
 from .slim import slim_advice
 from .stage import Base, base_of, official_unknown, retag
@@ -116,7 +117,6 @@ def runtime_installed_with_apt(context: FileContext) -> Iterator[Diagnostic]:
     runtime back in), or the install cannot be edited soundly.  Left alone when the runtime comes from another repository
     (PPA, NodeSource) or the stage installs two runtimes.
     """
-    kb.activate(context.settings)
     for base in _bases(context):
         plan = runtime.plan(context, base)
         if plan is None:
@@ -189,11 +189,11 @@ def full_base_image(context: FileContext) -> Iterator[Diagnostic]:
     compiles, the multi-stage pass (DF4xx) can keep the full image for the
     build and copy the result into the slim one.
     """
-    kb.activate(context.settings)
+    knowledge = kb.knowledge(context)
     for base in _bases(context):
         if _owned_by_runtime_rule(context, base):
             continue
-        if _eol_replacement(base, kb.today(context.settings)) is not None:
+        if _eol_replacement(knowledge, base, kb.today(context.settings)) is not None:
             continue  # DF304 first: the slim variant of an end-of-life tag may not exist
         advice = slim_advice(context, base)
         if advice is None:
@@ -247,14 +247,14 @@ def unpinned_base_image(context: FileContext) -> Iterator[Diagnostic]:
     `latest` may have moved since; a version chosen from the project may
     differ from what `latest` gave.
     """
-    kb.activate(context.settings)
+    knowledge = kb.knowledge(context)
     on = kb.today(context.settings)
-    as_of = kb.data()["meta"]["as_of"]
+    as_of = knowledge.data["meta"]["as_of"]
     for stage in context.document.stages:
         base = base_of(context, stage)
         if base is None:
             unknown = official_unknown(context, stage)
-            if unknown is not None and (unknown.tag is None or unknown.tag in kb.data()["tags"]["floating"]):
+            if unknown is not None and (unknown.tag is None or unknown.tag in knowledge.data["tags"]["floating"]):
                 yield unpinned_base_image.diagnostic(
                     f"`{unknown.render()}` is not pinned to a version: each build may get a different image",
                     _where(stage),
@@ -264,7 +264,7 @@ def unpinned_base_image(context: FileContext) -> Iterator[Diagnostic]:
             continue
         if not base.tag.floating or _owned_by_runtime_rule(context, base):
             continue
-        if _variant_eol(base, on):
+        if _variant_eol(knowledge, base, on):
             continue  # DF304 moves the variant first; pinning a dropped variant would name no image
         version = base.tag.key
         why = f"what `{base.ref.tag or 'latest'}` pointed to in dockerfix's knowledge base of {as_of}"
@@ -276,7 +276,7 @@ def unpinned_base_image(context: FileContext) -> Iterator[Diagnostic]:
                     version, why = chosen, f"the newest supported Python that {requirement.source} allows (`{requirement.specifier}`)"
         if version is None:
             continue
-        new_tag = Tag(base.image, version, None, base.tag.flavour, base.tag.variant)
+        new_tag = replace(base.tag, version=version, alias=None)
         new_image = base.with_tag(new_tag)
         retagged = retag(context, base, new_image)
         fix = unpinned_base_image.fix(Applicability.UNSAFE, f"Pin `{new_image}`", *retagged[0]) if retagged else None
@@ -289,12 +289,12 @@ def unpinned_base_image(context: FileContext) -> Iterator[Diagnostic]:
         )
 
 
-def _variant_eol(base: Base, on: dt.date) -> bool:
+def _variant_eol(knowledge: Knowledge, base: Base, on: dt.date) -> bool:
     suffix = base.tag.suffix
     if suffix.get("os") in ("debian", "ubuntu") and suffix.get("codename") and not str(suffix["codename"]).startswith("("):
-        return kb.codename_eol(str(suffix["codename"]), on)
+        return knowledge.codename_eol(str(suffix["codename"]), on)
     if suffix.get("os") == "alpine" and not str(suffix.get("version", "")).startswith("("):
-        return kb.alpine_eol(str(suffix["version"]), on)
+        return knowledge.alpine_eol(str(suffix["version"]), on)
     return False
 
 
@@ -332,7 +332,7 @@ def end_of_life_base_image(context: FileContext) -> Iterator[Diagnostic]:
     version (Python 2 to 3, Ruby 2 to 3, PHP 7 to 8).  End of life is judged
     on today's date against the knowledge base's dates.
     """
-    kb.activate(context.settings)
+    knowledge = kb.knowledge(context)
     on = kb.today(context.settings)
     for stage in context.document.stages:
         base = base_of(context, stage)
@@ -341,7 +341,7 @@ def end_of_life_base_image(context: FileContext) -> Iterator[Diagnostic]:
             continue
         if _owned_by_runtime_rule(context, base):
             continue
-        found = _eol_replacement(base, on)
+        found = _eol_replacement(knowledge, base, on)
         if found is None:
             continue
         new_tag, reasons, applicability = found
@@ -351,7 +351,7 @@ def end_of_life_base_image(context: FileContext) -> Iterator[Diagnostic]:
             retagged = retag(context, base, new_image)
             if retagged is not None:
                 fix = end_of_life_base_image.fix(Applicability.UNSAFE, f"Use `{new_image}`", *retagged[0])
-        saving = kb.saving(base.tag, new_tag) or 0.0
+        saving = knowledge.saving(base.tag, new_tag) or 0.0
         yield end_of_life_base_image.diagnostic(
             f"`{base.shown}` is end-of-life ({'; '.join(reasons)}); use `{new_image}`",
             _where(base.stage),
@@ -362,7 +362,7 @@ def end_of_life_base_image(context: FileContext) -> Iterator[Diagnostic]:
         )
 
 
-def _eol_replacement(base: Base, on: dt.date) -> tuple[Tag, list[str], Applicability] | None:
+def _eol_replacement(knowledge: Knowledge, base: Base, on: dt.date) -> tuple[Tag, list[str], Applicability] | None:
     tag = base.tag
     info = tag.info
     reasons: list[str] = []
@@ -372,23 +372,23 @@ def _eol_replacement(base: Base, on: dt.date) -> tuple[Tag, list[str], Applicabi
     if key is not None and not tag.floating:
         entry = info["versions"][key]
         if kb.is_eol(entry, on):
-            new_key = kb.supported_version(base.image, key, on)
+            new_key = knowledge.supported_version(base.image, key, on)
             if new_key is None:
                 return None
             end = entry.get("eol_lts") or entry.get("eol")
             shown = _DISPLAY.get(base.image, base.image)
             reasons.append(f"{shown} {key} since {end}" if end else f"{shown} {key}")
-            codename_alias = alias is not None and alias not in kb.data()["tags"]["floating"] and tag.version is None
+            codename_alias = alias is not None and alias not in knowledge.data["tags"]["floating"] and tag.version is None
             if codename_alias and info["versions"][new_key].get("codename"):
                 alias, version = info["versions"][new_key]["codename"], None
             else:
-                version, alias = _as_precise(base.image, new_key, tag.version or key, key), None
+                version, alias = _as_precise(knowledge, base.image, new_key, tag.version or key, key), None
             if "." in key and key.split(".")[0] != new_key.split(".")[0] and info.get("kind") == "language":
                 applicability = Applicability.SUGGESTION
     suffix = tag.suffix
-    if _variant_eol(base, on):
+    if _variant_eol(knowledge, base, on):
         if version is not None and version == tag.version and key is not None:
-            version = _as_precise(base.image, key, version, key)  # an old patch release is not rebuilt on a new OS
+            version = _as_precise(knowledge, base.image, key, version, key)  # an old patch release is not rebuilt on a new OS
         if suffix.get("os") == "alpine":
             newest = f"alpine{info.get('default_alpine', '')}"
             variant = newest if newest in info.get("variants", ()) else "alpine"
@@ -396,21 +396,21 @@ def _eol_replacement(base: Base, on: dt.date) -> tuple[Tag, list[str], Applicabi
         else:
             codename = str(info.get("default_codename", ""))
             if suffix.get("slim"):
-                variant = kb.slim_suffix(base.image, codename) or ""
+                variant = knowledge.slim_suffix(base.image, codename) or ""
             else:
                 variant = codename if codename in info.get("variants", ()) else ""
             reasons.append(f"{str(suffix.get('os')).capitalize()} {suffix.get('codename')}")
     if not reasons:
         return None
-    return Tag(base.image, version, alias, tag.flavour, variant), reasons, applicability
+    return replace(tag, version=version, alias=alias, variant=variant), reasons, applicability
 
 
-def _as_precise(image: str, new_key: str, written: str, old_key: str) -> str:
+def _as_precise(knowledge: Knowledge, image: str, new_key: str, written: str, old_key: str) -> str:
     """`new_key`, or its current patch release when the user pinned one (`24.0.0` -> `24.19.0`)."""
     if written == old_key:
         return new_key
-    current = kb.image_info(image).get("versions", {}).get(new_key, {}).get("current")
-    return str(current) if current and kb.version_key(image, str(current)) == new_key else new_key
+    current = knowledge.image_info(image).get("versions", {}).get(new_key, {}).get("current")
+    return str(current) if current and knowledge.version_key(image, str(current)) == new_key else new_key
 
 
 def _deprecated_openjdk(context: FileContext, stage: Stage) -> Iterator[Diagnostic]:
@@ -423,27 +423,28 @@ def _deprecated_openjdk(context: FileContext, stage: Stage) -> Iterator[Diagnost
     ref = ImageRef.parse(resolved)
     if ref.digest is not None or ref.tag is None or ref.name.lower() != "openjdk":
         return
-    prefixes = set(kb.data()["registries"]["official_prefixes"]) | set(kb.options(context.settings).get("allowed_registries", ()))
+    knowledge = kb.knowledge(context)
+    prefixes = set(knowledge.data["registries"]["official_prefixes"]) | set(kb.options(context.settings).get("allowed_registries", ()))
     if ref.prefix not in prefixes:
         return
     m = re.match(r"^(\d+)(?:[u.][0-9._]+)?(?:-(.*))?$", ref.tag)
     if m is None:
         return
-    info = kb.image_info("openjdk")
+    info = knowledge.image_info("openjdk")
     major = m.group(1)
-    temurin = kb.image_info("eclipse-temurin").get("versions", {})
+    temurin = knowledge.image_info("eclipse-temurin").get("versions", {})
     on = kb.today(context.settings)
     target_major = major if major in temurin and not kb.is_eol(temurin[major], on) else info.get("version_map", {}).get(major)
     if target_major is None:
         return
     words = [w for w in (m.group(2) or "").split("-") if w]
-    codenames = {v.get("codename") for v in kb.data()["variant_suffixes"].values()}
+    codenames = {v.get("codename") for v in knowledge.data["variant_suffixes"].values()}
     words = ["alpine" if w.startswith("alpine") else w for w in words if w not in codenames]
     flavour = info.get("rewrite", {}).get("-".join(words))
     if flavour is None:
         return  # timid: a variant (windows, oraclelinux) with no temurin counterpart we know
     new_image = ImageRef(ref.prefix, "eclipse-temurin", f"{target_major}-{flavour}", None).render()
-    tag = kb.parse_tag("eclipse-temurin", f"{target_major}-{flavour}")
+    tag = knowledge.parse_tag("eclipse-temurin", f"{target_major}-{flavour}")
     fix = None
     if tag is not None:
         retagged = retag(context, Base(stage, stage.image, ref, "eclipse-temurin", tag), new_image)

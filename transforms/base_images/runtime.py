@@ -22,7 +22,7 @@ from transforms._shellfix import chains
 from transforms.pip_cache import pip_subcommand
 
 from . import knowledge as kb
-from .knowledge import Tag
+from .knowledge import Knowledge, Tag
 from .project import newest_allowed, python_requirement
 from .stage import Base, apt_install, children, package_name, retag, stage_text
 
@@ -57,14 +57,14 @@ class Plan:
     """Why no fix is offered (the diagnostic is then a suggestion)."""
 
 
-def _runtimes() -> dict[str, dict]:
-    table = kb.data()["apt_runtimes"]
+def _runtimes(knowledge: Knowledge) -> dict[str, dict]:
+    table = knowledge.data["apt_runtimes"]
     return {k: v for k, v in table.items() if isinstance(v, dict)}
 
 
-def classify(package: str) -> tuple[str, str | None] | None:
+def classify(knowledge: Knowledge, package: str) -> tuple[str, str | None] | None:
     """(runtime, version named by the package or None) for a runtime package."""
-    for runtime, info in _runtimes().items():
+    for runtime, info in _runtimes(knowledge).items():
         if package in info.get("packages", ()):
             return runtime, None
         pattern = info.get("versioned")
@@ -75,14 +75,14 @@ def classify(package: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _release(base: Base) -> dict | None:
+def _release(knowledge: Knowledge, base: Base) -> dict | None:
     key = base.tag.key
     if key is None:
         return None
     if base.image == "ubuntu":
-        return kb.release("ubuntu", key)
+        return knowledge.release("ubuntu", key)
     codename = base.tag.info.get("versions", {}).get(key, {}).get("codename")
-    return kb.release("debian", codename) if codename else None
+    return knowledge.release("debian", codename) if codename else None
 
 
 def _recommends(options: list[str]) -> bool:
@@ -93,6 +93,7 @@ def _recommends(options: list[str]) -> bool:
 
 
 def _installs(context: FileContext, base: Base) -> list[Install]:
+    knowledge = kb.knowledge(context)
     out = []
     for ins in base.stage.instructions:
         if ins.name != "RUN":
@@ -107,7 +108,7 @@ def _installs(context: FileContext, base: Base) -> list[Install]:
             packages, options = found
             runtime_words, other_words = [], []
             for index, word in packages:
-                if word is not None and classify(package_name(word)) is not None:
+                if word is not None and classify(knowledge, package_name(word)) is not None:
                     runtime_words.append(index)
                 else:
                     other_words.append(index)
@@ -119,7 +120,7 @@ def _installs(context: FileContext, base: Base) -> list[Install]:
 def _version(runtime: str, named: set[str], release: dict, base: Base, context: FileContext) -> str | None:
     if named:
         return max(named, key=lambda v: tuple(int(p) for p in v.split(".")))
-    info = _runtimes()[runtime]
+    info = _runtimes(kb.knowledge(context))[runtime]
     version = release.get(info["release_key"])
     if info["release_key"] in release.get("unverified", ()):
         return None
@@ -137,25 +138,25 @@ def _version(runtime: str, named: set[str], release: dict, base: Base, context: 
 def supported_pythons(context: FileContext) -> list[str]:
     """Python minors with published, supported official images, newest first."""
     on = kb.today(context.settings)
-    versions = kb.image_info("python").get("versions", {})
+    versions = kb.knowledge(context).image_info("python").get("versions", {})
     keep = [k for k, v in versions.items() if v.get("published") and v.get("status") != "prerelease" and not kb.is_eol(v, on)]
     return sorted(keep, key=lambda k: tuple(int(p) for p in k.split(".")), reverse=True)
 
 
-def _target(runtime: str, version: str, flavour: str, base: Base, release: dict) -> Tag:
-    image = _runtimes()[runtime]["image"]
+def _target(knowledge: Knowledge, runtime: str, version: str, flavour: str, base: Base, release: dict) -> Tag:
+    image = _runtimes(knowledge)[runtime]["image"]
     if runtime == "java":
-        return Tag(image, version, None, flavour, "")
+        return Tag(image, version, None, flavour, "", knowledge=knowledge)
     codename = release.get("codename") if base.image == "debian" else None
     if base.image == "debian" and codename is None:
         codename = base.tag.codename
-    variant = kb.slim_suffix(image, codename) or ""
-    return Tag(image, version, None, "", variant)
+    variant = knowledge.slim_suffix(image, codename) or ""
+    return Tag(image, version, None, "", variant, knowledge=knowledge)
 
 
-def _apt_mb(runtime: str, packages: set[str], recommends: bool) -> float | None:
+def _apt_mb(knowledge: Knowledge, runtime: str, packages: set[str], recommends: bool) -> float | None:
     """Compressed MB of the biggest measured package set that the stage's install contains."""
-    info = _runtimes()[runtime]
+    info = _runtimes(knowledge)[runtime]
     if runtime == "java":
         # measured for JDK 17: map every JDK/JRE package to its JDK 17 name
         mapped = set()
@@ -173,19 +174,20 @@ def _apt_mb(runtime: str, packages: set[str], recommends: bool) -> float | None:
     ]
     if not measured:
         return None
-    return max(measured) / float(kb.data()["apt_runtimes"]["compression_ratio"])
+    return max(measured) / float(knowledge.data["apt_runtimes"]["compression_ratio"])
 
 
 def plan(context: FileContext, base: Base) -> Plan | None:
     if base.image not in ("ubuntu", "debian"):
         return None
+    knowledge = kb.knowledge(context)
     installs = _installs(context, base)
     if not installs:
         return None
     text = "\n".join(stage_text(context, member) for member in children(context, base.stage))
     if _FOREIGN_SOURCE.search(text):
         return None  # timid: the runtime may come from another repository, in another version
-    release = _release(base)
+    release = _release(knowledge, base)
     if release is None:
         return None
     runtimes: dict[str, set[str]] = {}
@@ -193,7 +195,7 @@ def plan(context: FileContext, base: Base) -> Plan | None:
     for install in installs:
         for index in install.runtime_words:
             name = package_name(install.command.words[index].value or "")
-            runtime, named = classify(name) or ("", None)
+            runtime, named = classify(knowledge, name) or ("", None)
             runtimes.setdefault(runtime, set())
             if named:
                 runtimes[runtime].add(named)
@@ -205,19 +207,19 @@ def plan(context: FileContext, base: Base) -> Plan | None:
     if version is None:
         return None
     flavour = "jdk" if any("jdk" in p for p in packages) else "jre"
-    target = _target(runtime, version, flavour, base, release)
+    target = _target(knowledge, runtime, version, flavour, base, release)
     recommends = any(i.recommends for i in installs)
-    sizes = [_apt_mb(runtime, _runtime_packages(i), i.recommends) for i in installs]
+    sizes = [_apt_mb(knowledge, runtime, _runtime_packages(i), i.recommends) for i in installs]
     apt_mb = max((s for s in sizes if s is not None), default=None)
-    distro_mb = kb.size_mb(base.image, kb.kind_of(base.tag))
-    target_mb = kb.size_mb(target.image, kb.kind_of(target))
+    distro_mb = knowledge.size_mb(base.image, kb.kind_of(base.tag))
+    target_mb = knowledge.size_mb(target.image, kb.kind_of(target))
     if apt_mb is None or distro_mb is None or target_mb is None:
         return None
     saving = round(distro_mb + apt_mb - target_mb)
     if saving <= 0:
         return None  # no size gain (no Recommends, or no slim image for this runtime): not this rule's business
     result = Plan(runtime, version, target, float(saving), sorted(packages), installs)
-    dependents = _dependents(runtime, installs)
+    dependents = _dependents(knowledge, runtime, installs)
     if dependents:
         result.blocked = f"{', '.join(dependents[:3])} {'need' if len(dependents) > 1 else 'needs'} the distro's {_NAMES.get(runtime, runtime)}: apt would install it again"
     elif _DISTRO_PATHS.search(text):
@@ -231,9 +233,9 @@ def _runtime_packages(install: Install) -> set[str]:
     return {package_name(install.command.words[k].value or "") for k in install.runtime_words}
 
 
-def _dependents(runtime: str, installs: list[Install]) -> list[str]:
+def _dependents(knowledge: Knowledge, runtime: str, installs: list[Install]) -> list[str]:
     """Other packages of the installs that are built for the distro's runtime (python3-numpy, maven)."""
-    pattern = _runtimes()[runtime].get("dependents")
+    pattern = _runtimes(knowledge)[runtime].get("dependents")
     if not pattern:
         return []
     names = []

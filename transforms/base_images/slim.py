@@ -22,7 +22,7 @@ from rewriter.rules import Applicability
 from transforms.pip_cache import pip_subcommand
 
 from . import knowledge as kb
-from .knowledge import Tag
+from .knowledge import Knowledge, Tag
 from .stage import Base, uses
 
 _SCRIPT = re.compile(r"\.(sh|bash)$")
@@ -37,7 +37,7 @@ class Advice:
     saving_mb: float | None
 
 
-def slim_target(base: Base) -> Tag | None:
+def slim_target(knowledge: Knowledge, base: Base) -> Tag | None:
     """The smaller variant of the base's tag, per `slim_of`."""
     tag = base.tag
     key = "-".join(p for p in (tag.flavour, tag.variant) if p)
@@ -46,14 +46,14 @@ def slim_target(base: Base) -> Tag | None:
         return None
     head = tag.version or (tag.alias if tag.alias not in (None, "latest") else None)
     text = "-".join(p for p in (head, target) if p)
-    return kb.parse_tag(base.image, text or None)
+    return knowledge.parse_tag(base.image, text or None)
 
 
 def needs(context: FileContext, base: Base) -> tuple[list[str], list[str]]:
     """(hard, soft) reasons the stage may need what the full image has."""
     info = base.tag.info.get("slim_drops", {})
     dropped = set(info.get("commands", ()))
-    providers = kb.data().get("command_packages", {})
+    providers = kb.knowledge(context).data.get("command_packages", {})
     used = uses(context, base.stage)
     hard: list[str] = []
     soft: list[str] = []
@@ -105,7 +105,7 @@ def _requirement_names(text: str) -> list[str]:
 
 def _sdist_only(context: FileContext, values: list[str | None]) -> list[str]:
     """Requirements (on the command line or in a `-r` file of the build context) that have no Linux wheel."""
-    known = set(kb.data()["sdist_only_pypi"]["names"])
+    known = set(kb.knowledge(context).data["sdist_only_pypi"]["names"])
     names: list[str] = []
     for k, value in enumerate(values):
         if value is None:
@@ -122,7 +122,7 @@ def _native_gems(context: FileContext) -> list[str]:
     lock = context.build_context.read_text("Gemfile.lock") if context.build_context else None
     if not lock:
         return []
-    names = set(kb.data()["native_gems"]["names"])
+    names = set(kb.knowledge(context).data["native_gems"]["names"])
     found = []
     for line in lock.splitlines():
         m = re.match(r"^    ([A-Za-z0-9_.-]+) \(", line)
@@ -132,30 +132,31 @@ def _native_gems(context: FileContext) -> list[str]:
 
 
 def _jdk_needed(context: FileContext, base: Base) -> list[str]:
-    tools = set(kb.data()["jdk_commands"]["names"])
+    tools = set(kb.knowledge(context).data["jdk_commands"]["names"])
     return sorted({name for name, _, _ in uses(context, base.stage).commands if name in tools or name.lstrip("./") in tools})
 
 
-def alpine_target(base: Base) -> Tag | None:
+def alpine_target(knowledge: Knowledge, base: Base) -> Tag | None:
     """The alpine variant of the same version, for users who prefer alpine."""
     tag = base.tag
     if tag.suffix.get("os") == "alpine" or "alpine" not in tag.info.get("variants", ()) or tag.flavour:
         return None
     head = tag.version or (tag.alias if tag.alias not in (None, "latest") else None)
-    return kb.parse_tag(base.image, "-".join(p for p in (head, "alpine") if p))
+    return knowledge.parse_tag(base.image, "-".join(p for p in (head, "alpine") if p))
 
 
 def slim_advice(context: FileContext, base: Base) -> Advice | None:
+    knowledge = kb.knowledge(context)
     if kb.options(context.settings).get("preferred_variant") == "alpine":
-        target = alpine_target(base)
+        target = alpine_target(knowledge, base)
         if target is not None and kb.kind_of(base.tag) == "full":
-            saving = kb.saving(base.tag, target)
+            saving = knowledge.saving(base.tag, target)
             size = f"~{round(saving)} MB" if saving is not None else "much"
             return _preferred_alpine(context, base, target, saving, size, base.with_tag(target))
-    target = slim_target(base)
+    target = slim_target(knowledge, base)
     if target is None:
         return None
-    saving = kb.saving(base.tag, target)
+    saving = knowledge.saving(base.tag, target)
     if saving is not None and saving <= 0:
         return None
     shown_new = base.with_tag(target)

@@ -1,6 +1,6 @@
 """Facts about one stage that the base-image rules share.
 
-* `base_of`: the stage's FROM, resolved through global ARG defaults and
+* `base_of`: the stage's FROM, resolved through pre-FROM ARG defaults and
   split into an official image and tag (None for stages built on an earlier
   stage, `scratch`, digests, private registries and images the knowledge
   file does not describe);
@@ -59,10 +59,11 @@ def base_of(context: FileContext, stage: Stage) -> Base | None:
     ref = ImageRef.parse(resolved)
     if ref.digest is not None:
         return None  # pinned by digest: the user chose exact bytes
-    image = kb.official_name(ref, context.settings)
+    knowledge = kb.knowledge(context)
+    image = knowledge.official_name(ref, context.settings)
     if image is None:
         return None
-    tag = kb.parse_tag(image, ref.tag)
+    tag = knowledge.parse_tag(image, ref.tag)
     if tag is None:
         return None
     return Base(stage, stage.image, ref, image, tag)
@@ -76,7 +77,7 @@ def official_unknown(context: FileContext, stage: Stage) -> ImageRef | None:
     if resolved is None or resolved.lower() == "scratch" or "/" in resolved.split(":")[0].rstrip("/"):
         return None
     ref = ImageRef.parse(resolved)
-    if ref.digest is not None or kb.official_name(ref, context.settings) is not None:
+    if ref.digest is not None or kb.knowledge(context).official_name(ref, context.settings) is not None:
         return None
     return ref
 
@@ -107,7 +108,7 @@ def retag(context: FileContext, base: Base, new_image: str) -> tuple[tuple[Edit,
     """Edits that make the stage's FROM resolve to `new_image`, and where they are.
 
     A literal FROM word is replaced.  `FROM ${BASE}` or `FROM python:${PY}-slim`
-    with a global ARG default holding the part that changes gets that
+    with a pre-FROM ARG default holding the part that changes gets that
     default edited instead, when the ARG is used by nothing else.  None when
     neither works (the caller then only suggests).
     """
@@ -136,7 +137,7 @@ def retag(context: FileContext, base: Base, new_image: str) -> tuple[tuple[Edit,
 
 
 def _arg_default(context: FileContext, name: str) -> Span | None:
-    """The span of the literal default value of global `ARG name=value` (declared once)."""
+    """The span of the literal default value of `ARG name=value` before the first FROM (declared once)."""
     spans = []
     for ins in context.document.global_args:
         for word in ins.words():

@@ -1,0 +1,279 @@
+"""Edits on the shell of a RUN that keep its layout and its meaning.
+
+Shared by the package-manager passes (DF2xx): append a command at the end of
+a RUN in the style its author used (`&& \\` at line ends or `&&` at line
+starts, the same indentation, the escape character, CRLF), delete one
+element of an `&&` chain, find the `&&` chain a command belongs to, and read
+the facts of `package_caches.toml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from rewriter.context import FileContext, load_data
+from rewriter.rules import Edit
+from rewriter.shell import Command, ShellScript, Statement, _walk
+from rewriter.syntax import _HEREDOC_RE, Instruction, Stage
+from rewriter.text import Span
+
+
+def facts() -> dict[str, Any]:
+    return load_data("package_caches")
+
+
+# -- layout ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the author wrote a RUN across lines."""
+
+    escape: str
+    newline: str
+    multiline: bool
+    leading: bool
+    """Operators begin continuation lines (`    && b`) rather than end them (`a && \\`)."""
+    indent: str
+
+
+def is_heredoc_script(instruction: Instruction) -> bool:
+    """True for `RUN <<EOF` whose body is the script (what `shell_source` reads as the shell source)."""
+    ins = instruction.effective
+    return bool(ins.heredocs) and _HEREDOC_RE.match(ins.args.text) is not None
+
+
+_OPERATORS = ("&&", "||", ";", "|")
+
+
+def layout(context: FileContext, instruction: Instruction) -> Layout:
+    """Read the continuation style of a RUN from its physical lines (the majority wins)."""
+    text = context.text[instruction.span.start : instruction.header_end]
+    escape = context.document.escape
+    lines = text.split("\n")
+    newline = "\r\n" if text.split("\n", 1)[0].endswith("\r") or context.text[instruction.header_end : instruction.header_end + 2] == "\r\n" else "\n"
+    leading = trailing = 0
+    indents: list[str] = []
+    for line in lines[1:]:
+        body = line.rstrip("\r")
+        stripped = body.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indents.append(body[: len(body) - len(stripped)])
+        if stripped.startswith(_OPERATORS):
+            leading += 1
+    for line in lines[:-1]:
+        body = line.rstrip("\r").rstrip(" \t")
+        if body.endswith(escape):
+            body = body[:-1].rstrip(" \t")
+        if body.endswith(_OPERATORS):
+            trailing += 1
+    indent = indents[-1] if indents else "    "
+    if leading and indents:
+        op_lines = [line for line in lines[1:] if line.lstrip(" \t").startswith(_OPERATORS)]
+        stripped = op_lines[-1].lstrip(" \t")
+        indent = op_lines[-1][: len(op_lines[-1]) - len(stripped)]
+    return Layout(escape, newline, len(lines) > 1, leading > trailing, indent)
+
+
+def joiner(lay: Layout, operator: str = "&&") -> str:
+    """Text that continues a RUN with `operator` and a new command, in its layout."""
+    if not lay.multiline:
+        return f" {operator} "
+    if lay.leading:
+        return f" {lay.escape}{lay.newline}{lay.indent}{operator} "
+    return f" {operator} {lay.escape}{lay.newline}{lay.indent}"
+
+
+# -- structure --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One element of an `&&`/`||` chain: its span, the operator before it, its command if simple."""
+
+    span: Span
+    operator: str
+    command: Command | None
+
+
+def chains(script: ShellScript) -> list[tuple[Statement, list[Item]]]:
+    """Top-level statements with their chain elements (simple commands resolved)."""
+    by_span = {c.statement_span: c for c in script.commands if not c.ancestors or c.ancestors[-1] in ("list", "redirected_statement")}
+    out = []
+    for statement in script.statements():
+        items = [Item(span, op, by_span.get(span)) for span, op in statement.and_or]
+        out.append((statement, items))
+    return out
+
+
+def has_heredoc_redirect(script: ShellScript) -> bool:
+    return any(node.type == "heredoc_redirect" for node in _walk(script.root))
+
+
+def append_command(context: FileContext, instruction: Instruction, script: ShellScript, command: str) -> Edit | None:
+    """`&& command` after the last statement, so it runs only if that succeeded.
+
+    The exit status of the RUN stays the same: `a; b && c` fails when b does,
+    and c's success gives b's.  None when there is no sound place (a
+    background job, an `exit` or a heredoc at the end, a parse error).
+    """
+    if script.has_errors:
+        return None  # timid: the shell would not parse as we read it
+    statements = script.statements()
+    if not statements:
+        return None
+    last = statements[-1]
+    if last.terminator == "&":
+        return None  # timid: the script ends with a background job
+    node = _node_at(script, last)
+    if node is None or node.type in ("function_definition", "comment"):
+        return None
+    if not is_heredoc_script(instruction) and has_heredoc_redirect(script):
+        return None  # timid: the statement's text runs on past the heredoc body
+    tail = [c for c in script.commands if last.span.start <= c.span.start and c.span.end <= last.span.end]
+    if tail and tail[-1].name in ("exit", "exec"):
+        return None
+    if is_heredoc_script(instruction):
+        return Edit.insert(last.span.end, f" && {command}")
+    lay = layout(context, instruction)
+    if lay.multiline and not lay.leading:
+        # `a && \` style: the new command lines up with the command it follows.
+        item_start = last.and_or[-1][0].start
+        line_start = context.text.rfind("\n", 0, item_start) + 1
+        if line_start > instruction.span.start:
+            prefix = context.text[line_start:item_start]
+            indent = prefix[: len(prefix) - len(prefix.lstrip(" \t"))]
+            if indent:
+                lay = Layout(lay.escape, lay.newline, True, False, indent)
+    return Edit.insert(last.span.end, joiner(lay) + command)
+
+
+def _node_at(script: ShellScript, statement: Statement):  # type: ignore[no-untyped-def]
+    for child in script.root.named_children:
+        if script.logical(child) == statement.logical:
+            return child
+    return None
+
+
+def delete_item(items: list[Item], k: int) -> Edit | None:
+    """Delete element k of an `&&` chain (with its operator); None if that changes the logic."""
+    if len(items) < 2:
+        return None
+    if k == 0:
+        if items[1].operator != "&&":
+            return None
+        return Edit.delete(Span(items[0].span.start, items[1].span.start))
+    if items[k].operator != "&&" or (k + 1 < len(items) and items[k + 1].operator != "&&"):
+        return None
+    return Edit.delete(Span(items[k - 1].span.end, items[k].span.end))
+
+
+# -- the stage around a RUN ------------------------------------------------------
+
+
+def later_runs(context: FileContext, instruction: Instruction) -> Iterator[Instruction]:
+    """RUNs after `instruction` in its stage and in every stage built FROM it."""
+    stage = context.stage(instruction)
+    if stage is None:
+        return
+    yield from (i for i in stage.instructions if i.name == "RUN" and i.index > instruction.index)
+    for child in descendant_stages(context, stage):
+        yield from (i for i in child.instructions if i.name == "RUN")
+
+
+def descendant_stages(context: FileContext, stage: Stage) -> list[Stage]:
+    out: list[Stage] = []
+    names = {stage.name, str(stage.index)}
+    for other in context.document.stages[stage.index + 1 :]:
+        if other.image in names:
+            out.append(other)
+            names |= {other.name, str(other.index)}
+    return out
+
+
+def earlier_runs(context: FileContext, instruction: Instruction) -> Iterator[Instruction]:
+    stage = context.stage(instruction)
+    if stage is None:
+        return
+    yield from (i for i in stage.instructions if i.name == "RUN" and i.index < instruction.index)
+
+
+def base_image_name(context: FileContext, instruction: Instruction) -> str | None:
+    """The image a stage starts from, without registry, tag or digest; stages FROM stages followed."""
+    found = base_image(context, instruction)
+    return None if found is None else found[0]
+
+
+def base_image(context: FileContext, instruction: Instruction) -> tuple[str, str] | None:
+    """(name, tag) of the image a stage starts from; stages FROM stages followed."""
+    stage = context.stage(instruction)
+    seen = 0
+    while stage is not None and seen < 50:
+        seen += 1
+        parent = context.document.stage_named(stage.image)
+        if parent is not None and parent.index < stage.index:
+            stage = parent
+            continue
+        image = context.expand(stage.image, stage.from_) or stage.image
+        name = image.split("@", 1)[0]
+        tag = ""
+        last = name.rsplit("/", 1)
+        if ":" in last[-1]:
+            tag = name[name.rindex(":") + 1 :]
+            name = name[: name.rindex(":")]
+        for prefix in ("docker.io/library/", "library/", "docker.io/"):
+            if name.startswith(prefix):
+                name = name[len(prefix) :]
+        return name, tag
+    return None
+
+
+def user_at(context: FileContext, instruction: Instruction) -> str | None:
+    """The user of the last USER before this RUN (stages FROM stages followed); None if there is none."""
+    stage = context.stage(instruction)
+    limit = instruction.index
+    while stage is not None:
+        users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
+        if users:
+            return users[-1].args.text.strip().split(":", 1)[0]
+        parent = context.document.stage_named(stage.image)
+        if parent is None or parent.index >= stage.index:
+            return None
+        stage, limit = parent, 1 << 30
+    return None
+
+
+def runs_as_root(context: FileContext, instruction: Instruction) -> bool:
+    """Root for sure: USER root/0, or no USER and a base image known to run as root."""
+    user = user_at(context, instruction)
+    if user is not None:
+        return user in ("root", "0")
+    name = base_image_name(context, instruction)
+    return name is not None and name in facts()["mounts"]["root_images"]
+
+
+def has_cache_mount(instruction: Instruction, target: str | None = None) -> bool:
+    for flag in instruction.effective.flags:
+        if flag.name == "mount" and flag.value and "type=cache" in flag.value:
+            if target is None or any(p in (f"target={target}", f"dst={target}", f"destination={target}") for p in flag.value.split(",")):
+                return True
+    return False
+
+
+def mount_edit(context: FileContext, instruction: Instruction, targets: list[str], sharing: str | None) -> Edit:
+    """`--mount=type=cache,...` flags inserted right after `RUN `."""
+    ins = instruction.effective
+    flags = " ".join(
+        f"--mount=type=cache,target={t}" + (f",sharing={sharing}" if sharing else "") for t in targets
+    )
+    return Edit.insert(ins.keyword.span.end, " " + flags)
+
+
+def syntax_edit(context: FileContext) -> Edit | None:
+    """`# syntax=docker/dockerfile:1` at the top, for RUN --mount; None if a syntax directive exists."""
+    if context.document.directive("syntax") is not None:
+        return None
+    newline = "\r\n" if "\r\n" in context.text[:200] else "\n"
+    return Edit.insert(0, f"# syntax=docker/dockerfile:1{newline}")
