@@ -208,7 +208,6 @@ def plan(context: FileContext, base: Base) -> Plan | None:
         return None
     flavour = "jdk" if any("jdk" in p for p in packages) else "jre"
     target = _target(knowledge, runtime, version, flavour, base, release)
-    recommends = any(i.recommends for i in installs)
     sizes = [_apt_mb(knowledge, runtime, _runtime_packages(i), i.recommends) for i in installs]
     apt_mb = max((s for s in sizes if s is not None), default=None)
     distro_mb = knowledge.size_mb(base.image, kb.kind_of(base.tag))
