@@ -174,16 +174,79 @@ class BuildContext:
 # -- shared facts of one file ---------------------------------------------------
 
 
+DATA_DIR = Path(__file__).resolve().parent.parent / "transforms" / "data"
+
+
 @lru_cache(maxsize=None)
 def load_data(name: str) -> dict[str, Any]:
-    """A knowledge file from `transforms/data/`, parsed once per process."""
+    """A knowledge file from `transforms/data/`, parsed once per process.
+
+    TOML keeps the facts readable with their sources; parsing it is slow
+    (tens of milliseconds for the larger files, most of a cold start), so
+    the parsed form is cached per user, keyed by the file's contents.
+    """
+    raw = (DATA_DIR / f"{name}.toml").read_bytes()
+    cache = _data_cache_path(name, raw)
+    if cache is not None:
+        try:
+            return _load_cached(cache.read_bytes())
+        except Exception:  # missing, stale format, truncated: parse again
+            pass
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
-    path = Path(__file__).resolve().parent.parent / "transforms" / "data" / f"{name}.toml"
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+    data = tomllib.loads(raw.decode("utf-8"))
+    if cache is not None:
+        _store_cached(cache, data)
+    return data
+
+
+def _data_cache_path(name: str, raw: bytes) -> Path | None:
+    import sys
+    import zlib
+
+    root = os.environ.get("DOCKERFIX_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "dockerfix"
+    )
+    if root in ("", "0", "off"):
+        return None
+    key = f"{zlib.crc32(raw):08x}{len(raw):x}-py{sys.version_info[0]}{sys.version_info[1]}"
+    return Path(root) / f"{name}-{key}.pickle"
+
+
+def _load_cached(data: bytes) -> dict[str, Any]:
+    """Unpickle only the types TOML produces (no code can be smuggled into the cache)."""
+    import datetime
+    import io
+    import pickle
+
+    allowed = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timezone"), ("datetime", "timedelta")}
+
+    class _Restricted(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) in allowed:
+                return getattr(datetime, name)
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a data cache")
+
+    value = _Restricted(io.BytesIO(data)).load()
+    if not isinstance(value, dict):
+        raise ValueError("not a data cache")
+    return value
+
+
+def _store_cached(path: Path, data: dict[str, Any]) -> None:
+    import pickle
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: just parse each time
 
 
 class FileContext:
