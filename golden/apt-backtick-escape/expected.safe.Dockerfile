@@ -1,0 +1,5 @@
+# escape=`
+FROM debian:12
+RUN apt-get update `
+    && apt-get install --no-install-recommends -y jq `
+    && rm -rf /var/lib/apt/lists/*

@@ -1,0 +1,7 @@
+FROM debian:12
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        ca-certificates \
+        curl \
+        file \
+        jq \
+    && rm -rf /var/lib/apt/lists/*

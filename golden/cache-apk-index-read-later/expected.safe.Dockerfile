@@ -1,0 +1,3 @@
+FROM alpine:3.20
+RUN apk update && apk add --no-cache curl
+RUN apk upgrade --available

@@ -1,0 +1,3 @@
+# syntax=docker/dockerfile:1
+FROM node:22-slim
+RUN --mount=type=cache,target=/root/.npm npm install -g pnpm

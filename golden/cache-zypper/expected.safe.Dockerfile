@@ -1,0 +1,3 @@
+FROM opensuse/leap:15.6
+RUN zypper install -y curl && zypper clean --all
+RUN zypper -n install git && zypper clean --all

@@ -1,0 +1,264 @@
+"""apt rules (DF202-DF208): the decisions, and every place they back off."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import codes, diagnostics, fixed
+from rewriter.rules import Applicability
+from transforms.apt import apt_call, package_name, recommends_plan
+from rewriter.shell import ShellScript
+from rewriter.text import LogicalText
+
+
+def _call(text: str):  # type: ignore[no-untyped-def]
+    script = ShellScript(LogicalText.from_slices(text, [(0, len(text))]))
+    return apt_call(script.commands[0])
+
+
+# -- reading apt-get ------------------------------------------------------------
+
+
+def test_apt_call_skips_option_values() -> None:
+    call = _call("apt-get -o Dpkg::Options::=--force-confnew -t bookworm-backports install -y curl git=1:2.39")
+    assert call.subcommand == "install"
+    assert [w.value for w in call.packages] == ["curl", "git=1:2.39"]
+    assert call.option_values == ("Dpkg::Options::=--force-confnew",)
+
+
+@pytest.mark.parametrize("word, name", [("curl", "curl"), ("curl=7.88.1-10", "curl"), ("libc6:amd64", "libc6"), ("git/bookworm-backports", "git")])
+def test_package_name(word: str, name: str) -> None:
+    assert package_name(word) == name
+
+
+# -- DF204: what --no-install-recommends would break ------------------------------
+
+
+def test_curl_keeps_its_ca_certificates() -> None:
+    plan = recommends_plan(["curl"])
+    assert plan.applicability is Applicability.SAFE
+    assert plan.additions == ("ca-certificates",)
+
+
+def test_ca_certificates_named_already() -> None:
+    plan = recommends_plan(["curl", "ca-certificates"])
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
+
+
+def test_installed_by_an_earlier_install() -> None:
+    assert recommends_plan(["curl"], installed_before=frozenset({"ca-certificates"})).additions == ()
+
+
+def test_recommend_of_a_dependency() -> None:
+    """python3 -> python3.11 recommends ca-certificates; the claim is python3's."""
+    assert "ca-certificates" in recommends_plan(["python3"]).additions
+
+
+def test_pip_keeps_the_compilers_it_builds_sdists_with() -> None:
+    assert {"build-essential", "python3-dev"} <= set(recommends_plan(["python3-pip"]).additions)
+
+
+@pytest.mark.parametrize("packages", [["libfoo-tools"], [None], ["curl", None]])
+def test_unknown_or_dynamic_packages_are_unsafe(packages: list[str | None]) -> None:
+    assert recommends_plan(packages).applicability is Applicability.UNSAFE
+
+
+def test_recommends_turned_off_in_config_is_safe_without_additions() -> None:
+    plan = recommends_plan(["curl", "libfoo-tools"], recommends_off=True)
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
+
+
+def test_additions_on_their_own_line_in_a_one_per_line_list() -> None:
+    before = "FROM debian:12\nRUN apt-get update && apt-get install -y \\\n      curl \\\n    && rm -rf /var/lib/apt/lists/*\n"
+    assert fixed(before, select="DF204", raw=True) == (
+        "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends -y \\\n      curl \\\n      ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "apt-get install -y --no-install-recommends curl",
+        "apt-get install -y --install-recommends curl",
+        "apt-get install -y -o APT::Install-Recommends=false curl",
+        "apt-get update",
+        "apt-get remove -y curl",
+    ],
+    ids=["flag-present", "explicitly-wanted", "config-option", "update", "remove"],
+)
+def test_df204_leaves_alone(command: str) -> None:
+    assert codes(f"FROM debian:12\nRUN {command}\n", select="DF204", raw=True) == []
+
+
+# -- DF203 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["apt-get install -y curl", "apt-get --yes install curl", "apt-get -qq install curl", "apt-get -qy install curl",
+     "apt-get -o APT::Get::Assume-Yes=true install curl", "apt-get update", "apt-get clean"],
+)
+def test_df203_leaves_alone(command: str) -> None:
+    assert codes(f"FROM debian:12\nRUN {command}\n", select="DF203", raw=True) == []
+
+
+# -- DF205 -------------------------------------------------------------------------
+
+
+def test_cleanup_runs_only_if_the_last_command_succeeded() -> None:
+    """`a; b && rm`: the RUN still fails exactly when b fails."""
+    assert fixed("FROM debian:12\nRUN apt-get update; apt-get install -y jq\n", select="DF205", raw=True) == (
+        "FROM debian:12\nRUN apt-get update; apt-get install -y jq && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+def test_cleanup_goes_before_a_trailing_semicolon() -> None:
+    assert fixed("FROM debian:12\nRUN apt-get update && apt-get install -y jq;\n", select="DF205", raw=True) == (
+        "FROM debian:12\nRUN apt-get update && apt-get install -y jq && rm -rf /var/lib/apt/lists/*;\n"
+    )
+
+
+def test_unreadable_later_script_makes_it_unsafe() -> None:
+    found = diagnostics("FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN /setup.sh\n", select="DF205", raw=True)
+    assert [d.applicability for d in found] == [Applicability.UNSAFE]
+
+
+def test_later_stage_built_from_this_one_counts() -> None:
+    dockerfile = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq\nFROM base\nRUN apt-get install -y file\n"
+    assert [d.applicability for d in diagnostics(dockerfile, select="DF205", raw=True)] == [Applicability.SUGGESTION]
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        "FROM debian:12\nRUN apt-get update && apt-get install -y jq && rm -rf /var/lib/apt/lists/*\n",
+        "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y jq\n",
+        "FROM debian:12\nRUN apt-get install -y jq\n",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y jq && exit 0\n",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y jq &\n",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y jq && cat <<EOF > /x\nhi\nEOF\n",
+        'FROM debian:12\nRUN ["apt-get", "update"]\n',
+    ],
+    ids=["already-clean", "cache-mount", "no-update-here", "exit-at-end", "background", "heredoc-redirect", "exec-form"],
+)
+def test_df205_offers_no_fix(dockerfile: str) -> None:
+    assert all(d.fix is None for d in diagnostics(dockerfile, select="DF205", raw=True))
+
+
+# -- DF202 -------------------------------------------------------------------------
+
+
+def test_update_goes_next_to_the_install_not_to_the_start() -> None:
+    before = "FROM debian:12\nRUN apt-get update\nRUN echo deb http://x ./ > /etc/apt/sources.list.d/x.list && apt-get install -y jq\n"
+    assert fixed(before, select="DF202", raw=True) == (
+        "FROM debian:12\nRUN echo deb http://x ./ > /etc/apt/sources.list.d/x.list && apt-get update && apt-get install -y jq\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        "FROM debian:12\nRUN apt-get update\nCOPY x /etc/apt/\nRUN apt-get install -y jq\n",
+        "FROM debian:12\nRUN apt-get update\nUSER app\nRUN apt-get install -y jq\n",
+        "FROM debian:12\nRUN --network=host apt-get update\nRUN apt-get install -y jq\n",
+        "FROM debian:12\nRUN apt-get update\nRUN true || apt-get install -y jq\n",
+        "FROM debian:12\nRUN apt-get update\nRUN if true; then apt-get install -y jq; fi\n",
+        "FROM debian:12\nRUN apt-get update\n",
+    ],
+    ids=["copy-between", "user-between", "flags", "after-or", "inside-if", "no-install"],
+)
+def test_df202_offers_no_fix(dockerfile: str) -> None:
+    assert all(d.fix is None for d in diagnostics(dockerfile, select="DF202", raw=True))
+
+
+# -- DF206 -------------------------------------------------------------------------
+
+
+def test_apt_on_an_unknown_base_is_unsafe() -> None:
+    """apt deletes downloaded .debs itself; apt-get relies on the image's docker-clean hook."""
+    found = diagnostics("FROM example.com/custom:1\nRUN apt install -y jq\n", select="DF206", raw=True)
+    assert [d.applicability for d in found] == [Applicability.UNSAFE]
+
+
+def test_apt_update_is_safe_anywhere() -> None:
+    found = diagnostics("FROM example.com/custom:1\nRUN apt update\n", select="DF206", raw=True)
+    assert [d.applicability for d in found] == [Applicability.SAFE]
+
+
+@pytest.mark.parametrize("command", ["apt list --installed", "apt search jq", "apt show jq", "apt-get install -y jq"])
+def test_df206_leaves_alone(command: str) -> None:
+    assert codes(f"FROM debian:12\nRUN {command}\n", select="DF206", raw=True) == []
+
+
+# -- DF207 / DF208 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        "apt-get update && apt-get install -y ./repo-release.deb && apt-get update && apt-get install -y x",
+        "apt-get update && apt-get install -y cuda-keyring && apt-get update && apt-get install -y x",
+        "apt-get update && add-apt-repository ppa:x/y && apt-get update && apt-get install -y x",
+        "apt-get update || true && apt-get update && apt-get install -y x",
+    ],
+    ids=["local-deb", "keyring", "add-apt-repository", "or-between"],
+)
+def test_df207_keeps_an_update_after_new_sources(chain: str) -> None:
+    assert codes(f"FROM debian:12\nRUN {chain}\n", select="DF207", raw=True) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["apt-get install -y $PKGS jq jq", "apt-get install -y jq -t bookworm-backports file jq \\\n  # a comment\n  jq2"],
+    ids=["dynamic-word", "options-between"],
+)
+def test_df208_sorting_backs_off(command: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN {command}\n"
+    assert fixed(dockerfile, select="DF208", sort_packages=True, raw=True).count("\n") <= dockerfile.count("\n")
+
+
+# -- DF204 with the uncurated extra metadata ---------------------------------------------
+
+
+def test_extra_package_dropping_only_harmless_recommends_is_safe() -> None:
+    plan = recommends_plan(["libzip-dev"])
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
+
+
+def test_extra_package_dropping_an_unjudged_recommend_is_unsafe() -> None:
+    plan = recommends_plan(["mc"])
+    assert plan.applicability is Applicability.UNSAFE
+    assert any(u.startswith("mc (drops ") for u in plan.unknown)
+
+
+def test_extra_package_gets_ca_certificates() -> None:
+    assert "ca-certificates" in recommends_plan(["libcurl4"]).additions
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs",
+        "RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get update && apt-get install -y jq",
+        "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y jq",
+    ],
+    ids=["setup-script", "sources-list", "ppa"],
+)
+def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
+    found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]
+    assert [d.applicability for d in found] == [Applicability.UNSAFE]
+    assert "non-Debian repository" in found[0].note
+
+
+@pytest.mark.parametrize("image", ["ubuntu:24.04", "buildpack-deps:noble", "eclipse-temurin:21", "example.com/base:1"])
+def test_bases_not_known_to_be_debian_are_unsafe(image: str) -> None:
+    found = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert [d.applicability for d in found] == [Applicability.UNSAFE]
+
+
+def test_setup_script_earlier_in_a_merged_run_still_counts() -> None:
+    before = (
+        "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates \\\n"
+        "    && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs\n"
+    )
+    assert [d.applicability for d in diagnostics(before, select="DF204", raw=True)] == [Applicability.UNSAFE]

@@ -1,0 +1,968 @@
+"""apt in RUN: fresh lists in the same layer, no prompts, no recommends, no lists shipped.
+
+The rules read the shell of each RUN (`FileContext.shell`), find `apt-get` and
+`apt` commands, and edit single words: a flag after the subcommand, a command
+appended to the RUN in its author's continuation style, a RUN moved into the
+next one.  Facts about apt's options live in `data/package_caches.toml`;
+which recommended packages a build needs comes from Debian's own metadata in
+`data/debian_recommends.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from rewriter.context import FileContext, load_data
+from rewriter.rules import Applicability, Diagnostic, Edit, rule
+from rewriter.shell import Command, ShellScript, ShellWord
+from rewriter.syntax import Instruction
+from rewriter.text import Span
+from transforms._shellfix import (
+    Item,
+    append_command,
+    base_image,
+    base_image_name,
+    chains,
+    earlier_runs,
+    facts,
+    has_cache_mount,
+    has_heredoc_redirect,
+    is_heredoc_script,
+    later_runs,
+    layout,
+    mount_edit,
+    syntax_edit,
+)
+
+APT_TOOLS = ("apt-get", "apt")
+
+
+def _apt() -> dict[str, Any]:
+    return facts()["apt"]
+
+
+# -- reading an apt command ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AptCall:
+    """`apt-get [options] SUBCOMMAND [options] [packages]` as written."""
+
+    command: Command
+    sub: int | None
+    """Index of the subcommand in `command.words`; None when it is not static."""
+    options: tuple[ShellWord, ...] = ()
+    option_values: tuple[str, ...] = ()
+    """Values of `-o NAME=VALUE` and `-oNAME=VALUE`."""
+    packages: tuple[ShellWord, ...] = field(default=())
+
+    @property
+    def tool(self) -> str:
+        return self.command.name or ""
+
+    @property
+    def subcommand(self) -> str | None:
+        return None if self.sub is None else self.command.words[self.sub].value
+
+    @property
+    def sub_word(self) -> ShellWord:
+        assert self.sub is not None
+        return self.command.words[self.sub]
+
+
+def apt_call(command: Command) -> AptCall | None:
+    if command.name not in APT_TOOLS:
+        return None
+    with_value = set(_apt()["options_with_value"])
+    words = command.words
+    sub: int | None = None
+    options: list[ShellWord] = []
+    configs: list[str] = []
+    packages: list[ShellWord] = []
+    i = 1
+    while i < len(words):
+        value = words[i].value
+        if value is None:
+            if sub is None:
+                return AptCall(command, None)
+            packages.append(words[i])
+        elif value.startswith("-") and value != "-":
+            options.append(words[i])
+            if value in with_value and i + 1 < len(words):
+                if value in ("-o", "--option") and words[i + 1].value:
+                    configs.append(words[i + 1].value or "")
+                i += 1
+            elif value.startswith("-o") and not value.startswith("--"):
+                configs.append(value[2:])
+            elif value.startswith("--option="):
+                configs.append(value[len("--option=") :])
+        elif sub is None:
+            sub = i
+        else:
+            packages.append(words[i])
+        i += 1
+    return AptCall(command, sub, tuple(options), tuple(configs), tuple(packages))
+
+
+def apt_calls(script: ShellScript) -> list[AptCall]:
+    return [call for c in script.commands if (call := apt_call(c)) is not None]
+
+
+def package_name(word: str) -> str:
+    """`curl=7.88.1-10`, `curl:amd64`, `curl/bookworm-backports` -> `curl`."""
+    return re.split(r"[=:/]", word, maxsplit=1)[0]
+
+
+def _assumes_yes(call: AptCall) -> bool:
+    yes = set(_apt()["assume_yes"])
+    for word in call.options:
+        value = word.value or ""
+        if value in yes:
+            return True
+        if re.fullmatch(r"-[a-zA-Z]+", value) and ("y" in value or value.count("q") >= 2):
+            return True
+    configs = {c.replace(" ", "").lower() for c in call.option_values}
+    return any(c.lower() in configs for c in _apt()["assume_yes_config"])
+
+
+def _skips_recommends(call: AptCall) -> bool | None:
+    """True if recommends are off for this call, None if the author asked for them explicitly."""
+    values = {(w.value or "").lower() for w in call.options}
+    if "--install-recommends" in values:
+        return None
+    if any(v in values for v in _apt()["no_recommends"]):
+        return True
+    configs = {c.replace(" ", "").lower() for c in call.option_values}
+    if any(c.lower() in configs for c in _apt()["no_recommends_config"]):
+        return True
+    if any(c.startswith("apt::install-recommends=") for c in configs):
+        return None
+    return False
+
+
+def _diag_span(call: AptCall) -> Span:
+    word = call.sub_word if call.sub is not None else call.command.words[0]
+    return word.span
+
+
+def _update_only(script: ShellScript) -> AptCall | None:
+    """The apt update call when the whole script is `apt-get update` and nothing else."""
+    if script.has_errors:
+        return None
+    found = chains(script)
+    if len(found) != 1 or len(found[0][1]) != 1:
+        return None
+    item = found[0][1][0]
+    if item.command is None or item.command.in_subshell:
+        return None
+    call = apt_call(item.command)
+    if call is None or call.subcommand != "update":
+        return None
+    return call
+
+
+def _runs_with_apt(context: FileContext) -> Iterator[tuple[Instruction, ShellScript, list[AptCall]]]:
+    for instruction in context.runs():
+        script = context.shell(instruction)
+        if script is None or script.has_errors:
+            continue
+        calls = apt_calls(script)
+        if calls:
+            yield instruction, script, calls
+
+
+# -- DF202 ------------------------------------------------------------------------
+
+_NEUTRAL = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "WORKDIR", "MAINTAINER", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT"})
+
+
+@rule(
+    "DF202",
+    "apt-update-separate-run",
+    summary="`apt-get update` alone in a RUN: later installs read a stale cached layer",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3009", "DL3059"),
+    order=100,
+)
+def apt_update_separate_run(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Moves a RUN that only runs `apt-get update` into the RUN that installs.
+
+    ## Why is this bad?
+    Docker caches the update layer on its own: when the install line changes
+    months later, the build reuses the old package lists and installs
+    versions that no longer exist on the mirror (404) or misses security
+    updates.  The lists also stay in the image, about 20-40 MB.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update
+    RUN apt-get install -y curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Fix safety
+    Safe: the update runs immediately before the install, in the same
+    shell, so the install sees the lists it always meant to see.  Only
+    instructions that cannot affect apt (ENV, ARG, LABEL, WORKDIR...) may
+    stand between the two RUNs; a COPY, USER or SHELL in between, or an
+    install that is not at the top level of an `&&` chain, leaves it alone.
+    """
+    for instruction in context.runs():
+        if instruction.effective is not instruction or instruction.flags:
+            continue
+        script = context.shell(instruction)
+        if script is None:
+            continue
+        update = _update_only(script)
+        if update is None:
+            continue
+        target = _next_install_run(context, instruction)
+        message = "`apt-get update` in a RUN of its own: the next install can use stale cached lists"
+        if target is None:
+            yield apt_update_separate_run.diagnostic(message, _diag_span(update), note="no later RUN of this stage installs right after it; move the update into the RUN that installs")
+            continue
+        install_run, install_script = target
+        edits = [Edit.delete(instruction.span)]
+        first = _first_install_item(install_script)
+        has_update = any(c.subcommand == "update" for c in apt_calls(install_script) if first is None or c.command.span.start < first.span.start)
+        if first is None:
+            yield apt_update_separate_run.diagnostic(message, _diag_span(update), note="the install is not at the top level of an `&&` chain; move the update next to it by hand")
+            continue
+        if not has_update:
+            text = " ".join(w.text for w in update.command.assignments + update.command.words)
+            edits.append(Edit.insert(first.span.start, f"{text} && "))
+        yield apt_update_separate_run.diagnostic(
+            message,
+            _diag_span(update),
+            apt_update_separate_run.fix(Applicability.SAFE, "Move `apt-get update` into the RUN that installs", *edits),
+        )
+
+
+def _next_install_run(context: FileContext, instruction: Instruction) -> tuple[Instruction, ShellScript] | None:
+    stage = context.stage(instruction)
+    if stage is None:
+        return None
+    for ins in stage.instructions:
+        if ins.index <= instruction.index:
+            continue
+        if ins.name == "RUN":
+            script = context.shell(ins)
+            if script is None or script.has_errors or ins.flags or has_heredoc_redirect(script) or is_heredoc_script(ins):
+                return None
+            if any(c.subcommand in _apt()["installs"] for c in apt_calls(script)):
+                return ins, script
+            return None
+        if ins.name not in _NEUTRAL:
+            return None
+    return None
+
+
+def _first_install_item(script: ShellScript) -> Item | None:
+    """The first apt install of the script, if it heads or continues an `&&` chain at the top level."""
+    installs = set(_apt()["installs"])
+    for _, items in chains(script):
+        for item in items:
+            if item.command is None:
+                if any(item.span.start <= c.command.span.start < item.span.end for c in apt_calls(script) if c.subcommand in installs):
+                    return None  # timid: the install is inside an if/subshell/pipeline
+                continue
+            call = apt_call(item.command)
+            if call is not None and call.subcommand in installs:
+                return item if item.operator in ("", "&&") else None
+    return None
+
+
+# -- DF203 ------------------------------------------------------------------------
+
+
+@rule(
+    "DF203",
+    "apt-get-assume-yes",
+    summary="apt-get would ask for confirmation, which a build cannot answer",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3014",),
+    order=100,
+)
+def apt_get_assume_yes(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Adds `-y` to `apt-get install` (and upgrade, remove, purge...).
+
+    ## Why is this bad?
+    Without `-y`, apt-get asks "Do you want to continue? [Y/n]" whenever it
+    installs more than the packages named; a build has no terminal, reads
+    end-of-file and aborts.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Fix safety
+    Safe: `-y` only answers the question; when apt-get would not ask, it
+    does nothing.  `--yes`, `--assume-yes`, `-qq` (quiet level 2 implies
+    `-y`) and `-o APT::Get::Assume-Yes=true` count as present.
+    """
+    for _, _, calls in _runs_with_apt(context):
+        for call in calls:
+            if call.subcommand not in _apt()["confirming"] or _assumes_yes(call):
+                continue
+            yield apt_get_assume_yes.diagnostic(
+                f"`{call.tool} {call.subcommand}` without `-y` stops at the confirmation prompt",
+                _diag_span(call),
+                apt_get_assume_yes.fix(Applicability.SAFE, "Add `-y`", Edit.insert(call.sub_word.span.end, " -y")),
+            )
+
+
+# -- DF204 ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendsPlan:
+    """What `--no-install-recommends` would drop that the build needs, and how sure that is."""
+
+    applicability: Applicability
+    additions: tuple[str, ...]
+    reasons: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def debian_recommends(name: str = "debian_recommends") -> dict[str, Any]:
+    try:
+        return load_data(name)
+    except (FileNotFoundError, OSError):
+        return {}
+
+
+def _harmless(group: str, harmless: set[str]) -> bool:
+    return group in harmless or group.endswith(("-doc", "-l10n"))
+
+
+def recommends_plan(
+    packages: list[str | None], recommends_off: bool = False, installed_before: frozenset[str] = frozenset()
+) -> RecommendsPlan:
+    """Decide from Debian's metadata what the flag would break and what keeps it working.
+
+    `packages` are the words of the install (None: not static).  For a
+    package of debian_recommends.toml, the dropped recommends its curated
+    `functional_recommends` name are added explicitly (unless installed
+    anyway); the others are not needed.  For a package only in
+    debian_recommends_extra.toml (not curated), a dropped ca-certificates is
+    added and other dropped recommends must be harmless ones.  A package in
+    neither, or a word that is not static, makes the fix unsafe.
+    """
+    if recommends_off:
+        return RecommendsPlan(Applicability.SAFE, (), (), ())
+    data = debian_recommends()
+    known = data.get("packages", {})
+    extra_data = debian_recommends("debian_recommends_extra")
+    extra = extra_data.get("packages", {})
+    harmless = set(extra_data.get("meta", {}).get("harmless", ()))
+    functional = data.get("functional_recommends", {})
+    names = [package_name(p) for p in packages if p is not None]
+    installed = set(names) | set(installed_before)
+    for name in names:
+        for dep in known.get(name, {}).get("depends", []):
+            installed.update(d.strip() for d in dep.split("|"))
+    unknown = [p if p is not None else "(a word that is not static)" for p in packages if p is None or package_name(p) not in known and package_name(p) not in extra]
+    additions: list[str] = []
+    reasons: list[str] = []
+
+    def add(target: str, reason: str) -> None:
+        if target not in installed and target not in additions:
+            additions.append(target)
+            reasons.append(f"{target} ({reason})")
+
+    for name in names:
+        if name not in known and name in extra:
+            entry = extra[name]
+            for group in entry.get("recommends_dropped", []):
+                if _harmless(group, harmless):
+                    continue
+                if group in _apt()["always_functional"]:
+                    chain = dict.fromkeys([name, entry.get("recommends_via", {}).get(group, name), group])
+                    add(group, f"{' -> '.join(chain)}: {_apt()['always_functional'][group]}")
+                else:
+                    unknown.append(f"{name} (drops {group})")
+            continue
+        entry = known.get(name, {})
+        via = entry.get("recommends_via", {})
+        for group in entry.get("recommends_dropped", []):
+            # The recommend may come from a dependency (python3-pip -> python3 -> ca-certificates).
+            recommender = via.get(group, name)
+            claims = [
+                (t, i)
+                for owner, targets in sorted(functional.items(), key=lambda kv: (kv[0] != name, kv[0]))
+                for t, i in sorted(targets.items())
+                if i.get("recommends_group") == group and (owner == name or i.get("path", [])[-2:-1] == [recommender])
+            ]
+            for target, info in claims:
+                add(target, f"{' -> '.join(info.get('path', [recommender]))}: {info.get('reason', 'recommended')}")
+    unknown = list(dict.fromkeys(unknown))
+    applicability = Applicability.UNSAFE if unknown else Applicability.SAFE
+    return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
+
+
+_SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+-i|/etc/apt/preferences")
+
+
+def _third_party_sources(context: FileContext, instruction: Instruction, script: ShellScript, call: AptCall) -> str | None:
+    """Why packages of this install may come from a repository other than Debian's, or None.
+
+    An earlier RUN of the stage, or an earlier command of this RUN, that
+    writes apt sources, adds a repository, pipes a download into a shell
+    (NodeSource-style setup scripts) or installs a .deb: the packages may then
+    have another maintainer's Depends and Recommends.
+    """
+    for run in earlier_runs(context, instruction):
+        text = run.args.text + "".join(h.content for h in run.heredocs)
+        found = _SOURCE_MARKERS.search(text)
+        if found:
+            return f"`{found.group(0)}` before it may add a non-Debian repository"
+        if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
+            return "a downloaded script piped into a shell before it may add a non-Debian repository"
+    for command in script.commands:
+        if command.span.start >= call.command.span.start:
+            break
+        text = " ".join(w.text for w in command.words)
+        found = _SOURCE_MARKERS.search(text)
+        if found:
+            return f"`{found.group(0)}` before it may add a non-Debian repository"
+        if command.name in ("bash", "sh") and "pipeline" in command.ancestors:
+            return "a downloaded script piped into a shell before it may add a non-Debian repository"
+    return None
+
+
+def _not_debian(context: FileContext, instruction: Instruction) -> str | None:
+    """Why Debian's metadata may not describe this stage's packages, or None for a Debian base."""
+    found = base_image(context, instruction)
+    table = _apt()["debian_images"]
+    if found is None:
+        return "the base image is unknown"
+    name, tag = found
+    if any(codename in tag for codename in table["ubuntu_codenames"]) or name == "ubuntu":
+        return f"{name}:{tag} is Ubuntu, whose packages may recommend other things than Debian 12's" if tag else f"{name} is Ubuntu"
+    if name not in table["names"]:
+        return f"{name} is not known to be Debian-based"
+    return None
+
+
+def _recommends_configured(context: FileContext, instruction: Instruction) -> bool:
+    """An earlier RUN wrote `APT::Install-Recommends "false"` into apt's configuration."""
+    for run in earlier_runs(context, instruction):
+        text = run.args.text + "".join(h.content for h in run.heredocs)
+        if re.search(r"Install-Recommends\W+(\"?)(false|0|no)\b", text, re.I):
+            return True
+    return False
+
+
+@rule(
+    "DF204",
+    "apt-no-install-recommends",
+    summary="apt-get install pulls in recommended packages the image does not need",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3015",),
+    order=100,
+)
+def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Adds `--no-install-recommends` to `apt-get install`, and names explicitly
+    the recommended packages the build needs.
+
+    ## Why is this bad?
+    apt installs every package's Recommends by default: documentation
+    helpers, X11 libraries, compilers.  `python3` alone brings about 60 MB
+    of them, and each one is more code to patch.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
+    ```
+
+    ## Fix safety
+    Some recommends are what makes a package work: without `ca-certificates`
+    curl, wget and git cannot verify any https server; without
+    `build-essential` pip cannot build an sdist.  The decision comes from
+    Debian's metadata (`data/debian_recommends.toml`, generated with apt-cache
+    from Debian 12, with its curated `functional_recommends`; more packages,
+    not curated, in `data/debian_recommends_extra.toml`):
+    - every package is known and none of its needed recommends is dropped:
+      safe, the flag alone;
+    - a needed recommend would be dropped: safe, with that package added to
+      the install explicitly;
+    - a package is not in the metadata, or drops a recommend nobody judged
+      (only the extra, uncurated data has those), or a word is not static
+      (`$PKGS`): unsafe, what the missing recommends do is unknown.
+    The metadata is Debian 12's: on a base image not known to be built FROM
+    debian (ubuntu, eclipse-temurin, a private image), or when sources may
+    have been added before the install (sources.list, add-apt-repository,
+    `curl ... | bash` setup scripts, `dpkg -i`), the packages may not be
+    Debian's, and the fix is unsafe.
+    When an earlier RUN set `APT::Install-Recommends "false"`, the flag changes
+    nothing and is safe.  `--install-recommends` written explicitly is left alone.
+    """
+    installed: dict[int, set[str]] = {}
+    for instruction, script, calls in _runs_with_apt(context):
+        configured = _recommends_configured(context, instruction)
+        before = installed.setdefault(instruction.stage, set())
+        for call in calls:
+            if call.subcommand not in ("install", "build-dep", "reinstall", "satisfy"):
+                continue
+            words = [w.value for w in call.packages]
+            if call.subcommand != "install":
+                words = [None]
+            skips = _skips_recommends(call)
+            if skips is None or skips:
+                before.update(package_name(w) for w in words if w is not None)
+                continue
+            plan = recommends_plan(words, configured, frozenset(before))
+            third_party = None if configured else (_third_party_sources(context, instruction, script, call) or _not_debian(context, instruction))
+            if third_party is not None and plan.applicability is Applicability.SAFE:
+                plan = RecommendsPlan(Applicability.UNSAFE, plan.additions, plan.reasons, plan.unknown)
+            before.update(package_name(w) for w in words if w is not None)
+            before.update(plan.additions)
+            edits = [Edit.insert(call.sub_word.span.end, " --no-install-recommends")]
+            if plan.additions:
+                addition = _add_packages(context, instruction, script, call, plan.additions)
+                if addition is None:
+                    yield apt_no_install_recommends.diagnostic(
+                        f"`{call.tool} install` without `--no-install-recommends`", _diag_span(call),
+                        note="add --no-install-recommends together with " + ", ".join(plan.additions),
+                    )
+                    continue
+                edits.append(addition)
+            title = "Add `--no-install-recommends`" + (f" and install {', '.join(plan.additions)} explicitly" if plan.additions else "")
+            notes = []
+            if plan.reasons:
+                notes.append("kept explicitly: " + "; ".join(plan.reasons))
+            if third_party is not None:
+                notes.append(f"{third_party}; the decision uses Debian 12's metadata")
+            if plan.unknown:
+                notes.append("recommends not known to be unneeded, check what they do for the image: " + ", ".join(plan.unknown))
+            yield apt_no_install_recommends.diagnostic(
+                f"`{call.tool} install` without `--no-install-recommends` installs recommended packages too",
+                _diag_span(call),
+                apt_no_install_recommends.fix(plan.applicability, title, *edits),
+                note="; ".join(notes),
+            )
+
+
+def _add_packages(context: FileContext, instruction: Instruction, script: ShellScript, call: AptCall, names: tuple[str, ...]) -> Edit | None:
+    """Insert package names after the last package, on a line of their own when the list has one per line."""
+    if not call.packages:
+        return None
+    last = call.packages[-1]
+    text = context.text
+    line_start = text.rfind("\n", 0, last.span.start) + 1
+    line_end = text.find("\n", last.span.end)
+    line_end = len(text) if line_end < 0 else line_end
+    before = text[line_start : last.span.start]
+    after = text[last.span.end : line_end].rstrip("\r").strip(" \t")
+    escape = "\\" if is_heredoc_script(instruction) else context.document.escape
+    if not before.strip(" \t") and after in ("", escape) and before != "":
+        newline = "\r\n" if text[line_end - 1 : line_end] == "\r" else "\n"
+        return Edit.insert(last.span.end, "".join(f" {escape}{newline}{before}{n}" for n in names))
+    return Edit.insert(last.span.end, "".join(f" {n}" for n in names))
+
+
+# -- DF205 ------------------------------------------------------------------------
+
+
+def _cleans_lists(command: Command) -> bool:
+    if command.name != "rm":
+        return False
+    return any(v is not None and v.rstrip("/*").rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for v in command.arg_values())
+
+
+def lists_needed_later(context: FileContext, instruction: Instruction) -> tuple[bool, bool]:
+    """(a later RUN reads the lists without updating first, a later RUN runs a script we cannot see)."""
+    needs = set(_apt()["needs_lists"])
+    opaque = False
+    for run in later_runs(context, instruction):
+        script = context.shell(run)
+        if script is None:
+            opaque = True
+            continue
+        for command in script.commands:
+            call = apt_call(command)
+            if call is not None:
+                if call.subcommand == "update":
+                    break
+                if call.subcommand is None or call.subcommand in needs:
+                    return True, opaque
+            elif command.name == "apt-cache":
+                return True, opaque
+            elif command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
+                opaque = True
+            elif command.name in ("sh", "bash") and len(command.words) > 1:
+                opaque = True
+        else:
+            continue
+    return False, opaque
+
+
+@rule(
+    "DF205",
+    "apt-lists-in-layer",
+    summary="apt's package lists stay in the layer",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3009",),
+    order=100,
+)
+def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Appends `rm -rf /var/lib/apt/lists/*` to a RUN that runs apt, in the same
+    RUN (with `--cache-strategy mount`: mounts apt's directories as BuildKit
+    caches instead).
+
+    ## Why is this bad?
+    `apt-get update` downloads the package lists, 20-50 MB that no running
+    container reads.  Deleting them in a later RUN does not help: the
+    earlier layer keeps them.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+    ```
+    or, with `--cache-strategy mount`:
+    ```dockerfile
+    # syntax=docker/dockerfile:1
+    RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && ...
+    ```
+
+    ## Fix safety
+    The command is appended with `&&` to the last statement, so the RUN
+    fails exactly when it failed before.  Safe when no later RUN of the
+    stage (or of a stage built FROM it) reads the lists without its own
+    `apt-get update`; when one does, nothing is changed (move the update
+    there first); when a later RUN runs a script dockerfix cannot read, the
+    fix is unsafe.  In mount mode Debian's `docker-clean` hook stays in
+    place: the layer stays as clean as before, the lists are cached between
+    builds, and no apt configuration of the image changes (removing the hook
+    would make derived images keep every downloaded .deb).
+    """
+    mount = context.settings.cache_strategy == "mount"
+    for instruction, script, calls in _runs_with_apt(context):
+        touching = [c for c in calls if c.subcommand == "update" or c.subcommand in _apt()["installs"]]
+        if not touching:
+            continue
+        last_apt = max(c.command.span.end for c in touching)
+        if any(_cleans_lists(c) and c.span.start > last_apt for c in script.commands):
+            continue
+        if has_cache_mount(instruction, "/var/lib/apt/lists") or has_cache_mount(instruction, "/var/lib/apt"):
+            continue
+        if _update_only(script) is not None:
+            continue  # DF202 moves it
+        if not any(c.subcommand == "update" for c in calls):
+            continue  # the lists come from an earlier layer: deleting or mounting them here is DF202's business
+        message = "apt's package lists (/var/lib/apt/lists) are left in the layer"
+        needed, opaque = lists_needed_later(context, instruction)
+        if needed:
+            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="a later RUN installs without its own `apt-get update`; move an update into it first")
+            continue
+        applicability = Applicability.UNSAFE if opaque else Applicability.SAFE
+        note = "a later RUN runs a script dockerfix cannot read; check it does not use apt without `apt-get update`" if opaque else ""
+        if mount:
+            edits = [mount_edit(context, instruction, list(facts()["mounts"]["apt"]["targets"]), "locked")]
+            syntax = syntax_edit(context)
+            if syntax is not None:
+                edits.append(syntax)
+            yield apt_lists_in_layer.diagnostic(
+                message, _diag_span(touching[0]),
+                apt_lists_in_layer.fix(applicability, "Mount apt's cache and lists as BuildKit caches", *edits), note=note,
+            )
+            continue
+        edit = append_command(context, instruction, script, _apt()["cleanup"])
+        if edit is None:
+            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="append `&& rm -rf /var/lib/apt/lists/*` where the apt commands end")
+            continue
+        yield apt_lists_in_layer.diagnostic(
+            message, _diag_span(touching[0]),
+            apt_lists_in_layer.fix(applicability, "Append `rm -rf /var/lib/apt/lists/*`", edit), note=note,
+        )
+
+
+# -- DF206 ------------------------------------------------------------------------
+
+
+@rule(
+    "DF206",
+    "apt-in-script",
+    summary="`apt` is meant for terminals; scripts use apt-get",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3027",),
+    order=100,
+)
+def apt_in_script(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Replaces `apt install`, `apt update`... with the apt-get command that does
+    the same thing.
+
+    ## Why is this bad?
+    apt's command line "is not stable" (its own warning, printed on every
+    run in a build): its output and defaults may change between releases.
+
+    ## Example
+    ```dockerfile
+    RUN apt update && apt install -y curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl
+    ```
+
+    ## Fix safety
+    `apt upgrade` becomes `apt-get upgrade --with-new-pkgs` and `apt
+    full-upgrade` becomes `apt-get dist-upgrade` (apt(8)).  `apt` deletes
+    the .deb files it downloaded, apt-get keeps them unless the image's
+    docker-clean hook removes them: safe on images known to carry that hook
+    (debian, ubuntu and the official images built on them), and for
+    subcommands that download nothing; unsafe elsewhere.  `apt list`,
+    `search`, `show` have no apt-get twin and are left alone.
+    """
+    mapping = _apt()["apt_to_apt_get"]
+    clean_images = set(_apt()["docker_clean_images"]["names"])
+    for instruction, _, calls in _runs_with_apt(context):
+        for call in calls:
+            if call.tool != "apt" or call.subcommand not in mapping or not call.command.words[0].text.endswith("apt"):
+                continue  # timid: a quoted or computed command name
+            edits = [Edit.replace(call.command.words[0].span, call.command.words[0].text[:-3] + "apt-get")]
+            replacement = mapping[call.subcommand]
+            if replacement != call.subcommand:
+                edits.append(Edit.replace(call.sub_word.span, replacement))
+            downloads = call.subcommand in _apt()["installs"] or call.subcommand in ("download", "source")
+            base = base_image_name(context, instruction)
+            safe = not downloads or (base is not None and base in clean_images)
+            note = "" if safe else f"`apt` deletes downloaded .deb files, apt-get keeps them unless the base image has docker-clean; add `apt-get clean` if {base or 'the base image'} lacks it"
+            yield apt_in_script.diagnostic(
+                f"`apt {call.subcommand}` in a script; use `apt-get {replacement}`",
+                call.command.words[0].span,
+                apt_in_script.fix(Applicability.SAFE if safe else Applicability.UNSAFE, f"Use `apt-get {replacement}`", *edits),
+                note=note,
+            )
+
+
+# -- DF207 ------------------------------------------------------------------------
+
+
+def _changes_sources(item: Item, known: dict[str, Any]) -> bool:
+    """Could this chain element change apt's sources (so a new update is needed)?"""
+    if item.command is None:
+        return True
+    call = apt_call(item.command)
+    if call is None:
+        return True
+    if call.subcommand in ("remove", "purge", "autoremove", "autopurge", "clean", "autoclean"):
+        return False
+    if call.subcommand != "install":
+        return True
+    for word in call.packages:
+        value = word.value
+        if value is None or "/" in value and value.startswith((".", "/")):
+            return True
+        name = package_name(value)
+        if name not in known or "keyring" in name or name.endswith(("-release", "-apt-config")):
+            return True
+    return False
+
+
+@rule(
+    "DF207",
+    "apt-update-repeated",
+    summary="a second `apt-get update` in the same RUN downloads the same lists again",
+    applicability=Applicability.SAFE,
+    hadolint=("DL3059",),
+    order=100,
+)
+def apt_update_repeated(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Removes a second `apt-get update` from an `&&` chain when nothing between
+    the two updates can change apt's sources; `rm -rf /var/lib/apt/lists/* &&
+    apt-get update` in the middle of a chain (what merging two apt RUNs
+    leaves) goes as a pair.
+
+    ## Why is this bad?
+    Each update downloads every package list again: seconds to minutes of
+    build time for nothing.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl \\
+        && apt-get update && apt-get install -y --no-install-recommends git
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends curl \\
+        && apt-get install -y --no-install-recommends git
+    ```
+
+    ## Fix safety
+    Safe when every command between the two updates is an apt-get install of
+    Debian packages known to the metadata (not a keyring, `-release` or
+    local .deb, which add sources), a remove/purge/clean, or the lists
+    cleanup right before the second update.
+    """
+    known = debian_recommends().get("packages", {})
+    for instruction, script, _ in _runs_with_apt(context):
+        for _, items in chains(script):
+            first: int | None = None
+            for k, item in enumerate(items):
+                call = apt_call(item.command) if item.command is not None else None
+                if call is not None and call.subcommand == "update":
+                    if first is None:
+                        first = k
+                        continue
+                    between = items[first + 1 : k]
+                    pair = bool(between) and between[-1].command is not None and _cleans_lists(between[-1].command)
+                    middle = between[:-1] if pair else between
+                    if any(it.operator != "&&" for it in items[first + 1 : k + 1]):
+                        first = k
+                        continue
+                    if k + 1 < len(items) and items[k + 1].operator != "&&":
+                        first = k
+                        continue
+                    if any(_changes_sources(it, known) for it in middle):
+                        first = k
+                        continue
+                    if k + 1 < len(items):
+                        # Delete up to the next command, keeping the line break before this one.
+                        span = Span(items[k - 1].span.start if pair else item.span.start, items[k + 1].span.start)
+                    else:
+                        span = Span(items[k - 2].span.end if pair else items[k - 1].span.end, item.span.end)
+                    yield apt_update_repeated.diagnostic(
+                        "`apt-get update` again in the same RUN, with no new sources since the first",
+                        item.span,
+                        apt_update_repeated.fix(Applicability.SAFE, "Remove the repeated update", Edit.delete(span)),
+                    )
+                    break
+
+
+# -- DF208 ------------------------------------------------------------------------
+
+
+@rule(
+    "DF208",
+    "apt-package-list",
+    summary="apt-get install names a package twice (or, as a style option, not one per line sorted)",
+    applicability=Applicability.SAFE,
+    order=100,
+)
+def apt_package_list(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Removes a package named twice in one `apt-get install`.  With the style
+    option `sort_packages`, writes the packages one per line, sorted, as
+    the Docker documentation recommends, so that diffs show one package
+    each.
+
+    ## Why is this bad?
+    A duplicate hides in long lists and makes the next edit ambiguous.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get install -y curl git curl
+    ```
+
+    Use instead:
+    ```dockerfile
+    RUN apt-get install -y curl git
+    ```
+
+    ## Fix safety
+    Safe: apt resolves the whole set at once, so the order and repetition of
+    the names do not matter.  Lists with words that are not static, options
+    between packages, or comment lines inside are left alone.
+    """
+    sort = context.settings.sort_packages
+    for instruction, script, calls in _runs_with_apt(context):
+        for call in calls:
+            if call.subcommand != "install" or not call.packages:
+                continue
+            values = [w.value for w in call.packages]
+            if any(v is None for v in values):
+                continue
+            seen: set[str] = set()
+            dupes: list[ShellWord] = []
+            for word in call.packages:
+                if word.value in seen:
+                    dupes.append(word)
+                seen.add(word.value or "")
+            if sort:
+                edit = _sorted_list_edit(context, instruction, call)
+                if edit is not None:
+                    yield apt_package_list.diagnostic(
+                        "packages not one per line in sorted order (style option sort_packages)",
+                        Span(call.packages[0].span.start, call.packages[-1].span.end),
+                        apt_package_list.fix(Applicability.SAFE, "Sort the packages, one per line", edit),
+                    )
+                    continue
+            for word in dupes:
+                yield apt_package_list.diagnostic(
+                    f"`{word.value}` is already in this install",
+                    word.span,
+                    apt_package_list.fix(Applicability.SAFE, f"Remove the second `{word.value}`", _delete_word(context, word)),
+                )
+
+
+def _delete_word(context: FileContext, word: ShellWord) -> Edit:
+    text = context.text
+    start = word.span.start
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    line_start = text.rfind("\n", 0, word.span.start) + 1
+    if start == line_start:
+        # Alone at the start of its line: take the line with it.
+        end = text.find("\n", word.span.end)
+        rest = text[word.span.end : end if end >= 0 else len(text)].strip(" \t\r")
+        if rest in ("\\", "`") and end >= 0:
+            return Edit.delete(Span(line_start, end + 1))
+        start = word.span.start
+    return Edit.delete(Span(start, word.span.end))
+
+
+def _sorted_list_edit(context: FileContext, instruction: Instruction, call: AptCall) -> Edit | None:
+    words = call.packages
+    indices = [call.command.words.index(w) for w in words]
+    if indices != list(range(indices[0], indices[0] + len(indices))) or indices[-1] != len(call.command.words) - 1:
+        return None  # timid: options between or after the packages
+    text = context.text
+    region = text[words[0].span.start : words[-1].span.end]
+    if re.search(r"\n[ \t]*#", region):
+        return None  # timid: a comment line inside the list
+    heredoc = is_heredoc_script(instruction)
+    escape = "\\" if heredoc else context.document.escape
+    lay = layout(context, instruction)
+    newline = lay.newline
+    indent = (lay.indent if lay.multiline else "") + "    "
+    unique = sorted(dict.fromkeys(w.value or "" for w in words), key=lambda v: (package_name(v), v))
+    previous = call.command.words[indices[0] - 1]
+    gap_start = previous.span.end
+    new = "".join(f" {escape}{newline}{indent}{name}" for name in unique)
+    old = text[gap_start : words[-1].span.end]
+    # Already in the form: accept any indentation, one package a line, sorted.
+    pattern = "".join(rf"[ \t]*{re.escape(escape)}\r?\n[ \t]*{re.escape(name)}" for name in unique)
+    if re.fullmatch(pattern, old):
+        return None
+    return Edit.replace(Span(gap_start, words[-1].span.end), new)
