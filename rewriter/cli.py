@@ -245,9 +245,12 @@ def _finish(args: argparse.Namespace, reports: list[FileReport]) -> int:
         elif report.result is not None:
             for message in report.result.internal_errors:
                 outputs.stderr(outputs.error_line(report.path, None, f"internal error: {message}"))
-    to_report = not (args.check or args.diff or args.quiet) and not (len(reports) == 1 and reports[0].path == "<stdin>" and not args.write)
-    if to_report or args.format != "text":
-        sys.stdout.write(outputs.render(args.format, reports, only_remaining=args.write, color=outputs.use_color(sys.stdout, args.no_color)))
+    # Standard output carries one thing: a diff, the fixed text of standard
+    # input, or the report (text only when not asked to be quiet).
+    stdout_taken = args.diff or (len(reports) == 1 and reports[0].path == "<stdin>" and not args.write and not args.check)
+    silent = args.format == "text" and (args.check or args.quiet)
+    if not stdout_taken and not silent:
+        sys.stdout.write(outputs.render(args.format, reports, only_remaining=args.write))
     if args.statistics:
         sys.stdout.write(outputs.statistics(reports))
     if any(r.error is not None for r in reports):

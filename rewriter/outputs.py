@@ -71,7 +71,7 @@ def _with_results(reports: Iterable[FileReport]) -> Iterable[tuple[FileReport, R
             yield report, report.result
 
 
-def render(fmt: str, reports: list[FileReport], *, only_remaining: bool = False, color: bool = False) -> str:
+def render(fmt: str, reports: list[FileReport], *, only_remaining: bool = False) -> str:
     if fmt == "json":
         return render_json(reports, only_remaining)
     if fmt == "sarif":
