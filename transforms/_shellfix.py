@@ -9,8 +9,7 @@ the facts of `package_caches.toml`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Edit
@@ -26,8 +25,7 @@ def facts() -> dict[str, Any]:
 # -- layout ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """How the author wrote a RUN across lines."""
 
     escape: str
@@ -89,8 +87,7 @@ def joiner(lay: Layout, operator: str = "&&") -> str:
 # -- structure --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One element of an `&&`/`||` chain: its span, the operator before it, its command if simple."""
 
     span: Span

@@ -11,8 +11,7 @@ which recommended packages a build needs comes from Debian's own metadata in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Applicability, Diagnostic, Edit, rule
@@ -46,8 +45,7 @@ def _apt() -> dict[str, Any]:
 # -- reading an apt command ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AptCall:
+class AptCall(NamedTuple):
     """`apt-get [options] SUBCOMMAND [options] [packages]` as written."""
 
     command: Command
@@ -56,7 +54,7 @@ class AptCall:
     options: tuple[ShellWord, ...] = ()
     option_values: tuple[str, ...] = ()
     """Values of `-o NAME=VALUE` and `-oNAME=VALUE`."""
-    packages: tuple[ShellWord, ...] = field(default=())
+    packages: tuple[ShellWord, ...] = ()
 
     @property
     def tool(self) -> str:
@@ -328,8 +326,7 @@ def apt_get_assume_yes(context: FileContext) -> Iterator[Diagnostic]:
 # -- DF204 ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RecommendsPlan:
+class RecommendsPlan(NamedTuple):
     """What `--no-install-recommends` would drop that the build needs, and how sure that is."""
 
     applicability: Applicability

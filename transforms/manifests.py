@@ -34,10 +34,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from rewriter.context import BuildContext, FileContext, load_data
 from rewriter.rules import Applicability, Diagnostic, Edit, Rule, rule
@@ -62,8 +61,7 @@ _UNKNOWN_CWD = PurePosixPath("/\0cwd")  # stands for a working directory set by 
 # -- the model ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What one command of the chain needs to run before the source copy."""
 
     kind: str
@@ -83,7 +81,7 @@ class Plan:
 def _cap(plan: Plan, applicability: Applicability, note: str) -> Plan:
     if applicability >= plan.applicability:
         return plan
-    return replace(plan, applicability=applicability, note=_join(plan.note, note))
+    return plan._replace(applicability=applicability, note=_join(plan.note, note))
 
 
 def _join(*notes: str) -> str:
@@ -494,7 +492,7 @@ def _node(command: Command, words: list[str], project: Project, tool: str, env: 
             "context's version back, so the image's lock file can differ from the installed packages "
             f"(use {'`npm ci`' if tool == 'npm' else '/'.join(f'`{f}`' for f in spec.get('frozen', []))} to make it safe).",
         )
-    return replace(plan, files=tuple(dict.fromkeys(files)))
+    return plan._replace(files=tuple(dict.fromkeys(files)))
 
 
 _CONFIG_FILES = (".npmrc", ".yarnrc", ".yarnrc.yml")
@@ -568,7 +566,7 @@ def _python_project(tool: str, command: Command, words: list[str], project: Proj
     if has_deps_only:
         return plan
     text = " ".join(_shell_quote(w) for w in words) + " " + " ".join(deps_only)
-    return replace(plan, kind="build", prefetch=text)
+    return plan._replace(kind="build", prefetch=text)
 
 
 def _python_path_dependency(tool: str, manifest: str) -> str:
@@ -859,7 +857,7 @@ def _composer(command: Command, words: list[str], project: Project) -> Plan:
     if all(flag in words for flag in data["deps_only"]):
         return plan
     missing = [f for f in data["deps_only"] if f not in words]
-    return replace(plan, kind="build", prefetch=" ".join(_shell_quote(w) for w in words) + " " + " ".join(missing))
+    return plan._replace(kind="build", prefetch=" ".join(_shell_quote(w) for w in words) + " " + " ".join(missing))
 
 
 def _cargo(command: Command, words: list[str], project: Project) -> Plan:
@@ -963,8 +961,7 @@ def analyse(command: Command, project: Project, env: dict[str, str | None]) -> P
 # -- finding the pattern ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SourceCopy:
+class SourceCopy(NamedTuple):
     instruction: Instruction
     source: str
     """Context folder copied ("" for the whole context)."""
@@ -1016,14 +1013,18 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"))
 
 
-@dataclass
 class Candidate:
-    copy: SourceCopy
-    run: Instruction
-    script: ShellScript
-    between: tuple[Instruction, ...] = ()
-    """What lies between the copy and the install: RUNs that read nothing of the project (moved with the
-    install) and ENV, ARG, USER, WORKDIR (repeated before it, so the install runs as it did)."""
+    """A source copy and the first RUN after it that needs the project."""
+
+    __slots__ = ("copy", "run", "script", "between")
+
+    def __init__(self, copy: SourceCopy, run: Instruction, script: ShellScript, between: tuple[Instruction, ...] = ()) -> None:
+        self.copy = copy
+        self.run = run
+        self.script = script
+        self.between = between
+        """What lies between the copy and the install: RUNs that read nothing of the project (moved with the
+        install) and ENV, ARG, USER, WORKDIR (repeated before it, so the install runs as it did)."""
 
     @property
     def between_workdir(self) -> Instruction | None:
@@ -1160,8 +1161,7 @@ def _tool_of(command: Command) -> str:
     return _TOOLS.get(name, "")
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """How the RUN divides: items [0, cut) go before the copy, the rest stays."""
 
     items: tuple[tuple[Span, str], ...]
@@ -1245,7 +1245,7 @@ def _split(context: FileContext, candidate: Candidate, project_for: Callable[[Pu
             continue
         plan = analyse(command, project_for(cwd), env)
         env = _chain_env(command, env)
-        plans.append(replace(plan, cwd=cwd))
+        plans.append(plan._replace(cwd=cwd))
         if plan.kind != "free" and plan.kind != "install":
             break
     cut = 0
@@ -1257,7 +1257,7 @@ def _split(context: FileContext, candidate: Candidate, project_for: Callable[[Pu
         prefetch = None  # `go mod download && go build`: the download already moves
     if prefetch is not None and commands[cut] is not None and commands[cut].assignments:  # type: ignore[union-attr]
         prefix = " ".join(a.text for a in commands[cut].assignments)  # type: ignore[union-attr]
-        prefetch = replace(prefetch, prefetch=f"{prefix} {prefetch.prefetch}")  # `GOPROXY=... go build`
+        prefetch = prefetch._replace(prefetch=f"{prefix} {prefetch.prefetch}")  # `GOPROXY=... go build`
     if prefetch is not None:
         prefetch = _cap(prefetch, Applicability.UNSAFE, "The dependency-only command is new: it runs before the source copy and the original command still runs after it.")
     if not any(p.kind == "install" for p in moved) and prefetch is None:
@@ -1309,7 +1309,7 @@ def _plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tup
     """The edits of the reorder, its applicability and note, and the files copied."""
     copy, run = candidate.copy, candidate.run
     newline, indent = _newline(context, copy.instruction), _indent(context, copy.instruction)
-    plans = list(split.plans) + ([split.prefetch] if split.prefetch else [])
+    plans = list(split.plans) + ([split.prefetch] if split.prefetch is not None else [])
     files: list[str] = []
     for plan in plans:
         files.extend(f for f in plan.files if f not in files)
@@ -1419,8 +1419,7 @@ def _project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixP
     return make
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One diagnostic of this pass, before it is attached to DF101 or DF102."""
 
     code: str
@@ -1501,7 +1500,7 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
         code = "DF102" if result.tool == "cargo" else "DF101"
         yield Finding(code, _message(copy, [result], context, code), at, f"Not reordered: {result.decline.rstrip('.')}.")
         return
-    plans = list(result.plans) + ([result.prefetch] if result.prefetch else [])
+    plans = list(result.plans) + ([result.prefetch] if result.prefetch is not None else [])
     if any(_already_fetched(context, stage, copy.instruction, p.tool) for p in plans if p.kind in ("install", "build")):
         return
     code = "DF102" if result.prefetch is not None else "DF101"

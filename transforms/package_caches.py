@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, rule
@@ -176,8 +175,7 @@ def _index_read_later(context: FileContext, instruction: Instruction, script: Sh
 # -- DF210 / DF211 dnf, yum, microdnf, zypper ------------------------------------------
 
 
-@dataclass(frozen=True)
-class RpmCall:
+class RpmCall(NamedTuple):
     command: Command
     tool: str
     sub: int

@@ -19,9 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from rewriter.context import FileContext, Settings, load_data
 
@@ -76,8 +75,7 @@ def today(settings: Settings) -> dt.date:
 # -- references ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     """`[prefix/]name[:tag][@digest]`, with `prefix` as written (so it renders back unchanged)."""
 
     prefix: str
@@ -105,20 +103,23 @@ class ImageRef:
         return out
 
     def with_tag(self, tag: str) -> ImageRef:
-        return replace(self, tag=tag)
+        return self._replace(tag=tag)
 
 
 # -- tags ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Tag:
     """An official image's tag: version (or alias) + flavour + variant suffix.
 
     It keeps the `Knowledge` it is read against, so its questions (`floating`,
     `key`, `suffix`...) need no other argument; two tags that read the same are
-    equal whatever knowledge they carry.
+    equal whatever knowledge they carry.  An immutable value like the
+    NamedTuples around it (not one itself: `knowledge` must stay out of
+    equality, hashing and repr).
     """
+
+    __slots__ = ("image", "version", "alias", "flavour", "variant", "knowledge")
 
     image: str
     version: str | None
@@ -127,7 +128,44 @@ class Tag:
     """A word standing for a version: "latest", "lts", "bookworm", "3"."""
     flavour: str
     variant: str
-    knowledge: Knowledge = field(repr=False, compare=False, kw_only=True)
+    knowledge: Knowledge
+
+    def __init__(self, image: str, version: str | None, alias: str | None, flavour: str, variant: str, *, knowledge: Knowledge) -> None:
+        init = object.__setattr__  # the instance is frozen: see __setattr__
+        init(self, "image", image)
+        init(self, "version", version)
+        init(self, "alias", alias)
+        init(self, "flavour", flavour)
+        init(self, "variant", variant)
+        init(self, "knowledge", knowledge)
+
+    def _compared(self) -> tuple[str, str | None, str | None, str, str]:
+        """What equality, hashing and repr see: everything but `knowledge`."""
+        return (self.image, self.version, self.alias, self.flavour, self.variant)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Tag):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        image, version, alias, flavour, variant = self._compared()
+        return f"Tag(image={image!r}, version={version!r}, alias={alias!r}, flavour={flavour!r}, variant={variant!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Tag is immutable (use _replace)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Tag is immutable")
+
+    def _replace(self, **changes: Any) -> Tag:
+        """A copy with some fields changed, spelled like `NamedTuple._replace`."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields.update(changes)
+        return Tag(**fields)
 
     def render(self) -> str:
         head = self.version if self.version is not None else (self.alias if self.alias not in (None, "latest") else None)

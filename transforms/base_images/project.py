@@ -11,8 +11,7 @@ the function, so the command's start-up does not pay for it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from rewriter.context import BuildContext
 
@@ -20,8 +19,7 @@ _MINOR = re.compile(r"^(?:python-?)?(3\.\d+)(?:\.\d+)?\s*$")
 _CLAUSE = re.compile(r"^\s*(~=|==|!=|<=|>=|<|>|===)\s*([0-9][0-9.]*)(\.\*)?\s*$")
 
 
-@dataclass(frozen=True)
-class PythonRequirement:
+class PythonRequirement(NamedTuple):
     """What the project says: a specifier set, where it was found."""
 
     specifier: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
 from typing import Iterator
 
 from rewriter.context import FileContext
@@ -276,7 +275,7 @@ def unpinned_base_image(context: FileContext) -> Iterator[Diagnostic]:
                     version, why = chosen, f"the newest supported Python that {requirement.source} allows (`{requirement.specifier}`)"
         if version is None:
             continue
-        new_tag = replace(base.tag, version=version, alias=None)
+        new_tag = base.tag._replace(version=version, alias=None)
         new_image = base.with_tag(new_tag)
         retagged = retag(context, base, new_image)
         fix = unpinned_base_image.fix(Applicability.UNSAFE, f"Pin `{new_image}`", *retagged[0]) if retagged else None
@@ -402,7 +401,7 @@ def _eol_replacement(knowledge: Knowledge, base: Base, on: dt.date) -> tuple[Tag
             reasons.append(f"{str(suffix.get('os')).capitalize()} {suffix.get('codename')}")
     if not reasons:
         return None
-    return replace(tag, version=version, alias=alias, variant=variant), reasons, applicability
+    return tag._replace(version=version, alias=alias, variant=variant), reasons, applicability
 
 
 def _as_precise(knowledge: Knowledge, image: str, new_key: str, written: str, old_key: str) -> str:

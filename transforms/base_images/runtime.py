@@ -11,7 +11,6 @@ which only a distro Python needs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from rewriter.context import FileContext
 from rewriter.rules import Edit
@@ -35,26 +34,45 @@ _NAMES = {"python": "Python", "node": "Node.js", "java": "JDK", "golang": "Go"}
 _APT_PLUMBING = frozenset({"update", "clean", "autoclean", "autoremove"})
 
 
-@dataclass
 class Install:
-    instruction: Instruction
-    script: ShellScript
-    command: Command
-    runtime_words: list[int]
-    other_words: list[int]
-    recommends: bool
+    """One apt install command that brings in the runtime: which of its package words do, which don't."""
+
+    __slots__ = ("instruction", "script", "command", "runtime_words", "other_words", "recommends")
+
+    def __init__(
+        self, instruction: Instruction, script: ShellScript, command: Command, runtime_words: list[int], other_words: list[int], recommends: bool
+    ) -> None:
+        self.instruction = instruction
+        self.script = script
+        self.command = command
+        self.runtime_words = runtime_words
+        self.other_words = other_words
+        self.recommends = recommends
 
 
-@dataclass
 class Plan:
-    runtime: str
-    version: str
-    target: Tag
-    saving_mb: float
-    packages: list[str]
-    installs: list[Install] = field(default_factory=list)
-    blocked: str = ""
-    """Why no fix is offered (the diagnostic is then a suggestion)."""
+    """Replace the distro's runtime with the official image: the target tag and the installs to remove."""
+
+    __slots__ = ("runtime", "version", "target", "saving_mb", "packages", "installs", "blocked")
+
+    def __init__(
+        self,
+        runtime: str,
+        version: str,
+        target: Tag,
+        saving_mb: float,
+        packages: list[str],
+        installs: list[Install] | None = None,
+        blocked: str = "",
+    ) -> None:
+        self.runtime = runtime
+        self.version = version
+        self.target = target
+        self.saving_mb = saving_mb
+        self.packages = packages
+        self.installs = [] if installs is None else installs
+        self.blocked = blocked
+        """Why no fix is offered (the diagnostic is then a suggestion)."""
 
 
 def _runtimes(knowledge: Knowledge) -> dict[str, dict]:

@@ -15,7 +15,7 @@ The knowledge file lists, per image, the commands the smaller variant drops
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability
@@ -28,8 +28,7 @@ from .stage import Base, uses
 _SCRIPT = re.compile(r"\.(sh|bash)$")
 
 
-@dataclass(frozen=True)
-class Advice:
+class Advice(NamedTuple):
     target: Tag
     applicability: Applicability
     message: str

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Edit
@@ -28,8 +28,7 @@ from .knowledge import ImageRef, Tag
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
-@dataclass(frozen=True)
-class Base:
+class Base(NamedTuple):
     """A stage's base image, as far as the knowledge file can tell."""
 
     stage: Stage
@@ -169,13 +168,20 @@ def _arg_used_elsewhere(context: FileContext, name: str, stage: Stage) -> bool:
 # -- what a stage runs -----------------------------------------------------------
 
 
-@dataclass
 class Uses:
     """Commands a stage runs, the apt packages it installs, and what dockerfix could not read."""
 
-    commands: list[tuple[str, Instruction, Command | None]] = field(default_factory=list)
-    apt_packages: set[str] = field(default_factory=set)
-    unreadable: list[Instruction] = field(default_factory=list)
+    __slots__ = ("commands", "apt_packages", "unreadable")
+
+    def __init__(
+        self,
+        commands: list[tuple[str, Instruction, Command | None]] | None = None,
+        apt_packages: set[str] | None = None,
+        unreadable: list[Instruction] | None = None,
+    ) -> None:
+        self.commands = [] if commands is None else commands
+        self.apt_packages = set() if apt_packages is None else apt_packages
+        self.unreadable = [] if unreadable is None else unreadable
 
 
 _APT_OPTIONS_WITH_VALUE = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file", "--default-release"})

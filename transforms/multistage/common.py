@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Applicability, Diagnostic, Edit, Rule
@@ -79,8 +78,7 @@ def build_only_env(name: str) -> bool:
     return name in data["names"] or any(name.startswith(p) for p in data["prefixes"])
 
 
-@dataclass(frozen=True)
-class Image:
+class Image(NamedTuple):
     """An image reference split into repository (without docker.io/library/) and tag."""
 
     repo: str
@@ -160,13 +158,15 @@ def under(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
-@dataclass
 class Start:
     """What the container runs: an argv (exec form) or a shell command line."""
 
-    argv: tuple[str, ...] | None
-    shell: str | None
-    instructions: tuple[Instruction, ...]
+    __slots__ = ("argv", "shell", "instructions")
+
+    def __init__(self, argv: tuple[str, ...] | None, shell: str | None, instructions: tuple[Instruction, ...]) -> None:
+        self.argv = argv
+        self.shell = shell
+        self.instructions = instructions
 
     @property
     def needs_shell(self) -> bool:
@@ -200,23 +200,38 @@ def script_commands(text: str) -> list[list[str | None]]:
     return out
 
 
-@dataclass
 class Facts:
     """What a split needs to know about the single stage."""
 
-    context: FileContext
-    stage: Stage
-    image: Image
-    workdir: str | None
-    moved: list[Instruction]
-    envs: list[Instruction]
-    user: Instruction | None
-    start: Start | None
-    healthcheck: Instruction | None
-    runs: list[tuple[Instruction, ShellScript]] = field(default_factory=list)
-    blocked: str | None = None
-    """A reason the stage cannot be split at all, raised by `commit()` once a plan knows the stage is a candidate:
-    a stage that would not be split anyway gets no diagnostic."""
+    __slots__ = ("context", "stage", "image", "workdir", "moved", "envs", "user", "start", "healthcheck", "runs", "blocked")
+
+    def __init__(
+        self,
+        context: FileContext,
+        stage: Stage,
+        image: Image,
+        workdir: str | None,
+        moved: list[Instruction],
+        envs: list[Instruction],
+        user: Instruction | None,
+        start: Start | None,
+        healthcheck: Instruction | None,
+        runs: list[tuple[Instruction, ShellScript]] | None = None,
+        blocked: str | None = None,
+    ) -> None:
+        self.context = context
+        self.stage = stage
+        self.image = image
+        self.workdir = workdir
+        self.moved = moved
+        self.envs = envs
+        self.user = user
+        self.start = start
+        self.healthcheck = healthcheck
+        self.runs = [] if runs is None else runs
+        self.blocked = blocked
+        """A reason the stage cannot be split at all, raised by `commit()` once a plan knows the stage is a candidate:
+        a stage that would not be split anyway gets no diagnostic."""
 
     def commit(self) -> None:
         if self.blocked is not None:
@@ -610,22 +625,35 @@ def workdir_and_binaries(facts: Facts, outputs_paths: list[str]) -> list[str]:
     return lines
 
 
-@dataclass
 class Plan:
     """A runtime stage for the facts: what to add, and what to change in the build stage."""
 
-    runtime_image: str
-    lines: list[str]
-    """Runtime-stage lines after FROM and before the repeated/moved instructions."""
-    build_edits: list[Edit]
-    title: str
-    note: str
-    before_mb: float | None
-    after_mb: float | None
-    code: str
-    """The rule that made the plan, named in the runtime stage's comment."""
-    extra_runtime: list[str] = field(default_factory=list)
-    """Instruction texts (verbatim, from the build stage) repeated in the runtime stage before COPY."""
+    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime")
+
+    def __init__(
+        self,
+        runtime_image: str,
+        lines: list[str],
+        build_edits: list[Edit],
+        title: str,
+        note: str,
+        before_mb: float | None,
+        after_mb: float | None,
+        code: str,
+        extra_runtime: list[str] | None = None,
+    ) -> None:
+        self.runtime_image = runtime_image
+        self.lines = lines
+        """Runtime-stage lines after FROM and before the repeated/moved instructions."""
+        self.build_edits = build_edits
+        self.title = title
+        self.note = note
+        self.before_mb = before_mb
+        self.after_mb = after_mb
+        self.code = code
+        """The rule that made the plan, named in the runtime stage's comment."""
+        self.extra_runtime = [] if extra_runtime is None else extra_runtime
+        """Instruction texts (verbatim, from the build stage) repeated in the runtime stage before COPY."""
 
 
 def newline(text: str) -> str:
