@@ -320,8 +320,11 @@ class FileContext:
         return shell[0].rsplit("/", 1)[-1] in POSIX_SHELLS
 
     def env_at(self, instruction: Instruction) -> dict[str, str | None]:
+        """Variables visible to the instruction (see `rewriter.variables.env_at`), computed once."""
         stage = self.stage(instruction)
-        return env_at(self.document, stage, instruction) if stage is not None else {}
+        if stage is None:
+            return {}
+        return dict(self.memo(("env_at", instruction.index), lambda: env_at(self.document, stage, instruction)))
 
     def expand(self, word: str, instruction: Instruction) -> str | None:
         return expand(word, self.env_at(instruction), self.document.escape)

@@ -114,10 +114,13 @@ class LogicalText:
         end of the previous one, so a span never swallows a continuation it
         does not need.
         """
-        if not self.segments:
+        segments = self.segments
+        if not segments:
             return 0
         if not 0 <= offset <= len(self.text):
             raise IndexError(offset)
+        if len(segments) == 1:  # one unbroken slice of the file: a shift
+            return segments[0].physical_start + offset
         if end and offset > 0:
             seg = self.segments[self._segment_index(offset - 1)]
             return seg.physical_start + (offset - seg.logical_start)
