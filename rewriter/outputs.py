@@ -211,7 +211,6 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
             "driver": {
                 "name": "dockerfix",
                 "version": version(),
-                "informationUri": "https://pypi.org/project/dockerfix/",
                 "rules": [
                     {
                         "id": rule.code,

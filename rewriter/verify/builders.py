@@ -1,0 +1,341 @@
+"""The builder abstraction: build a Dockerfile, describe the image, read its files.
+
+Three implementations drive the command-line tools a user already has:
+Docker (BuildKit through `docker build`, buildx's default), podman and
+buildah.  `detect()` picks the first that can build here.  Everything the
+rest of `verify` needs from a builder is in `Builder`; the tests drive the
+same procedure with an in-memory fake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from rewriter.verify.snapshot import Snapshot, snapshot_of_dir, snapshot_of_tar
+
+LOG_TAIL_LINES = 30
+INSTALL_HELP = (
+    "no image builder found: install one of\n"
+    "  Docker (https://docs.docker.com/engine/install/) with a running daemon,\n"
+    "  podman (apt-get install podman, dnf install podman, brew install podman),\n"
+    "  buildah (apt-get install buildah; run as root: storage driver overlay, --isolation chroot),\n"
+    "or choose one with --builder."
+)
+
+
+class BuilderError(Exception):
+    """The builder itself failed (not the Dockerfile): missing tool, storage error..."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One build step as the builder's log shows it."""
+
+    instruction: str
+    cached: bool
+
+
+@dataclass
+class BuildOutcome:
+    ok: bool
+    seconds: float
+    log: str
+    steps: list[Step] = field(default_factory=list)
+
+    def tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return "\n".join(self.log.rstrip().splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """The parts of an image's configuration that decide what a container does."""
+
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    workdir: str = ""
+    user: str = ""
+    exposed_ports: tuple[str, ...] = ()
+
+    @staticmethod
+    def from_oci(config: dict) -> ImageConfig:
+        """From an OCI/Docker image config (`config` object, either key casing)."""
+        get = lambda *keys: next((config[k] for k in keys if config.get(k) is not None), None)  # noqa: E731
+        env = []
+        for item in get("Env", "env") or []:
+            key, _, value = item.partition("=")
+            env.append((key, value))
+        entrypoint = get("Entrypoint", "entrypoint")
+        cmd = get("Cmd", "cmd")
+        return ImageConfig(
+            entrypoint=tuple(entrypoint) if entrypoint else None,
+            cmd=tuple(cmd) if cmd else None,
+            env=tuple(env),
+            workdir=get("WorkingDir", "workingdir", "working_dir") or "",
+            user=get("User", "user") or "",
+            exposed_ports=tuple(sorted(get("ExposedPorts", "exposedports", "exposed_ports") or {})),
+        )
+
+    def env_dict(self) -> dict[str, str]:
+        return dict(self.env)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    size_bytes: int
+    layers: int
+    config: ImageConfig
+
+    @property
+    def size_mb(self) -> float:
+        return self.size_bytes / 1_000_000
+
+
+class Builder(Protocol):
+    """What `verify` needs from an image builder."""
+
+    name: str
+
+    def version(self) -> str: ...
+
+    def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome: ...
+
+    def facts(self, tag: str) -> ImageFacts: ...
+
+    def snapshot(self, tag: str) -> Snapshot: ...
+
+    def remove(self, tag: str) -> None: ...
+
+    def limits(self) -> dict[str, str]:
+        """Dockerfile features this builder cannot build: feature -> plain explanation."""
+        ...
+
+
+# -- build logs -----------------------------------------------------------------
+
+_BUILDAH_STEP = re.compile(r"^(?:\[\d+/\d+\] )?(?:STEP \d+/\d+:|Step \d+/\d+ :) (?P<instruction>.*)$")
+_BUILDKIT_STEP = re.compile(r"^#(?P<id>\d+) \[(?:[\w.-]+ )?\d+/\d+\] (?P<instruction>.*)$")
+_BUILDKIT_CACHED = re.compile(r"^#(?P<id>\d+) CACHED$")
+
+
+def parse_steps(log: str) -> list[Step]:
+    """Steps and cache hits from a buildah/podman log or a BuildKit plain-progress log.
+
+    buildah and podman print `STEP n/m: INSTRUCTION` and then `--> Using cache`
+    for a cached step (Docker's legacy builder: `Step n/m : ...`, ` ---> Using
+    cache`); BuildKit prints `#7 [3/5] INSTRUCTION` and `#7 CACHED`.
+    FROM steps are left out: they are never "built".
+    """
+    steps: list[tuple[str, bool]] = []
+    by_id: dict[str, int] = {}
+    for line in log.splitlines():
+        line = line.rstrip()
+        match = _BUILDAH_STEP.match(line)
+        if match:
+            steps.append((match["instruction"], False))
+            continue
+        if line.strip().startswith(("--> Using cache", "---> Using cache")) and steps:
+            steps[-1] = (steps[-1][0], True)
+            continue
+        match = _BUILDKIT_STEP.match(line)
+        if match and match["id"] not in by_id:
+            by_id[match["id"]] = len(steps)
+            steps.append((match["instruction"], False))
+            continue
+        match = _BUILDKIT_CACHED.match(line)
+        if match and match["id"] in by_id:
+            index = by_id[match["id"]]
+            steps[index] = (steps[index][0], True)
+    return [Step(text, cached) for text, cached in steps if not text.upper().startswith("FROM ")]
+
+
+# -- command-line builders --------------------------------------------------------
+
+
+def _run(argv: list[str], *, timeout: float | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)  # type: ignore[call-overload]
+    except FileNotFoundError as exc:
+        raise BuilderError(f"{argv[0]}: not installed") from exc
+
+
+class _CliBuilder:
+    name = ""
+    executable = ""
+
+    def __init__(self, pull: str = "missing") -> None:
+        self.pull = pull
+
+    def _call(self, *args: str) -> str:
+        result = _run([self.executable, *args])
+        if result.returncode != 0:
+            raise BuilderError(f"{self.executable} {' '.join(args[:3])}: {result.stderr.strip() or result.stdout.strip()}")
+        return result.stdout
+
+    def version(self) -> str:
+        out = _run([self.executable, "--version"]).stdout.strip()
+        match = re.search(r"\d+\.\d+(?:\.\d+)?", out)
+        return f"{self.name} {match.group(0) if match else out}"
+
+    def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
+        raise NotImplementedError
+
+    def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
+        argv = self.build_argv(context, dockerfile, tag, no_cache)
+        start = time.monotonic()
+        process = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        seconds = time.monotonic() - start
+        return BuildOutcome(process.returncode == 0, seconds, process.stdout, parse_steps(process.stdout))
+
+    def remove(self, tag: str) -> None:
+        _run([self.executable, "rmi", "-f", tag])
+
+    def limits(self) -> dict[str, str]:
+        return {}
+
+    def _snapshot_by_export(self, tag: str) -> Snapshot:
+        """docker/podman: create a container (never started) and stream its filesystem."""
+        cid = self._call("create", tag, "/nonexistent-dockerfix-verify").strip().splitlines()[-1]
+        try:
+            process = subprocess.Popen([self.executable, "export", cid], stdout=subprocess.PIPE)
+            assert process.stdout is not None
+            snapshot = snapshot_of_tar(process.stdout)
+            if process.wait() != 0:
+                raise BuilderError(f"{self.executable} export failed")
+            return snapshot
+        finally:
+            _run([self.executable, "rm", "-f", cid])
+
+
+class DockerBuilder(_CliBuilder):
+    """`docker build` (BuildKit, the default since Docker 23, and buildx)."""
+
+    name = "docker"
+    executable = "docker"
+
+    def available(self) -> bool:
+        return shutil.which("docker") is not None and _run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20).returncode == 0
+
+    def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
+        argv = ["docker", "build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+        if no_cache:
+            argv.append("--no-cache")
+        if self.pull == "always":
+            argv.append("--pull")
+        return [*argv, str(context)]
+
+    def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
+        os.environ.setdefault("DOCKER_BUILDKIT", "1")
+        return super().build(context, dockerfile, tag, no_cache=no_cache)
+
+    def facts(self, tag: str) -> ImageFacts:
+        data = json.loads(self._call("image", "inspect", tag))[0]
+        return ImageFacts(int(data.get("Size") or 0), len(data.get("RootFS", {}).get("Layers") or []), ImageConfig.from_oci(data.get("Config") or {}))
+
+    def snapshot(self, tag: str) -> Snapshot:
+        return self._snapshot_by_export(tag)
+
+
+class PodmanBuilder(DockerBuilder):
+    name = "podman"
+    executable = "podman"
+
+    def available(self) -> bool:
+        return shutil.which("podman") is not None and _run(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], timeout=20).returncode == 0
+
+    def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
+        argv = ["podman", "build", "--layers", "--force-rm", f"--pull={self.pull}", "-f", str(dockerfile), "-t", tag]
+        if no_cache:
+            argv.append("--no-cache")
+        return [*argv, str(context)]
+
+
+class BuildahBuilder(_CliBuilder):
+    """buildah, as root: `bud --layers --force-rm`, chroot isolation unless configured otherwise.
+
+    Limits of buildah 1.28 (Debian 12): no heredocs, no `COPY --link`; a
+    digest-pinned FROM cannot resolve against a local image.
+    """
+
+    name = "buildah"
+    executable = "buildah"
+
+    def available(self) -> bool:
+        return shutil.which("buildah") is not None and _run(["buildah", "info"], timeout=30).returncode == 0
+
+    def _version_tuple(self) -> tuple[int, ...]:
+        match = re.search(r"(\d+)\.(\d+)", self.version())
+        return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+    def limits(self) -> dict[str, str]:
+        if self._version_tuple() >= (1, 33):
+            return {}
+        version = self.version()
+        return {
+            "heredoc": f"{version} cannot build heredocs (`RUN <<EOF`); verify with Docker/BuildKit or buildah 1.33+ (--builder)",
+            "copy-link": f"{version} does not support `COPY --link`; verify with Docker/BuildKit or a newer buildah (--builder)",
+        }
+
+    def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
+        argv = ["buildah", "bud", "--layers", "--force-rm", f"--pull={_BUILDAH_PULL.get(self.pull, self.pull)}"]
+        if "BUILDAH_ISOLATION" not in os.environ and os.geteuid() == 0:
+            argv.append("--isolation=chroot")
+        argv += ["-f", str(dockerfile), "-t", tag]
+        if no_cache:
+            argv.append("--no-cache")
+        return [*argv, str(context)]
+
+    def facts(self, tag: str) -> ImageFacts:
+        data = json.loads(self._call("inspect", "--type", "image", tag))
+        oci = data.get("OCIv1") or {}
+        diff_ids = (oci.get("rootfs") or {}).get("diff_ids") or []
+        return ImageFacts(self._size(tag), len(diff_ids), ImageConfig.from_oci(oci.get("config") or {}))
+
+    def _size(self, tag: str) -> int:
+        """Sum of the layer sizes (skopeo's raw manifest), else buildah's own figure."""
+        if shutil.which("skopeo"):
+            result = _run(["skopeo", "inspect", "--raw", f"containers-storage:{tag}"])
+            if result.returncode == 0:
+                manifest = json.loads(result.stdout)
+                return sum(int(layer.get("size") or 0) for layer in manifest.get("layers") or [])
+        images = json.loads(self._call("images", "--json", tag) or "[]")
+        return int(images[0].get("size") or 0) if images else 0
+
+    def snapshot(self, tag: str) -> Snapshot:
+        container = self._call("from", "--pull=never", "--quiet", tag).strip().splitlines()[-1]
+        try:
+            root = self._call("mount", container).strip()
+            try:
+                return snapshot_of_dir(Path(root))
+            finally:
+                _run(["buildah", "umount", container])
+        finally:
+            _run(["buildah", "rm", container])
+
+
+_BUILDAH_PULL = {"missing": "false", "always": "always", "never": "never"}
+"""buildah's spelling: `false` pulls only when the image is absent (`true` checks the registry for a newer one)."""
+
+BUILDERS = {"docker": DockerBuilder, "podman": PodmanBuilder, "buildah": BuildahBuilder}
+
+
+def detect(choice: str = "auto", pull: str = "missing") -> _CliBuilder:
+    """The builder to use: the one chosen, or the first of docker, podman, buildah that works here."""
+    names = list(BUILDERS) if choice == "auto" else [choice]
+    problems = []
+    for name in names:
+        builder = BUILDERS[name](pull)
+        if builder.available():  # type: ignore[attr-defined]
+            return builder
+        if shutil.which(builder.executable):
+            problems.append(f"{name} is installed but cannot build here (for docker: is the daemon running?)")
+    message = INSTALL_HELP if choice == "auto" else f"builder {choice!r} is not usable here"
+    raise BuilderError("\n".join([message, *problems]))

@@ -1,0 +1,206 @@
+"""Are two final images equivalent, up to what the applied fixes promise?
+
+Each difference between the original image and the rewritten one is put in
+a category, and each rule family promises which categories it may change:
+
+| difference | promised by |
+|---|---|
+| package-manager caches and apt lists removed | DF2xx (caches), DF4xx (left in the build stage) |
+| what a cache that is still there holds | always allowed ("cache contents": never decides what the image does) |
+| Debian packages removed (recommends, build toolchains) | DF2xx, DF3xx, DF4xx |
+| Debian packages added or of another version | DF3xx (another base image) |
+| language build tools removed (pip, uv, wheel...) | DF4xx |
+| application files removed (sources only the build used) | DF4xx |
+| environment variables set by the base image | DF3xx |
+| environment variables whose ENV line the rewrite changed | any fix (on purpose) |
+
+Anything else (a changed or added application file, a language package
+added, removed or of another version, another entrypoint, cmd, workdir, user
+or exposed port) is a failure.  Paths that only describe packages (dpkg's
+database, alternatives, generated CA links) and files owned by Debian
+packages are judged through the package sets, not file by file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from rewriter.verify.builders import ImageConfig
+from rewriter.verify.snapshot import Snapshot, category
+
+# Language packages a split build may leave in the build stage: installers and
+# build back ends, never imported by an application at run time.
+BUILD_TOOLS = frozenset(
+    {"pip", "setuptools", "wheel", "uv", "poetry", "poetry-core", "pip-tools", "build", "virtualenv", "hatchling", "flit-core", "cython", "npm", "corepack", "yarn", "pnpm"}
+)
+
+
+# Where packages' maintainer scripts write files no package owns (users, caches, enabled units).
+_SYSTEM_AREAS = re.compile(r"^(?:(?:etc|var|bin|sbin|lib|lib64)(?:/|$)|usr/(?!local/))")
+
+
+def _explained_by_packages(path: str, fingerprint: str) -> bool:
+    """A path maintainer scripts write: system areas, and folders under /usr/local (Debian policy 9.1.2)."""
+    return bool(_SYSTEM_AREAS.match(path)) or (path.startswith("usr/local/") and fingerprint.startswith("d "))
+
+
+@dataclass(frozen=True)
+class Difference:
+    category: str
+    """config, app, cache, debian, python, node, system."""
+    change: str
+    """added, removed, changed."""
+    subject: str
+    detail: str = ""
+    allowed_by: str = ""
+    """The rule family whose promise covers this difference, empty if none does."""
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.allowed_by)
+
+    def describe(self) -> str:
+        text = f"{self.category}: {self.change} {self.subject}"
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+def _families(codes: Iterable[str]) -> set[str]:
+    """DF201 -> DF2."""
+    return {code[:3] for code in codes}
+
+
+def _first(families: set[str], *wanted: str) -> str:
+    return next((f"{w}xx" for w in wanted if w in families), "")
+
+
+def compare_config(original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str]) -> list[Difference]:
+    """Entrypoint, cmd, workdir, user and exposed ports must match; env up to what the fixes changed."""
+    out: list[Difference] = []
+    for name in ("entrypoint", "cmd", "workdir", "user", "exposed_ports"):
+        before, after = getattr(original, name), getattr(rewritten, name)
+        if before != after:
+            out.append(Difference("config", "changed", name, f"{before!r} -> {after!r}"))
+    env_before, env_after = original.env_dict(), rewritten.env_dict()
+    for key in sorted(set(env_before) | set(env_after)):
+        before, after = env_before.get(key), env_after.get(key)
+        if before == after:
+            continue
+        change = "added" if before is None else "removed" if after is None else "changed"
+        if key in env_on_purpose:
+            allowed = "rewrite"
+        elif key not in env_in_dockerfile:
+            allowed = _first(families, "DF3")
+        else:
+            allowed = ""
+        out.append(Difference("config", change, f"ENV {key}", f"{before!r} -> {after!r}", allowed))
+    return out
+
+
+def _dict_diff(category_: str, before: dict[str, str], after: dict[str, str]) -> Iterable[tuple[str, str, str]]:
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if old is None:
+            yield "added", key, str(new)
+        elif new is None:
+            yield "removed", key, str(old)
+        else:
+            yield "changed", key, f"{old} -> {new}"
+
+
+def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str]) -> list[Difference]:
+    out: list[Difference] = []
+    for change, name, detail in _dict_diff("debian", original.debian, rewritten.debian):
+        allowed = _first(families, "DF2", "DF4", "DF3") if change == "removed" else _first(families, "DF3")
+        out.append(Difference("debian", change, name, detail, allowed))
+    for change, name, detail in _dict_diff("python", original.python, rewritten.python):
+        allowed = _first(families, "DF4") if change == "removed" and name.split(" ")[0] in BUILD_TOOLS else ""
+        out.append(Difference("python", change, name, detail, allowed))
+    for change, name, detail in _dict_diff("node", original.node, rewritten.node):
+        allowed = _first(families, "DF4") if change == "removed" and name.rsplit("node_modules/", 1)[-1] in BUILD_TOOLS else ""
+        out.append(Difference("node", change, name, detail, allowed))
+    return out
+
+
+def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -> list[Difference]:
+    """Application files by content; caches by presence; system files only if the package sets agree."""
+    out: list[Difference] = []
+    same_debian = original.debian == rewritten.debian
+    for path in sorted(set(original.files) | set(rewritten.files)):
+        before, after = original.files.get(path), rewritten.files.get(path)
+        if before == after:
+            continue
+        kind = category(path, original if before is not None else rewritten)
+        if kind in ("noise", "packages", "language"):
+            continue  # judged by compare_packages
+        if not same_debian and (kind == "system" or (kind == "app" and _explained_by_packages(path, before or after or ""))):
+            continue  # explained by the package difference (maintainer scripts write here too), judged there
+        if before is not None and after is not None and before.startswith("d ") and after.startswith("d "):
+            if kind != "app":
+                continue
+        change = "added" if before is None else "removed" if after is None else "changed"
+        if kind == "cache":
+            # Removing a cache is what DF2xx/DF4xx promise; what a cache that is still there holds
+            # (npm's timestamped logs, Go's build cache) never decides what the image does.
+            parent = path.rsplit("/", 1)[0]
+            if change == "removed" and parent not in rewritten.files:
+                allowed = _first(families, "DF2", "DF4")
+            else:
+                allowed = "cache contents"
+        elif kind == "app" and change == "removed":
+            allowed = _first(families, "DF4")
+        else:
+            allowed = ""
+        out.append(Difference("cache" if kind == "cache" else "app" if kind == "app" else "system", change, "/" + path, _detail(before, after), allowed))
+    return _fold(out)
+
+
+def _detail(before: str | None, after: str | None) -> str:
+    if before and after:
+        b, a = before.split(" "), after.split(" ")
+        if b[0] != a[0]:
+            return f"{b[0]} -> {a[0]}"
+        if b[0] in ("f", "d") and b[1:3] != a[1:3]:
+            return f"mode/owner {' '.join(b[1:3])} -> {' '.join(a[1:3])}"
+        if b[0] == "f":
+            return "content differs"
+        return f"{before} -> {after}"
+    return ""
+
+
+def _fold(differences: list[Difference], limit: int = 3) -> list[Difference]:
+    """Many allowed removals under one folder (a pip cache) are shown as one line."""
+    out: list[Difference] = []
+    groups: dict[tuple[str, str, str, str], list[Difference]] = {}
+    for diff in differences:
+        if diff.allowed and (diff.change == "removed" or diff.category == "cache"):
+            top = "/".join(diff.subject.split("/")[:4])
+            groups.setdefault((diff.category, diff.change, diff.allowed_by, top), []).append(diff)
+        else:
+            out.append(diff)
+    for (cat, change, allowed, top), members in groups.items():
+        if len(members) <= limit:
+            out.extend(members)
+        else:
+            out.append(Difference(cat, change, f"{top}/...", f"{len(members)} paths", allowed))
+    return sorted(out, key=lambda d: (d.allowed, d.category, d.subject))
+
+
+def compare_images(
+    original: tuple[ImageConfig, Snapshot],
+    rewritten: tuple[ImageConfig, Snapshot],
+    *,
+    applied: Iterable[str],
+    env_on_purpose: set[str] = frozenset(),  # type: ignore[assignment]
+    env_in_dockerfile: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[Difference]:
+    """Every difference between the two final images, each marked allowed or not."""
+    families = _families(applied)
+    return [
+        *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile)),
+        *compare_packages(original[1], rewritten[1], families),
+        *compare_files(original[1], rewritten[1], families),
+    ]

@@ -1,0 +1,417 @@
+"""The verification procedure: rewrite, build both, rebuild both, compare, blame.
+
+Both Dockerfiles are built from one temporary copy of the build context, and
+live outside it (so `COPY . .` copies the same files for both).  Each is
+built once without the cache (the cold build time), then, after a
+source-only change in the temporary context, once more with the cache (the
+rebuild time and which steps were cached).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rewriter.context import BuildContext, Settings
+from rewriter.syntax import Document, parse
+from rewriter.verify.builders import Builder, BuildOutcome, ImageFacts, Step
+from rewriter.verify.compare import Difference, compare_images
+from rewriter.verify.snapshot import Snapshot
+
+# A step that installs an application's dependencies: it must come from the
+# cache when only source files changed.
+DEPENDENCY_INSTALL = re.compile(
+    r"\b(?:pip3?(?:\.\d+)?\s+install|-m\s+pip\s+install|uv\s+(?:pip\s+install|sync)|poetry\s+install|pipenv\s+(?:install|sync)"
+    r"|npm\s+(?:ci|install|i)\b|yarn(?:\s+install)?\b|pnpm\s+(?:install|i)\b|go\s+mod\s+download|bundle\s+install|composer\s+install)"
+)
+# Files whose change is not a "source-only" change.
+MANIFESTS = frozenset(
+    {"requirements.txt", "requirements-dev.txt", "pyproject.toml", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock",
+     "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "go.mod", "go.sum", "Gemfile", "Gemfile.lock", "composer.json", "composer.lock"}
+)
+SOURCE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".vue", ".svelte", ".go", ".rb", ".php", ".html", ".css", ".rs", ".java")
+
+
+@dataclass
+class ImageRun:
+    """One Dockerfile built cold, described, and rebuilt after a source change."""
+
+    cold: BuildOutcome | None = None
+    facts: ImageFacts | None = None
+    snapshot: Snapshot | None = None
+    rebuild: BuildOutcome | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.cold is not None and self.cold.ok
+
+    def dependency_steps(self) -> list[Step]:
+        return [s for s in (self.rebuild.steps if self.rebuild else []) if s.instruction.upper().startswith("RUN") and DEPENDENCY_INSTALL.search(s.instruction)]
+
+    @property
+    def dependency_install_cached(self) -> bool | None:
+        steps = self.dependency_steps()
+        if not steps or self.rebuild is None or not self.rebuild.ok:
+            return None
+        return all(s.cached for s in steps)
+
+
+@dataclass
+class Verification:
+    dockerfile: str
+    builder: str
+    mode: str
+    applied: list[str] = field(default_factory=list)
+    original: ImageRun = field(default_factory=ImageRun)
+    rewritten: ImageRun = field(default_factory=ImageRun)
+    differences: list[Difference] = field(default_factory=list)
+    changed_source: str | None = None
+    blame: dict[str, str] = field(default_factory=dict)
+    """Rule code -> why it is blamed."""
+    problems: list[str] = field(default_factory=list)
+    """Why the rewrite failed verification."""
+    errors: list[str] = field(default_factory=list)
+    """Why nothing could be verified (exit 2)."""
+    notes: list[str] = field(default_factory=list)
+    rewritten_text: str = ""
+    unchanged: bool = False
+
+    @property
+    def equivalent(self) -> bool:
+        return self.original.built and self.rewritten.built and not any(not d.allowed for d in self.differences)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        if self.problems:
+            return 1
+        return 0
+
+    @property
+    def verdict(self) -> str:
+        return {0: "unchanged" if self.unchanged else "verified", 1: "failed", 2: "error"}[self.exit_code]
+
+
+# -- reading the Dockerfiles ------------------------------------------------------
+
+
+def env_assignments(document: Document) -> dict[str, list[str]]:
+    """ENV keys -> the raw arguments of every ENV instruction that sets them."""
+    out: dict[str, list[str]] = {}
+    for instruction in document.instructions:
+        instruction = instruction.effective
+        if instruction.name != "ENV":
+            continue
+        words = [w.text for w in instruction.words()]
+        keys = [w.split("=", 1)[0] for w in words if "=" in w] if words and "=" in words[0] else words[:1]
+        for key in keys:
+            out.setdefault(key, []).append(instruction.args.text)
+    return out
+
+
+def unsupported_features(document: Document) -> set[str]:
+    """Features some builders lack: heredocs, `COPY --link`, digest-pinned FROM."""
+    found = set()
+    for instruction in document.instructions:
+        if instruction.heredocs:
+            found.add("heredoc")
+        if instruction.name in ("COPY", "ADD") and instruction.flag("link") is not None:
+            found.add("copy-link")
+    for stage in document.stages:
+        if "@sha256:" in stage.image:
+            found.add("digest")
+    return found
+
+
+def pick_source_file(context: Path, dockerfile_text: str, ignore: BuildContext) -> str | None:
+    """A source file the build copies whose change should not reinstall dependencies."""
+    candidates = [f for f in ignore.files() if f.endswith(SOURCE_SUFFIXES) and Path(f).name not in MANIFESTS and "node_modules/" not in f]
+    if not candidates:
+        candidates = [f for f in ignore.files() if Path(f).name not in MANIFESTS and not Path(f).name.startswith((".", "Dockerfile"))]
+    if not candidates:
+        return None
+    mentioned = [f for f in candidates if Path(f).name in dockerfile_text]
+    return min(mentioned or candidates, key=lambda f: (f.count("/"), (context / f).stat().st_size == 0, f))
+
+
+def first_miss_explained(steps: list[Step], changed: str) -> bool:
+    """Did every step before the first copy of the changed file come from the cache?
+
+    Only a COPY/ADD of the changed file (or from another stage) may start the
+    rebuild.  A step before it missing the cache after a source-only change
+    means the builder did not find its own earlier layers.
+    """
+    for step in steps:
+        if _copies(step.instruction, changed):
+            return True
+        if not step.cached:
+            return False
+    return True
+
+
+def _copies(text: str, changed: str) -> bool:
+    """Does this COPY/ADD step (as a build log shows it) copy `changed`, or copy from another stage?"""
+    from fnmatch import fnmatchcase
+
+    if not text.upper().startswith(("COPY", "ADD")):
+        return False
+    try:
+        instruction = parse(b"FROM scratch\n" + text.encode() + b"\n").instructions[1]
+    except Exception:  # noqa: BLE001 - a log line we cannot read: do not second-guess the builder
+        return True
+    if instruction.flag("from") is not None:
+        return True
+    for source in [w.text for w in instruction.words()][:-1]:
+        source = source.lstrip("/").removeprefix("./").rstrip("/")
+        if source in ("", ".", "*") or "$" in source or changed == source or changed.startswith(source + "/") or fnmatchcase(changed, source):
+            return True
+    return False
+
+
+def touch_source(path: Path) -> None:
+    """A source-only change that changes nothing the program does: one more line break."""
+    with path.open("ab") as handle:
+        handle.write(b"\n")
+
+
+# -- the procedure ---------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    dockerfile: Path
+    context: Path
+    settings: Settings
+    rebuild: bool = True
+    blame: bool = True
+    keep_images: bool = False
+    progress: Callable[[str], None] = lambda message: None
+
+
+def rewrite(source: bytes, inputs: Inputs, settings: Settings | None = None) -> tuple[bytes, list[str], list[str]]:
+    """The engine's output, the rule codes it applied, its internal errors."""
+    from rewriter.engine import fix_source
+
+    result = fix_source(
+        source,
+        path=str(inputs.dockerfile),
+        settings=settings or inputs.settings,
+        context_dir=inputs.context,
+        dockerfile_path=inputs.dockerfile,
+    )
+    return result.output, sorted({d.rule for d in result.applied}), result.internal_errors
+
+
+def _context_filter(root: Path, dockerfile: Path) -> Callable[[str, list[str]], set[str]]:
+    """What not to copy: what .dockerignore leaves out of the build anyway (a big node_modules, .git).
+
+    A folder is skipped whole only when no `!` pattern could bring back a file below it.
+    """
+    ignore = BuildContext(root, dockerfile).ignore
+    negations = [text for negate, _, text in ignore.patterns if negate]
+
+    def may_bring_back(rel: str) -> bool:
+        return any(text.startswith(rel + "/") or text[0] in "*?[" or text.startswith("**") for text in negations)
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        rel_dir = Path(directory).relative_to(root).as_posix()
+        out = set()
+        for name in names:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if name == ".git" or (ignore.excluded(rel) and not ((Path(directory) / name).is_dir() and may_bring_back(rel))):
+                out.add(name)
+        return out
+
+    return skip
+
+
+def _build_one(builder: Builder, context: Path, dockerfile: Path, tag: str, run: ImageRun, progress: Callable[[str], None], label: str) -> None:
+    progress(f"building the {label} image (no cache)")
+    run.cold = builder.build(context, dockerfile, tag, no_cache=True)
+    if run.cold.ok:
+        run.facts = builder.facts(tag)
+        progress(f"reading the {label} image's files")
+        run.snapshot = builder.snapshot(tag)
+
+
+# A base image the builder could neither find nor pull (buildah/podman; BuildKit), not a RUN step's network error.
+_PULL_FAILED = re.compile(
+    r"creating build container|initializing source docker://|failed to resolve source metadata|pull access denied"
+    r"|manifest unknown|unable to pull",
+    re.I,
+)
+
+
+def base_images(document: Document) -> set[str]:
+    """The images the stages start from (not earlier stages)."""
+    aliases = {stage.alias.lower() for stage in document.stages if stage.alias}
+    return {stage.image for stage in document.stages if stage.image.lower() not in aliases and stage.image != "scratch"}
+
+
+def _explain_failure(outcome: BuildOutcome, features: set[str], limits: dict[str, str]) -> tuple[str, bool]:
+    """Plain words for failures that are the environment's, not the Dockerfile's; and whether a pull failed."""
+    hints = [limits[f] for f in sorted(features) if f in limits]
+    pull_failed = bool(_PULL_FAILED.search(outcome.log))
+    if pull_failed and "digest" in features:
+        hints.append("a digest-pinned FROM (image@sha256:...) could not be resolved: the builder has no local image with that digest and cannot reach the registry")
+    elif pull_failed:
+        hints.append("a base image is not available locally and could not be pulled (offline? tools/standins/ makes local stand-ins)")
+    return "; ".join(hints), pull_failed
+
+
+def verify(inputs: Inputs, builder: Builder) -> Verification:
+    """Rewrite the Dockerfile, build both versions, compare them and judge the rewrite."""
+    source = inputs.dockerfile.read_bytes()
+    mode = "unsafe" if inputs.settings.unsafe_fixes else "safe"
+    result = Verification(dockerfile=str(inputs.dockerfile), builder=builder.version(), mode=mode)
+    output, applied, internal = rewrite(source, inputs)
+    result.applied, result.rewritten_text = applied, output.decode("utf-8", "replace")
+    result.errors.extend(f"internal error: {m}" for m in internal)
+    if output == source:
+        result.unchanged = True
+        result.notes.append("no fix applies: nothing to verify")
+        return result
+    original_doc, rewritten_doc = parse(source), parse(output)
+    limits = builder.limits()
+    before_features, after_features = unsupported_features(original_doc), unsupported_features(rewritten_doc)
+    blocked = sorted(f for f in before_features | after_features if f in limits)
+    if blocked:
+        result.errors.extend(f"cannot verify: {limits[f]}" + (" (introduced by the rewrite)" if f not in before_features else "") for f in blocked)
+        return result
+    with tempfile.TemporaryDirectory(prefix="dockerfix-verify-") as tmp:
+        work = Path(tmp)
+        context = work / "context"
+        progress = inputs.progress
+        progress(f"copying the build context {inputs.context}")
+        shutil.copytree(inputs.context, context, symlinks=True, ignore=_context_filter(inputs.context, inputs.dockerfile))
+        files = {"original": work / "Dockerfile.original", "rewritten": work / "Dockerfile.rewritten"}
+        files["original"].write_bytes(source)
+        files["rewritten"].write_bytes(output)
+        own_ignore = inputs.dockerfile.with_name(inputs.dockerfile.name + ".dockerignore")
+        if own_ignore.is_file():
+            for path in files.values():
+                shutil.copyfile(own_ignore, path.with_name(path.name + ".dockerignore"))
+        run_id = uuid.uuid4().hex[:10]
+        tags = {label: f"localhost/dockerfix-verify-{run_id}:{label}" for label in files}
+        try:
+            _build_one(builder, context, files["original"], tags["original"], result.original, progress, "original")
+            if not result.original.built:
+                assert result.original.cold is not None
+                hint, _ = _explain_failure(result.original.cold, before_features, limits)
+                result.errors.append("the original Dockerfile does not build" + (f": {hint}" if hint else "") + "; nothing to compare with")
+                return result
+            _build_one(builder, context, files["rewritten"], tags["rewritten"], result.rewritten, progress, "rewritten")
+            if not result.rewritten.built:
+                assert result.rewritten.cold is not None
+                hint, pull_failed = _explain_failure(result.rewritten.cold, after_features, limits)
+                new_images = base_images(rewritten_doc) - base_images(original_doc)
+                if (hint and after_features - before_features) or (pull_failed and new_images):
+                    where = f" (the rewrite uses {', '.join(sorted(new_images))})" if new_images else ""
+                    result.errors.append(f"cannot verify the rewrite: {hint}{where}")
+                    return result
+                result.problems.append("the rewritten Dockerfile does not build" + (f" ({hint})" if hint else ""))
+            else:
+                _compare(result, original_doc, rewritten_doc)
+            if inputs.rebuild and result.rewritten.built:
+                _rebuilds(result, builder, inputs, context, files, tags, source)
+            image_problems = not result.rewritten.built or not result.equivalent
+            if image_problems and inputs.blame and len(applied) > 1:
+                _blame(result, builder, inputs, context, work, source, tags)
+            elif image_problems:
+                for code in applied:
+                    result.blame[code] = "the only fix applied" if len(applied) == 1 else "applied together (blame not computed)"
+        finally:
+            if not inputs.keep_images:
+                for tag in tags.values():
+                    builder.remove(tag)
+    return result
+
+
+def _compare(result: Verification, original_doc: Document, rewritten_doc: Document) -> None:
+    env_before, env_after = env_assignments(original_doc), env_assignments(rewritten_doc)
+    on_purpose = {k for k in set(env_before) | set(env_after) if env_before.get(k) != env_after.get(k)}
+    assert result.original.facts and result.original.snapshot and result.rewritten.facts and result.rewritten.snapshot
+    result.differences = compare_images(
+        (result.original.facts.config, result.original.snapshot),
+        (result.rewritten.facts.config, result.rewritten.snapshot),
+        applied=result.applied,
+        env_on_purpose=on_purpose,
+        env_in_dockerfile=set(env_before) | set(env_after),
+    )
+    unexplained = [d for d in result.differences if not d.allowed]
+    if unexplained:
+        shown = "; ".join(d.describe() for d in unexplained[:5])
+        more = f" and {len(unexplained) - 5} more" if len(unexplained) > 5 else ""
+        result.problems.append(f"the images differ beyond what the fixes promise: {shown}{more}")
+
+
+def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes) -> None:
+    ignore = BuildContext(context, files["original"])
+    changed = pick_source_file(context, source.decode("utf-8", "replace"), ignore)
+    if changed is None:
+        result.notes.append("no source file to change in the build context: rebuild not measured")
+        return
+    result.changed_source = changed
+    saved = (context / changed).read_bytes()
+    touch_source(context / changed)
+    try:
+        for label, run in (("original", result.original), ("rewritten", result.rewritten)):
+            inputs.progress(f"rebuilding the {label} image after a change to {changed}")
+            run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
+            if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
+                # buildah/podman look a step up under the *oldest* matching parent, so an older
+                # build's entries can hide the chain the no-cache build just made.  The rebuild
+                # made a consistent chain; measure again on it.
+                inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
+                touch_source(context / changed)
+                run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
+                result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
+            if not inputs.keep_images:
+                builder.remove(tags[label] + "-rebuild")
+    finally:
+        (context / changed).write_bytes(saved)  # the blame builds compare with the original image
+    after = result.rewritten.dependency_install_cached
+    before = result.original.dependency_install_cached
+    if after is False:
+        message = f"the dependency install is not cached after a change to {changed}"
+        if any(code.startswith("DF1") for code in result.applied):
+            result.problems.append(f"{message}, although a DF1xx fix reordered the copies")
+            for code in result.applied:
+                if code.startswith("DF1"):
+                    result.blame.setdefault(code, "the dependency install still reruns after a source-only change")
+        else:
+            result.notes.append(f"{message} (no DF1xx fix applies{'; same before' if before is False else ''})")
+
+
+def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path, work: Path, source: bytes, tags: dict[str, str]) -> None:
+    """Rebuild with each applied fix alone; a fix whose rewrite fails on its own is to blame."""
+    for code in result.applied:
+        settings = inputs.settings._replace(select=(code,), ignore=())
+        output, applied, _ = rewrite(source, inputs, settings)
+        if output == source:
+            continue
+        single = Verification(dockerfile=result.dockerfile, builder=result.builder, mode=result.mode, applied=applied)
+        single.original = ImageRun(cold=result.original.cold, facts=result.original.facts, snapshot=result.original.snapshot)
+        path = work / f"Dockerfile.{code}"
+        path.write_bytes(output)
+        tag = tags["original"].rsplit(":", 1)[0] + f":{code.lower()}"
+        try:
+            _build_one(builder, context, path, tag, single.rewritten, inputs.progress, f"{code}-only")
+            if not single.rewritten.built:
+                result.blame[code] = "its rewrite alone does not build"
+                continue
+            _compare(single, parse(source), parse(output))
+            if single.problems:
+                result.blame[code] = "its rewrite alone: " + single.problems[0]
+        finally:
+            if not inputs.keep_images:
+                builder.remove(tag)
+    if not result.blame:
+        for code in result.applied:
+            result.blame[code] = "each passes alone; they fail together"

@@ -1,0 +1,655 @@
+"""An in-memory image builder for the tests of `dockerfix verify`.
+
+It interprets a tiny, predictable subset of Dockerfile semantics, enough to
+exercise the whole procedure without a container engine:
+
+* `FROM` starts from a base image of `BASES` (files, Debian packages, env);
+* `WORKDIR`, `ENV`, `USER`, `EXPOSE`, `CMD`, `ENTRYPOINT` set the config;
+* `COPY SRC... DEST` copies context files (respecting nothing fancy);
+* `RUN` understands a few commands by their words: `pip install -r FILE`
+  (installs `name==version` lines; leaves a pip cache unless
+  `--no-cache-dir`), `apt-get update` (apt lists, unless the RUN removes
+  them), `apt-get install PKG...` (plus a recommended package unless
+  `--no-install-recommends`), `echo TEXT > PATH`, and `false` (fails).
+
+The layer cache works like BuildKit's: a step is cached when the same
+instruction ran on the same parent, and a COPY also when its files are
+unchanged.  The log has buildah's `STEP n/m:` and `--> Using cache` lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shlex
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rewriter.syntax import parse
+from rewriter.verify.builders import BuildOutcome, ImageConfig, ImageFacts, parse_steps
+from rewriter.verify.snapshot import Snapshot, snapshot_of_tar
+
+RECOMMENDED = {"curl": "ca-certificates", "gcc": "cpp"}
+
+BASES = {
+    "python:3.11-slim": {
+        "files": {"usr/bin/python3": b"ELF python", "etc/os-release": b"debian 12"},
+        "debian": {"base-files": "12.4", "python3": "3.11.2-1"},
+        "env": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+    },
+}
+SITE = "usr/local/lib/python3.11/site-packages"
+
+
+@dataclass
+class FakeImage:
+    files: dict[str, bytes] = field(default_factory=dict)
+    debian: dict[str, str] = field(default_factory=dict)
+    python: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/"
+    user: str = ""
+    ports: list[str] = field(default_factory=list)
+    cmd: list[str] | None = None
+    entrypoint: list[str] | None = None
+    layers: int = 1
+
+
+class FakeBuilder:
+    name = "fake"
+
+    def __init__(self, limits: dict[str, str] | None = None) -> None:
+        self.images: dict[str, FakeImage] = {}
+        self.cache: set[str] = set()
+        self.builds: list[tuple[str, bool]] = []
+        self._limits = limits or {}
+
+    def version(self) -> str:
+        return "fake 1.0"
+
+    def limits(self) -> dict[str, str]:
+        return self._limits
+
+    def remove(self, tag: str) -> None:
+        self.images.pop(tag, None)
+
+    def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
+        self.builds.append((dockerfile.name, no_cache))
+        document = parse(dockerfile.read_bytes())
+        instructions = document.instructions
+        log: list[str] = []
+        image = FakeImage()
+        key = ""
+        for number, instruction in enumerate(instructions, 1):
+            text = instruction.header.text.strip()
+            log.append(f"STEP {number}/{len(instructions)}: {text}")
+            key = hashlib.sha256((key + text + self._inputs(instruction, context)).encode()).hexdigest()
+            if instruction.name != "FROM" and key in self.cache and not no_cache:
+                log.append(f"--> Using cache {key[:12]}")
+            try:
+                self._apply(image, instruction, context)
+            except RuntimeError as exc:
+                log.append(f"error building at STEP \"{text}\": {exc}")
+                return BuildOutcome(False, 1.0, "\n".join(log), parse_steps("\n".join(log)))
+            self.cache.add(key)
+        self.images[tag] = image
+        text_log = "\n".join(log)
+        steps = parse_steps(text_log)
+        return BuildOutcome(True, 1.0 + sum(not s.cached for s in steps), text_log, steps)
+
+    @staticmethod
+    def _inputs(instruction, context: Path) -> str:  # type: ignore[no-untyped-def]
+        if instruction.name != "COPY":
+            return ""
+        sources = [w.text for w in instruction.words()][:-1]
+        digest = hashlib.sha256()
+        for source in sources:
+            paths = sorted(p for p in context.rglob("*") if p.is_file()) if source in (".", "./") else [context / source]
+            for path in paths:
+                digest.update(str(path.relative_to(context)).encode() + path.read_bytes())
+        return digest.hexdigest()
+
+    def _apply(self, image: FakeImage, instruction, context: Path) -> None:  # type: ignore[no-untyped-def]
+        name = instruction.name
+        words = [w.text for w in instruction.words()]
+        if name == "FROM":
+            base = BASES[words[0]]
+            image.files.update(base["files"])
+            image.debian.update(base["debian"])
+            image.env.update(base["env"])
+        elif name == "WORKDIR":
+            image.workdir = words[0]
+        elif name == "ENV":
+            for word in words:
+                key, _, value = word.partition("=")
+                image.env[key] = value
+        elif name == "USER":
+            image.user = words[0]
+        elif name == "EXPOSE":
+            image.ports.extend(f"{w}/tcp" for w in words)
+        elif name in ("CMD", "ENTRYPOINT"):
+            value = list(instruction.json) if instruction.json is not None else ["/bin/sh", "-c", instruction.args.text]
+            setattr(image, "cmd" if name == "CMD" else "entrypoint", value)
+        elif name == "COPY":
+            image.layers += 1
+            *sources, dest = words
+            base = dest if dest.startswith("/") else image.workdir.rstrip("/") + "/" + dest
+            for source in sources:
+                paths = sorted(p for p in context.rglob("*") if p.is_file()) if source in (".", "./") else [context / source]
+                for path in paths:
+                    rel = str(path.relative_to(context)) if source in (".", "./") else path.name
+                    image.files[(base.rstrip("/") + "/" + rel).lstrip("/")] = path.read_bytes()
+        elif name == "RUN":
+            image.layers += 1
+            self._run(image, instruction.args.text)
+
+    def _run(self, image: FakeImage, script: str) -> None:
+        removes_lists = "rm -rf /var/lib/apt/lists" in script
+        for part in script.replace("&&", ";").split(";"):
+            words = shlex.split(part.replace("\\\n", " "))
+            if not words:
+                continue
+            if words[0] == "false":
+                raise RuntimeError("process exited with status 1")
+            if words[0] in ("pip", "pip3") and "install" in words:
+                requirements = words[words.index("-r") + 1] if "-r" in words else None
+                lines = image.files.get(f"{image.workdir.strip('/')}/{requirements}".lstrip("/"), b"").decode().split() if requirements else []
+                lines += [w for w in words[words.index("install") + 1 :] if not w.startswith("-") and w != requirements]
+                for line in lines:
+                    package, _, version = line.partition("==")
+                    image.python[package] = version or "1.0"
+                if "--no-cache-dir" not in words:
+                    image.files["root/.cache/pip/http/ab/cd"] = b"x" * 400_000
+            elif words[:2] == ["apt-get", "update"] and not removes_lists:
+                image.files["var/lib/apt/lists/mirror_debian_dists_bookworm_main_binary-amd64_Packages.lz4"] = b"x" * 9000
+            elif words[:2] == ["apt-get", "install"]:
+                for package in [w for w in words[2:] if not w.startswith("-")]:
+                    image.debian[package] = "1.0"
+                    if "--no-install-recommends" not in words and package in RECOMMENDED:
+                        image.debian[RECOMMENDED[package]] = "1.0"
+            elif words[0] == "echo" and ">" in words:
+                target = words[words.index(">") + 1]
+                image.files[target.lstrip("/")] = " ".join(words[1 : words.index(">")]).encode() + b"\n"
+
+    def facts(self, tag: str) -> ImageFacts:
+        image = self.images[tag]
+        config = ImageConfig.from_oci(
+            {
+                "Env": [f"{k}={v}" for k, v in image.env.items()],
+                "Cmd": image.cmd,
+                "Entrypoint": image.entrypoint,
+                "WorkingDir": image.workdir,
+                "User": image.user,
+                "ExposedPorts": {p: {} for p in image.ports},
+            }
+        )
+        size = sum(len(v) for v in image.files.values()) + 1000 * len(image.debian)
+        return ImageFacts(size, image.layers, config)
+
+    def snapshot(self, tag: str) -> Snapshot:
+        """Through a real tar stream, as `docker export` gives it."""
+        image = self.images[tag]
+        files = dict(image.files)
+        files["var/lib/dpkg/status"] = "\n\n".join(
+            f"Package: {name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {version}" for name, version in sorted(image.debian.items())
+        ).encode()
+        for package, version in image.python.items():
+            files[f"{SITE}/{package}-{version}.dist-info/METADATA"] = f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n\nText".encode()
+            files[f"{SITE}/{package}/__init__.py"] = f"# {package}\n".encode()
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for path, content in sorted(files.items()):
+                info = tarfile.TarInfo("./" + path)
+                info.size = len(content)
+                info.mode = 0o644
+                archive.addfile(info, io.BytesIO(content))
+        buffer.seek(0)
+        return snapshot_of_tar(buffer)
+
+
+# ----------------------------------------------------------------------------------
+# Specifications
+# ----------------------------------------------------------------------------------
+
+import json  # noqa: E402
+import textwrap  # noqa: E402
+
+import pytest  # noqa: E402
+
+from rewriter.context import Settings  # noqa: E402
+from rewriter.verify import builders as builders_module  # noqa: E402
+from rewriter.verify import run as run_module  # noqa: E402
+from rewriter.verify.compare import compare_images  # noqa: E402
+from rewriter.verify.report import render, to_json  # noqa: E402
+from rewriter.verify.run import Inputs, pick_source_file, verify  # noqa: E402
+from rewriter.verify.snapshot import snapshot_of_dir  # noqa: E402
+
+
+def make_app(tmp_path: Path, dockerfile: str, files: dict[str, str] | None = None) -> Path:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Dockerfile").write_text(textwrap.dedent(dockerfile).lstrip())
+    for name, content in (files or {"app.py": "print('hello')\n", "requirements.txt": "flask==3.0.3\n"}).items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(content)
+    return app
+
+
+def verify_app(app: Path, builder: FakeBuilder | None = None, **settings: object):  # type: ignore[no-untyped-def]
+    inputs = Inputs(app / "Dockerfile", app, Settings(**settings))  # type: ignore[arg-type]
+    return verify(inputs, builder or FakeBuilder())
+
+
+def fake_rewrite(outputs: dict[tuple[str, ...], str], applied: list[str]):  # type: ignore[no-untyped-def]
+    """A stand-in for the engine: the rewrite for each `select` (() = every rule)."""
+
+    def rewrite(source: bytes, inputs: Inputs, settings: Settings | None = None):  # type: ignore[no-untyped-def]
+        select = (settings or inputs.settings).select
+        text = outputs.get(tuple(select))
+        if text is None:
+            return source, [], []
+        return textwrap.dedent(text).lstrip().encode(), list(select) or applied, []
+
+    return rewrite
+
+
+SEED = """\
+    FROM python:3.11-slim
+    WORKDIR /app
+    COPY . /app
+    RUN pip install -r requirements.txt
+    EXPOSE 5000
+    CMD ["python", "app.py"]
+"""
+
+
+# -- build logs ------------------------------------------------------------------
+
+
+def test_buildah_log_gives_steps_and_cache_hits() -> None:
+    log = textwrap.dedent(
+        """\
+        STEP 1/4: FROM python:3.11-slim
+        STEP 2/4: WORKDIR /app
+        --> Using cache 1a2b3c
+        --> 1a2b3c
+        STEP 3/4: COPY . .
+        --> 4d5e6f
+        [2/2] STEP 4/4: RUN pip install -r requirements.txt
+        Collecting flask
+        """
+    )
+    assert builders_module.parse_steps(log) == [
+        builders_module.Step("WORKDIR /app", True),
+        builders_module.Step("COPY . .", False),
+        builders_module.Step("RUN pip install -r requirements.txt", False),
+    ]
+
+
+def test_buildkit_plain_log_gives_steps_and_cache_hits() -> None:
+    log = textwrap.dedent(
+        """\
+        #1 [internal] load build definition from Dockerfile
+        #5 [1/3] FROM docker.io/library/python:3.11-slim@sha256:abc
+        #6 [2/3] COPY requirements.txt .
+        #6 CACHED
+        #7 [build 3/3] RUN pip install -r requirements.txt
+        #7 0.512 Collecting flask
+        #7 DONE 3.1s
+        """
+    )
+    assert builders_module.parse_steps(log) == [
+        builders_module.Step("COPY requirements.txt .", True),
+        builders_module.Step("RUN pip install -r requirements.txt", False),
+    ]
+
+
+def test_image_config_from_oci_and_docker_spellings() -> None:
+    oci = builders_module.ImageConfig.from_oci({"Env": ["A=1", "B=x=y"], "Cmd": ["python"], "ExposedPorts": {"80/tcp": {}}, "WorkingDir": "/app"})
+    assert oci.env_dict() == {"A": "1", "B": "x=y"}
+    assert (oci.cmd, oci.entrypoint, oci.exposed_ports, oci.workdir, oci.user) == (("python",), None, ("80/tcp",), "/app", "")
+
+
+# -- snapshots ---------------------------------------------------------------------
+
+
+def test_snapshot_of_a_directory_reads_packages_and_skips_noise(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    files = {
+        "var/lib/dpkg/status": "Package: curl\nStatus: install ok installed\nVersion: 7.88\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n",
+        "var/lib/dpkg/info/curl.list": "/.\n/usr\n/usr/bin/curl\n",
+        "usr/bin/curl": "ELF",
+        "usr/local/lib/python3.11/site-packages/Flask_Login-0.6.dist-info/METADATA": "Name: Flask_Login\nVersion: 0.6.3\n\nbody",
+        "app/node_modules/@scope/pkg/package.json": '{"name": "@scope/pkg", "version": "2.0.1"}',
+        "app/node_modules/@scope/pkg/node_modules/dep/package.json": '{"version": "1.0.0"}',
+        "app/main.py": "print()",
+        "app/__pycache__/main.cpython-311.pyc": "bytecode",
+        "tmp/scratch": "x",
+    }
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content)
+    (root / "app" / "link").symlink_to("main.py")
+    snapshot = snapshot_of_dir(root)
+    assert snapshot.debian == {"curl": "7.88"}
+    assert snapshot.python == {"flask-login": "0.6.3"}
+    assert snapshot.node == {"app/node_modules/@scope/pkg": "2.0.1", "app/node_modules/@scope/pkg/node_modules/dep": "1.0.0"}
+    assert "usr/bin/curl" in snapshot.dpkg_owned
+    assert snapshot.files["app/link"] == "l main.py"
+    assert not any("__pycache__" in p or p.startswith("tmp/") for p in snapshot.files)
+
+
+# -- equivalence -------------------------------------------------------------------
+
+
+def _image(builder: FakeBuilder, tag: str):  # type: ignore[no-untyped-def]
+    return builder.facts(tag).config, builder.snapshot(tag)
+
+
+def _built(tmp_path: Path, **images: str) -> FakeBuilder:
+    builder = FakeBuilder()
+    app = make_app(tmp_path, "FROM python:3.11-slim\n")
+    for tag, text in images.items():
+        path = tmp_path / f"{tag}.Dockerfile"
+        path.write_text(textwrap.dedent(text).lstrip())
+        assert builder.build(app, path, tag, no_cache=True).ok
+    return builder
+
+
+def test_removed_pip_cache_is_promised_by_df2_only(tmp_path: Path) -> None:
+    builder = _built(
+        tmp_path,
+        before="FROM python:3.11-slim\nCOPY requirements.txt /\nRUN pip install -r /requirements.txt\n",
+        after="FROM python:3.11-slim\nCOPY requirements.txt /\nRUN pip install --no-cache-dir -r /requirements.txt\n",
+    )
+    (diff,) = compare_images(_image(builder, "before"), _image(builder, "after"), applied=["DF201"])
+    assert (diff.category, diff.change, diff.subject, diff.allowed_by) == ("cache", "removed", "/root/.cache/pip/http/ab/cd", "DF2xx")
+    (diff,) = compare_images(_image(builder, "before"), _image(builder, "after"), applied=["DF101"])
+    assert not diff.allowed
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        pytest.param("FROM python:3.11-slim\nRUN echo hi > /app/x\nCMD [\"python\"]\n", "app: changed /app/x (content differs)", id="app-file"),
+        pytest.param("FROM python:3.11-slim\nRUN echo hello > /app/x\n", "config: changed cmd (('python',) -> None)", id="cmd"),
+        pytest.param("FROM python:3.11-slim\nRUN echo hello > /app/x\nCMD [\"python\"]\nRUN pip install --no-cache-dir six==1.16\n", "python: added six (1.16)", id="language-package"),
+        pytest.param("FROM python:3.11-slim\nRUN echo hello > /app/x\nCMD [\"python\"]\nUSER 1000\n", "config: changed user ('' -> '1000')", id="user"),
+    ],
+)
+def test_unpromised_differences_fail(tmp_path: Path, after: str, expected: str) -> None:
+    builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo hello > /app/x\nCMD [\"python\"]\n", after=after)
+    differences = compare_images(_image(builder, "before"), _image(builder, "after"), applied=["DF201", "DF301", "DF401"])
+    assert [d.describe() for d in differences if not d.allowed] == [expected]
+
+
+def test_recommended_packages_removed_by_an_apt_fix_are_promised(tmp_path: Path) -> None:
+    builder = _built(
+        tmp_path,
+        before="FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl\n",
+        after="FROM python:3.11-slim\nRUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*\n",
+    )
+    differences = compare_images(_image(builder, "before"), _image(builder, "after"), applied=["DF202"])
+    assert {(d.category, d.change, d.subject, d.allowed_by) for d in differences} == {
+        ("debian", "removed", "ca-certificates", "DF2xx"),
+        ("cache", "removed", "/var/lib/apt/lists/mirror_debian_dists_bookworm_main_binary-amd64_Packages.lz4", "DF2xx"),
+    }
+
+
+def test_env_changed_on_purpose_or_by_a_base_image_fix(tmp_path: Path) -> None:
+    builder = _built(tmp_path, before="FROM python:3.11-slim\nENV PIP_X=1 KEEP=1\n", after="FROM python:3.11-slim\nENV KEEP=2\n")
+    differences = compare_images(
+        _image(builder, "before"), _image(builder, "after"), applied=["DF201"], env_on_purpose={"PIP_X"}, env_in_dockerfile={"PIP_X", "KEEP"}
+    )
+    assert {d.subject: d.allowed_by for d in differences} == {"ENV PIP_X": "rewrite", "ENV KEEP": ""}
+
+
+# -- the procedure, with the real engine -------------------------------------------
+
+
+def test_pip_cache_fix_verifies_and_saves_space(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SEED)
+    builder = FakeBuilder()
+    result = verify_app(app, builder, select=("DF201",))
+    assert (result.verdict, result.exit_code, result.applied) == ("verified", 0, ["DF201"])
+    assert result.rewritten.facts.size_bytes < result.original.facts.size_bytes  # type: ignore[union-attr]
+    assert [(d.category, d.allowed_by) for d in result.differences] == [("cache", "DF2xx")]
+    assert result.changed_source == "app.py"
+    # cold builds without the cache, rebuilds with it
+    assert [no_cache for _, no_cache in builder.builds] == [True, True, False, False]
+    assert builder.images == {}, "verify removes the images it built"
+    assert (app / "app.py").read_text() == "print('hello')\n", "the user's context is never touched"
+
+
+def test_nothing_to_fix_builds_nothing(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "FROM python:3.11-slim\nCMD [\"python\"]\n")
+    builder = FakeBuilder()
+    result = verify_app(app, builder, select=("DF201",))
+    assert (result.verdict, result.exit_code, builder.builds) == ("unchanged", 0, [])
+
+
+# -- the procedure, with a stand-in for the engine ---------------------------------
+
+
+def test_dependency_install_cached_after_a_manifest_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rewritten = """\
+        FROM python:3.11-slim
+        WORKDIR /app
+        COPY requirements.txt /app/
+        RUN pip install -r requirements.txt
+        COPY . /app
+        EXPOSE 5000
+        CMD ["python", "app.py"]
+    """
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))
+    result = verify_app(make_app(tmp_path, SEED))
+    assert result.exit_code == 0, result.problems
+    assert (result.original.dependency_install_cached, result.rewritten.dependency_install_cached) == (False, True)
+    assert result.rewritten.rebuild.seconds < result.original.rebuild.seconds  # type: ignore[union-attr]
+
+
+def test_manifest_fix_that_leaves_the_install_uncached_is_blamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rewritten = SEED.replace("COPY . /app", "COPY . /app\nENV HELLO=1")
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))
+    result = verify_app(make_app(tmp_path, SEED))
+    assert result.exit_code == 1
+    assert "not cached" in result.problems[0]
+    assert list(result.blame) == ["DF101"]
+
+
+def test_a_rewrite_that_does_not_build_fails_with_the_log_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED + "RUN false\n"}, ["DF299"]))
+    result = verify_app(make_app(tmp_path, SEED))
+    assert (result.verdict, result.exit_code) == ("failed", 1)
+    assert "does not build" in result.problems[0]
+    assert 'error building at STEP "RUN false"' in to_json(result)["rewritten"]["cold_build"]["log_tail"]
+    assert result.blame == {"DF299": "the only fix applied"}
+
+
+def test_blame_rebuilds_each_fix_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = SEED.replace("pip install", "pip install --no-cache-dir")
+    bad = SEED.replace('CMD ["python", "app.py"]', 'CMD ["python", "-O", "app.py"]')
+    both = good.replace('CMD ["python", "app.py"]', 'CMD ["python", "-O", "app.py"]')
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): both, ("DF201",): good, ("DF399",): bad}, ["DF201", "DF399"]))
+    builder = FakeBuilder()
+    result = verify_app(make_app(tmp_path, SEED), builder)
+    assert result.exit_code == 1
+    assert list(result.blame) == ["DF399"]
+    assert "cmd" in result.blame["DF399"]
+    assert builder.images == {}
+
+
+def test_original_that_does_not_build_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = SEED + "RUN false\n"
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): broken.replace("pip install", "pip install --no-cache-dir")}, ["DF201"]))
+    result = verify_app(make_app(tmp_path, broken))
+    assert (result.verdict, result.exit_code) == ("error", 2)
+    assert "the original Dockerfile does not build" in result.errors[0]
+
+
+def test_builder_limits_are_said_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    heredoc = SEED.replace("RUN pip install -r requirements.txt", "RUN <<EOF\npip install -r requirements.txt\nEOF")
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): heredoc}, ["DF299"]))
+    builder = FakeBuilder(limits={"heredoc": "fake 1.0 cannot build heredocs"})
+    result = verify_app(make_app(tmp_path, SEED), builder)
+    assert (result.exit_code, builder.builds) == (2, [])
+    assert result.errors == ["cannot verify: fake 1.0 cannot build heredocs (introduced by the rewrite)"]
+
+
+def test_report_json_and_table(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    result = verify_app(make_app(tmp_path, SEED), select=("DF201",))
+    data = json.loads(json.dumps(to_json(result)))
+    assert data["verdict"] == "verified" and data["equivalent"] is True
+    assert data["savings"]["size_mb"] > 0
+    assert set(data["original"]) >= {"built", "size_mb", "layers", "cold_build_seconds", "rebuild_seconds", "dependency_install_cached"}
+    console = Console(file=io.StringIO(), width=120, no_color=True)
+    render(result, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "verified" in text and "image size" in text and "/root/.cache/pip" in text
+
+
+def test_source_change_avoids_manifests_and_prefers_copied_files(tmp_path: Path) -> None:
+    from rewriter.context import BuildContext
+
+    app = make_app(tmp_path, "", {"requirements.txt": "", "package.json": "{}", "lib/util.py": "", "main.py": "", "other.py": "", ".dockerignore": "other.py\n"})
+    assert pick_source_file(app, "COPY main.py .", BuildContext(app)) == "main.py"
+    assert pick_source_file(app, "COPY . .", BuildContext(app)) == "main.py"
+    assert pick_source_file(app, "COPY lib/util.py .", BuildContext(app)) == "lib/util.py"
+
+
+# -- the command --------------------------------------------------------------------
+
+
+def test_no_builder_is_an_error_that_says_how_to_install_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.verify import main
+
+    monkeypatch.setattr(builders_module.shutil, "which", lambda name: None)
+    app = make_app(tmp_path, SEED)
+    assert main([str(app), "--select", "DF201"]) == 2
+    err = capsys.readouterr().err
+    assert "no image builder found" in err and "apt-get install buildah" in err
+
+
+def test_command_runs_the_procedure_and_prints_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.verify import main
+
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    app = make_app(tmp_path, SEED)
+    assert main([str(app / "Dockerfile"), "--select", "DF201", "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["applied"] == ["DF201"]
+
+
+@pytest.mark.parametrize("argv", [["/nonexistent/Dockerfile"], ["--builder", "nope"], ["--select", "XX999"]])
+def test_command_usage_errors_exit_2(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rewriter.verify import main
+
+    monkeypatch.chdir(make_app(tmp_path, SEED))
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    assert main(argv) == 2
+
+
+def test_importing_verify_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, rewriter.verify; print(sorted(m for m in sys.modules if m.startswith(('rich', 'rewriter.engine', 'tarfile', 'transforms'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_legacy_docker_builder_log_gives_steps_and_cache_hits() -> None:
+    log = "Step 1/3 : FROM python:3.11-slim\n ---> 0123\nStep 2/3 : COPY . .\n ---> Using cache\n ---> 4567\nStep 3/3 : RUN make\n ---> Running in 89ab\n"
+    assert builders_module.parse_steps(log) == [builders_module.Step("COPY . .", True), builders_module.Step("RUN make", False)]
+
+
+def test_the_temporary_context_leaves_out_what_dockerignore_excludes(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SEED, {"app.py": "", "requirements.txt": "", "node_modules/x/index.js": "", "logs/a.log": "", "logs/keep.log": "", ".dockerignore": "node_modules\nlogs/*.log\n!logs/keep.log\n"})
+    skip = run_module._context_filter(app, app / "Dockerfile")
+    assert skip(str(app), sorted(p.name for p in app.iterdir())) == {"node_modules"}
+    assert skip(str(app / "logs"), ["a.log", "keep.log"]) == {"a.log"}
+
+
+def test_a_new_base_image_that_cannot_be_pulled_is_an_error_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class OfflineBuilder(FakeBuilder):
+        def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
+            if b"python:3.11-alpine" in dockerfile.read_bytes():
+                log = "STEP 1/2: FROM python:3.11-alpine\nError: creating build container: initializing source docker://python:3.11-alpine: pinging container registry registry-1.docker.io: dial tcp: no such host\n"
+                return BuildOutcome(False, 0.1, log)
+            return super().build(context, dockerfile, tag, no_cache=no_cache)
+
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED.replace("python:3.11-slim", "python:3.11-alpine")}, ["DF301"]))
+    result = verify_app(make_app(tmp_path, SEED), OfflineBuilder())
+    assert result.exit_code == 2
+    assert "could not be pulled" in result.errors[0] and "python:3.11-alpine" in result.errors[0]
+
+
+def test_folders_maintainer_scripts_make_in_usr_local_follow_the_packages(tmp_path: Path) -> None:
+    builder = _built(
+        tmp_path,
+        before="FROM python:3.11-slim\nRUN apt-get install -y curl\nRUN echo x > /usr/local/share/fonts/.keep\n",
+        after="FROM python:3.11-slim\nRUN apt-get install --no-install-recommends -y curl\n",
+    )
+    before, after = _image(builder, "before"), _image(builder, "after")
+    # what fontconfig's postinst leaves: an empty folder, which the rewrite no longer has
+    before[1].files["usr/local/share/fonts"] = "d 755 0:0"
+    del before[1].files["usr/local/share/fonts/.keep"]
+    differences = compare_images(before, after, applied=["DF202"])
+    assert [(d.subject, d.allowed_by) for d in differences] == [("ca-certificates", "DF2xx")]
+    # a file there is the application's, whatever the packages did
+    before[1].files["usr/local/share/fonts/mine.ttf"] = "f 644 0:0 abc"
+    assert [d.subject for d in compare_images(before, after, applied=["DF202"]) if not d.allowed] == ["/usr/local/share/fonts/mine.ttf"]
+
+
+def test_base_images_leave_out_stages_and_scratch() -> None:
+    from rewriter.syntax import parse
+
+    document = parse(b"FROM golang:1.22 AS build\nFROM build AS test\nFROM scratch\nFROM debian:bookworm-slim\n")
+    assert run_module.base_images(document) == {"golang:1.22", "debian:bookworm-slim"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "explained"),
+    [
+        pytest.param([("WORKDIR /app", True), ("COPY . .", False)], True, id="copy-everything"),
+        pytest.param([("COPY requirements.txt ./", True), ("RUN pip install -r requirements.txt", True), ("COPY src/ /app/src/", False)], True, id="copy-folder"),
+        pytest.param([("COPY [\"src/*.py\", \"/app/\"]", False)], True, id="copy-glob-json"),
+        pytest.param([("COPY --from=build /out /out", False)], True, id="copy-from-stage"),
+        pytest.param([("WORKDIR /app", True), ("COPY requirements.txt ./", False), ("RUN pip install -r requirements.txt", False)], False, id="manifest-copy-missed"),
+        pytest.param([("RUN apt-get update", False), ("COPY . .", False)], False, id="run-missed"),
+        pytest.param([("WORKDIR /app", True)], True, id="all-cached"),
+    ],
+)
+def test_first_cache_miss_must_be_the_copy_of_the_changed_file(steps: list[tuple[str, bool]], explained: bool) -> None:
+    from rewriter.verify.builders import Step
+
+    assert run_module.first_miss_explained([Step(text, cached) for text, cached in steps], "src/app.py") is explained
+
+
+def test_a_rebuild_that_misses_its_own_cache_is_measured_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class ForgetfulBuilder(FakeBuilder):
+        """Forgets its cache once, after the cold builds, as buildah can with older entries around."""
+
+        def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
+            if not no_cache and not getattr(self, "forgot", False):
+                self.forgot, self.cache = True, set()
+            return super().build(context, dockerfile, tag, no_cache=no_cache)
+
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED.replace("pip install", "pip install --no-cache-dir")}, ["DF201"]))
+    builder = ForgetfulBuilder()
+    result = verify_app(make_app(tmp_path, SEED), builder)
+    assert result.exit_code == 0
+    assert [no_cache for _, no_cache in builder.builds] == [True, True, False, False, False]
+    assert result.notes[0] == "original: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)"
+    assert result.original.rebuild.steps[0].cached  # type: ignore[union-attr]
+
+
+def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:
+    builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/01-debug.log\n", after="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/02-debug.log\n")
+    before, after = _image(builder, "before"), _image(builder, "after")
+    for snapshot in (before[1], after[1]):
+        snapshot.files.update({"root/.npm": "d 755 0:0", "root/.npm/_logs": "d 755 0:0"})
+    differences = compare_images(before, after, applied=["DF101"])
+    assert {(d.change, d.allowed_by) for d in differences} == {("removed", "cache contents"), ("added", "cache contents")}
