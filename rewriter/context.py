@@ -245,6 +245,9 @@ def _store_cached(path: Path, data: dict[str, Any]) -> None:
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        for stale in path.parent.glob(f"{path.name.rsplit('-', 2)[0]}-*.pickle"):
+            if stale != path:
+                stale.unlink(missing_ok=True)  # an older version of this file
     except OSError:
         pass  # a read-only home: just parse each time
 

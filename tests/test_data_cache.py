@@ -39,3 +39,11 @@ def test_no_cache_when_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     context.load_data.cache_clear()
     assert context.load_data("package_caches")
     context.load_data.cache_clear()
+
+
+def test_an_older_cache_of_the_same_file_is_removed(cache_dir: Path) -> None:
+    stale = cache_dir / "package_caches-00000000ff-py311.pickle"
+    stale.write_bytes(b"old")
+    context.load_data("package_caches")
+    assert not stale.exists()
+    assert len(list(cache_dir.glob("package_caches-*.pickle"))) == 1
