@@ -34,20 +34,36 @@ EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
 
 class UsageError(Exception):
-    pass
+    """Bad command-line words; reported as one line, exit 2 (shared by every subcommand)."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
 
-def _csv(value: str) -> list[str]:
+def csv_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def add_fix_options(parser: argparse.ArgumentParser, *, context_help: str, config: bool = True) -> None:
+    """The options that choose which fixes run, the same for `dockerfix`, `pr` and `verify`.
+
+    --select and --cache-strategy default to None so that configuration
+    files decide unless the command line does (see `config.with_flags`).
+    """
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
+    parser.add_argument("--select", type=csv_list, action="extend", metavar="IDS", help="only these rules (code prefixes, comma-separated)")
+    parser.add_argument("--ignore", type=csv_list, action="extend", default=[], metavar="IDS", help="leave out these rules")
+    parser.add_argument("--context", type=Path, metavar="DIR", help=context_help)
+    parser.add_argument("--cache-strategy", choices=("delete", "mount"), help="remove package caches (default), or use BuildKit cache mounts")
+    if config:
+        parser.add_argument("--config", type=Path, metavar="FILE", help="use this .dockerfix.toml or pyproject.toml instead of searching")
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+
+
 def main_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="dockerfix",
         description="Rewrite Dockerfiles for faster builds and smaller images.",
         epilog=(
@@ -60,13 +76,7 @@ def main_parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true", help="print a unified diff of the changes; exit 1 if there are any")
     mode.add_argument("--write", action="store_true", help="rewrite files in place")
     mode.add_argument("--check", action="store_true", help="print nothing; exit 1 if anything would change")
-    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
-    parser.add_argument("--select", type=_csv, action="extend", metavar="IDS", help="only these rules (code prefixes, comma-separated)")
-    parser.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="IDS", help="leave out these rules")
-    parser.add_argument("--context", type=Path, metavar="DIR", help="build context (default: each Dockerfile's folder)")
-    parser.add_argument("--cache-strategy", choices=("delete", "mount"), help="remove package caches (default), or use BuildKit cache mounts")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="use this .dockerfix.toml or pyproject.toml instead of searching")
-    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    add_fix_options(parser, context_help="build context (default: each Dockerfile's folder)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="how to report diagnostics (default: text)")
     parser.add_argument("--statistics", action="store_true", help="count diagnostics per rule")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors (and diffs or fixed text)")
@@ -104,20 +114,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.version:
         print(f"dockerfix {version()}")
         return EXIT_CLEAN
-    from rewriter.config import EMPTY, ConfigError, load
+    from rewriter.config import ConfigError, load
     from rewriter.outputs import error_line, stderr
 
     if args.context is not None and not args.context.is_dir():
         stderr(error_line(str(args.context), None, "--context must be a folder (the build context)"))
         return EXIT_ERROR
-    try:
-        fixed_config = EMPTY if args.isolated else (load(args.config) if args.config else None)
-    except ConfigError as exc:
-        stderr(str(exc))
-        return EXIT_ERROR
+    if args.config is not None and not args.isolated:
+        try:
+            load(args.config)  # a bad --config is one error, not one per file
+        except ConfigError as exc:
+            stderr(str(exc))
+            return EXIT_ERROR
     reports: list[FileReport] = []
     for name in _expand_paths(args.paths or ["."], reports):
-        reports.append(_process(name, args, fixed_config))
+        reports.append(_process(name, args))
     return _finish(args, reports)
 
 
@@ -150,22 +161,11 @@ def _expand_paths(paths: list[str], reports: list[FileReport]) -> list[str]:
 _config_cache: dict[Path, Config] = {}
 
 
-def _settings(name: str, args: argparse.Namespace, fixed_config: Config | None) -> Settings:
+def _settings(name: str, args: argparse.Namespace) -> Settings:
     """Configuration for this file, overridden by what the command line says."""
-    from rewriter.config import discover, with_flags
+    from rewriter.config import settings_for
 
-    dockerfile = None if name == "-" else Path(name)
-    if fixed_config is not None:
-        config = fixed_config
-    else:
-        config = discover(dockerfile.parent if dockerfile is not None else Path.cwd(), _config_cache)
-    return with_flags(
-        config.settings(dockerfile),
-        select=args.select,
-        ignore=args.ignore,
-        unsafe_fixes=args.unsafe_fixes,
-        cache_strategy=args.cache_strategy,
-    )
+    return settings_for(None if name == "-" else Path(name), args, _config_cache)
 
 
 def _rules(settings: Settings) -> list[Rule]:
@@ -183,7 +183,7 @@ def _read(name: str) -> bytes:
     return Path(name).read_bytes()
 
 
-def _process(name: str, args: argparse.Namespace, fixed_config: Config | None) -> FileReport:
+def _process(name: str, args: argparse.Namespace) -> FileReport:
     from rewriter.config import ConfigError
     from rewriter.engine import FixError, fix_source
     from rewriter.outputs import unified_diff, use_color, write_diff
@@ -201,7 +201,7 @@ def _process(name: str, args: argparse.Namespace, fixed_config: Config | None) -
     except OSError as exc:
         return FileReport(display, error=exc.strerror or str(exc))
     try:
-        settings = _settings(name, args, fixed_config)
+        settings = _settings(name, args)
     except ConfigError as exc:
         return FileReport(str(exc.path), error=exc.message)
     dockerfile_path = None if name == "-" else Path(name)
@@ -296,12 +296,12 @@ def _subcommand(name: str, argv: list[str]) -> int:
     from rewriter import catalogue
 
     if name == "rules":
-        parser = _Parser(prog="dockerfix rules", description="List every rule.")
+        parser = Parser(prog="dockerfix rules", description="List every rule.")
         parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
         parser.add_argument("--no-color", action="store_true")
         args = parser.parse_args(argv)
         return catalogue.print_rules(args.format, no_color=args.no_color)
-    parser = _Parser(prog="dockerfix explain", description="Document one rule.")
+    parser = Parser(prog="dockerfix explain", description="Document one rule.")
     parser.add_argument("code", metavar="ID")
     args = parser.parse_args(argv)
     return catalogue.explain(args.code)

@@ -78,9 +78,9 @@ def fish(parser: argparse.ArgumentParser, subcommands: tuple[str, ...]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from rewriter.cli import SUBCOMMANDS, _Parser, main_parser
+    from rewriter.cli import SUBCOMMANDS, Parser, main_parser
 
-    parser = _Parser(prog="dockerfix completion", description="Print a shell completion script.")
+    parser = Parser(prog="dockerfix completion", description="Print a shell completion script.")
     parser.add_argument("shell", choices=("bash", "zsh", "fish"))
     args = parser.parse_args(argv)
     generate = {"bash": bash, "zsh": zsh, "fish": fish}[args.shell]

@@ -23,6 +23,7 @@ ignored.
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -80,6 +81,24 @@ class Config(NamedTuple):
 EMPTY = Config(None, {})
 
 
+def settings_for(dockerfile: Path | None, args: Any, cache: dict[Path, Config] | None = None) -> Settings:
+    """Settings for one Dockerfile: its configuration (or `--config`, or none
+    with `--isolated`), then the fix options of the command line over it."""
+    if getattr(args, "isolated", False):
+        config = EMPTY
+    elif getattr(args, "config", None) is not None:
+        config = load(args.config)
+    else:
+        config = discover(dockerfile.parent if dockerfile is not None else Path.cwd(), cache)
+    return with_flags(
+        config.settings(dockerfile),
+        select=args.select,
+        ignore=args.ignore,
+        unsafe_fixes=args.unsafe_fixes,
+        cache_strategy=args.cache_strategy,
+    )
+
+
 def with_flags(
     settings: Settings,
     *,
@@ -128,8 +147,9 @@ def _check(path: Path, values: dict[str, Any], schema: dict[str, type], prefix: 
             raise ConfigError(path, f"`per-file-ignores.{pattern}` must be a list of rule codes")
 
 
+@lru_cache(maxsize=None)
 def load(path: Path) -> Config:
-    """Read one configuration file (either kind)."""
+    """Read one configuration file (either kind), once per process."""
     data = _load_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("dockerfix", {})

@@ -50,21 +50,11 @@ class BotError(Exception):
     """A condition the user must resolve; the message says how."""
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
+from rewriter.cli import Parser, UsageError, add_fix_options, csv_list  # noqa: E402  (argparse only)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="dockerfix pr",
         description=(
             "Fix the Dockerfiles of a GitHub repository and open (or update) a pull request with the fixes. "
@@ -78,17 +68,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--remote", default="origin", metavar="NAME", help="the git remote of the GitHub repository (default: origin)")
     p.add_argument("--dry-run", action="store_true", help="print the branch, commit message, pull request and diff; touch no remote and no API")
     p.add_argument("--draft", action="store_true", help="open the pull request as a draft")
-    p.add_argument("--labels", type=_csv, action="extend", default=[], metavar="NAMES", help="labels for the pull request (comma-separated)")
-    p.add_argument("--reviewers", type=_csv, action="extend", default=[], metavar="LOGINS", help="reviewers to request: logins or ORG/TEAM (comma-separated)")
+    p.add_argument("--labels", type=csv_list, action="extend", default=[], metavar="NAMES", help="labels for the pull request (comma-separated)")
+    p.add_argument("--reviewers", type=csv_list, action="extend", default=[], metavar="LOGINS", help="reviewers to request: logins or ORG/TEAM (comma-separated)")
     p.add_argument("--api-url", metavar="URL", help="GitHub API root (default: $GITHUB_API_URL or https://api.github.com; Enterprise: https://HOST/api/v3)")
     p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="the environment variable that holds the token (default: GITHUB_TOKEN)")
     p.add_argument("--author", metavar="'NAME <EMAIL>'", help="author of the commit (default: git's user.name/user.email, else dockerfix)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
-    p.add_argument("--select", type=_csv, action="extend", default=[], metavar="IDS", help="only these rules (code prefixes, comma-separated)")
-    p.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="IDS", help="leave out these rules")
-    p.add_argument("--context", metavar="DIR", help="build context for every Dockerfile, relative to the repository root (default: each Dockerfile's folder)")
-    p.add_argument("--cache-strategy", choices=("delete", "mount"), help="remove package caches (default), or use BuildKit cache mounts")
-    p.add_argument("--isolated", action="store_true", help="ignore the repository's .dockerfix.toml / [tool.dockerfix] configuration")
+    add_fix_options(
+        p,
+        context_help="build context for every Dockerfile, relative to the repository root (default: each Dockerfile's folder)",
+        config=False,  # the configuration is the repository's own, read from the base branch
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show the git commands and API requests")
     return p
 
@@ -151,7 +140,7 @@ def run(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         args = parser().parse_args(list(argv))
-    except _UsageError as exc:
+    except UsageError as exc:
         err.write(f"dockerfix pr: error: {exc}\n")
         return EXIT_ERROR
     except SystemExit as exc:  # --help
@@ -163,7 +152,7 @@ def run(
 
     try:
         return Bot(args, environment, token, ui, sleep, clock).run()
-    except (BotError, GitError, GitHubError, NothingToScan, _UsageError) as exc:
+    except (BotError, GitError, GitHubError, NothingToScan, UsageError) as exc:
         ui.error(str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -208,7 +197,7 @@ class Bot:
         try:
             return cached_rules(settings.select, settings.ignore)
         except ValueError as exc:
-            raise _UsageError(str(exc)) from None
+            raise UsageError(str(exc)) from None
 
     # -- entry ------------------------------------------------------------------
 
@@ -335,7 +324,7 @@ class Bot:
 
         options = body.Options(
             unsafe_fixes=self.args.unsafe_fixes,
-            select=tuple(self.args.select),
+            select=tuple(self.args.select or ()),
             ignore=tuple(self.args.ignore),
             cache_strategy=self.args.cache_strategy,
             context=self.args.context,

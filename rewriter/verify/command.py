@@ -16,18 +16,11 @@ from pathlib import Path
 EXIT_ERROR = 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"dockerfix verify: error: {message}\n")
-        raise SystemExit(EXIT_ERROR)
-
-
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
+from rewriter.cli import Parser, UsageError, add_fix_options  # noqa: E402  (argparse only)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="dockerfix verify",
         description=(
             "Build the original and the rewritten Dockerfile in a temporary copy of the build context, "
@@ -36,11 +29,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 verified (or nothing to fix), 1 a rewrite failed verification, 2 error.",
     )
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="a Dockerfile, or a folder holding one (default: .)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change what the image contains")
-    p.add_argument("--select", type=_csv, action="extend", default=[], metavar="IDS", help="only these rules (code prefixes)")
-    p.add_argument("--ignore", type=_csv, action="extend", default=[], metavar="IDS", help="leave out these rules")
-    p.add_argument("--context", type=Path, metavar="DIR", help="build context (default: the Dockerfile's folder)")
-    p.add_argument("--cache-strategy", choices=("delete", "mount"), default="delete", help="remove package caches, or use BuildKit cache mounts")
+    add_fix_options(p, context_help="build context (default: the Dockerfile's folder)")
     p.add_argument("--builder", choices=("auto", "docker", "podman", "buildah"), default="auto", help="image builder (default: the first of docker, podman, buildah that works)")
     p.add_argument("--pull", choices=("missing", "never", "always"), default="missing", help="when to pull base images (default: missing)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -64,9 +53,12 @@ def _dockerfile(path: Path) -> Path | None:
 def main(argv: list[str]) -> int:
     try:
         args = parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    from rewriter.context import Settings
+    except UsageError as exc:
+        sys.stderr.write(f"dockerfix verify: error: {exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    from rewriter.config import ConfigError, settings_for
     from rewriter.verify.builders import BuilderError, detect
     from rewriter.verify.run import Inputs, verify
 
@@ -78,7 +70,11 @@ def main(argv: list[str]) -> int:
     if not context.is_dir():
         sys.stderr.write(f"dockerfix verify: error: {context}: --context must be a folder\n")
         return EXIT_ERROR
-    settings = Settings(unsafe_fixes=args.unsafe_fixes, select=tuple(args.select), ignore=tuple(args.ignore), cache_strategy=args.cache_strategy)
+    try:
+        settings = settings_for(dockerfile, args)
+    except ConfigError as exc:
+        sys.stderr.write(f"dockerfix verify: error: {exc}\n")
+        return EXIT_ERROR
     try:
         from rewriter.rules import select_rules
 
