@@ -46,8 +46,24 @@ HERE = Path(__file__).resolve().parent
 RECOMMENDS_OUT = HERE / "debian_recommends.toml"
 DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
 
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
-DEFAULT_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
+def _host_repository(release: str) -> str:
+    """The Debian archive this machine's apt already uses for `release` (empty if none)."""
+    try:
+        out = subprocess.run(
+            ["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE)", "Created-By: Packages"],
+            capture_output=True, text=True, check=False,
+        ).stdout
+    except OSError:
+        return ""
+    for line in out.splitlines():
+        uri, _, rel = line.partition(" ")
+        if rel == release:
+            return uri.rstrip("/")
+    return ""
+
+
+DEFAULT_MIRROR = os.environ.get("DEBIAN_MIRROR") or _host_repository("bookworm")
+DEFAULT_SECURITY_MIRROR = os.environ.get("DEBIAN_SECURITY_MIRROR") or _host_repository("bookworm-security")
 SUITES = ("bookworm", "bookworm-updates", "bookworm-security")
 COMPONENT = "main"
 
@@ -150,14 +166,14 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
         "automake": "autoreconf on projects with Makefile.am needs automake/aclocal",
     },
     "composer": {
-        "unzip": "dist archives are extracted with unzip unless PHP's zip extension is installed; otherwise installs fail",
+        "unzip": "zip dist archives need the unzip (or 7z) command or PHP's zip extension; with none of them composer cannot extract packages",
         "git": "source installs and VCS repositories need git",
     },
     "php-curl": {
         _CA: "curl_* calls to https:// URLs verify against the system CA bundle",
     },
     "r-base": {
-        "r-base-dev": "install.packages() builds CRAN source packages and needs the compilers and headers r-base-dev depends on",
+        "r-base-dev": "install.packages() installs CRAN source packages; any with C/C++/Fortran code needs the compilers and headers r-base-dev depends on",
     },
     "imagemagick": {
         "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
@@ -401,27 +417,24 @@ class Resolver:
         self.apt = apt
         self.base: set[str] = set()
 
-    def choose(self, group: list[str], chosen: set[str]) -> str | None:
-        """apt-like choice for an or-group: an alternative (or a provider of
-        one) that is already chosen or in the base system; else the first
-        alternative that is a real package; a virtual alternative resolves to
-        the provider of highest Priority (then by name)."""
+    def choose(self, group: list[str], chosen: set[str],
+               provided: dict[str, list[str]]) -> str | None:
+        """apt-like choice for an or-group.  An alternative that is already
+        chosen (or in the base system), or provided by a chosen package,
+        satisfies the group; else the first alternative that is a real
+        package; a virtual alternative resolves to the provider of highest
+        Priority (then by name).  Version constraints are not evaluated."""
         self.apt.fetch(group)
         for alt in group:
-            if alt in chosen or alt in PREFER:
-                if self.apt.rec(alt):
-                    return alt
-            for p in self.apt.providers.get(alt, []):
-                if p in chosen:
-                    return p
+            if (alt in chosen or alt in PREFER) and self.apt.rec(alt):
+                return alt
+            if provided.get(alt):
+                return provided[alt][0]
         for alt in group:
             if self.apt.rec(alt):
                 return alt
             provs = self.apt.providers.get(alt, [])
             if provs:
-                for p in provs:
-                    if p in chosen:
-                        return p
                 return min(provs, key=lambda p: (
                     PRIORITY_RANK.get(self.apt.rec(p).get("Priority", "optional"), 9), p))
         return None
@@ -446,31 +459,66 @@ class Resolver:
                             nxt.update(g)
             frontier = nxt - seen
 
+    def _provided_map(self, names) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for n in sorted(names):
+            r = self.apt.rec(n)
+            if r:
+                for v in provided_names(r):
+                    out.setdefault(v, []).append(n)
+        return out
+
     def depends_closure(self, roots: list[str]) -> dict[str, str | None]:
-        """BFS over Pre-Depends+Depends; returns {pkg: parent} (roots -> None)."""
+        """Closure over Pre-Depends+Depends; returns {pkg: parent} in BFS
+        order (roots -> None), so that `path` gives a shortest chain.
+
+        The set is selected like apt's MarkInstall: depth-first in field
+        order, where an or-group (or a dependency on a name that a selected
+        package Provides) is satisfied by what is already selected or in the
+        base system.  Conflicts/Breaks and version constraints are not
+        evaluated."""
+        chosen = set(self.base) | set(roots)
+        provided = self._provided_map(chosen)
+        selected: list[str] = list(roots)
+        self.apt.fetch(roots)
+
+        def mark(c: str) -> None:
+            chosen.add(c)
+            selected.append(c)
+            for v in provided_names(self.apt.rec(c) or {}):
+                provided.setdefault(v, []).append(c)
+
+        stack = [(r, 0) for r in reversed(roots)]
+        # iterative DFS: (package, index of next dependency group)
+        while stack:
+            pkg, i = stack.pop()
+            r = self.apt.rec(pkg)
+            groups = hard_depends(r) if r else []
+            if i == 0 and groups:
+                self.apt.fetch({n for g in groups for n in g})
+            if i >= len(groups):
+                continue
+            stack.append((pkg, i + 1))
+            c = self.choose(groups[i], chosen, provided)
+            if c and c not in chosen:
+                mark(c)
+                stack.append((c, 0))
+            elif c and c in self.base and c not in selected:
+                selected.append(c)      # base member reached: keep in closure
+                stack.append((c, 0))
+        sel = set(selected)
+        # Shortest-path parents within the selected set (BFS).
         parent: dict[str, str | None] = {r: None for r in roots}
         queue = deque(roots)
-        self.apt.fetch(roots)
+        prov_sel = self._provided_map(sel)
         while queue:
-            # Batch the next fetch: all deps of everything in the queue.
-            level = list(queue)
-            queue.clear()
-            wanted = set()
-            for p in level:
-                r = self.apt.rec(p)
-                if r:
-                    for g in hard_depends(r):
-                        wanted.update(g)
-            self.apt.fetch(wanted)
-            for p in level:
-                r = self.apt.rec(p)
-                if not r:
-                    continue
-                for g in hard_depends(r):
-                    c = self.choose(g, self.base | set(parent))
-                    if c and c not in parent:
-                        parent[c] = p
-                        queue.append(c)
+            p = queue.popleft()
+            r = self.apt.rec(p)
+            for g in (hard_depends(r) if r else []):
+                c = self.choose(g, sel, prov_sel)
+                if c and c in sel and c not in parent:
+                    parent[c] = p
+                    queue.append(c)
         return parent
 
     @staticmethod
@@ -804,6 +852,31 @@ def header(kind: str, apt: AptCache, date: str, arch: str, extra: str) -> list[s
     return lines
 
 
+def self_check(apt: AptCache, res: Resolver) -> None:
+    """Compare depends_closure with apt's own simulation from an empty dpkg
+    status.  The only expected difference is usr-is-merged (preferred here)
+    versus usrmerge and the perl it pulls in (apt's choice on an empty
+    system)."""
+    saved, res.base = res.base, set()
+    usr = {"usr-is-merged", "usrmerge"}
+    bad = 0
+    for p in COMMON_PACKAGES:
+        if not apt.rec(p):
+            continue
+        out = apt.run("apt-get", "-o", "Debug::NoLocking=1", "-s", "install",
+                      "--no-install-recommends", p)
+        sim = {l.split()[1] for l in out.splitlines() if l.startswith("Inst ")}
+        ours = set(res.depends_closure([p]))
+        diff = (ours ^ sim) - usr
+        if diff and not ({"usr-is-merged", "usrmerge"} & (ours ^ sim)):
+            bad += 1
+            print(f"self-check {p}: only ours {sorted(ours - sim)}, "
+                  f"only apt {sorted(sim - ours)}", file=sys.stderr)
+    res.base = saved
+    print(f"self-check: {bad} unexplained differences in {len(COMMON_PACKAGES)} closures",
+          file=sys.stderr)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--date", default=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
@@ -812,6 +885,9 @@ def main(argv=None) -> int:
     ap.add_argument("--security-mirror", default=DEFAULT_SECURITY_MIRROR)
     ap.add_argument("--arch", default=None, help="default: dpkg --print-architecture")
     ap.add_argument("--outdir", default=str(HERE))
+    ap.add_argument("--self-check", action="store_true",
+                    help="also compare every Depends closure with apt-get -s install "
+                         "--no-install-recommends on an empty system (slow)")
     a = ap.parse_args(argv)
     arch = a.arch or subprocess.run(["dpkg", "--print-architecture"], capture_output=True,
                                     text=True, check=True).stdout.strip()
@@ -827,6 +903,8 @@ def main(argv=None) -> int:
     base = set(res.depends_closure(required))
     res.base = base
 
+    if a.self_check:
+        self_check(apt, res)
     packages, functional, nf1 = build_recommends(apt, res, base)
     lines = header(
         "dockerfix: apt Depends/Recommends data for packages common in Dockerfiles",
@@ -839,11 +917,16 @@ Fields of [packages.NAME]:
                      version constraints and :any qualifiers dropped
   recommends         the package's own Recommends, same format
   depends_closure_size  number of packages in its Depends+Pre-Depends closure,
-                     excluding NAME.  Or-groups are resolved like apt: an
-                     alternative already in the closure or the base system,
-                     else the first real package; a virtual name resolves to
-                     its highest-Priority provider; usr-is-merged is preferred
-                     to usrmerge as on debootstrapped bookworm systems
+                     excluding NAME (base-system members included).  The
+                     closure is selected like apt's MarkInstall: depth-first
+                     in field order; an or-group, or a name that a selected
+                     package Provides, is satisfied by what is already
+                     selected or in the base system, else by the first real
+                     alternative (a virtual name: its highest-Priority
+                     provider); usr-is-merged is preferred to usrmerge as on
+                     debootstrapped bookworm systems.  Version constraints and
+                     Conflicts are not evaluated.  `--self-check` compares it
+                     with `apt-get -s install --no-install-recommends`.
   recommends_closure every Recommends group of the package or of any package
                      in its Depends closure (one level of Recommends, not
                      recursive)
@@ -904,6 +987,7 @@ of a multi-stage build.
             excluding the base system (libc6, libstdc++6, ...); usually pulled
             in through the runtime library anyway
   note      present where the derivation is ambiguous or indirect
+  version/source/section/depends  as in debian_recommends.toml
 [compilers.NAME]: toolchain packages that belong only in a build stage;
   description is Debian's short package description.
 """)
