@@ -117,17 +117,16 @@ def with_flags(
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    from rewriter.context import toml_loads
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, f"invalid TOML: {exc}") from None
+        return toml_loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(path, exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "not UTF-8 text") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError
+        raise ConfigError(path, f"invalid TOML: {exc}") from None
 
 
 def _check(path: Path, values: dict[str, Any], schema: dict[str, type], prefix: str = "") -> None:

@@ -177,6 +177,15 @@ class BuildContext:
 DATA_DIR = Path(__file__).resolve().parent.parent / "transforms" / "data"
 
 
+def toml_loads(text: str) -> dict[str, Any]:
+    """Parse TOML (tomllib, or tomli on Python 3.10); imported on first use, it is not free."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(text)
+
+
 @lru_cache(maxsize=None)
 def load_data(name: str) -> dict[str, Any]:
     """A knowledge file from `transforms/data/`, parsed once per process.
@@ -192,11 +201,7 @@ def load_data(name: str) -> dict[str, Any]:
             return _load_cached(cache.read_bytes())
         except Exception:  # missing, stale format, truncated: parse again
             pass
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    data = tomllib.loads(raw.decode("utf-8"))
+    data = toml_loads(raw.decode("utf-8"))
     if cache is not None:
         _store_cached(cache, data)
     return data

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, NamedTuple
 
-from rewriter.context import BuildContext
+from rewriter.context import BuildContext, toml_loads
 
 _MINOR = re.compile(r"^(?:python-?)?(3\.\d+)(?:\.\d+)?\s*$")
 _CLAUSE = re.compile(r"^\s*(~=|==|!=|<=|>=|<|>|===)\s*([0-9][0-9.]*)(\.\*)?\s*$")
@@ -104,11 +104,7 @@ def _runtime_txt(text: str) -> str | None:
 
 def _toml(text: str) -> dict | None:
     try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        return tomllib.loads(text)
+        return toml_loads(text)
     except Exception:  # noqa: BLE001 - a broken file tells us nothing
         return None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rewriter.context import toml_loads
+
 from transforms.multistage.common import (
     Decline,
     Facts,
@@ -36,12 +38,8 @@ def _cargo_names(facts: Facts) -> tuple[str | None, list[str]]:
     if text is None:
         raise Decline("no Cargo.toml in the build context: binary name unknown")  # timid:
     try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = toml_loads(text)
+    except ValueError:  # tomllib.TOMLDecodeError
         raise Decline("Cargo.toml does not parse") from None
     if "workspace" in data and "package" not in data:
         raise Decline("a Cargo workspace: which binary is built is not determined")  # timid:
