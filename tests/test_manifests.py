@@ -144,6 +144,56 @@ def test_uv_pip_install_reads_requirements_like_pip() -> None:
     assert out.splitlines()[2] == "COPY requirements.txt ./"
 
 
+@pytest.mark.parametrize(
+    ("tool_step", "install", "files"),
+    [
+        pytest.param("RUN pip install uv", "RUN uv pip install --system -r requirements.txt", REQ, id="pip-install-uv"),
+        pytest.param("RUN pip install --upgrade pip", "RUN pip install -r requirements.txt", REQ, id="pip-upgrade-pip"),
+        pytest.param("RUN npm config set fund false", "RUN npm ci", {"package.json": PKG, "package-lock.json": LOCK}, id="npm-config"),
+    ],
+)
+def test_a_tool_step_before_the_copy_does_not_count_as_an_ordered_install(tool_step: str, install: str, files: dict[str, str]) -> None:
+    """Only a step that reads the project shows the file is ordered; `pip install uv` reads nothing of it."""
+    before = f"FROM python:3.12\n{tool_step}\nWORKDIR /app\nCOPY . .\n{install}\n"
+    manifests, moved, source = fix(before, files).splitlines()[3:6]
+    assert manifests.startswith("COPY ") and manifests != "COPY . ."
+    assert (moved, source) == (install, "COPY . .")
+
+
+def test_uv_pip_messages_name_uv() -> None:
+    found = diagnostics("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n", select=SELECT, files=REQ)
+    assert found[0].message == "`COPY . .` comes before the uv pip dependency install, so any source change reinstalls every dependency"
+
+
+@pytest.mark.parametrize(
+    ("install", "files", "copied"),
+    [
+        pytest.param("uv pip sync requirements.txt", REQ, ["COPY requirements.txt ./"], id="sync-positional-file"),
+        pytest.param("uv pip install --system -r requirements.txt", {**REQ, "uv.toml": 'index-url = "https://pypi.example/simple"\n'}, ["COPY requirements.txt uv.toml ./"], id="uv-toml"),
+        pytest.param("uv pip install --system -r requirements.txt", {**REQ, "pyproject.toml": '[project]\nname = "a"\nreadme = "./README.md"\n'}, ["COPY requirements.txt ./"], id="pyproject-without-tool-uv-is-ignored"),
+        pytest.param("uv pip install --system -r requirements.txt", {**REQ, "pyproject.toml": '[project]\nname = "a"\n[[tool.uv.index]]\nurl = "https://x.example/simple"\n'}, ["COPY requirements.txt pyproject.toml ./"], id="pyproject-tool-uv"),
+        pytest.param("uv pip install --system -r requirements.txt", {**REQ, ".python-version": "3.12\n"}, ["COPY requirements.txt .python-version ./"], id="python-version"),
+        pytest.param("uv pip install --no-config --system -r requirements.txt", {**REQ, "uv.toml": 'find-links = ["./wheels"]\n'}, ["COPY requirements.txt ./"], id="no-config"),
+        pytest.param("uv pip install --system -r requirements.txt", {**REQ, ".venv/pyvenv.cfg": ""}, ["COPY requirements.txt ./"], id="system-ignores-dot-venv"),
+        pytest.param("uv pip install --system --config-file ci/uv.toml -r requirements.txt", {**REQ, "ci/uv.toml": ""}, ["COPY requirements.txt ./", "COPY ci/uv.toml ci/"], id="config-file"),
+        pytest.param("cd api && uv pip install --system -r requirements.txt", {"api/requirements.txt": "flask\n", "uv.toml": ""}, ["COPY uv.toml ./", "COPY api/requirements.txt api/"], id="config-in-a-parent-folder"),
+        pytest.param("pip install --target /opt/deps -r requirements.txt", REQ, ["COPY requirements.txt ./"], id="target-outside-the-copy"),
+    ],
+)
+def test_uv_pip_copies_what_uv_reads_and_stays_safe(install: str, files: dict[str, str], copied: list[str]) -> None:
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN {install}\n"
+    lines = fix(before, files).splitlines()
+    assert lines[2:] == [*copied, f"RUN {install}", "COPY . ."]
+
+
+def test_uv_pip_install_from_a_static_pyproject_is_unsafe() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r pyproject.toml\n"
+    files = {"pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["flask>=3"]\n'}
+    assert fix(before, files) == before
+    assert fix(before, files, unsafe=True).splitlines()[2:5] == ["COPY pyproject.toml ./", "RUN uv pip install --system -r pyproject.toml", "COPY . ."]
+    assert "statically" in notes(before, files)[0]
+
+
 def test_trailing_slash_is_added_to_the_destination_folder() -> None:
     out = fix("FROM python:3.12\nWORKDIR /srv/app\nCOPY . /srv/app\nRUN pip install -r requirements.txt\n", REQ)
     assert "COPY requirements.txt /srv/app/\n" in out
@@ -165,6 +215,33 @@ def test_go_build_gets_a_download_step_only_with_unsafe_fixes() -> None:
     files = {"go.mod": "module x\n", "go.sum": ""}
     assert fix(before, files) == before
     assert "COPY go.mod go.sum ./\nRUN GOPROXY=direct go mod download\nCOPY . .\n" in fix(before, files, unsafe=True)
+
+
+def test_manifests_an_earlier_copy_put_in_place_are_not_copied_again() -> None:
+    before = "FROM golang:1.23\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go env -w GOPROXY=https://proxy.golang.org\nCOPY . .\nRUN go build -o /app .\n"
+    files = {"go.mod": "module x\n", "go.sum": ""}
+    assert fix(before, files, unsafe=True).splitlines()[2:] == [
+        "COPY go.mod go.sum ./",
+        "RUN go env -w GOPROXY=https://proxy.golang.org",
+        "RUN go mod download",
+        "COPY . .",
+        "RUN go build -o /app .",
+    ]
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        pytest.param("COPY go.mod go.sum ./\nRUN sed -i s/x/y/ go.mod", id="run-that-edits-the-project"),
+        pytest.param("COPY go.mod go.sum ./\nCOPY vendor.mod go.mod", id="copy-that-may-overwrite"),
+        pytest.param("COPY go.mod go.sum /tmp/", id="other-folder"),
+        pytest.param("COPY --chmod=600 go.mod go.sum ./", id="other-flags"),
+    ],
+)
+def test_an_earlier_manifest_copy_counts_only_while_it_provably_holds_the_manifests(earlier: str) -> None:
+    before = f"FROM golang:1.23\nWORKDIR /src\n{earlier}\nCOPY . .\nRUN go build -o /app .\n"
+    files = {"go.mod": "module x\n", "go.sum": "", "vendor.mod": ""}
+    assert f"{earlier}\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n" in fix(before, files, unsafe=True)
 
 
 def test_bundle_config_frozen_in_the_chain_makes_the_install_safe() -> None:
@@ -208,6 +285,16 @@ def test_messages_name_the_copy_and_the_tool() -> None:
         pytest.param("RUN dotnet restore", {"app.csproj": "<Project/>", "obj/project.assets.json": ""}, "`obj` is in the build context", id="dotnet-obj-in-context"),
         pytest.param("RUN ./gradlew build", {"settings.gradle": "", "gradlew": "", "buildSrc/build.gradle": ""}, "buildSrc", id="gradle-buildsrc"),
         pytest.param("RUN bundle install", {"Gemfile": "eval_gemfile 'Gemfile.local'\n", "Gemfile.lock": ""}, "eval_gemfile", id="gemfile-eval"),
+        pytest.param("RUN uv pip install --system -r requirements.txt", {**REQ, "uv.toml": 'find-links = [\n  "./wheels",\n]\n'}, "`find-links` to `./wheels`", id="uv-toml-local-find-links"),
+        pytest.param("RUN uv pip install --system -r requirements.txt", {**REQ, "pyproject.toml": '[tool.uv.sources]\nlib = { path = "../lib" }\n'}, "`path` to `../lib`", id="uv-sources-path"),
+        pytest.param("RUN uv pip install --system -r requirements.txt", {**REQ, "pyproject.toml": '[tool]\nuv.index-url = "https://x"\n'}, "dotted keys", id="uv-dotted-keys"),
+        pytest.param("RUN uv pip install -r requirements.txt", {**REQ, ".venv/pyvenv.cfg": ""}, "uv installs into it", id="uv-finds-dot-venv"),
+        pytest.param("ENV VIRTUAL_ENV=/app/.venv\nRUN uv pip install -r requirements.txt", {**REQ, ".venv/pyvenv.cfg": ""}, "`VIRTUAL_ENV` points into the copied folder", id="uv-virtual-env-in-copy"),
+        pytest.param("RUN uv pip install --system -r setup.py", {"setup.py": ""}, "builds the project's metadata", id="uv-requirements-setup-py"),
+        pytest.param("RUN uv pip install --system -r pyproject.toml", {"pyproject.toml": '[project]\nname = "a"\ndynamic = ["dependencies"]\n'}, "no static `[project]` dependencies", id="uv-dynamic-dependencies"),
+        pytest.param("RUN uv pip install --system -r pyproject.toml", {"pyproject.toml": '[project]\nname = "a"\ndependencies = ["lib @ file:///app/lib"]\n'}, "local path `file:///app/lib`", id="uv-pyproject-file-dependency"),
+        pytest.param("RUN uv pip sync requirements.txt ./lib", {**REQ, "lib/x.py": ""}, "a folder of the project", id="uv-sync-folder"),
+        pytest.param("RUN pip install --target ./deps -r requirements.txt", {**REQ, "deps/x.py": ""}, "`--target ./deps` installs into the copied folder", id="pip-target-in-copy"),
         pytest.param("RUN pip install -r requirements.txt || true", REQ, "plain `&&` chain", id="or-list"),
         pytest.param("RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi", REQ, "plain `&&` chain", id="if"),
         pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, None, id="source-command-first"),
@@ -251,6 +338,7 @@ def test_symlinked_manifest_is_declined(tmp_path) -> None:  # type: ignore[no-un
     [
         pytest.param("COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN python -m compileall .", REQ, id="already-ordered"),
         pytest.param("COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN pip install --no-deps -e .", REQ, id="ordered-then-project"),
+        pytest.param("COPY requirements.txt .\nRUN uv pip install --system -r requirements.txt\nCOPY . .\nRUN pip install --no-deps -e .", REQ, id="ordered-with-uv-then-project"),
         pytest.param("COPY --from=build /out /app\nRUN pip install -r /app/requirements.txt", REQ, id="copy-from-stage"),
         pytest.param("COPY src tests ./\nRUN pip install -r requirements.txt", REQ, id="several-sources"),
         pytest.param("COPY *.py ./\nRUN pip install -r requirements.txt", REQ, id="wildcard-source"),

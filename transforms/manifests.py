@@ -210,6 +210,8 @@ def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str
         return [], ""
     seen.add(path)
     text = project.read(path)
+    if text is None and project.exists(path):
+        return [], f"`{path}` is a folder of the project, not a requirements file"
     if text is None:
         return [], f"`{path}` is not in the build context (or .dockerignore excludes it)"
     data = _data()["pip"]
@@ -250,42 +252,179 @@ def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str
     return files, ""
 
 
-def _pip(command: Command, words: list[str], project: Project, start: int) -> Plan:
+def _pip(command: Command, words: list[str], project: Project, start: int, tool: str = "pip", env: dict[str, str | None] | None = None) -> Plan:
+    """pip install, and `uv pip install` / `uv pip sync` (`tool` "uv pip"), which take the same requirement files."""
     data = _data()["pip"]
     options, positionals = _options(words[start:], set(data["value_options"]))
+    if tool == "uv pip" and words[2] == "sync":
+        options = [("-r", p) for p in positionals] + options  # `uv pip sync requirements.txt`
+        positionals = []
     files: list[str] = []
     seen: set[str] = set()
     reads_files = False
+    plan = Plan("install", tool)
     for name, value in options:
         if name in data["requirement_options"] + data["constraint_options"]:
             if value is None:
-                return Plan("source", "pip", decline="cannot read the requirement file's name")
+                return Plan("source", tool, decline="cannot read the requirement file's name")
             if _REMOTE.match(value):
                 continue
             reads_files = True
             path = project.context_path(value)
             if path is None:
-                return Plan("source", "pip", decline=project.outside(value))
+                return Plan("source", tool, decline=project.outside(value))
+            if tool == "uv pip" and PurePosixPath(path).name in _data()["uv_pip"]["project_requirements"]:
+                found = _uv_project_requirements(project, path)
+                if isinstance(found, str):
+                    return Plan("source", tool, decline=found)
+                plan = found
+                files.append(path)
+                continue
             more, why = _requirements(project, path, seen)
             if why:
-                return Plan("source", "pip", decline=why)
+                return Plan("source", tool, decline=why)
             files.extend(more)
         elif name in data["index_options"] and value and not _REMOTE.match(value):
-            return Plan("source", "pip", decline=f"`{name} {value}` reads a package index from local files")
+            return Plan("source", tool, decline=f"`{name} {value}` reads a package index from local files")
         elif name in data["local_options"]:
             if name in ("-f", "--find-links") and value and _REMOTE.match(value):
                 continue
-            return Plan("source", "pip", decline=f"`pip install {name} {value or ''}`".replace(" `", "`") + " installs the project's own files; its dependencies are declared in pyproject.toml or setup.py, which the install would need with the whole source")
+            return Plan("source", tool, decline=f"`{tool} install {name} {value or ''}`".replace(" `", "`") + " installs the project's own files; its dependencies are declared in pyproject.toml or setup.py, which the install would need with the whole source")
+        elif name in data["target_options"] and value:
+            target = project.context_path(value)
+            if target is not None and (target == "" or project.exists(target)):
+                return Plan("source", tool, decline=f"`{name} {value}` installs into the copied folder, where the build context has `{target or '.'}` too: the source copy would overwrite what the install wrote")
     for spec in positionals:
         if _local_requirement(spec):
             return Plan(
                 "source",
-                "pip",
-                decline=f"`pip install {spec}` installs the project itself; its dependencies live in pyproject.toml or setup.py and building it needs the source",
+                tool,
+                decline=f"`{tool} install {spec}` installs the project itself; its dependencies live in pyproject.toml or setup.py and building it needs the source",
             )
     if not reads_files:
-        return Plan("free", "pip")
-    return Plan("install", "pip", files=tuple(dict.fromkeys(files)))
+        return Plan("free", tool)
+    if tool == "uv pip":
+        extra, why = _uv_reads(options, project, env or {}, command)
+        if why:
+            return Plan("source", tool, decline=why)
+        files.extend(extra)
+    return plan._replace(files=tuple(dict.fromkeys(files)))
+
+
+def _uv_project_requirements(project: Project, path: str) -> Plan | str:
+    """`uv pip install -r pyproject.toml`: an unsafe install when the dependencies are static; else why not."""
+    name = PurePosixPath(path).name
+    if name != "pyproject.toml":
+        return f"`uv pip install -r {name}` builds the project's metadata, which runs setup.py or the build backend on the source"
+    text = project.read(path)
+    if text is None:
+        return f"`{path}` is not in the build context (or .dockerignore excludes it)"
+    dynamic = re.search(r"(?ms)^\s*dynamic\s*=\s*\[([^\]]*)\]", text)
+    if not re.search(r"(?m)^\s*\[project\]", text) or (dynamic and "dependencies" in dynamic.group(1)):
+        return f"`{path}` has no static `[project]` dependencies: uv would build the project's metadata, which reads the source"
+    local = _python_path_dependency("uv", text)
+    if local:
+        return f"`{path}` has the path dependency `{local}`, which is source, not a manifest"
+    direct = re.search(r"""['"][^'"\n]*@\s*(file:[^'"\n]*|\.{0,2}/[^'"\n]*)['"]""", text)
+    if direct:
+        return f"`{path}` depends on the local path `{direct.group(1)}`, which is source, not a manifest"
+    return Plan(
+        "install", "uv pip", applicability=Applicability.UNSAFE,
+        note=f"`{path}` declares its dependencies statically, which uv reads without building the project; a build backend that uv consults anyway (some versions do) would need the source.",
+    )
+
+
+def _uv_reads(options: list[tuple[str, str | None]], project: Project, env: dict[str, str | None], command: Command) -> tuple[list[str], str]:
+    """Files of the copy that uv pip reads besides the requirement files (configuration, .python-version), or
+    why the install cannot move (a `.venv` it would install into only after the source copy)."""
+    spec = _data()["uv_pip"]
+    names = {name for name, _ in options}
+    local_env = {**env, **{a.text.split("=", 1)[0]: a.text.split("=", 1)[1] for a in command.assignments if "=" in a.text}}
+    folder = project.folder()
+    if folder is None:
+        # timid: uv searches the working directory the base image set, which may be the copy's destination
+        root = project.source
+        found = [f for f in (spec["config_files"] + [spec["python_version_file"], spec["environment_dir"]]) if project.exists(_in(root, f))]
+        return [], (project.outside() if found and project.outside() else "")
+    chain = [folder]
+    while chain[-1] != project.source and chain[-1]:
+        parent = str(PurePosixPath(chain[-1]).parent)
+        chain.append("" if parent == "." else parent)
+    files: list[str] = []
+    for env_name in spec["environment_env"]:
+        value = local_env.get(env_name) or ""
+        target = project.context_path(value) if value.startswith("/") else None  # VIRTUAL_ENV=/app/.venv
+        if target is not None and (target == "" or project.exists(target)):
+            return [], f"`{env_name}` points into the copied folder, where the build context has `{target or '.'}` too: the source copy would overwrite what the install wrote"
+    if not names & set(spec["environment_flags"]) and not any(env_name in local_env for env_name in spec["environment_env"]):
+        venv = next((_in(f, spec["environment_dir"]) for f in chain if project.exists(_in(f, spec["environment_dir"]))), None)
+        if venv is not None:
+            return [], (
+                f"`{venv}` is in the build context and not in .dockerignore: after the source copy uv installs into it, before "
+                "the copy it would not find it (add it to .dockerignore, or pass `--system`)"
+            )
+    no_config = names & set(spec["no_config"]) or any(local_env.get(n) not in (None, "", "0", "false") for n in spec["no_config_env"])
+    if no_config:
+        return files, ""
+    for name, value in options:
+        if name in spec["config_file_options"] and value:
+            path = project.context_path(value)
+            if path is not None:
+                files.append(path)
+    for env_name in spec["config_file_env"]:
+        value = local_env.get(env_name)
+        if value:
+            path = project.context_path(value)
+            if path is not None:
+                files.append(path)
+    for f in chain:
+        for config in spec["config_files"]:
+            path = _in(f, config)
+            text = project.read(path) if project.is_file(path) else None
+            if text is None:
+                continue
+            if config == "pyproject.toml":
+                if re.search(r"(?m)^\s*(tool\s*\.\s*)?uv\s*[.=]", text):
+                    return [], f"`{path}` configures uv with dotted keys (`tool.uv.x = ...`), which the pass does not read"  # timid
+                if not re.search(rf"(?m)^\s*\[\[?{re.escape(spec['config_table'])}[.\]]", text):
+                    continue  # no [tool.uv] table: uv ignores the file
+            files.append(path)
+        version = _in(f, spec["python_version_file"])
+        if project.is_file(version):
+            files.append(version)
+    for path in files:
+        text = project.read(path) if project.is_file(path) else None
+        if text is None:
+            return [], f"`{path}` (uv's configuration file) is not in the build context"
+        why = _uv_config_paths(project, path, text, spec["config_table"])
+        if why:
+            return [], why
+    return files, ""
+
+
+_TOML_STRING = re.compile(r"""(?:\b([\w-]+)\s*=\s*\[?\s*)?(['"])([^'"\n]*)\2""")
+
+
+def _uv_config_paths(project: Project, path: str, text: str, table: str) -> str:
+    """Why a uv configuration file makes the install read other project files (`find-links = ["./wheels"]`)."""
+    for m in _TOML_STRING.finditer(text):
+        key, value = m.group(1) or "", m.group(3)
+        if PurePosixPath(path).name == "pyproject.toml" and not _in_uv_table(text, m.start(), table):
+            continue
+        if _REMOTE.match(value):
+            continue
+        local = value.startswith(("./", "../", "file:")) or key in ("path", "find-links", "editable")
+        if not local and value.startswith("/"):
+            local = project.context_path(value) is not None
+        if local:
+            return f"`{path}` sets `{key or 'a value'}` to `{value}`, a path of the project that uv would read and that is not copied"
+    return ""
+
+
+def _in_uv_table(text: str, offset: int, table: str) -> bool:
+    """True if `offset` of a pyproject.toml lies in `[tool.uv]` or one of its sub-tables."""
+    headers = list(re.finditer(r"(?m)^\s*\[\[?\s*([^\]]+?)\s*\]\]?", text[:offset]))
+    return bool(headers) and (headers[-1].group(1) == table or headers[-1].group(1).startswith(table + "."))
 
 
 def _manifest_files(project: Project, folder: str, spec: dict[str, Any], tool: str) -> tuple[list[str], str]:
@@ -927,8 +1066,8 @@ def analyse(command: Command, project: Project, env: dict[str, str | None]) -> P
         if found is None or found[1] != "install":
             return Plan("source")
         return _pip(command, words, project, found[0] + 1)
-    if name == "uv" and words[1:3] == ["pip", "install"]:
-        return _pip(command, words, project, 3)
+    if name == "uv" and len(words) > 2 and words[1] == "pip" and words[2] in data["uv_pip"]["subcommands"]:
+        return _pip(command, words, project, 3, "uv pip", env)
     if name == "npm" and len(words) > 1 and words[1] in data["npm"]["install_subcommands"] + data["npm"]["clean_subcommands"]:
         return _node(command, words, project, "npm", env)
     if name == "yarn" and (len(words) == 1 or words[1] == "install" or words[1].startswith("-")) and not {"-v", "--version", "-h", "--help"} & set(words):
@@ -1016,12 +1155,16 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
 class Candidate:
     """A source copy and the first RUN after it that needs the project."""
 
-    __slots__ = ("copy", "run", "script", "between")
+    __slots__ = ("copy", "run", "script", "between", "present")
 
-    def __init__(self, copy: SourceCopy, run: Instruction, script: ShellScript, between: tuple[Instruction, ...] = ()) -> None:
+    def __init__(
+        self, copy: SourceCopy, run: Instruction, script: ShellScript, between: tuple[Instruction, ...] = (), present: frozenset[str] = frozenset()
+    ) -> None:
         self.copy = copy
         self.run = run
         self.script = script
+        self.present = present
+        """Manifests an earlier COPY already put in place (`_already_copied`): not copied again."""
         self.between = between
         """What lies between the copy and the install: RUNs that read nothing of the project (moved with the
         install) and ENV, ARG, USER, WORKDIR (repeated before it, so the install runs as it did)."""
@@ -1124,24 +1267,33 @@ def _manifest_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _already_fetched(context: FileContext, stage: Stage, copy: Instruction, tool: str) -> bool:
-    """True if a RUN before the source copy already runs this package manager (the file is ordered).
+def _already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: str) -> bool:
+    """True if a RUN before the source copy already installs with this package manager (the file is ordered).
 
-    For cargo, anywhere in the file: cargo-chef and `cargo fetch` recipes live in their own stages."""
+    Commands that read nothing of the project do not count: `pip install uv` or `npm config set ...` before
+    the copy say nothing about the install after it.  pip and `uv pip` count as one.  For cargo, anywhere in
+    the file: cargo-chef and `cargo fetch` recipes live in their own stages."""
     if tool == "cargo" and re.search(r"cargo[ \t]+(chef|fetch)\b", context.text):
         return True
+    make = _project_for(context, copy)
     for ins in stage.instructions:
-        if ins.index >= copy.index:
+        if ins.index >= copy.instruction.index:
             break
         if ins.name != "RUN":
             continue
         script = context.shell(ins)
         if script is None:
             continue
+        project = make(PurePosixPath(context.workdir_at(ins) or _UNKNOWN_CWD))
+        env = context.env_at(ins)
         for command in script.commands:
-            if _tool_of(command) == tool:
+            if _family(_tool_of(command)) == _family(tool) and analyse(command, project, env).kind != "free":
                 return True
     return False
+
+
+def _family(tool: str) -> str:
+    return "pip" if tool == "uv pip" else tool
 
 
 _TOOLS = {
@@ -1156,8 +1308,8 @@ def _tool_of(command: Command) -> str:
     if _PIP_NAMES.match(name):
         found = pip_subcommand(command)
         return "pip" if found and found[1] == "install" else ""
-    if name == "uv" and [w.value for w in command.words[1:3]] == ["pip", "install"]:
-        return "pip"
+    if name == "uv" and [w.value for w in command.words[1:2]] == ["pip"] and len(command.words) > 2 and command.words[2].value in _data()["uv_pip"]["subcommands"]:
+        return "uv pip"
     return _TOOLS.get(name, "")
 
 
@@ -1305,6 +1457,45 @@ def _copy_lines(copy: SourceCopy, files: list[str]) -> list[str]:
     return lines
 
 
+def _already_copied(context: FileContext, stage: Stage, copy: SourceCopy) -> set[str]:
+    """Context files an earlier COPY of the stage already put exactly where the source copy puts them, with
+    the same flags, and that nothing since may have changed (only RUNs that touch nothing of the project,
+    and metadata): `COPY go.mod go.sum ./` with no `go mod download` after it needs no second copy."""
+    copied: set[str] = set()
+    for ins in stage.instructions:
+        if ins.index >= copy.instruction.index:
+            break
+        if ins.name == "RUN" and not _free_run(context, copy, ins):
+            copied.clear()  # timid: it may change the copied files
+        elif ins.name in ("COPY", "ADD"):
+            exact = _copied_in_place(context, ins, copy)
+            copied = copied | exact if exact is not None else set()  # timid: any other copy may overwrite them
+    return copied
+
+
+def _copied_in_place(context: FileContext, ins: Instruction, copy: SourceCopy) -> set[str] | None:
+    """The files of a `COPY a b ./` when each lands where the source copy puts it, with its flags; else None."""
+    build = context.build_context
+    words = ins.words()
+    if ins.name != "COPY" or ins.heredocs or ins.json is not None or build is None or len(words) < 2:
+        return None
+    if " ".join(context.slice(f.span) for f in ins.flags) != copy.flags or any(f.name not in _COPY_FLAGS for f in ins.flags):
+        return None
+    values = [context.expand(w.text, ins) for w in words]
+    if any(v is None or any(c in v for c in "*?[") or _URL.match(v) for v in values):
+        return None
+    *sources, dest = [v for v in values if v is not None]
+    workdir = context.workdir_at(ins)
+    if not (dest.endswith("/") or dest in (".", "./")) or (not dest.startswith("/") and workdir is None):
+        return None  # timid: `COPY a.txt b.txt` may rename; a folder only the base image knows
+    folder = PurePosixPath(_normpath(dest if dest.startswith("/") else f"{workdir}/{dest}"))
+    project = Project(build, copy.source, copy.dest, folder)
+    files = {_normpath(source.lstrip("/")) for source in sources}
+    if not all(build.is_file(f) and project.context_path(PurePosixPath(f).name) == f for f in files):
+        return None
+    return files
+
+
 def _plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tuple[list[Edit], Applicability, str, list[str]]:
     """The edits of the reorder, its applicability and note, and the files copied."""
     copy, run = candidate.copy, candidate.run
@@ -1315,7 +1506,8 @@ def _plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tup
         files.extend(f for f in plan.files if f not in files)
     applicability = min([Applicability.SAFE, *(p.applicability for p in plans)])
     notes = [p.note for p in plans if p.note]
-    if not copy.dest_exists:
+    to_copy = [f for f in files if f not in candidate.present]
+    if not copy.dest_exists and to_copy:  # (with nothing to copy, the earlier manifest copy made the folder)
         applicability = min(applicability, Applicability.UNSAFE)
         notes.append(
             "The manifest copy now creates the destination folder, not the source copy, so the folder's permissions and owner "
@@ -1337,7 +1529,7 @@ def _plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tup
     head = " && ".join(head_parts)
     run_flags = " ".join(context.slice(f.span) for f in run.flags)
     run_line = f"{run.keyword.text} {run_flags + ' ' if run_flags else ''}{head}"
-    copy_lines = _copy_lines(copy, files)
+    copy_lines = _copy_lines(copy, to_copy)
     block: list[str] = []
     moved_whole = split.cut == len(items) and split.prefetch is None
     removal = _removal_span(context, run)
@@ -1365,7 +1557,7 @@ def _plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tup
     elif split.cut:
         repeat = "".join(text[items[i][0].start : items[i][0].end] + " && " for i in split.repeat)
         edits.append(Edit.replace(Span(items[0][0].start, items[split.cut][0].start), repeat))
-    return edits, applicability, " ".join(notes), files
+    return edits, applicability, " ".join(notes), to_copy
 
 
 def _leading_comments_start(context: FileContext, ins: Instruction) -> int:
@@ -1488,20 +1680,20 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
         if stop is None or later is None:
             return
         tool = _install_tool(context, later)
-        if (tool and _already_fetched(context, stage, copy.instruction, tool)) or _manifests_copied_before(context, stage, copy.instruction):
+        if (tool and _already_fetched(context, stage, copy, tool)) or _manifests_copied_before(context, stage, copy.instruction):
             return
         code = "DF102" if tool in ("cargo", "go", "maven", "gradle", "dotnet") else "DF101"
         why = f"`{_first_words(context, stop)}` runs between the copy and the install, and the install may need it"
         yield Finding(code, _message(copy, [Plan("install", tool)], context, code), at, f"Not reordered: {why.rstrip('.')}.")
         return
     if isinstance(result, Plan):
-        if result.tool and _already_fetched(context, stage, copy.instruction, result.tool):
+        if result.tool and _already_fetched(context, stage, copy, result.tool):
             return
         code = "DF102" if result.tool == "cargo" else "DF101"
         yield Finding(code, _message(copy, [result], context, code), at, f"Not reordered: {result.decline.rstrip('.')}.")
         return
     plans = list(result.plans) + ([result.prefetch] if result.prefetch is not None else [])
-    if any(_already_fetched(context, stage, copy.instruction, p.tool) for p in plans if p.kind in ("install", "build")):
+    if any(_already_fetched(context, stage, copy, p.tool) for p in plans if p.kind in ("install", "build")):
         return
     code = "DF102" if result.prefetch is not None else "DF101"
     message = _message(copy, plans, context, code)
@@ -1517,9 +1709,11 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
     if odd is not None:  # timid: a name that would need quoting or escaping in COPY
         yield Finding(code, message, at, f"Not reordered: the manifest name `{odd}` would need quoting in COPY.")
         return
-    edits, applicability, note, files = _plan_edits(context, Candidate(copy, run, script, between), result)  # type: ignore[arg-type]
+    present = frozenset(_already_copied(context, stage, copy))
+    edits, applicability, note, files = _plan_edits(context, Candidate(copy, run, script, between, present), result)  # type: ignore[arg-type]
     names = ", ".join(PurePosixPath(f).name for f in files[:4]) + ("..." if len(files) > 4 else "")
-    title = f"Copy {names} and install dependencies before `{copy.instruction.keyword.text} ... {copy.dest_text}`"
+    action = f"Copy {names} and install dependencies" if files else "Install dependencies"
+    title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"
     yield Finding(code, message, at, note, tuple(edits), applicability, title)
 
 
@@ -1559,14 +1753,19 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     are copied first, the install runs, then the rest of the source is copied
     and the rest of the RUN (`npm run build`, `collectstatic`...) runs.
 
-    Covers `pip install -r` (following `-r`/`-c` includes), `uv pip install -r`,
-    `npm ci`/`npm install`, `yarn install` (classic and Berry), `pnpm install`,
+    Covers `pip install -r` (following `-r`/`-c` includes), `uv pip install -r`
+    and `uv pip sync` (with the uv.toml, `[tool.uv]` pyproject.toml and
+    .python-version uv discovers from its working directory up), `npm
+    ci`/`npm install`, `yarn install` (classic and Berry), `pnpm install`,
     `pipenv install`/`sync`, `poetry install --no-root`, `uv sync
     --no-install-project`, `go mod download`, `mvn dependency:go-offline`,
     `dotnet restore`, `bundle install` and `composer install --no-scripts
     --no-autoloader`.  The files copied are exactly those the install reads
     and that exist in the build context and are not excluded by
-    `.dockerignore`.
+    `.dockerignore`, less those an earlier `COPY` already put in place with
+    nothing since that may change them.  A file counts as already ordered
+    only when a RUN before the source copy installs from the project; a tool
+    install such as `pip install uv` or `npm config set` does not.
 
     ## Why is this bad?
     `COPY . .` changes whenever any file of the context changes, and the build
@@ -1612,10 +1811,13 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     `.venv`, `vendor`, `obj`) is in the build context, where the source copy
     would overwrite it.  Unsafe when the lock file may be rewritten (the
     source copy then puts the context's version back), for maven, dotnet and
-    poetry (which may read more than the manifests), and when a WORKDIR is
+    poetry (which may read more than the manifests), for `uv pip install -r
+    pyproject.toml` with static dependencies, and when a WORKDIR is
     repeated (it then creates the folder before the source copy does).
     Declined, with a note saying why, for local path installs (`-e .`,
-    `./pkg`, `file:`), `pip install .`, lifecycle scripts, workspaces whose
+    `./pkg`, `file:`), `pip install .`, `--target`/`VIRTUAL_ENV` or a `.venv`
+    uv would find in the copied folder, uv configuration naming local paths,
+    `-r setup.py` or dynamic dependencies, lifecycle scripts, workspaces whose
     member manifests are missing, symbolic-link manifests, an install that is
     not in a plain `&&` chain, and steps between the copy and the install
     that may need the source (`RUN chmod +x entrypoint.sh`, SHELL, COPY).
