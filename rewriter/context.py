@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Callable, Hashable, Iterator, Literal, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Mapping, NamedTuple, TypeVar
 
 from rewriter.shell import POSIX_SHELLS, ShellScript, shell_source
 from rewriter.syntax import Document, Instruction, Stage
@@ -301,6 +301,19 @@ class FileContext:
     def runs(self) -> Iterator[Instruction]:
         """RUN instructions, in order (not the ones inside ONBUILD)."""
         return (i for i in self.document.instructions if i.name == "RUN")
+
+    def scripts(self, instructions: Iterable[Instruction] | None = None) -> Iterator[tuple[Instruction, ShellScript]]:
+        """The RUNs (of the file, or of `instructions`) whose shell dockerfix can read.
+
+        RUNs in exec form, for another shell or interpreter, or whose script
+        has syntax errors are left out: a pass must not guess at them.
+        """
+        for instruction in self.runs() if instructions is None else instructions:
+            if instruction.name != "RUN":
+                continue
+            script = self.shell(instruction)
+            if script is not None and not script.has_errors:
+                yield instruction, script
 
     def shell(self, instruction: Instruction) -> ShellScript | None:
         """The parsed shell of a RUN, or None where it is not a POSIX shell script."""

@@ -162,10 +162,7 @@ def _update_only(script: ShellScript) -> AptCall | None:
 
 
 def _runs_with_apt(context: FileContext) -> Iterator[tuple[Instruction, ShellScript, list[AptCall]]]:
-    for instruction in context.runs():
-        script = context.shell(instruction)
-        if script is None or script.has_errors:
-            continue
+    for instruction, script in context.scripts():
         calls = apt_calls(script)
         if calls:
             yield instruction, script, calls

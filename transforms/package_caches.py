@@ -49,13 +49,6 @@ def _sub(command: Command, with_value: frozenset[str] = frozenset()) -> tuple[in
     return None
 
 
-def _scripts(context: FileContext) -> Iterator[tuple[Instruction, ShellScript]]:
-    for instruction in context.runs():
-        script = context.shell(instruction)
-        if script is not None and not script.has_errors:
-            yield instruction, script
-
-
 def mount_fix(context: FileContext, instruction: Instruction, key: str, check: Rule, title: str) -> Fix | None:
     """A cache-mount fix for `key` of [mounts], or None when the cache is not where the table says."""
     table = facts()["mounts"][key]
@@ -121,7 +114,7 @@ def apk_add_cache(context: FileContext) -> Iterator[Diagnostic]:
     exists, so a mount would hold nothing.
     """
     needs_index = set(facts()["apk"]["needs_index"])
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         for _, items in chains(script):
             for k, item in enumerate(items):
                 command = item.command
@@ -242,7 +235,7 @@ def rpm_assume_yes(context: FileContext) -> Iterator[Diagnostic]:
     Safe: `-y` only answers the question.  `--assumeyes`, `--setopt=assumeyes=1`
     and zypper's global `-n`/`--non-interactive` count as present.
     """
-    for _, script in _scripts(context):
+    for _, script in context.scripts():
         for command in script.commands:
             call = rpm_call(command)
             if call is None or call.subcommand not in call.table["confirming"] or _rpm_assumes_yes(call):
@@ -298,7 +291,7 @@ def rpm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     RUN still works.  The command is appended with `&&`, so the RUN fails
     exactly when it did.
     """
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         calls = [c for c in (rpm_call(cmd) for cmd in script.commands) if c is not None]
         installs = [c for c in calls if c.subcommand in c.table["installs"]]
         if not installs:
@@ -379,7 +372,7 @@ def npm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     for root with the default HOME and no `npm_config_cache`.
     """
     offline = set(facts()["npm"]["offline"])
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         installs = [(c, w) for c in script.commands if (w := _npm_install(c)) is not None]
         if not installs:
             continue
@@ -489,7 +482,7 @@ def yarn_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     would break the app, so without a build context the fix is unsafe.
     """
     berry: tuple[str, bool] | None | bool = False
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         installs = [(c, w) for c in script.commands if (w := _yarn_install(c)) is not None]
         if not installs:
             continue
@@ -549,7 +542,7 @@ def gem_install_docs(context: FileContext) -> Iterator[Diagnostic]:
     `gem: --no-document` (the flag would save nothing).
     """
     table = facts()["gem"]
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         base = base_image_name(context, instruction)
         if base in table["no_document_images"]:
             continue
@@ -607,7 +600,7 @@ def conda_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     table = facts()["conda"]
     if "softlink" in context.text:
         return
-    for instruction, script in _scripts(context):
+    for instruction, script in context.scripts():
         installs = []
         for command in script.commands:
             if command.name not in table["tools"]:

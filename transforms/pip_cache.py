@@ -132,10 +132,7 @@ def pip_install_cache(context: FileContext) -> Iterator[Diagnostic]:
     is set or the RUN already mounts a BuildKit cache.
     """
     mount = context.settings.cache_strategy == "mount"
-    for instruction in context.runs():
-        script = context.shell(instruction)
-        if script is None:
-            continue
+    for instruction, script in context.scripts():
         for command in script.commands:
             found = pip_subcommand(command)
             if found is not None and found[1] == "install" and not pip_cache_disabled(context, instruction, command):

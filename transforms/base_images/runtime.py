@@ -113,12 +113,7 @@ def _recommends(options: list[str]) -> bool:
 def _installs(context: FileContext, base: Base) -> list[Install]:
     knowledge = kb.knowledge(context)
     out = []
-    for ins in base.stage.instructions:
-        if ins.name != "RUN":
-            continue
-        script = context.shell(ins)
-        if script is None:
-            continue
+    for ins, script in context.scripts(base.stage.instructions):
         for command in script.commands:
             found = apt_install(command)
             if found is None:
@@ -401,12 +396,7 @@ def _delete_instruction(context: FileContext, instruction: Instruction) -> Edit:
 def _drop_break_system_packages(context: FileContext, base: Base) -> list[Edit]:
     """pip on a distro Python (PEP 668) needs `--break-system-packages`; the official image's pip does not."""
     out = []
-    for ins in base.stage.instructions:
-        if ins.name != "RUN":
-            continue
-        script = context.shell(ins)
-        if script is None:
-            continue
+    for ins, script in context.scripts(base.stage.instructions):
         for command in script.commands:
             if pip_subcommand(command) is None:
                 continue
