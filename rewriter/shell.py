@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from rewriter.syntax import _HEREDOC_RE, Instruction, _unquoted_words
+from rewriter.syntax import Instruction, heredoc_name
 from rewriter.text import LogicalText, Span, concat
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class ShellScript:
                 reasons.append(command.name)
             elif command.name is None and command.words:
                 reasons.append("a command whose name is computed")
-        for node in _walk(self.root):
+        for node in walk(self.root):
             if node.type in ("declaration_command", "unset_command"):
                 reasons.append(self.text_of(node).split(None, 1)[0])
             elif node.type == "variable_assignment" and node.parent is not None and node.parent.type == "program":
@@ -256,7 +256,7 @@ class ShellScript:
         return sorted(set(reasons))
 
 
-def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -303,9 +303,7 @@ def shell_source(instruction: Instruction, document_text: str) -> LogicalText | 
         return None
     if not ins.heredocs:
         return ins.args
-    m = _HEREDOC_RE.match(ins.args.text)
-    names = _unquoted_words(m.group(3)) if m and m.group(3) else None
-    if names is not None and len(names) == 1:
+    if heredoc_name(ins.args.text) is not None:  # `RUN <<EOF`: the body is the script
         doc = ins.heredocs[0]
         first_line = doc.content.split("\n", 1)[0]
         if first_line.startswith("#!"):

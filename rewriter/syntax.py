@@ -508,7 +508,7 @@ def _maybe_json(args: LogicalText, line: int) -> tuple[tuple[str, ...] | None, t
     return tuple(value), spans if len(spans) == len(value) else ()
 
 
-def _parse_words(rest: str, escape: str) -> list[str]:
+def parse_words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: split on whitespace, keeping quotes and escapes."""
     words: list[str] = []
     buf: list[str] = []
@@ -560,7 +560,7 @@ def _parse_words(rest: str, escape: str) -> list[str]:
 
 
 def _check_name_values(rest: str, key: str, escape: str, line: int) -> None:
-    words = _parse_words(rest, escape)
+    words = parse_words(rest, escape)
     if not words:
         return
     if "=" not in words[0]:
@@ -625,6 +625,13 @@ def _heredoc_words(line: str) -> list[tuple[str, int, int]]:
             i += 1
     flush(n)
     return words
+
+
+def heredoc_name(word: str) -> str | None:
+    """The delimiter if `word` opens a heredoc for BuildKit (its ParseHeredoc), else None."""
+    m = _HEREDOC_RE.match(word)
+    names = _unquoted_words(m.group(3)) if m and m.group(3) else None
+    return names[0] if names is not None and len(names) == 1 else None
 
 
 def _unquoted_words(text: str) -> list[str] | None:

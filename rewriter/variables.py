@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from rewriter.syntax import Document, Instruction, Stage, _parse_words
+from rewriter.syntax import Document, Instruction, Stage, parse_words
 
 
 def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> str | None:
@@ -100,7 +100,7 @@ def _matching_brace(word: str, start: int) -> int:
 def assignments(instruction: Instruction, escape: str) -> list[tuple[str, str | None]]:
     """The (name, raw value) pairs of an ARG, ENV or LABEL; value None for a bare `ARG name`."""
     text = instruction.args.text
-    words = _parse_words(text, escape)
+    words = parse_words(text, escape)
     if not words:
         return []
     if instruction.name != "ARG" and "=" not in words[0]:

@@ -13,8 +13,8 @@ from typing import Any, Iterator, NamedTuple
 
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Edit
-from rewriter.shell import Command, ShellScript, Statement, _walk
-from rewriter.syntax import _HEREDOC_RE, Instruction, Stage
+from rewriter.shell import Command, ShellScript, Statement, walk
+from rewriter.syntax import Instruction, Stage, heredoc_name
 from rewriter.text import Span
 
 
@@ -39,7 +39,7 @@ class Layout(NamedTuple):
 def is_heredoc_script(instruction: Instruction) -> bool:
     """True for `RUN <<EOF` whose body is the script (what `shell_source` reads as the shell source)."""
     ins = instruction.effective
-    return bool(ins.heredocs) and _HEREDOC_RE.match(ins.args.text) is not None
+    return bool(ins.heredocs) and heredoc_name(ins.args.text) is not None
 
 
 _OPERATORS = ("&&", "||", ";", "|")
@@ -106,7 +106,7 @@ def chains(script: ShellScript) -> list[tuple[Statement, list[Item]]]:
 
 
 def has_heredoc_redirect(script: ShellScript) -> bool:
-    return any(node.type == "heredoc_redirect" for node in _walk(script.root))
+    return any(node.type == "heredoc_redirect" for node in walk(script.root))
 
 
 def append_command(context: FileContext, instruction: Instruction, script: ShellScript, command: str) -> Edit | None:

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Diagnostic, Edit, rule
-from rewriter.shell import ShellScript, _walk
+from rewriter.shell import ShellScript, walk
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
 from transforms._shellfix import has_heredoc_redirect, layout
@@ -37,7 +37,7 @@ def _mergeable(context: FileContext, instruction: Instruction) -> ShellScript | 
 def _needs_subshell(script: ShellScript) -> list[str]:
     """Why the first RUN's shell state could leak into the second (empty: it cannot)."""
     reasons = list(script.changes_shell_state())
-    for node in _walk(script.root):
+    for node in walk(script.root):
         if node.type in _LEAKING_NODES and not _inside_subshell(node):
             if node.type == "expansion" and "=" not in script.text_of(node):
                 continue
