@@ -249,6 +249,24 @@ class Facts:
             for command in script.commands:
                 yield ins, command
 
+    def build_commands(self, tool: str) -> Iterator[tuple[Instruction, Command, str, list[str]]]:
+        """`TOOL build|install ARGS` commands of the stage: (instruction, command, verb, args).
+
+        Declines when the output path cannot be known: a `cd` anywhere in the
+        stage's RUNs, or arguments that are not static words.
+        """
+        for ins, command in self.commands():
+            if command.name == "cd":
+                raise Decline(f"line {ins.line}: `cd` in a RUN makes the output path of `{tool} build` uncertain")  # timid:
+            if command.name != tool:
+                continue
+            values = command.arg_values()
+            if not values or values[0] not in ("build", "install"):
+                continue
+            if any(v is None for v in values):
+                raise Decline(f"line {ins.line}: `{tool} {values[0]}` with computed arguments")  # timid:
+            yield ins, command, str(values[0]), [v for v in values[1:] if v is not None]
+
     def apt_packages(self) -> list[str]:
         """Packages installed with apt-get/apt in the stage (static names only)."""
         packages: list[str] = []

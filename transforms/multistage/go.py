@@ -58,20 +58,10 @@ def go_outputs(facts: Facts) -> list[tuple[str, Command, Instruction]]:
     """The absolute paths `go build`/`go install` write, with the command that writes each."""
     outputs = []
     gobin = knowledge()["go"]["gopath_bin"]
-    for ins, command in facts.commands():
-        if command.name == "cd":
-            raise Decline(f"line {ins.line}: `cd` in a RUN makes the output path of `go build` uncertain")  # timid:
-        if command.name != "go":
-            continue
-        values = command.arg_values()
-        if not values or values[0] not in ("build", "install"):
-            continue
-        if any(v is None for v in values):
-            raise Decline(f"line {ins.line}: `go {values[0]}` with computed arguments")  # timid:
-        args = [v for v in values[1:] if v is not None]
+    for ins, command, verb, args in facts.build_commands("go"):
         workdir = facts.context.workdir_at(ins)
         packages = _go_packages(args)
-        if values[0] == "install":
+        if verb == "install":
             env = facts.context.env_at(ins)
             if "GOBIN" in env or "GOPATH" in env:
                 raise Decline(f"line {ins.line}: `go install` with GOBIN/GOPATH set in the Dockerfile")  # timid:

@@ -63,25 +63,15 @@ def plan_rust(facts: Facts) -> Plan:
     check_start(facts)
     package, bins = _cargo_names(facts)
     outputs: list[str] = []
-    for ins, command in facts.commands():
-        if command.name == "cd":
-            raise Decline(f"line {ins.line}: `cd` in a RUN makes the cargo output path uncertain")  # timid:
-        if command.name != "cargo":
-            continue
-        values = command.arg_values()
-        if not values or values[0] not in ("build", "install"):
-            continue
-        if any(v is None for v in values):
-            raise Decline(f"line {ins.line}: cargo with computed arguments")  # timid:
-        args = [v for v in values[1:] if v is not None]
+    for ins, command, verb, args in facts.build_commands("cargo"):
         for option in ("--target", "--target-dir", "--manifest-path", "--profile", "--out-dir", "--artifact-dir", "--root", "--example"):
             if flag_value(args, (option,))[0]:
-                raise Decline(f"line {ins.line}: `cargo {values[0]} {option}` moves the output")  # timid:
+                raise Decline(f"line {ins.line}: `cargo {verb} {option}` moves the output")  # timid:
         present, chosen = flag_value(args, ("--bin",))
         names = [chosen] if present and chosen else (bins or ([package] if package else []))
         if not names:
             raise Decline("Cargo.toml names no package or binary")  # timid:
-        if values[0] == "install":
+        if verb == "install":
             if "--path" not in args:
                 raise Decline(f"line {ins.line}: `cargo install` of a crate from the registry")  # timid:
             outputs += [f"{knowledge()['rust']['cargo_bin']}/{n}" for n in names]
