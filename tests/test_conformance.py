@@ -7,6 +7,7 @@ agreement tests skip elsewhere while the round-trip tests always run.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -54,6 +55,23 @@ def assert_agrees_with_buildkit(text: str, document: Document) -> None:
             assert expected == tuple(v for v in theirs.value if v != "" or expected), where
         elif name in ("FROM", "EXPOSE", "COPY", "ADD", "VOLUME") and ours.inner is None:
             assert tuple(w.text for w in ours.words()) == theirs.value, where
+
+
+def _json_with_trailing_text(text: str) -> bool:
+    document = _parse_or_error(text)
+    if isinstance(document, str):
+        return False
+    decoder = json.JSONDecoder()
+    for instruction in document.instructions:
+        args = instruction.effective.args.text.lstrip()
+        if args.startswith("["):
+            try:
+                _, end = decoder.raw_decode(args)
+            except ValueError:
+                continue
+            if args[end:].strip():
+                return True
+    return False
 
 
 def _parse_or_error(text: str) -> Document | str:
@@ -104,6 +122,10 @@ def test_agrees_with_buildkit_generated(text: str) -> None:
     # heredocs") reads `<< EOF` as a heredoc; the wrapped parser predates it.
     # dockerfix follows the current frontend, so such input cannot be compared.
     assume(not re.search(r"<<(\s|\\|`)", text))
+    # Frontend 1.9 (2024-07, "fix invalid usage of json.NewDecoder") reads
+    # `RUN ["a"] b` as shell form; the wrapped parser decodes the leading
+    # array and ignores the rest.  dockerfix follows the current frontend.
+    assume(not _json_with_trailing_text(text))
     ours = _parse_or_error(text)
     theirs = _buildkit_or_error(text)
     if isinstance(theirs, str):
