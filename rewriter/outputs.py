@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from rewriter.rules import Applicability, Diagnostic
 from rewriter.syntax import Document
+from rewriter.text import Span
 
 if TYPE_CHECKING:
     from rewriter.cli import FileReport
@@ -42,6 +43,11 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
 
 def _position(document: Document, offset: int) -> tuple[int, int]:
     return document.lines.line(offset), document.lines.column(offset)
+
+
+def _range(document: Document, span: Span) -> tuple[int, int, int, int]:
+    """1-based line and column of a span's start and (exclusive) end."""
+    return (*_position(document, span.start), *_position(document, span.end))
 
 
 def fix_marker(diagnostic: Diagnostic, threshold: Applicability) -> str:
@@ -111,8 +117,7 @@ def render_text(reports: list[FileReport], only_remaining: bool) -> str:
 
 def _diagnostic_json(result: Result, diagnostic: Diagnostic) -> dict[str, Any]:
     assert result.document is not None
-    line, column = _position(result.document, diagnostic.span.start)
-    end_line, end_column = _position(result.document, diagnostic.span.end)
+    line, column, end_line, end_column = _range(result.document, diagnostic.span)
     fix = diagnostic.fix
     return {
         "code": diagnostic.rule,
@@ -182,8 +187,7 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
         result = report.result
         assert result.document is not None
         for diagnostic in _reported(result, only_remaining):
-            line, column = _position(result.document, diagnostic.span.start)
-            end_line, end_column = _position(result.document, diagnostic.span.end)
+            line, column, end_line, end_column = _range(result.document, diagnostic.span)
             entry: dict[str, Any] = {
                 "ruleId": diagnostic.rule,
                 "level": _sarif_level(diagnostic),
@@ -244,8 +248,7 @@ def _sarif_location(path: str, line: int, column: int, end_line: int, end_column
 
 
 def _sarif_replacement(document: Document, edit: Any) -> dict[str, Any]:
-    line, column = _position(document, edit.span.start)
-    end_line, end_column = _position(document, edit.span.end)
+    line, column, end_line, end_column = _range(document, edit.span)
     return {
         "deletedRegion": {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
         "insertedContent": {"text": edit.text},
@@ -270,8 +273,7 @@ def render_github(reports: list[FileReport], only_remaining: bool) -> str:
         result = report.result
         assert result.document is not None
         for diagnostic in _reported(result, only_remaining):
-            line, column = _position(result.document, diagnostic.span.start)
-            end_line, end_column = _position(result.document, diagnostic.span.end)
+            line, column, end_line, end_column = _range(result.document, diagnostic.span)
             level = "notice" if diagnostic.applicability == Applicability.SUGGESTION else "warning"
             props = f"file={_escape_github(report.path, True)},line={line},col={column},endLine={end_line},endColumn={end_column},title={_escape_github(diagnostic.rule, True)}"
             message = diagnostic.message + fix_marker(diagnostic, result.threshold)

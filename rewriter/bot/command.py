@@ -172,24 +172,18 @@ class Bot:
         self.args, self.env, self.token, self.ui = args, env, token, ui
         self.sleep, self.clock = sleep, clock
         self.version = _version()
+        from rewriter.context import Settings
         from rewriter.rules import all_rules
 
         self.catalogue = {rule.code: rule for rule in all_rules()}
-        self.rules_for(self.settings_for(None))  # an unknown --select is a usage error before any work
+        # An unknown --select is a usage error before any work.
+        self.rules_for(Settings(select=tuple(args.select or ()), ignore=tuple(args.ignore)))
 
-    def settings_for(self, dockerfile: Path | None, configs: dict[Path, Config] | None = None) -> Settings:
+    def settings_for(self, dockerfile: Path, configs: dict[Path, Config] | None = None) -> Settings:
         """The repository's configuration for this file (as `dockerfix` finds it), with the flags over it."""
-        from rewriter.config import EMPTY, discover, with_flags
+        from rewriter.config import settings_for
 
-        config = EMPTY if self.args.isolated or dockerfile is None else discover(dockerfile.parent, configs)
-        args = self.args
-        return with_flags(
-            config.settings(dockerfile),
-            select=args.select,
-            ignore=args.ignore,
-            unsafe_fixes=args.unsafe_fixes,
-            cache_strategy=args.cache_strategy,
-        )
+        return settings_for(dockerfile, self.args, configs)
 
     def rules_for(self, settings: Settings) -> list[Rule]:
         from rewriter.rules import cached_rules
