@@ -1,0 +1,216 @@
+"""Dependency manifests before source copies (DF101, DF102).
+
+`COPY . .` followed by `RUN pip install -r requirements.txt` reinstalls every
+dependency whenever any source file changes, because the copy's layer (and
+so every later one) misses the build cache.  Copying the manifests first and
+installing from them before the source copy keeps the install cached until a
+manifest changes.
+
+The pass works in three steps, each of which may decline:
+
+1. find a *source copy*: `COPY`/`ADD` of the whole build context, or of a
+   folder of it, with flags it can carry over (`--chown`, `--chmod`, `--link`)
+   and a destination it can resolve (WORKDIR, relative paths, ARG/ENV);
+2. find the first RUN after it that needs the project; between them may lie
+   metadata (LABEL, EXPOSE, CMD...), ENV/ARG/USER and one absolute WORKDIR
+   (repeated before the install, so it runs as before) and RUNs that read
+   and write nothing of the project (`pip install poetry`: moved along).
+   Split the RUN's `&&` chain into a head that reads no source (installs
+   from manifests, system package installs, `cd`) and the rest; or, for
+   tools that fetch while they build (`go build`, `mvn package`, `dotnet
+   publish`...), find the dependency-only command to run first;
+3. work out, from the real build context, exactly which files the head
+   reads; decline when it reads more than manifests (local paths, lifecycle
+   scripts, workspaces with missing members) or when the later full copy
+   would overwrite what it installed (`node_modules` in the context).
+
+The edit inserts `COPY <manifests> <dest>/` and `RUN <head>` before the
+source copy and removes the head from the original RUN (the whole RUN when
+nothing is left).  Package-manager facts live in `data/package_managers.toml`.
+
+Where things are: `common.py` holds the model (`Plan`, `Project`, option and
+path helpers) and the registry of ecosystems; `patterns.py` finds step 1 and
+2 (the source copy, what lies between, what is already ordered); `edits.py`
+divides the RUN and plans the edit; `findings.py` puts them together, once
+per file, for both rules below.  Each ecosystem module (`python.py`,
+`node.py`, `go.py`, `java.py`, `dotnet.py`, `ruby.py`, `php.py`, `rust.py`)
+says what its install reads and writes and when moving it is safe, and
+registers its command names with `common.installs`: adding an ecosystem is
+one new module, its entry in the data file and its golden cases.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Iterator
+
+from rewriter.context import FileContext
+from rewriter.rules import Applicability, Diagnostic, Rule, rule
+from transforms.manifests.findings import findings
+
+
+def _register_ecosystems() -> None:
+    """Import every module of the package: the ecosystem modules register their commands with `common.installs`
+    (discovered, not listed, so that a new ecosystem is one new file)."""
+    for folder in __path__:
+        for entry in sorted(os.listdir(folder)):
+            if entry.endswith(".py") and not entry.startswith("_"):
+                importlib.import_module(f"{__name__}.{entry[:-3]}")
+
+
+_register_ecosystems()
+
+
+def _diagnostics(context: FileContext, own: Rule) -> Iterator[Diagnostic]:
+    for finding in findings(context):
+        if finding.code != own.code:
+            continue
+        fix = own.fix(finding.applicability, finding.title, *finding.edits) if finding.edits else None
+        yield own.diagnostic(finding.message, finding.span, fix, note=finding.note)
+
+
+_ORDER = 200
+
+
+@rule(
+    "DF101",
+    "source-copied-before-dependency-install",
+    summary="dependencies are installed after the whole source is copied, so every source change reinstalls them",
+    applicability=Applicability.SAFE,
+    hadolint=(),
+    order=_ORDER,
+)
+def source_copied_before_dependency_install(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Moves a dependency install that runs right after `COPY . .` (or a copy of
+    the folder holding the manifests) in front of it: the manifests it reads
+    are copied first, the install runs, then the rest of the source is copied
+    and the rest of the RUN (`npm run build`, `collectstatic`...) runs.
+
+    Covers `pip install -r` (following `-r`/`-c` includes), `uv pip install -r`
+    and `uv pip sync` (with the uv.toml, `[tool.uv]` pyproject.toml and
+    .python-version uv discovers from its working directory up), `npm
+    ci`/`npm install`, `yarn install` (classic and Berry), `pnpm install`,
+    `pipenv install`/`sync`, `poetry install --no-root`, `uv sync
+    --no-install-project`, `go mod download`, `mvn dependency:go-offline`,
+    `dotnet restore`, `bundle install` and `composer install --no-scripts
+    --no-autoloader`.  The files copied are exactly those the install reads
+    and that exist in the build context and are not excluded by
+    `.dockerignore`, less those an earlier `COPY` already put in place with
+    nothing since that may change them.  A file counts as already ordered
+    only when a RUN before the source copy installs from the project; a tool
+    install such as `pip install uv` or `npm config set` does not.
+
+    ## Why is this bad?
+    `COPY . .` changes whenever any file of the context changes, and the build
+    cache of every later instruction goes with it: each edit to the source
+    downloads and installs every dependency again.
+
+    ## Example
+    ```dockerfile
+    WORKDIR /app
+    COPY . .
+    RUN pip install --no-cache-dir -r requirements.txt && python manage.py collectstatic --noinput
+    ```
+
+    Use instead:
+    ```dockerfile
+    WORKDIR /app
+    COPY requirements.txt ./
+    RUN pip install --no-cache-dir -r requirements.txt
+    COPY . .
+    RUN python manage.py collectstatic --noinput
+    ```
+
+    Instructions between the copy and the install are kept working: ENV,
+    ARG, USER and an absolute WORKDIR are repeated before the install (only
+    when repeating them is idempotent and the copy does not use what they
+    set); RUNs that read and write nothing of the project (`pip install
+    poetry`, `apt-get install ...`) move with it.  A `cd`, `set` at the head of
+    a split chain is repeated in front of the rest; flags of the RUN
+    (`--mount=type=cache`...) are kept on both parts; comments above a RUN that
+    moves whole move with it.
+
+    ## Fix safety
+    Safe when the command is moved unchanged and provably reads only the
+    copied manifests: a requirements file with no local paths and no `-e`,
+    `npm ci` with a lock file and no install lifecycle scripts, a frozen
+    yarn/pnpm/pipenv/bundler install, `go mod download` without local
+    `replace`s or go.work; when the copy's destination already exists (a
+    WORKDIR made it), because BuildKit gives a destination folder that the
+    source copy creates the mode and times of the context's root, while the
+    manifest copy would create it with mode 0755 (sub-folders are fine: the
+    source copy resets the metadata of folders that already exist below its
+    destination); and when nothing the install writes (`node_modules`,
+    `.venv`, `vendor`, `obj`) is in the build context, where the source copy
+    would overwrite it.  Unsafe when the lock file may be rewritten (the
+    source copy then puts the context's version back), for maven, dotnet and
+    poetry (which may read more than the manifests), for `uv pip install -r
+    pyproject.toml` with static dependencies, and when a WORKDIR is
+    repeated (it then creates the folder before the source copy does).
+    Declined, with a note saying why, for local path installs (`-e .`,
+    `./pkg`, `file:`), `pip install .`, `--target`/`VIRTUAL_ENV` or a `.venv`
+    uv would find in the copied folder, uv configuration naming local paths,
+    `-r setup.py` or dynamic dependencies, lifecycle scripts, workspaces whose
+    member manifests are missing, symbolic-link manifests, an install that is
+    not in a plain `&&` chain, and steps between the copy and the install
+    that may need the source (`RUN chmod +x entrypoint.sh`, SHELL, COPY).
+    """
+    yield from _diagnostics(context, source_copied_before_dependency_install)
+
+
+@rule(
+    "DF102",
+    "build-fetches-dependencies-after-source-copy",
+    summary="a build that downloads its dependencies runs after the whole source is copied",
+    applicability=Applicability.UNSAFE,
+    order=_ORDER,
+)
+def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    For build tools that download dependencies while they build (`go build`,
+    `mvn package`, `gradle build`, `dotnet publish`, `poetry install`, `uv
+    sync`, `composer install`), inserts before `COPY . .` a copy of the
+    manifests and the tool's dependency-only command (`go mod download`,
+    `mvn dependency:go-offline`, `gradle dependencies`, `dotnet restore`,
+    `poetry install --no-root`, `uv sync --no-install-project`, `composer
+    install --no-scripts --no-autoloader`); the build itself stays after the
+    copy, unchanged.  For cargo it only explains what to do.
+
+    ## Why is this bad?
+    Every source change invalidates the build's layer, so all dependencies
+    are downloaded again although the manifests did not change.
+
+    ## Example
+    ```dockerfile
+    WORKDIR /src
+    COPY . .
+    RUN go build -o /app ./cmd/server
+    ```
+
+    Use instead:
+    ```dockerfile
+    WORKDIR /src
+    COPY go.mod go.sum ./
+    RUN go mod download
+    COPY . .
+    RUN go build -o /app ./cmd/server
+    ```
+
+    ## Fix safety
+    Unsafe: the inserted command is new, and what it downloads is not exactly
+    what the build would (`go mod download` fetches every module of go.mod,
+    `dependency:go-offline` and `gradle dependencies` may miss plugins, MSBuild
+    may import files that are not copied, composer plugins run), so the
+    image's caches can differ.  The command after the copy is kept as it was
+    (rather than turned into a root-only step such as `poetry install
+    --only-root` or `composer dump-autoload`): it installs the project, runs
+    the scripts the dependency-only step skipped, and anything the prefetch
+    missed, so the result is the original command's.  The same declines as
+    DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`
+    in the context...).  Cargo is a suggestion only: it cannot fetch without
+    the crate's targets (use cargo-chef).
+    """
+    yield from _diagnostics(context, build_fetches_dependencies_after_source_copy)
+

@@ -1,0 +1,340 @@
+"""The shared model of the pass: what a command needs (`Plan`), the copied folder (`Project`), option and
+path helpers, and the registry through which each ecosystem module says which commands it analyses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any, Callable, NamedTuple
+
+from rewriter.context import BuildContext, load_data
+from rewriter.rules import Applicability
+from rewriter.shell import Command
+
+Env = dict[str, str | None]
+
+
+def package_managers() -> dict[str, Any]:
+    """`data/package_managers.toml`: what each install reads and writes."""
+    return load_data("package_managers")
+
+
+UNKNOWN_CWD = PurePosixPath("/\0cwd")  # stands for a working directory set by the base image
+
+
+class Plan(NamedTuple):
+    """What one command of the chain needs to run before the source copy."""
+
+    kind: str
+    """`install` (moves unchanged), `build` (needs `prefetch` first), `free` (reads no context), `source`."""
+    tool: str = ""
+    files: tuple[str, ...] = ()
+    """Context paths the command reads."""
+    applicability: Applicability = Applicability.SAFE
+    note: str = ""
+    decline: str = ""
+    """Why the reorder is not offered (a suggestion explains it)."""
+    prefetch: str = ""
+    """For `build`: the dependency-only command to run before the source copy."""
+    cwd: PurePosixPath | None = None
+
+
+def cap(plan: Plan, applicability: Applicability, note: str) -> Plan:
+    if applicability >= plan.applicability:
+        return plan
+    return plan._replace(applicability=applicability, note=join_notes(plan.note, note))
+
+
+def join_notes(*notes: str) -> str:
+    return " ".join(n for n in notes if n)
+
+
+class Project:
+    """The files of the copied folder, seen from the install's working directory."""
+
+    def __init__(self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath) -> None:
+        self.build = build
+        self.source = source
+        self.dest = dest
+        self.cwd = cwd
+
+    def context_path(self, path: str, base: PurePosixPath | None = None) -> str | None:
+        """The context path of image path `path` (relative to `base`, default the cwd); None if not from this copy."""
+        image = PurePosixPath(normpath(str((base or self.cwd) / path)))
+        unknown = UNKNOWN_CWD in (image, *image.parents)
+        if unknown and UNKNOWN_CWD not in (self.dest, *self.dest.parents):
+            return None  # timid: relative to a working directory only the base image knows
+        try:
+            rel = image.relative_to(self.dest)
+        except ValueError:
+            return None
+        joined = normpath(f"{self.source}/{rel}" if self.source else str(rel))
+        return "" if joined == "." else joined
+
+    def outside(self, path: str = ".") -> str:
+        """Why `path` (default: the working directory) cannot be traced to the copy; "" when it plainly is not from it."""
+        if UNKNOWN_CWD in (self.cwd, *self.cwd.parents) and not path.startswith("/"):
+            return "the install's working directory comes from the base image, so it cannot be matched with the copy's destination (add a WORKDIR)"
+        return ""
+
+    def folder(self) -> str | None:
+        """Context path of the working directory."""
+        return self.context_path(".")
+
+    def is_file(self, ctx_path: str) -> bool:
+        return self.build.is_file(ctx_path)
+
+    def exists(self, ctx_path: str) -> bool:
+        return self.build.exists(ctx_path)
+
+    def read(self, ctx_path: str) -> str | None:
+        return self.build.read_text(ctx_path)
+
+    def under(self, folder: str, pattern: str) -> list[str]:
+        """Context files matching a glob pattern below `folder`."""
+        prefix = f"{folder}/" if folder else ""
+        return self.build.glob(prefix + pattern)
+
+
+def normpath(path: str) -> str:
+    parts: list[str] = []
+    absolute = path.startswith("/")
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            elif not absolute:
+                return ".."
+            continue
+        parts.append(part)
+    body = "/".join(parts)
+    return ("/" + body) if absolute else (body or ".")
+
+
+def in_folder(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def parse_options(words: list[str], value_options: set[str]) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """Split arguments into (option, value) pairs and positionals."""
+    options: list[tuple[str, str | None]] = []
+    positionals: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            positionals.extend(words[i + 1 :])
+            break
+        if word.startswith("--") and "=" in word:
+            name, _, value = word.partition("=")
+            options.append((name, value))
+        elif word in value_options:
+            options.append((word, words[i + 1] if i + 1 < len(words) else None))
+            i += 1
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2 and word[:2] in value_options:
+            options.append((word[:2], word[2:]))
+        elif word.startswith("-"):
+            options.append((word, None))
+        else:
+            positionals.append(word)
+        i += 1
+    return options, positionals
+
+
+URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+REMOTE = re.compile(r"^(https?|(git|hg|svn|bzr)\+[a-z]+)://")  # not `file://`: that reads the image
+
+
+def manifest_files(project: Project, folder: str, spec: dict[str, Any], tool: str) -> tuple[list[str], str]:
+    """The required, lock and optional files of `spec` that exist in `folder`."""
+    files: list[str] = []
+    for i, name in enumerate(spec.get("manifests", [])):
+        path = in_folder(folder, name)
+        if project.is_file(path):
+            files.append(path)
+        elif i == 0:
+            return [], f"`{path}` is not in the build context (or .dockerignore excludes it)"
+    for name in spec.get("locks", []) + spec.get("optional", []):
+        path = in_folder(folder, name)
+        if project.is_file(path):
+            files.append(path)
+    for directory in spec.get("optional_dirs", []):
+        files.extend(project.under(in_folder(folder, directory), "**"))
+    return files, ""
+
+
+def outputs_in_context(project: Project, folder: str, outputs: list[str], tool: str) -> str:
+    for name in outputs:
+        path = in_folder(folder, name)
+        if project.exists(path):
+            return (
+                f"`{path}` is in the build context and not in .dockerignore: the source copy would overwrite "
+                f"what {tool} installed there (add it to .dockerignore)"
+            )
+    return ""
+
+
+def has_lock(project: Project, folder: str, spec: dict[str, Any]) -> bool:
+    return any(project.is_file(in_folder(folder, name)) for name in spec.get("locks", []))
+
+
+def is_frozen(values: list[str], spec: dict[str, Any], env: dict[str, str | None], assignments: list[str]) -> bool:
+    if any(v in spec.get("frozen", []) for v in values):
+        return True
+    names = set(spec.get("frozen_env", []))
+    if any(a.split("=", 1)[0] in names for a in assignments):
+        return True
+    return any(name in env and env[name] not in (None, "", "0", "false") for name in names)
+
+
+SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
+
+
+def shell_quote(word: str) -> str:
+    return word if SAFE_WORD.match(word) else "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+def option_words(words: list[str], value_options: set[str], drop: tuple[str, ...] = ()) -> list[str]:
+    """The option words of a command line (with their values), in order, without the options in `drop`."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-"):
+            option = [word]
+            if word in value_options and i + 1 < len(words):
+                option.append(words[i + 1])
+                i += 1
+            if word.split("=", 1)[0] not in drop and not word.startswith(drop):
+                out.extend(option)
+        i += 1
+    return out
+
+
+def is_venv(words: list[str]) -> bool:
+    """`python -m venv /abs/path`: creates a virtual environment, reads nothing of the project."""
+    return bool(re.match(r"python(\d+(\.\d+)?)?\Z", words[0])) and words[1:3] == ["-m", "venv"]
+
+
+def touches_only_image(command: Command, words: list[str], project: Project) -> bool:
+    """True if no argument names a file of the copied folder (or the cwd) and nothing is redirected."""
+    if command.span != command.statement_span:
+        return False  # timid: a redirection may write into the project
+    for word in words[1:]:
+        value = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
+        if value.startswith("-") or not value:
+            continue
+        path = project.context_path(value)
+        if value in (".", "./") or (path is not None and ("/" in value or project.exists(path))):
+            return False
+    return True
+
+
+
+# -- the registry of ecosystems ---------------------------------------------------
+
+Analyser = Callable[[Command, list[str], "Project", Env], "Plan | None"]
+"""What running a command before the source copy needs; None when it is no install of the ecosystem."""
+
+
+class Installer(NamedTuple):
+    """How the pass treats one command name: registered by its ecosystem module with `installs`."""
+
+    tool: str
+    """The package manager, as messages name it (`maven` for `mvn` and `mvnw`)."""
+    analyse: Analyser
+    tool_of: Callable[[Command], str] | None = None
+    """The tool a command runs, where it depends on the arguments (`pip install`, `uv pip` / `uv sync`)."""
+    fetches_in_build: bool = False
+    """The tool downloads while it builds (`go build`): a later install is reported as DF102."""
+    only_builds: bool = False
+    """The tool has no dependency-only command the pass can insert (cargo): every finding is DF102."""
+    chain_env: Callable[[Command, Env], Env] | None = None
+    """The environment later commands of a chain see after this one (`bundle config set frozen true`)."""
+    local_config: str = ""
+    """The project folder a `--local` configuration command writes into (`.bundle`)."""
+    ordered_by: Callable[[str], bool] | None = None
+    """True for a Dockerfile text that already fetches this tool's dependencies elsewhere (cargo-chef)."""
+    manifest_names: tuple[str, ...] = ()
+    """Manifest name patterns besides the data's `manifests`/`locks` (`requirements*.txt`, `*.csproj`)."""
+
+
+_BY_NAME: dict[str, Installer] = {}
+_BY_PATTERN: list[tuple[re.Pattern[str], Installer]] = []
+_FAMILIES: dict[str, str] = {}
+
+
+def installs(*names: str, tool: str, pattern: str = "", family: dict[str, str] | None = None, **traits: Any) -> Callable[[Analyser], Analyser]:
+    """Register the decorated analyser for the command `names` (or the names matching `pattern`).
+
+    `family` maps tools that count as one package manager (`uv pip` installs like pip)."""
+
+    def register(analyse: Analyser) -> Analyser:
+        installer = Installer(tool, analyse, **traits)
+        for name in names:
+            _BY_NAME[name] = installer
+        if pattern:
+            _BY_PATTERN.append((re.compile(pattern), installer))
+        _FAMILIES.update(family or {})
+        return analyse
+
+    return register
+
+
+def installer_for(name: str) -> Installer | None:
+    """The registered installer of a command name."""
+    found = _BY_NAME.get(name)
+    if found is None:
+        found = next((installer for p, installer in _BY_PATTERN if p.match(name)), None)
+    return found
+
+
+def installer_of_tool(tool: str) -> Installer | None:
+    return next((i for i in (*_BY_NAME.values(), *(i for _, i in _BY_PATTERN)) if i.tool == tool), None)
+
+
+def registered() -> list[Installer]:
+    return list(dict.fromkeys((*_BY_NAME.values(), *(i for _, i in _BY_PATTERN))))
+
+
+def tool_of(command: Command) -> str:
+    """The package manager a command runs ("" for anything else)."""
+    installer = installer_for(command.name or "")
+    if installer is None:
+        return ""
+    return installer.tool_of(command) if installer.tool_of is not None else installer.tool
+
+
+def family(tool: str) -> str:
+    """The package manager a tool counts as: an install with either orders the file (pip and `uv pip`)."""
+    return _FAMILIES.get(tool, tool)
+
+
+def analyse(command: Command, project: Project, env: Env) -> Plan:
+    """What running `command` before the source copy would need (see `Plan`)."""
+    name = command.name
+    values = [w.value for w in command.words]
+    if name is None or any(v is None for v in values):
+        return Plan("source")
+    words: list[str] = [v for v in values if v is not None]  # words[0] as written: `./mvnw`, `/opt/poetry/bin/poetry`
+    meta = package_managers()["meta"]
+    if name in meta["context_free_commands"] or is_venv(words):
+        return Plan("free", name) if touches_only_image(command, words, project) else Plan("source")
+    installer = installer_for(name)
+    tool = installer.tool if installer is not None else ""
+    if len(words) > 1 and words[1] in meta["free_subcommands"].get(name, ()):
+        required = meta["free_only_with"].get(name)
+        if required and not any(w in required for w in words):
+            return Plan("source", tool)
+        if not any(w in meta["local_flags"] for w in words):
+            return Plan("free", tool)
+        if installer is not None and installer.local_config and not project.exists(in_folder(project.folder() or "", installer.local_config)):
+            return Plan("free", tool)  # writes its configuration folder, which the source copy does not replace
+        return Plan("source", tool)
+    if installer is None:
+        return Plan("source")
+    return installer.analyse(command, words, project, env) or Plan("source")

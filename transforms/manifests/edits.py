@@ -1,0 +1,234 @@
+"""Planning the edit: how the RUN divides (`Split`), the inserted COPY and RUN, and what is removed."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Callable, NamedTuple
+
+from rewriter.context import FileContext
+from rewriter.rules import Applicability, Edit
+from rewriter.shell import Command
+from rewriter.syntax import Instruction, Trivia
+from rewriter.text import Span
+from transforms.manifests.common import UNKNOWN_CWD, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
+from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool
+
+
+class Split(NamedTuple):
+    """How the RUN divides: items [0, cut) go before the copy, the rest stays."""
+
+    items: tuple[tuple[Span, str], ...]
+    commands: tuple[Command | None, ...]
+    cut: int
+    plans: tuple[Plan, ...]
+    prefetch: Plan | None
+    repeat: tuple[int, ...]
+    """Indexes of moved items (`cd`, `export`, `set`) repeated at the head of what stays."""
+
+
+NOT_A_CHAIN = (
+    "the install is not part of a plain `&&` chain (`;`, `||`, `if`, a pipeline...), which cannot be split "
+    "without changing what happens when a command fails"
+)
+
+
+def split_run(context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project]) -> Split | Plan | None:
+    """Divide the RUN's chain; a declining `Plan` when the install cannot move; None when there is no install."""
+    chain = and_chain(candidate.script)
+    if chain is None:
+        tool = install_tool(context, candidate.run)
+        if not tool:
+            return None
+        return Plan("source", tool, decline=NOT_A_CHAIN)
+    items, commands = chain
+    env = context.env_at(candidate.run)
+    cwd = PurePosixPath(context.workdir_at(candidate.run) or UNKNOWN_CWD)
+    data = package_managers()["meta"]
+    plans: list[Plan] = []
+    repeat: list[int] = []
+    compound = ""
+    for index, command in enumerate(commands):
+        if command is None:  # a pipeline, subshell, `if`...: timid, unless it holds no install at all
+            span = items[index][0]
+            compound = next((t for c in candidate.script.commands if span.contains(c.span) for t in [tool_of(c)] if t), "")
+            break
+        if command.name in data["repeat_in_remainder"]:
+            if command.name == "cd":
+                values = command.arg_values()
+                if len(values) != 1 or values[0] is None or values[0] == "-":
+                    break
+                cwd = PurePosixPath(normpath(str(cwd / values[0])))
+            elif command.name == "set" and not all(v and v.startswith(("-", "+")) for v in command.arg_values()):
+                break
+            elif command.name in (".", "source"):
+                values = command.arg_values()
+                if len(values) != 1 or values[0] is None or not values[0].startswith("/"):
+                    break
+                if project_for(cwd).context_path(values[0]) is not None:
+                    break  # timid: it reads a file of the copy (`. ./env.sh`)
+            elif command.name == "export" and any(v is None for v in command.arg_values()):
+                break
+            repeat.append(index)
+            plans.append(Plan("free", command.name or "", cwd=cwd))
+            continue
+        plan = analyse(command, project_for(cwd), env)
+        installer = installer_for(command.name or "")
+        if installer is not None and installer.chain_env is not None:
+            env = installer.chain_env(command, env)
+        plans.append(plan._replace(cwd=cwd))
+        if plan.kind != "free" and plan.kind != "install":
+            break
+    cut = 0
+    while cut < len(plans) and plans[cut].kind in ("free", "install"):
+        cut += 1
+    prefetch = plans[cut] if cut < len(plans) and plans[cut].kind == "build" else None
+    moved = plans[:cut]
+    if prefetch is not None and any(p.tool == prefetch.tool and p.kind == "install" for p in moved):
+        prefetch = None  # `go mod download && go build`: the download already moves
+    if prefetch is not None and commands[cut] is not None and commands[cut].assignments:  # type: ignore[union-attr]
+        prefix = " ".join(a.text for a in commands[cut].assignments)  # type: ignore[union-attr]
+        prefetch = prefetch._replace(prefetch=f"{prefix} {prefetch.prefetch}")  # `GOPROXY=... go build`
+    if prefetch is not None:
+        prefetch = cap(prefetch, Applicability.UNSAFE, "The dependency-only command is new: it runs before the source copy and the original command still runs after it.")
+    if not any(p.kind == "install" for p in moved) and prefetch is None:
+        if compound and cut == len(plans):
+            return Plan("source", compound, decline=NOT_A_CHAIN)
+        declined = plans[cut] if cut < len(plans) else None
+        if declined is not None and declined.decline:
+            return declined
+        return None
+    # An item repeated in the remainder must not sit after an install (it would run twice in one order).
+    return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut))
+
+
+def _newline(context: FileContext, ins: Instruction) -> str:
+    text = context.text
+    end = ins.span.end
+    return "\r\n" if end >= 2 and text[end - 2 : end] == "\r\n" else "\n"
+
+
+def _indent(context: FileContext, ins: Instruction) -> str:
+    text = context.text
+    start = ins.span.start
+    i = start
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    return text[start:i]
+
+
+def _copy_lines(copy: SourceCopy, files: list[str]) -> list[str]:
+    """`COPY` instructions putting each manifest where the source copy would, grouped by folder."""
+    groups: dict[str, list[str]] = {}
+    for path in files:
+        rel = path[len(copy.source) + 1 :] if copy.source else path
+        folder = str(PurePosixPath(rel).parent)
+        groups.setdefault("" if folder == "." else folder, []).append(path)
+    lines = []
+    flags = (copy.flags + " ") if copy.flags else ""
+    for folder, paths in sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0])):
+        dest = copy.dest_text.rstrip("/")
+        if dest in (".", "./", ""):
+            target = f"{folder}/" if folder else "./"
+        else:
+            target = f"{dest}/{folder}/" if folder else f"{dest}/"
+        lines.append(f"COPY {flags}{' '.join(paths)} {target}")
+    return lines
+
+
+def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tuple[list[Edit], Applicability, str, list[str]]:
+    """The edits of the reorder, its applicability and note, and the files copied."""
+    copy, run = candidate.copy, candidate.run
+    newline, indent = _newline(context, copy.instruction), _indent(context, copy.instruction)
+    plans = list(split.plans) + ([split.prefetch] if split.prefetch is not None else [])
+    files: list[str] = []
+    for plan in plans:
+        files.extend(f for f in plan.files if f not in files)
+    applicability = min([Applicability.SAFE, *(p.applicability for p in plans)])
+    notes = [p.note for p in plans if p.note]
+    to_copy = [f for f in files if f not in candidate.present]
+    if not copy.dest_exists and to_copy:  # (with nothing to copy, the earlier manifest copy made the folder)
+        applicability = min(applicability, Applicability.UNSAFE)
+        notes.append(
+            "The manifest copy now creates the destination folder, not the source copy, so the folder's permissions and owner "
+            "may differ (add a WORKDIR for it first to make this safe)."
+        )
+    # Sub-folders the manifest copy creates are fine: when the source copy
+    # meets an existing sub-folder it gives it the context's mode, owner and
+    # times (tonistiigi/fsutil copy: overwriteTargetMetadata below the root).
+    if candidate.between_workdir is not None:
+        applicability = min(applicability, Applicability.UNSAFE)
+        notes.append("The WORKDIR is repeated before the manifests, so it now creates its folder before the source copy.")
+    text = context.text
+    items = split.items
+    head_parts: list[str] = []
+    if split.cut:
+        head_parts.append(text[items[0][0].start : items[split.cut - 1][0].end])
+    if split.prefetch is not None:
+        head_parts.append(split.prefetch.prefetch)
+    head = " && ".join(head_parts)
+    run_flags = " ".join(context.slice(f.span) for f in run.flags)
+    run_line = f"{run.keyword.text} {run_flags + ' ' if run_flags else ''}{head}"
+    copy_lines = _copy_lines(copy, to_copy)
+    block: list[str] = []
+    moved_whole = split.cut == len(items) and split.prefetch is None
+    removal = _removal_span(context, run)
+    if moved_whole:  # the RUN's own comments travel with it, above the manifest copy
+        block.extend(_comment_lines(context, Span(removal.start, run.span.start)))
+    for ins in candidate.between:
+        if ins.name == "RUN":  # moved, with its comments
+            lead = _removal_span(context, ins)
+            block.extend(_comment_lines(context, Span(lead.start, ins.span.start)))
+            block.append(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t"))
+        else:  # repeated
+            block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
+    copy_keyword = copy.instruction.keyword.text
+    block.extend(line.replace("COPY", "COPY" if copy_keyword.isupper() else copy_keyword.lower().replace("add", "copy"), 1) for line in copy_lines)
+    block.append(run_line)
+    insertion = "".join(f"{indent}{line}{newline}" for line in block)
+    start = _leading_comments_start(context, copy.instruction)
+    previous = context.text[:start].splitlines(keepends=True)
+    if previous and previous[-1].strip() == "":
+        insertion += newline
+    edits = [Edit.insert(start, insertion)]
+    edits.extend(Edit.delete(_removal_span(context, ins)) for ins in candidate.between if ins.name == "RUN")
+    if moved_whole:
+        edits.append(Edit.delete(removal))
+    elif split.cut:
+        repeat = "".join(text[items[i][0].start : items[i][0].end] + " && " for i in split.repeat)
+        edits.append(Edit.replace(Span(items[0][0].start, items[split.cut][0].start), repeat))
+    return edits, applicability, " ".join(notes), to_copy
+
+
+def _leading_comments_start(context: FileContext, ins: Instruction) -> int:
+    """Where the comment lines right above an instruction begin (they describe it, so the block goes above them)."""
+    elements = context.document.elements
+    position = next(i for i, e in enumerate(elements) if isinstance(e, Instruction) and e.index == ins.index)
+    start = ins.span.start
+    i = position - 1
+    while i >= 0 and isinstance(elements[i], Trivia) and elements[i].kind == "comment":  # type: ignore[union-attr]
+        start = elements[i].span.start
+        i -= 1
+    return start
+
+
+def _comment_lines(context: FileContext, span: Span) -> list[str]:
+    """The comment lines in `span` (the ones right above a RUN that moves), without their indentation."""
+    return [line.strip(" \t") for line in context.slice(span).splitlines() if line.strip().startswith("#")]
+
+
+def _removal_span(context: FileContext, run: Instruction) -> Span:
+    """The RUN's lines, with its own comment lines above it and one blank line if it sat between blanks."""
+    elements = context.document.elements
+    position = next(i for i, e in enumerate(elements) if e is run or (isinstance(e, Instruction) and e.index == run.index))
+    start = run.span.start
+    i = position - 1
+    while i >= 0 and isinstance(elements[i], Trivia) and elements[i].kind == "comment":  # type: ignore[union-attr]
+        start = elements[i].span.start
+        i -= 1
+    before_blank = i >= 0 and isinstance(elements[i], Trivia) and elements[i].kind == "blank"  # type: ignore[union-attr]
+    nxt = elements[position + 1] if position + 1 < len(elements) else None
+    after_blank = nxt is None or (isinstance(nxt, Trivia) and nxt.kind == "blank")
+    if before_blank and after_blank:
+        start = elements[i].span.start
+    return Span(start, run.span.end)
+

@@ -1,0 +1,123 @@
+"""One finding per source copy: the pattern, the split of the RUN and the edit, or why the pass declines."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Iterator, NamedTuple
+
+from rewriter.context import FileContext
+from rewriter.rules import Applicability, Edit
+from rewriter.syntax import Instruction, Stage
+from rewriter.text import Span
+from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool
+from transforms.manifests.edits import Split, plan_edits, split_run
+from transforms.manifests.patterns import (
+    Candidate,
+    SourceCopy,
+    already_copied,
+    already_fetched,
+    follow,
+    install_tool,
+    later_install,
+    manifests_copied_before,
+    project_for,
+    source_copy,
+    symlinked,
+)
+
+
+def _message(copy: SourceCopy, plans: list[Plan], context: FileContext, code: str = "DF101") -> str:
+    tool = next((p.tool for p in plans if p.kind in ("install", "build")), "") or (plans[-1].tool if plans else "")
+    src = " ".join(context.slice(copy.instruction.header.physical_span).split())
+    if len(src) > 60:
+        src = src[:57].rstrip() + "..."
+    if code == "DF102":
+        return f"`{src}` comes before the {tool} step, which downloads every dependency again after any source change"
+    return f"`{src}` comes before the {tool} dependency install, so any source change reinstalls every dependency"
+
+
+class Finding(NamedTuple):
+    """One diagnostic of this pass, before it is attached to DF101 or DF102."""
+
+    code: str
+    message: str
+    span: Span
+    note: str
+    edits: tuple[Edit, ...] = ()
+    applicability: Applicability = Applicability.SUGGESTION
+    title: str = ""
+
+
+def findings(context: FileContext) -> list[Finding]:
+    """Every finding of the pass for a file, computed once per FileContext (both rules read it)."""
+    return context.memo(findings, lambda: list(_find(context)))
+
+
+def _first_words(context: FileContext, ins: Instruction, limit: int = 40) -> str:
+    text = " ".join(context.slice(ins.header.physical_span).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _find(context: FileContext) -> Iterator[Finding]:
+    for stage in context.document.stages:
+        for ins in stage.instructions:
+            copy = source_copy(context, ins)
+            if copy is not None:
+                yield from _find_for_copy(context, stage, copy)
+
+
+def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iterator[Finding]:
+    at = copy.instruction.keyword.span
+    run, between, blocker = follow(context, stage, copy)
+    workdir = next((i for i in between if i.name == "WORKDIR"), None)
+    result: Split | Plan | None = None
+    script = context.shell(run) if run is not None else None
+    if run is not None and script is not None and not run.heredocs:
+        if any(f.name == "mount" and f.value and "type=bind" in f.value for f in run.flags):
+            return  # timid: a bind mount may bring the source in anyway
+        candidate = Candidate(copy, run, script, between)
+        result = split_run(context, candidate, project_for(context, copy))
+    if result is None:
+        # No install in the first RUN: is there one further down, behind other steps?
+        stop = run if run is not None else blocker
+        later = later_install(context, stage, copy, stop.index) if stop is not None else None
+        if stop is None or later is None:
+            return
+        tool = install_tool(context, later)
+        if (tool and already_fetched(context, stage, copy, tool)) or manifests_copied_before(context, stage, copy.instruction):
+            return
+        installer = installer_of_tool(tool)
+        code = "DF102" if installer is not None and installer.fetches_in_build else "DF101"
+        why = f"`{_first_words(context, stop)}` runs between the copy and the install, and the install may need it"
+        yield Finding(code, _message(copy, [Plan("install", tool)], context, code), at, f"Not reordered: {why.rstrip('.')}.")
+        return
+    if isinstance(result, Plan):
+        if result.tool and already_fetched(context, stage, copy, result.tool):
+            return
+        installer = installer_of_tool(result.tool)
+        code = "DF102" if installer is not None and installer.only_builds else "DF101"
+        yield Finding(code, _message(copy, [result], context, code), at, f"Not reordered: {result.decline.rstrip('.')}.")
+        return
+    plans = list(result.plans) + ([result.prefetch] if result.prefetch is not None else [])
+    if any(already_fetched(context, stage, copy, p.tool) for p in plans if p.kind in ("install", "build")):
+        return
+    code = "DF102" if result.prefetch is not None else "DF101"
+    message = _message(copy, plans, context, code)
+    if workdir is not None and (copy.relative or context.workdir_at(run) is None):  # type: ignore[arg-type]
+        yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one.")
+        return
+    read = [f for p in plans for f in p.files]
+    linked = next((f for f in read if symlinked(context.build_context, f)), None)  # type: ignore[arg-type]
+    if linked is not None:
+        yield Finding(code, message, at, f"Not reordered: `{linked}` is a symbolic link; copied on its own it could point at a file that is not there yet.")
+        return
+    odd = next((f for f in read if not SAFE_WORD.match(f)), None)
+    if odd is not None:  # timid: a name that would need quoting or escaping in COPY
+        yield Finding(code, message, at, f"Not reordered: the manifest name `{odd}` would need quoting in COPY.")
+        return
+    present = frozenset(already_copied(context, stage, copy))
+    edits, applicability, note, files = plan_edits(context, Candidate(copy, run, script, between, present), result)  # type: ignore[arg-type]
+    names = ", ".join(PurePosixPath(f).name for f in files[:4]) + ("..." if len(files) > 4 else "")
+    action = f"Copy {names} and install dependencies" if files else "Install dependencies"
+    title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"
+    yield Finding(code, message, at, note, tuple(edits), applicability, title)

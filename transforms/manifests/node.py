@@ -1,0 +1,244 @@
+"""Node: npm ci / npm install, yarn (classic and Berry), pnpm install."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from rewriter.rules import Applicability
+from rewriter.shell import Command
+from transforms.manifests.common import (
+    REMOTE,
+    Env,
+    Plan,
+    Project,
+    cap,
+    has_lock,
+    in_folder,
+    installs,
+    is_frozen,
+    manifest_files,
+    outputs_in_context,
+    package_managers,
+    parse_options,
+    touches_only_image,
+)
+
+
+def _package_json(project: Project, folder: str) -> tuple[dict[str, Any] | None, str]:
+    path = in_folder(folder, "package.json")
+    text = project.read(path)
+    if text is None:
+        return None, f"`{path}` is not in the build context (or .dockerignore excludes it)"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, f"`{path}` is not valid JSON"
+    return (data, "") if isinstance(data, dict) else (None, f"`{path}` is not a JSON object")
+
+
+def _node_package_checks(package: dict[str, Any], path: str, ignore_scripts: bool) -> str:
+    node = package_managers()["node"]
+    scripts = package.get("scripts") or {}
+    if isinstance(scripts, dict) and not ignore_scripts:
+        found = [s for s in node["lifecycle_scripts"] if s in scripts]
+        if found:
+            return (
+                f"`{path}` has a `{found[0]}` script (`{scripts[found[0]]}`), which the install runs and which may "
+                "read the project's source; add `--ignore-scripts` to the install and run it after the copy, if it allows"
+            )
+    for key in node["dependency_fields"]:
+        deps = package.get(key) or {}
+        if not isinstance(deps, dict):
+            continue
+        for name, spec in deps.items():
+            if isinstance(spec, str) and any(spec.startswith(p) for p in node["local_protocols"]):
+                return f"`{path}` depends on `{name}` at the local path `{spec}`, which is source, not a manifest"
+    return ""
+
+
+def _workspace_patterns(package: dict[str, Any], project: Project, folder: str, tool: str) -> tuple[list[str], str]:
+    patterns: list[str] = []
+    workspaces = package.get("workspaces")
+    if isinstance(workspaces, dict):
+        workspaces = workspaces.get("packages")
+    if isinstance(workspaces, list):
+        patterns.extend(w for w in workspaces if isinstance(w, str))
+    elif workspaces is not None:
+        return [], "cannot read the `workspaces` field of package.json"
+    if tool == "pnpm":
+        text = project.read(in_folder(folder, "pnpm-workspace.yaml"))
+        if text is not None:
+            found, ok = _yaml_list(text, "packages")
+            if not ok:
+                return [], "cannot read the `packages` list of pnpm-workspace.yaml"
+            patterns.extend(found)
+    return patterns, ""
+
+
+def _yaml_list(text: str, key: str) -> tuple[list[str], bool]:
+    """The items of a top-level block list `key:` in simple YAML (the shape pnpm documents)."""
+    items: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].rstrip()
+        if not stripped:
+            continue
+        if not line[0].isspace():
+            inside = stripped == f"{key}:"
+            if stripped.startswith(f"{key}:") and stripped != f"{key}:":
+                return [], False
+            continue
+        if inside:
+            m = re.match(r"\s*-\s*(['\"]?)(.+?)\1\s*$", stripped)
+            if not m:
+                return [], False
+            items.append(m.group(2))
+    return items, True
+
+
+def _workspace_members(project: Project, folder: str, patterns: list[str]) -> tuple[list[str], str]:
+    """package.json of every workspace member, or why they cannot be found."""
+    members: list[str] = []
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            return [], f"workspace pattern `{pattern}` (negation) is not supported"
+        pattern = pattern.strip("/").removeprefix("./")
+        found = [m for m in project.under(folder, pattern.rstrip("/") + "/package.json")]
+        if not found:
+            return [], f"workspace `{pattern}` has no package.json in the build context: its members' manifests are missing"
+        members.extend(found)
+    return sorted(set(members)), ""
+
+
+def node_install(command: Command, words: list[str], project: Project, tool: str, env: Env) -> Plan:
+    """npm ci / npm install, yarn [install], pnpm install."""
+    data = package_managers()
+    folder = project.folder()
+    if folder is None:
+        return Plan("source", tool, decline=project.outside())
+    args = words[1:]
+    if tool == "yarn" and args and args[0] == "install":
+        args = args[1:]
+    elif tool in ("npm", "pnpm"):
+        args = args[1:]
+    spec_name = tool
+    if tool == "yarn" and (project.is_file(in_folder(folder, ".yarnrc.yml")) or project.is_file(in_folder(folder, ".yarn/releases"))):
+        spec_name = "yarn_berry"
+    spec = data[spec_name]
+    value_options = set(spec.get("value_options", [])) | set(data["npm"]["value_options"])
+    options, positionals = parse_options(args, value_options)
+    names = [name for name, _ in options]
+    if "-g" in names or "--global" in names or "--location=global" in names:
+        return Plan("free", tool) if touches_only_image(command, words, project) else Plan("source", tool)
+    if positionals:
+        return Plan("source", tool)  # `npm install express`: adds a package, edits package.json
+    package, why = _package_json(project, folder)
+    if package is None:
+        return Plan("source", tool, decline=why)
+    if spec_name == "yarn_berry" and project.exists(in_folder(folder, ".yarn/cache")):
+        return Plan("source", tool, decline="`.yarn/cache` is in the build context (zero-installs): the install reads the whole cache")
+    files, why = manifest_files(project, folder, spec, tool)
+    if why:
+        return Plan("source", tool, decline=why)
+    ignore_scripts = "--ignore-scripts" in names
+    why = _node_package_checks(package, in_folder(folder, "package.json"), ignore_scripts)
+    patterns, why2 = _workspace_patterns(package, project, folder, tool)
+    why = why or why2
+    if why:
+        return Plan("source", tool, decline=why)
+    plan = Plan("install", tool)
+    outputs = list(spec["outputs"])
+    if patterns:
+        members, why = _workspace_members(project, folder, patterns)
+        if why:
+            return Plan("source", tool, decline=why)
+        for member in members:
+            member_package, why = _package_json(project, str(PurePosixPath(member).parent))
+            why = why or _node_package_checks(member_package or {}, member, ignore_scripts)
+            if why:
+                return Plan("source", tool, decline=why)
+            member_folder = str(PurePosixPath(member).parent)
+            outputs.append(_relative(member_folder, folder) + "/node_modules")
+            if (member_package or {}).get("bin"):
+                plan = cap(plan, Applicability.UNSAFE, f"`{member}` declares `bin` files, which the install links before the source copy brings them.")
+        files.extend(members)
+    if tool == "pnpm" and project.is_file(in_folder(folder, ".pnpmfile.cjs")):
+        plan = cap(plan, Applicability.UNSAFE, "`.pnpmfile.cjs` hooks run during the install and may read other files.")
+    workspace_yaml = project.read(in_folder(folder, "pnpm-workspace.yaml")) or "" if tool == "pnpm" else ""
+    if "patchedDependencies" in json.dumps(package.get("pnpm", {})) + workspace_yaml:
+        return Plan("source", tool, decline="`patchedDependencies` reads patch files that are not copied")
+    why = _config_paths(project, files)
+    if why:
+        return Plan("source", tool, decline=why)
+    why = outputs_in_context(project, folder, outputs, tool)
+    if why:
+        return Plan("source", tool, decline=why)
+    locked = has_lock(project, folder, spec)
+    subcommand = words[1] if len(words) > 1 and tool != "yarn" else "install"
+    if tool == "npm" and subcommand in data["npm"]["clean_subcommands"]:
+        if not locked:
+            return Plan("source", tool, decline="`npm ci` needs package-lock.json or npm-shrinkwrap.json, which is not in the build context")
+    elif not is_frozen(args, spec, env, [a.text for a in command.assignments]):
+        plan = cap(
+            plan,
+            Applicability.UNSAFE,
+            f"`{tool} install` without a frozen lock file may rewrite the lock file; the source copy then puts the "
+            "context's version back, so the image's lock file can differ from the installed packages "
+            f"(use {'`npm ci`' if tool == 'npm' else '/'.join(f'`{f}`' for f in spec.get('frozen', []))} to make it safe).",
+        )
+    return plan._replace(files=tuple(dict.fromkeys(files)))
+
+
+_CONFIG_FILES = (".npmrc", ".yarnrc", ".yarnrc.yml")
+
+
+def _config_paths(project: Project, files: list[str]) -> str:
+    """Why a package-manager configuration file makes the install read other project files (`cafile=./ca.pem`)."""
+    for path in files:
+        name = PurePosixPath(path).name
+        if name not in _CONFIG_FILES:
+            continue
+        for raw in (project.read(path) or "").splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line or line.startswith(";"):
+                continue
+            separator = {".npmrc": "=", ".yarnrc.yml": ":"}.get(name)
+            key, _, value = line.partition(separator) if separator else line.partition(" ")
+            key, value = key.strip(), value.strip().strip("'\"")
+            if key == "yarnPath" or not value or REMOTE.match(value) or value.startswith("$"):
+                continue  # the pinned release is copied with .yarn/releases; URLs and variables read nothing here
+            relative = value.startswith(("./", "../"))
+            if relative or (value.startswith("/") and project.context_path(value) is not None):
+                return f"`{path}` sets `{key}` to `{value}`, a file of the project that is not a manifest"
+    return ""
+
+
+def _relative(path: str, folder: str) -> str:
+    return str(PurePosixPath(path).relative_to(folder)) if folder else path
+
+
+@installs("npm", tool="npm")
+def npm(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    """`npm ci`, `npm install` (and their aliases)."""
+    spec = package_managers()["npm"]
+    if len(words) > 1 and words[1] in spec["install_subcommands"] + spec["clean_subcommands"]:
+        return node_install(command, words, project, "npm", env)
+    return None
+
+
+@installs("yarn", tool="yarn")
+def yarn(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    """`yarn`, `yarn install`, `yarn --frozen-lockfile`."""
+    if (len(words) == 1 or words[1] == "install" or words[1].startswith("-")) and not {"-v", "--version", "-h", "--help"} & set(words):
+        return node_install(command, words, project, "yarn", env)
+    return None
+
+
+@installs("pnpm", tool="pnpm")
+def pnpm(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    if len(words) > 1 and words[1] in ("install", "i"):
+        return node_install(command, words, project, "pnpm", env)
+    return None

@@ -1,0 +1,317 @@
+"""Finding the pattern: the source copy, what lies between it and the install, and what is already ordered."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Callable, NamedTuple
+
+from rewriter.context import BuildContext, FileContext
+from rewriter.shell import Command, ShellScript
+from rewriter.syntax import Instruction, Stage
+from rewriter.text import Span
+from rewriter.variables import assignments
+from transforms.manifests.common import (
+    SAFE_WORD,
+    UNKNOWN_CWD,
+    URL,
+    Project,
+    analyse,
+    family,
+    installer_of_tool,
+    normpath,
+    package_managers,
+    registered,
+    tool_of,
+)
+
+
+_NEUTRAL = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "MAINTAINER"})
+
+
+COPY_FLAGS = frozenset({"chown", "chmod", "link"})
+
+
+class SourceCopy(NamedTuple):
+    instruction: Instruction
+    source: str
+    """Context folder copied ("" for the whole context)."""
+    dest: PurePosixPath
+    """Absolute destination folder (under `UNKNOWN_CWD` when relative to an unknown WORKDIR)."""
+    dest_text: str
+    """The destination word as written (variables kept)."""
+    dest_exists: bool
+    """The destination folder provably exists before the copy (so the copy does not create it)."""
+    flags: str
+    relative: bool
+    """The destination is relative to the working directory."""
+
+
+def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
+    """The instruction as a copy of the build context or one of its folders; None for anything else."""
+    if ins.name not in ("COPY", "ADD") or ins.heredocs or context.build_context is None:
+        return None
+    if any(f.name not in COPY_FLAGS for f in ins.flags):
+        return None  # timid: --from, --exclude, --parents, --checksum...
+    words = ins.words()
+    if len(words) != 2:
+        return None  # timid: several sources
+    values = [context.expand(w.text, ins) if ins.json is None else w.text for w in words]
+    if any(v is None for v in values):
+        return None
+    src, dest = values[0] or "", values[1] or ""
+    if URL.match(src) or any(c in src for c in "*?[") or not dest:
+        return None
+    source = normpath(src.lstrip("/") if src.startswith("/") else src)
+    source = "" if source == "." else source
+    if source.startswith(".."):
+        return None
+    build = context.build_context
+    if source and (not build.exists(source) or build.is_file(source)):
+        return None
+    workdir = context.workdir_at(ins)
+    if dest.startswith("/"):
+        absolute = PurePosixPath(normpath(dest))
+    else:
+        absolute = PurePosixPath(normpath(str(PurePosixPath(workdir or UNKNOWN_CWD) / dest)))
+    base = PurePosixPath(workdir) if workdir else UNKNOWN_CWD
+    # WORKDIR created the working directory and its parents; `/` always exists.
+    exists = absolute == PurePosixPath("/") or absolute == base or absolute in base.parents
+    flags = " ".join(context.slice(f.span) for f in ins.flags)
+    if ins.json is not None and not SAFE_WORD.match(words[1].text):
+        return None  # timid: a JSON destination that would need quoting in shell form
+    dest_text = words[1].text
+    return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"))
+
+
+class Candidate:
+    """A source copy and the first RUN after it that needs the project."""
+
+    __slots__ = ("copy", "run", "script", "between", "present")
+
+    def __init__(
+        self, copy: SourceCopy, run: Instruction, script: ShellScript, between: tuple[Instruction, ...] = (), present: frozenset[str] = frozenset()
+    ) -> None:
+        self.copy = copy
+        self.run = run
+        self.script = script
+        self.present = present
+        """Manifests an earlier COPY already put in place (`already_copied`): not copied again."""
+        self.between = between
+        """What lies between the copy and the install: RUNs that read nothing of the project (moved with the
+        install) and ENV, ARG, USER, WORKDIR (repeated before it, so the install runs as it did)."""
+
+    @property
+    def between_workdir(self) -> Instruction | None:
+        return next((i for i in self.between if i.name == "WORKDIR"), None)
+
+
+_REPEATABLE = frozenset({"ENV", "ARG", "USER"})
+
+
+def follow(
+    context: FileContext, stage: Stage, copy: SourceCopy
+) -> tuple[Instruction | None, tuple[Instruction, ...], Instruction | None]:
+    """The first RUN after the copy that needs the project and what lies between them (see
+    `Candidate.between`); or, when something else stands in the way, that instruction."""
+    between: list[Instruction] = []
+    assigned: set[str] = set()
+    for ins in (i for i in stage.instructions if i.index > copy.instruction.index):
+        if ins.name in _NEUTRAL:
+            continue
+        if ins.name == "WORKDIR" and not any(i.name == "WORKDIR" for i in between):
+            value = context.expand(ins.args.text, ins)
+            if value is not None and value.startswith("/"):  # absolute: repeating it is idempotent
+                between.append(ins)
+                continue
+        elif ins.name in _REPEATABLE and _repeatable(context, ins, copy, assigned):
+            between.append(ins)
+            continue
+        elif ins.name == "RUN":
+            if copy.dest != PurePosixPath("/") and free_run(context, copy, ins):
+                between.append(ins)
+                continue
+            return ins, tuple(between), None
+        return None, (), ins  # timid: SHELL, COPY, ONBUILD, a second WORKDIR...
+    return None, (), None
+
+
+def _repeatable(context: FileContext, ins: Instruction, copy: SourceCopy, assigned: set[str]) -> bool:
+    """True if repeating `ins` before the source copy changes nothing: its values do not depend on what it
+    (or an earlier repeated instruction) sets, and the copy does not use what it sets."""
+    if ins.name == "USER":
+        return True
+    names: list[str] = []
+    for name, raw in assignments(ins, context.document.escape):
+        refs = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw or ""))
+        if refs & (assigned | {name}):
+            return False  # timid: `ENV PATH=$PATH:/x` is not idempotent
+        names.append(name)
+    used = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", context.slice(copy.instruction.span)))
+    if used & set(names):
+        return False
+    assigned.update(names)
+    return True
+
+
+def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
+    """True for a RUN whose every command reads and writes nothing of the project (`pip install poetry`)."""
+    script = context.shell(run)
+    if script is None or run.heredocs or any(f.name == "mount" for f in run.flags):
+        return False
+    chain = and_chain(script)
+    if chain is None or any(c is None for c in chain[1]):
+        return False
+    project = Project(context.build_context, copy.source, copy.dest, PurePosixPath(context.workdir_at(run) or UNKNOWN_CWD))  # type: ignore[arg-type]
+    env = context.env_at(run)
+    return all(analyse(c, project, env).kind == "free" for c in chain[1] if c is not None)
+
+
+def and_chain(script: ShellScript) -> tuple[tuple[tuple[Span, str], ...], tuple[Command | None, ...]] | None:
+    """The `&&` chain of a one-statement script, with the simple command of each item; None otherwise."""
+    statements = script.statements()
+    if len(statements) != 1 or script.has_errors:
+        return None  # timid: `;`/newline lists change failure semantics when split
+    items = statements[0].and_or
+    if any(op not in ("", "&&") for _, op in items):
+        return None
+    commands: list[Command | None] = []
+    for span, _ in items:
+        found = [c for c in script.commands if c.span == span or c.statement_span == span]
+        commands.append(found[0] if len(found) == 1 else None)
+    return tuple(items), tuple(commands)
+
+
+def install_tool(context: FileContext, run: Instruction) -> str:
+    script = context.shell(run)
+    return next((t for t in map(tool_of, script.commands) if t), "") if script is not None else ""
+
+
+def manifests_copied_before(context: FileContext, stage: Stage, copy: Instruction) -> bool:
+    """True if the stage copies a manifest (`package*.json`, `go.mod`...) before the source copy: ordered on purpose."""
+    names = _manifest_names()
+    for ins in stage.instructions:
+        if ins.index >= copy.index:
+            break
+        if ins.name not in ("COPY", "ADD") or ins.flag("from") is not None:
+            continue
+        for word in ins.words()[:-1]:
+            base = PurePosixPath(word.text).name
+            if any(fnmatch.fnmatchcase(name, base) or fnmatch.fnmatchcase(base, name) for name in names):
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _manifest_names() -> tuple[str, ...]:
+    names: set[str] = {name for installer in registered() for name in installer.manifest_names}
+    for key, spec in package_managers().items():
+        if isinstance(spec, dict) and key != "meta":
+            names.update(n for n in spec.get("manifests", []) + spec.get("locks", []) if "/" not in n)
+    return tuple(sorted(names))
+
+
+def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: str) -> bool:
+    """True if a RUN before the source copy already installs with this package manager (the file is ordered).
+
+    Commands that read nothing of the project do not count: `pip install uv` or `npm config set ...` before
+    the copy say nothing about the install after it.  pip and `uv pip` count as one.  Some tools are ordered
+    by what the file does anywhere (`Installer.ordered_by`: cargo-chef recipes live in their own stages)."""
+    installer = installer_of_tool(tool)
+    if installer is not None and installer.ordered_by is not None and installer.ordered_by(context.text):
+        return True
+    make = project_for(context, copy)
+    for ins in stage.instructions:
+        if ins.index >= copy.instruction.index:
+            break
+        if ins.name != "RUN":
+            continue
+        script = context.shell(ins)
+        if script is None:
+            continue
+        project = make(PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD))
+        env = context.env_at(ins)
+        for command in script.commands:
+            if family(tool_of(command)) == family(tool) and analyse(command, project, env).kind != "free":
+                return True
+    return False
+
+
+def project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixPath], Project]:
+    def make(cwd: PurePosixPath) -> Project:
+        return Project(context.build_context, copy.source, copy.dest, cwd)  # type: ignore[arg-type]
+
+    return make
+
+
+def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: int) -> Instruction | None:  # noqa: C901
+    """A later RUN of the stage that installs dependencies from the copied folder."""
+    make = project_for(context, copy)
+    for ins in stage.instructions:
+        if ins.index <= after or ins.name != "RUN":
+            continue
+        script = context.shell(ins)
+        if script is None:
+            continue
+        cwd = PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD)
+        project = make(cwd)
+        if project.folder() is None:
+            continue
+        env = context.env_at(ins)
+        for command in script.commands:
+            plan = analyse(command, project, env)
+            if plan.kind in ("install", "build") or plan.decline:
+                return ins
+    return None
+
+
+def already_copied(context: FileContext, stage: Stage, copy: SourceCopy) -> set[str]:
+    """Context files an earlier COPY of the stage already put exactly where the source copy puts them, with
+    the same flags, and that nothing since may have changed (only RUNs that touch nothing of the project,
+    and metadata): `COPY go.mod go.sum ./` with no `go mod download` after it needs no second copy."""
+    copied: set[str] = set()
+    for ins in stage.instructions:
+        if ins.index >= copy.instruction.index:
+            break
+        if ins.name == "RUN" and not free_run(context, copy, ins):
+            copied.clear()  # timid: it may change the copied files
+        elif ins.name in ("COPY", "ADD"):
+            exact = _copied_in_place(context, ins, copy)
+            copied = copied | exact if exact is not None else set()  # timid: any other copy may overwrite them
+    return copied
+
+
+def _copied_in_place(context: FileContext, ins: Instruction, copy: SourceCopy) -> set[str] | None:
+    """The files of a `COPY a b ./` when each lands where the source copy puts it, with its flags; else None."""
+    build = context.build_context
+    words = ins.words()
+    if ins.name != "COPY" or ins.heredocs or ins.json is not None or build is None or len(words) < 2:
+        return None
+    if " ".join(context.slice(f.span) for f in ins.flags) != copy.flags or any(f.name not in COPY_FLAGS for f in ins.flags):
+        return None
+    values = [context.expand(w.text, ins) for w in words]
+    if any(v is None or any(c in v for c in "*?[") or URL.match(v) for v in values):
+        return None
+    *sources, dest = [v for v in values if v is not None]
+    workdir = context.workdir_at(ins)
+    if not (dest.endswith("/") or dest in (".", "./")) or (not dest.startswith("/") and workdir is None):
+        return None  # timid: `COPY a.txt b.txt` may rename; a folder only the base image knows
+    folder = PurePosixPath(normpath(dest if dest.startswith("/") else f"{workdir}/{dest}"))
+    project = Project(build, copy.source, copy.dest, folder)
+    files = {normpath(source.lstrip("/")) for source in sources}
+    if not all(build.is_file(f) and project.context_path(PurePosixPath(f).name) == f for f in files):
+        return None
+    return files
+
+
+def symlinked(build: BuildContext, path: str) -> bool:
+    """True if the context path or one of its folders is a symbolic link (COPY copies the link, not its target)."""
+    current = build.root
+    for part in PurePosixPath(path).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+

@@ -1,0 +1,366 @@
+"""Python: pip and `uv pip` (requirement files), poetry, uv sync and pipenv (project manifests)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from rewriter.rules import Applicability
+from rewriter.shell import Command
+from transforms.manifests.common import (
+    REMOTE,
+    URL,
+    Env,
+    Plan,
+    Project,
+    cap,
+    has_lock,
+    in_folder,
+    installs,
+    is_frozen,
+    manifest_files,
+    normpath,
+    outputs_in_context,
+    package_managers,
+    parse_options,
+    shell_quote,
+)
+from transforms.pip_cache import pip_subcommand
+
+
+_REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(([<>=!~]=?|===?)|;|@|$)")
+
+
+def _local_requirement(spec: str) -> bool:
+    """True for a requirement that names something in the project (a path, `file:`)."""
+    spec = spec.strip()
+    if "file:" in spec:
+        return True
+    if URL.match(spec):
+        return False
+    if "@" in spec and URL.search(spec.split("@", 1)[1].strip()):
+        return False
+    if _REQ_NAME.match(spec) and "/" not in spec.split(";", 1)[0].split("@", 1)[0]:
+        return False
+    return True
+
+
+def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str], str]:
+    """Context files a requirements file reads (itself and its -r/-c includes), or a reason to decline."""
+    if path in seen:
+        return [], ""
+    seen.add(path)
+    text = project.read(path)
+    if text is None and project.exists(path):
+        return [], f"`{path}` is a folder of the project, not a requirements file"
+    if text is None:
+        return [], f"`{path}` is not in the build context (or .dockerignore excludes it)"
+    data = package_managers()["pip"]
+    files = [path]
+    folder = str(PurePosixPath(path).parent)
+    folder = "" if folder == "." else folder
+    for raw in re.sub(r"\\\n", "", text).splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        words = line.split()
+        head = words[0]
+        name, eq, value = head.partition("=")
+        if not eq and len(words) > 1:
+            value = words[1]
+        if head.startswith("-") and not eq and len(head) > 2 and head[:2] in ("-r", "-c", "-e", "-f"):
+            name, value = head[:2], head[2:]
+        if name in data["requirement_options"] + data["constraint_options"]:
+            if REMOTE.match(value):
+                continue
+            included = normpath(in_folder(folder, value))
+            if included.startswith(".."):
+                return [], f"`{path}` includes `{value}`, outside the copied folder"
+            more, why = _requirements(project, included, seen)
+            if why:
+                return [], why
+            files.extend(more)
+        elif name in data["local_options"]:
+            if name in ("-f", "--find-links") and REMOTE.match(value):
+                continue
+            return [], f"`{path}` has `{line}`, which installs from the project's own files"
+        elif name in data["index_options"] and value and not REMOTE.match(value):
+            return [], f"`{path}` has `{line}`, a package index in the project's own files"
+        elif head.startswith("-"):
+            continue
+        elif _local_requirement(line):
+            return [], f"`{path}` installs the local path `{line}`, which is source, not a manifest"
+    return files, ""
+
+
+def pip_install(command: Command, words: list[str], project: Project, start: int, tool: str = "pip", env: dict[str, str | None] | None = None) -> Plan:
+    """pip install, and `uv pip install` / `uv pip sync` (`tool` "uv pip"), which take the same requirement files."""
+    data = package_managers()["pip"]
+    options, positionals = parse_options(words[start:], set(data["value_options"]))
+    if tool == "uv pip" and words[2] == "sync":
+        options = [("-r", p) for p in positionals] + options  # `uv pip sync requirements.txt`
+        positionals = []
+    files: list[str] = []
+    seen: set[str] = set()
+    reads_files = False
+    plan = Plan("install", tool)
+    for name, value in options:
+        if name in data["requirement_options"] + data["constraint_options"]:
+            if value is None:
+                return Plan("source", tool, decline="cannot read the requirement file's name")
+            if REMOTE.match(value):
+                continue
+            reads_files = True
+            path = project.context_path(value)
+            if path is None:
+                return Plan("source", tool, decline=project.outside(value))
+            if tool == "uv pip" and PurePosixPath(path).name in package_managers()["uv_pip"]["project_requirements"]:
+                found = _uv_project_requirements(project, path)
+                if isinstance(found, str):
+                    return Plan("source", tool, decline=found)
+                plan = found
+                files.append(path)
+                continue
+            more, why = _requirements(project, path, seen)
+            if why:
+                return Plan("source", tool, decline=why)
+            files.extend(more)
+        elif name in data["index_options"] and value and not REMOTE.match(value):
+            return Plan("source", tool, decline=f"`{name} {value}` reads a package index from local files")
+        elif name in data["local_options"]:
+            if name in ("-f", "--find-links") and value and REMOTE.match(value):
+                continue
+            return Plan("source", tool, decline=f"`{tool} install {name} {value or ''}`".replace(" `", "`") + " installs the project's own files; its dependencies are declared in pyproject.toml or setup.py, which the install would need with the whole source")
+        elif name in data["target_options"] and value:
+            target = project.context_path(value)
+            if target is not None and (target == "" or project.exists(target)):
+                return Plan("source", tool, decline=f"`{name} {value}` installs into the copied folder, where the build context has `{target or '.'}` too: the source copy would overwrite what the install wrote")
+    for spec in positionals:
+        if _local_requirement(spec):
+            return Plan(
+                "source",
+                tool,
+                decline=f"`{tool} install {spec}` installs the project itself; its dependencies live in pyproject.toml or setup.py and building it needs the source",
+            )
+    if not reads_files:
+        return Plan("free", tool)
+    if tool == "uv pip":
+        extra, why = _uv_reads(options, project, env or {}, command)
+        if why:
+            return Plan("source", tool, decline=why)
+        files.extend(extra)
+    return plan._replace(files=tuple(dict.fromkeys(files)))
+
+
+def _uv_project_requirements(project: Project, path: str) -> Plan | str:
+    """`uv pip install -r pyproject.toml`: an unsafe install when the dependencies are static; else why not."""
+    name = PurePosixPath(path).name
+    if name != "pyproject.toml":
+        return f"`uv pip install -r {name}` builds the project's metadata, which runs setup.py or the build backend on the source"
+    text = project.read(path)
+    if text is None:
+        return f"`{path}` is not in the build context (or .dockerignore excludes it)"
+    dynamic = re.search(r"(?ms)^\s*dynamic\s*=\s*\[([^\]]*)\]", text)
+    if not re.search(r"(?m)^\s*\[project\]", text) or (dynamic and "dependencies" in dynamic.group(1)):
+        return f"`{path}` has no static `[project]` dependencies: uv would build the project's metadata, which reads the source"
+    local = _python_path_dependency("uv", text)
+    if local:
+        return f"`{path}` has the path dependency `{local}`, which is source, not a manifest"
+    direct = re.search(r"""['"][^'"\n]*@\s*(file:[^'"\n]*|\.{0,2}/[^'"\n]*)['"]""", text)
+    if direct:
+        return f"`{path}` depends on the local path `{direct.group(1)}`, which is source, not a manifest"
+    return Plan(
+        "install", "uv pip", applicability=Applicability.UNSAFE,
+        note=f"`{path}` declares its dependencies statically, which uv reads without building the project; a build backend that uv consults anyway (some versions do) would need the source.",
+    )
+
+
+def _uv_reads(options: list[tuple[str, str | None]], project: Project, env: dict[str, str | None], command: Command) -> tuple[list[str], str]:
+    """Files of the copy that uv pip reads besides the requirement files (configuration, .python-version), or
+    why the install cannot move (a `.venv` it would install into only after the source copy)."""
+    spec = package_managers()["uv_pip"]
+    names = {name for name, _ in options}
+    local_env = {**env, **{a.text.split("=", 1)[0]: a.text.split("=", 1)[1] for a in command.assignments if "=" in a.text}}
+    folder = project.folder()
+    if folder is None:
+        # timid: uv searches the working directory the base image set, which may be the copy's destination
+        root = project.source
+        found = [f for f in (spec["config_files"] + [spec["python_version_file"], spec["environment_dir"]]) if project.exists(in_folder(root, f))]
+        return [], (project.outside() if found and project.outside() else "")
+    chain = [folder]
+    while chain[-1] != project.source and chain[-1]:
+        parent = str(PurePosixPath(chain[-1]).parent)
+        chain.append("" if parent == "." else parent)
+    files: list[str] = []
+    for env_name in spec["environment_env"]:
+        value = local_env.get(env_name) or ""
+        target = project.context_path(value) if value.startswith("/") else None  # VIRTUAL_ENV=/app/.venv
+        if target is not None and (target == "" or project.exists(target)):
+            return [], f"`{env_name}` points into the copied folder, where the build context has `{target or '.'}` too: the source copy would overwrite what the install wrote"
+    if not names & set(spec["environment_flags"]) and not any(env_name in local_env for env_name in spec["environment_env"]):
+        venv = next((in_folder(f, spec["environment_dir"]) for f in chain if project.exists(in_folder(f, spec["environment_dir"]))), None)
+        if venv is not None:
+            return [], (
+                f"`{venv}` is in the build context and not in .dockerignore: after the source copy uv installs into it, before "
+                "the copy it would not find it (add it to .dockerignore, or pass `--system`)"
+            )
+    no_config = names & set(spec["no_config"]) or any(local_env.get(n) not in (None, "", "0", "false") for n in spec["no_config_env"])
+    if no_config:
+        return files, ""
+    for name, value in options:
+        if name in spec["config_file_options"] and value:
+            path = project.context_path(value)
+            if path is not None:
+                files.append(path)
+    for env_name in spec["config_file_env"]:
+        value = local_env.get(env_name)
+        if value:
+            path = project.context_path(value)
+            if path is not None:
+                files.append(path)
+    for f in chain:
+        for config in spec["config_files"]:
+            path = in_folder(f, config)
+            text = project.read(path) if project.is_file(path) else None
+            if text is None:
+                continue
+            if config == "pyproject.toml":
+                if re.search(r"(?m)^\s*(tool\s*\.\s*)?uv\s*[.=]", text):
+                    return [], f"`{path}` configures uv with dotted keys (`tool.uv.x = ...`), which the pass does not read"  # timid
+                if not re.search(rf"(?m)^\s*\[\[?{re.escape(spec['config_table'])}[.\]]", text):
+                    continue  # no [tool.uv] table: uv ignores the file
+            files.append(path)
+        version = in_folder(f, spec["python_version_file"])
+        if project.is_file(version):
+            files.append(version)
+    for path in files:
+        text = project.read(path) if project.is_file(path) else None
+        if text is None:
+            return [], f"`{path}` (uv's configuration file) is not in the build context"
+        why = _uv_config_paths(project, path, text, spec["config_table"])
+        if why:
+            return [], why
+    return files, ""
+
+
+_TOML_STRING = re.compile(r"""(?:\b([\w-]+)\s*=\s*\[?\s*)?(['"])([^'"\n]*)\2""")
+
+
+def _uv_config_paths(project: Project, path: str, text: str, table: str) -> str:
+    """Why a uv configuration file makes the install read other project files (`find-links = ["./wheels"]`)."""
+    for m in _TOML_STRING.finditer(text):
+        key, value = m.group(1) or "", m.group(3)
+        if PurePosixPath(path).name == "pyproject.toml" and not _in_uv_table(text, m.start(), table):
+            continue
+        if REMOTE.match(value):
+            continue
+        local = value.startswith(("./", "../", "file:")) or key in ("path", "find-links", "editable")
+        if not local and value.startswith("/"):
+            local = project.context_path(value) is not None
+        if local:
+            return f"`{path}` sets `{key or 'a value'}` to `{value}`, a path of the project that uv would read and that is not copied"
+    return ""
+
+
+def _in_uv_table(text: str, offset: int, table: str) -> bool:
+    """True if `offset` of a pyproject.toml lies in `[tool.uv]` or one of its sub-tables."""
+    headers = list(re.finditer(r"(?m)^\s*\[\[?\s*([^\]]+?)\s*\]\]?", text[:offset]))
+    return bool(headers) and (headers[-1].group(1) == table or headers[-1].group(1).startswith(table + "."))
+
+
+def project_install(tool: str, command: Command, words: list[str], project: Project, env: Env) -> Plan:
+    """poetry install, uv sync, pipenv install / sync."""
+    data = package_managers()[tool]
+    folder = project.folder()
+    if folder is None:
+        return Plan("source", tool, decline=project.outside())
+    args = words[2:]
+    options, positionals = parse_options(args, {"--only", "--with", "--without", "-E", "--extras", "--group", "--extra", "-p", "--python", "--package", "--no-install-package"})
+    if positionals:
+        return Plan("source", tool)  # `pipenv install flask`: adds a package
+    files, why = manifest_files(project, folder, data, tool)
+    if why:
+        return Plan("source", tool, decline=why)
+    manifest = project.read(files[0]) or ""
+    path_dep = _python_path_dependency(tool, manifest)
+    if path_dep:
+        return Plan("source", tool, decline=f"`{files[0]}` has the path dependency `{path_dep}`, which is source, not a manifest")
+    why = outputs_in_context(project, folder, data["outputs"], tool)
+    if why:
+        return Plan("source", tool, decline=why)
+    values = [w for w in args]
+    locked = has_lock(project, folder, data)
+    plan = Plan("install", tool, files=tuple(files))
+    if tool == "pipenv":
+        if not locked or not is_frozen(values, data, env, [a.text for a in command.assignments]):
+            if words[1] != "sync":
+                plan = cap(plan, Applicability.UNSAFE, "`pipenv install` without `--deploy` may write Pipfile.lock, which the source copy then replaces.")
+        return plan
+    deps_only = data["deps_only"]
+    has_deps_only = all(flag in values for flag in deps_only)
+    if tool == "poetry" and re.search(r"(?m)^\s*package-mode\s*=\s*false\b", manifest):
+        has_deps_only = True
+    if tool == "uv" and re.search(r"(?m)^\s*\[tool\.uv\.workspace\]", manifest):
+        return Plan("source", tool, decline=f"`{files[0]}` defines a uv workspace; its members' sources are installed too")
+    if not locked:
+        plan = cap(plan, Applicability.UNSAFE, f"there is no lock file, so `{tool}` resolves and writes one; the source copy then replaces it.")
+    if tool == "uv" and not is_frozen(values, data, env, [a.text for a in command.assignments]):
+        plan = cap(plan, Applicability.UNSAFE, "`uv sync` without `--frozen` or `--locked` may update uv.lock; the source copy then replaces it.")
+    if tool == "poetry":
+        plan = cap(plan, Applicability.UNSAFE, "poetry validates all of pyproject.toml (readme, packages) in some versions, which may need files that are not copied.")
+    if has_deps_only:
+        return plan
+    text = " ".join(shell_quote(w) for w in words) + " " + " ".join(deps_only)
+    return plan._replace(kind="build", prefetch=text)
+
+
+def _python_path_dependency(tool: str, manifest: str) -> str:
+    patterns = {
+        "poetry": r"(?m)^(\S+)\s*=\s*\{[^}\n]*\bpath\s*=\s*['\"]([^'\"]+)",
+        "uv": r"(?m)^(\S+)\s*=\s*\{[^}\n]*\b(?:path|workspace)\s*=\s*['\"]?([^'\",}]+)",
+        "pipenv": r"(?m)^(\S+)\s*=\s*\{[^}\n]*\b(?:path|file)\s*=\s*['\"]([^'\"]+)",
+    }
+    m = re.search(patterns[tool], manifest)
+    return f"{m.group(1)} = {{ path = \"{m.group(2)}\" }}" if m else ""
+
+
+_PIP_NAMES = re.compile(r"(pip(\d+(\.\d+)?)?|python(\d+(\.\d+)?)?)\Z")
+
+
+def _is_pip_install(command: Command) -> str:
+    found = pip_subcommand(command)
+    return "pip" if found and found[1] == "install" else ""
+
+
+@installs(tool="pip", pattern=_PIP_NAMES.pattern, tool_of=_is_pip_install, manifest_names=("requirements*.txt",))
+def pip(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    """`pip install`, `pip3 install`, `python -m pip install`."""
+    found = pip_subcommand(command)
+    if found is None or found[1] != "install":
+        return None
+    return pip_install(command, words, project, found[0] + 1)
+
+
+def _uv_tool(command: Command) -> str:
+    words = [w.value for w in command.words]
+    return "uv pip" if words[1:2] == ["pip"] and len(words) > 2 and words[2] in package_managers()["uv_pip"]["subcommands"] else "uv"
+
+
+@installs("uv", tool="uv", tool_of=_uv_tool, family={"uv pip": "pip"})
+def uv(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    """`uv pip install` / `uv pip sync` (requirement files, like pip) and `uv sync` (the project)."""
+    if len(words) > 2 and words[1] == "pip" and words[2] in package_managers()["uv_pip"]["subcommands"]:
+        return pip_install(command, words, project, 3, "uv pip", env)
+    if words[1:2] == ["sync"]:
+        return project_install("uv", command, words, project, env)
+    return None
+
+
+@installs("poetry", tool="poetry")
+def poetry(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    return project_install("poetry", command, words, project, env) if words[1:2] == ["install"] else None
+
+
+@installs("pipenv", tool="pipenv")
+def pipenv(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
+    return project_install("pipenv", command, words, project, env) if words[1:2] in (["install"], ["sync"]) else None
