@@ -449,6 +449,39 @@ def test_dependency_install_cached_after_a_manifest_fix(tmp_path: Path, monkeypa
     assert result.rewritten.rebuild.seconds < result.original.rebuild.seconds  # type: ignore[union-attr]
 
 
+def test_a_second_run_on_the_same_builder_gives_the_same_honest_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layers left by an earlier run (or by the other image's rebuild) must not serve the changed copy."""
+    rewritten = """\
+        FROM python:3.11-slim
+        WORKDIR /app
+        COPY requirements.txt /app/
+        RUN pip install -r requirements.txt
+        COPY . /app
+        EXPOSE 5000
+        CMD ["python", "app.py"]
+    """
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))
+    app = make_app(tmp_path, SEED)
+    builder = FakeBuilder()  # its layer cache outlives a run, as BuildKit's outlives `rmi`
+    answers = []
+    for _ in range(3):
+        result = verify(Inputs(app / "Dockerfile", app, Settings(), keep_images=True), builder)
+        answers.append((result.exit_code, result.original.dependency_install_cached, result.rewritten.dependency_install_cached))
+    assert answers == [(0, False, True)] * 3
+    assert (app / "app.py").read_text() == "print('hello')\n"
+
+
+def test_the_source_change_is_blank_to_the_program_and_new_each_time(tmp_path: Path) -> None:
+    path = tmp_path / "app.py"
+    changes = set()
+    for _ in range(5):
+        run_module.change_source(path, b"print('hello')\n")
+        changed = path.read_bytes()
+        assert changed.startswith(b"print('hello')\n") and not changed[len(b"print('hello')\n") :].strip()
+        changes.add(changed)
+    assert len(changes) == 5
+
+
 def test_manifest_fix_that_leaves_the_install_uncached_is_blamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rewritten = SEED.replace("COPY . /app", "COPY . /app\nENV HELLO=1")
     monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))

@@ -10,6 +10,7 @@ rebuild time and which steps were cached).
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -45,6 +46,8 @@ class ImageRun:
     facts: ImageFacts | None = None
     snapshot: Snapshot | None = None
     rebuild: BuildOutcome | None = None
+    rebuild_retried: bool = False
+    """The first rebuild missed the builder's own cache and was measured again (see `_rebuilds`)."""
 
     @property
     def built(self) -> bool:
@@ -174,10 +177,19 @@ def _copies(text: str, changed: str) -> bool:
     return False
 
 
-def touch_source(path: Path) -> None:
-    """A source-only change that changes nothing the program does: one more line break."""
-    with path.open("ab") as handle:
-        handle.write(b"\n")
+def change_source(path: Path, original: bytes) -> None:
+    """A source-only change that changes nothing the program does, and is new every time.
+
+    The file gets one more line holding a random nonce written in spaces and
+    tabs: blank to Python, Go, JavaScript, Ruby, CSS or HTML alike, and never
+    the same bytes twice.  Appending the same bytes each time (a lone line
+    break) let layers left by an earlier run, or by the other image's rebuild,
+    serve the "changed" copy from the cache, and so report a reinstalling
+    Dockerfile as cached.
+    """
+    nonce = secrets.randbits(64)
+    line = "".join("\t" if nonce >> bit & 1 else " " for bit in range(64))
+    path.write_bytes(original + b"\n" + line.encode() + b"\n")
 
 
 # -- the procedure ---------------------------------------------------------------
@@ -359,9 +371,11 @@ def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: P
         return
     result.changed_source = changed
     saved = (context / changed).read_bytes()
-    touch_source(context / changed)
     try:
         for label, run in (("original", result.original), ("rewritten", result.rewritten)):
+            # Each rebuild gets its own change: the rewritten image must not reuse layers the
+            # original's rebuild just made from the same bytes.
+            change_source(context / changed, saved)
             inputs.progress(f"rebuilding the {label} image after a change to {changed}")
             run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
             if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
@@ -369,8 +383,9 @@ def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: P
                 # build's entries can hide the chain the no-cache build just made.  The rebuild
                 # made a consistent chain; measure again on it.
                 inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
-                touch_source(context / changed)
+                change_source(context / changed, saved)
                 run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
+                run.rebuild_retried = True
                 result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
             if not inputs.keep_images:
                 builder.remove(tags[label] + "-rebuild")
