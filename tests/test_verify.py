@@ -679,6 +679,44 @@ def test_a_rebuild_that_misses_its_own_cache_is_measured_again(tmp_path: Path, m
     assert result.original.rebuild.steps[0].cached  # type: ignore[union-attr]
 
 
+def _python_image(root: Path, files: dict[str, str]) -> Snapshot:
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content)
+    return snapshot_of_dir(root)
+
+
+def _dist(site: str, name: str, version: str) -> dict[str, str]:
+    return {f"{site}/{name}-{version}.dist-info/METADATA": f"Name: {name}\nVersion: {version}\n"}
+
+
+def test_a_venv_split_keeps_the_packages_wherever_they_live(tmp_path: Path) -> None:
+    system, venv = "usr/local/lib/python3.11/site-packages", "opt/venv/lib/python3.11/site-packages"
+    base = {**_dist(system, "pip", "24.0"), **_dist(system, "setuptools", "65.5.1"), "app/app.py": "print()"}
+    single = _python_image(tmp_path / "single", {**base, **_dist(system, "flask", "3.0.3"), "usr/local/bin/flask": "#!python"})
+    split = _python_image(
+        tmp_path / "split",
+        {
+            **base,
+            **_dist(venv, "flask", "3.0.3"),
+            **_dist(venv, "pip", "24.0"),
+            **_dist(venv, "setuptools", "69.0.0"),
+            "opt/venv/pyvenv.cfg": "home = /usr/local/bin\n",
+            "opt/venv/bin/flask": "#!/opt/venv/bin/python",
+            "opt/venv/bin/activate": "# venv",
+        },
+    )
+    assert split.python == {"flask": "3.0.3", "pip": "24.0", "setuptools": "65.5.1, 69.0.0"}
+    config = ImageConfig()
+    differences = compare_images((config, single), (config, split), applied=["DF402"])
+    assert [d for d in differences if not d.allowed] == []
+    assert {d.subject for d in differences} >= {"setuptools", "/opt/venv/pyvenv.cfg", "/usr/local/bin/flask"}
+    # Without the split's promise, the same differences fail; and a package of another version always does.
+    assert [d for d in compare_images((config, single), (config, split), applied=["DF201"]) if not d.allowed]
+    other = _python_image(tmp_path / "other", {**base, **_dist(venv, "flask", "3.0.2"), "opt/venv/pyvenv.cfg": ""})
+    assert [d.subject for d in compare_images((config, single), (config, other), applied=["DF402"]) if not d.allowed] == ["flask"]
+
+
 def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:
     builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/01-debug.log\n", after="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/02-debug.log\n")
     before, after = _image(builder, "before"), _image(builder, "after")

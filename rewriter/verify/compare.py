@@ -9,13 +9,16 @@ a category, and each rule family promises which categories it may change:
 | what a cache that is still there holds | always allowed ("cache contents": never decides what the image does) |
 | Debian packages removed (recommends, build toolchains) | DF2xx, DF3xx, DF4xx |
 | Debian packages added or of another version | DF3xx (another base image) |
-| language build tools removed (pip, uv, wheel...) | DF4xx |
+| language build tools removed, added or of another version (pip, uv, wheel...) | DF4xx |
 | application files removed (sources only the build used) | DF4xx |
+| a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points) | DF4xx |
 | environment variables set by the base image | DF3xx |
 | environment variables whose ENV line the rewrite changed | any fix (on purpose) |
 
-Anything else (a changed or added application file, a language package
-added, removed or of another version, another entrypoint, cmd, workdir, user
+Python packages are compared by name and version wherever they live, so an
+application moved into a virtual environment keeps its packages.  Anything
+else (a changed or added application file, a language package added,
+removed or of another version, another entrypoint, cmd, workdir, user
 or exposed port) is a failure.  Paths that only describe packages (dpkg's
 database, alternatives, generated CA links) and files owned by Debian
 packages are judged through the package sets, not file by file.
@@ -117,7 +120,8 @@ def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str]
         allowed = _first(families, "DF2", "DF4", "DF3") if change == "removed" else _first(families, "DF3")
         out.append(Difference("debian", change, name, detail, allowed))
     for change, name, detail in _dict_diff("python", original.python, rewritten.python):
-        allowed = _first(families, "DF4") if change == "removed" and name.split(" ")[0] in BUILD_TOOLS else ""
+        # A split may leave build tools in the build stage, and its venv brings its own pip.
+        allowed = _first(families, "DF4") if name in BUILD_TOOLS else ""
         out.append(Difference("python", change, name, detail, allowed))
     for change, name, detail in _dict_diff("node", original.node, rewritten.node):
         allowed = _first(families, "DF4") if change == "removed" and name.rsplit("node_modules/", 1)[-1] in BUILD_TOOLS else ""
@@ -129,6 +133,9 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
     """Application files by content; caches by presence; system files only if the package sets agree."""
     out: list[Difference] = []
     same_debian = original.debian == rewritten.debian
+    venvs = {path.rsplit("/", 1)[0] for path in rewritten.files if path.endswith("/pyvenv.cfg")} - {
+        path.rsplit("/", 1)[0] for path in original.files if path.endswith("/pyvenv.cfg")
+    }
     for path in sorted(set(original.files) | set(rewritten.files)):
         before, after = original.files.get(path), rewritten.files.get(path)
         if before == after:
@@ -152,10 +159,18 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
                 allowed = "cache contents"
         elif kind == "app" and change == "removed":
             allowed = _first(families, "DF4")
+        elif kind == "app" and change == "added" and any(_within(path, root) or _within(root, path) for root in venvs):
+            # The split's virtual environment: pyvenv.cfg, its interpreter links and the entry points
+            # that lived in /usr/local/bin; its packages are compared by name and version above.
+            allowed = _first(families, "DF4")
         else:
             allowed = ""
         out.append(Difference("cache" if kind == "cache" else "app" if kind == "app" else "system", change, "/" + path, _detail(before, after), allowed))
     return _fold(out)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + "/")
 
 
 def _detail(before: str | None, after: str | None) -> str:

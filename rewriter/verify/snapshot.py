@@ -52,7 +52,11 @@ class Snapshot:
     debian: dict[str, str] = field(default_factory=dict)
     """Installed Debian packages: name -> version (from /var/lib/dpkg/status)."""
     python: dict[str, str] = field(default_factory=dict)
-    """Installed Python distributions: normalised name -> version (location-qualified if installed twice)."""
+    """Installed Python distributions: normalised name -> its versions (", "-joined, sorted), wherever they live.
+
+    A package is the same package in /usr/local's site-packages or in a
+    virtual environment: a multi-stage split moves the application's packages
+    into /opt/venv, and the venv's own copy of pip is the same pip."""
     node: dict[str, str] = field(default_factory=dict)
     """Installed npm packages: `dir/node_modules/name` -> version."""
     dpkg_owned: set[str] = field(default_factory=set)
@@ -140,8 +144,8 @@ class _Collector:
             parsed = _parse_metadata(text)
             if parsed:
                 name, version = parsed
-                key = name if name not in snapshot.python else f"{name} ({path.split('/' + match.group(1))[0]})"
-                snapshot.python[key] = version
+                versions = set(filter(None, snapshot.python.get(name, "").split(", "))) | {version}
+                snapshot.python[name] = ", ".join(sorted(versions))
         elif match := _NODE_PACKAGE.search(path):
             try:
                 version = str(json.loads(text).get("version", ""))
