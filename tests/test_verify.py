@@ -305,10 +305,37 @@ def test_buildkit_plain_log_gives_steps_and_cache_hits() -> None:
     ]
 
 
+def test_buildkit_steps_come_back_in_the_dockerfiles_order() -> None:
+    log = textwrap.dedent(
+        """\
+        #4 [2/4] WORKDIR /app
+        #4 CACHED
+        #7 [4/4] COPY . .
+        #5 [3/4] COPY requirements.txt .
+        #5 CACHED
+        #7 DONE 0.1s
+        """
+    )
+    assert builders_module.parse_steps(log) == [
+        builders_module.Step("WORKDIR /app", True),
+        builders_module.Step("COPY requirements.txt .", True),
+        builders_module.Step("COPY . .", False),
+    ]
+
+
 def test_image_config_from_oci_and_docker_spellings() -> None:
     oci = builders_module.ImageConfig.from_oci({"Env": ["A=1", "B=x=y"], "Cmd": ["python"], "ExposedPorts": {"80/tcp": {}}, "WorkingDir": "/app"})
     assert oci.env_dict() == {"A": "1", "B": "x=y"}
     assert (oci.cmd, oci.entrypoint, oci.exposed_ports, oci.workdir, oci.user) == (("python",), None, ("80/tcp",), "/app", "")
+
+
+def test_a_changed_healthcheck_is_a_difference_no_fix_promises() -> None:
+    check = {"Test": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "Interval": 30000000000}
+    before = builders_module.ImageConfig.from_oci({"Cmd": ["python"], "Healthcheck": check})
+    after = builders_module.ImageConfig.from_oci({"Cmd": ["python"], "Healthcheck": {**check, "Test": ["CMD-SHELL", "wget -q http://localhost/"]}})
+    assert before.healthcheck is not None and before != after
+    differences = compare_images((before, Snapshot()), (after, Snapshot()), applied=["DF402"])
+    assert [(d.subject, d.allowed) for d in differences] == [("healthcheck", False)]
 
 
 # -- snapshots ---------------------------------------------------------------------

@@ -64,6 +64,8 @@ class ImageConfig:
     workdir: str = ""
     user: str = ""
     exposed_ports: tuple[str, ...] = ()
+    healthcheck: tuple[tuple[str, str], ...] | None = None
+    """The HEALTHCHECK (test, interval, timeout, start period, retries), as sorted key/value pairs."""
 
     @staticmethod
     def from_oci(config: dict) -> ImageConfig:
@@ -75,6 +77,7 @@ class ImageConfig:
             env.append((key, value))
         entrypoint = get("Entrypoint", "entrypoint")
         cmd = get("Cmd", "cmd")
+        health = get("Healthcheck", "healthcheck")
         return ImageConfig(
             entrypoint=tuple(entrypoint) if entrypoint else None,
             cmd=tuple(cmd) if cmd else None,
@@ -82,6 +85,7 @@ class ImageConfig:
             workdir=get("WorkingDir", "workingdir", "working_dir") or "",
             user=get("User", "user") or "",
             exposed_ports=tuple(sorted(get("ExposedPorts", "exposedports", "exposed_ports") or {})),
+            healthcheck=tuple(sorted((str(k), json.dumps(v)) for k, v in health.items())) if isinstance(health, dict) else None,
         )
 
     def env_dict(self) -> dict[str, str]:
@@ -122,7 +126,7 @@ class Builder(Protocol):
 # -- build logs -----------------------------------------------------------------
 
 _BUILDAH_STEP = re.compile(r"^(?:\[\d+/\d+\] )?(?:STEP \d+/\d+:|Step \d+/\d+ :) (?P<instruction>.*)$")
-_BUILDKIT_STEP = re.compile(r"^#(?P<id>\d+) \[(?:[\w.-]+ )?\d+/\d+\] (?P<instruction>.*)$")
+_BUILDKIT_STEP = re.compile(r"^#(?P<id>\d+) \[(?:(?P<stage>[\w.-]+) )?(?P<number>\d+)/\d+\] (?P<instruction>.*)$")
 _BUILDKIT_CACHED = re.compile(r"^#(?P<id>\d+) CACHED$")
 
 
@@ -132,10 +136,15 @@ def parse_steps(log: str) -> list[Step]:
     buildah and podman print `STEP n/m: INSTRUCTION` and then `--> Using cache`
     for a cached step (Docker's legacy builder: `Step n/m : ...`, ` ---> Using
     cache`); BuildKit prints `#7 [3/5] INSTRUCTION` and `#7 CACHED`.
-    FROM steps are left out: they are never "built".
+    FROM steps are left out: they are never "built".  BuildKit prints steps as
+    they start, which is not the Dockerfile's order (stages run in parallel,
+    cached steps are reported late): its steps are put back in order by their
+    `[stage n/m]` numbers, stages in the order they first appear.
     """
     steps: list[tuple[str, bool]] = []
     by_id: dict[str, int] = {}
+    buildkit_position: dict[int, tuple[int, int]] = {}
+    stages: dict[str, int] = {}
     for line in log.splitlines():
         line = line.rstrip()
         match = _BUILDAH_STEP.match(line)
@@ -148,12 +157,17 @@ def parse_steps(log: str) -> list[Step]:
         match = _BUILDKIT_STEP.match(line)
         if match and match["id"] not in by_id:
             by_id[match["id"]] = len(steps)
+            stage = stages.setdefault(match["stage"] or "", len(stages))
+            buildkit_position[len(steps)] = (stage, int(match["number"]))
             steps.append((match["instruction"], False))
             continue
         match = _BUILDKIT_CACHED.match(line)
         if match and match["id"] in by_id:
             index = by_id[match["id"]]
             steps[index] = (steps[index][0], True)
+    if buildkit_position:
+        order = sorted(range(len(steps)), key=lambda i: buildkit_position.get(i, (len(stages), i)))
+        steps = [steps[i] for i in order]
     return [Step(text, cached) for text, cached in steps if not text.upper().startswith("FROM ")]
 
 
@@ -285,7 +299,8 @@ class BuildahBuilder(_CliBuilder):
         }
 
     def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
-        argv = ["buildah", "bud", "--layers", "--force-rm", f"--pull={_BUILDAH_PULL.get(self.pull, self.pull)}"]
+        # The docker format: the OCI image config has no HEALTHCHECK, so buildah's default would drop it.
+        argv = ["buildah", "bud", "--format", "docker", "--layers", "--force-rm", f"--pull={_BUILDAH_PULL.get(self.pull, self.pull)}"]
         if "BUILDAH_ISOLATION" not in os.environ and os.geteuid() == 0:
             argv.append("--isolation=chroot")
         argv += ["-f", str(dockerfile), "-t", tag]
@@ -297,7 +312,9 @@ class BuildahBuilder(_CliBuilder):
         data = json.loads(self._call("inspect", "--type", "image", tag))
         oci = data.get("OCIv1") or {}
         diff_ids = (oci.get("rootfs") or {}).get("diff_ids") or []
-        return ImageFacts(self._size(tag), len(diff_ids), ImageConfig.from_oci(oci.get("config") or {}))
+        docker = (data.get("Docker") or {}).get("config") or {}
+        config = ImageConfig.from_oci(docker or oci.get("config") or {})  # the Docker config has the HEALTHCHECK
+        return ImageFacts(self._size(tag), len(diff_ids), config)
 
     def _size(self, tag: str) -> int:
         """Sum of the layer sizes (skopeo's raw manifest), else buildah's own figure."""

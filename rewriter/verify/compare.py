@@ -79,9 +79,9 @@ def _first(families: set[str], *wanted: str) -> str:
 
 
 def compare_config(original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str]) -> list[Difference]:
-    """Entrypoint, cmd, workdir, user and exposed ports must match; env up to what the fixes changed."""
+    """Entrypoint, cmd, workdir, user, exposed ports and healthcheck must match; env up to what the fixes changed."""
     out: list[Difference] = []
-    for name in ("entrypoint", "cmd", "workdir", "user", "exposed_ports"):
+    for name in ("entrypoint", "cmd", "workdir", "user", "exposed_ports", "healthcheck"):
         before, after = getattr(original, name), getattr(rewritten, name)
         if before != after:
             out.append(Difference("config", "changed", name, f"{before!r} -> {after!r}"))
