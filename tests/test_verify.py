@@ -593,6 +593,50 @@ def test_no_builder_is_an_error_that_says_how_to_install_one(monkeypatch: pytest
     assert "no image builder found" in err and "apt-get install buildah" in err
 
 
+def _fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **scripts: str) -> None:
+    """Executables named after the keywords, each a shell script body; the only ones on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in scripts.items():
+        path = bin_dir / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("DOCKER_BUILDKIT", raising=False)
+
+
+DOCKER_WITHOUT_BUILDX = """\
+case "$1" in
+  info) echo 20.10.24 ;;
+  buildx) echo "docker: 'buildx' is not a docker command." >&2; exit 1 ;;
+  build) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken."; exit 1 ;;
+esac"""
+
+
+def test_a_docker_without_buildx_is_a_builder_problem_and_auto_moves_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tools(tmp_path, monkeypatch, docker=DOCKER_WITHOUT_BUILDX, buildah='[ "$1" = info ] && echo "{}"')
+    assert builders_module.detect("auto").name == "buildah"
+    with pytest.raises(builders_module.BuilderError, match="buildx component is missing.*apt-get install docker-buildx"):
+        builders_module.detect("docker")
+
+
+def test_a_build_that_fails_for_the_builders_own_reasons_is_not_the_dockerfiles_fault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tools(tmp_path, monkeypatch, docker=DOCKER_WITHOUT_BUILDX)
+    with pytest.raises(builders_module.BuilderError, match="docker cannot build here: docker's buildx component"):
+        builders_module.DockerBuilder().build(tmp_path, tmp_path / "Dockerfile", "t", no_cache=True)
+
+
+def test_with_no_builder_that_works_each_one_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tools(tmp_path, monkeypatch, docker="exit 1", buildah="exit 1")
+    with pytest.raises(builders_module.BuilderError) as caught:
+        builders_module.detect("auto")
+    assert str(caught.value).splitlines() == [
+        "no builder can build here:",
+        "  docker is installed but its daemon does not answer (start dockerd, or check DOCKER_HOST and your permissions)",
+        "  buildah is installed but `buildah info` fails (as root it needs the overlay or vfs storage driver)",
+    ]
+
+
 def test_command_runs_the_procedure_and_prints_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from rewriter.verify import main
 

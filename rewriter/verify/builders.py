@@ -207,10 +207,18 @@ class _CliBuilder:
         start = time.monotonic()
         process = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
         seconds = time.monotonic() - start
+        if process.returncode != 0:
+            broken = next((why for pattern, why in _BUILDER_FAILURES if pattern.search(process.stdout)), None)
+            if broken is not None:
+                raise BuilderError(f"{self.name} cannot build here: {broken}")
         return BuildOutcome(process.returncode == 0, seconds, process.stdout, parse_steps(process.stdout))
 
     def remove(self, tag: str) -> None:
         _run([self.executable, "rmi", "-f", tag])
+
+    def problem(self) -> str | None:
+        """Why this builder cannot build here, in words that say what to install or set; None when it can."""
+        raise NotImplementedError
 
     def limits(self) -> dict[str, str]:
         return {}
@@ -229,14 +237,39 @@ class _CliBuilder:
             _run([self.executable, "rm", "-f", cid])
 
 
+# Build failures that are the builder's, whatever the Dockerfile says: reported as such, never blamed on a fix.
+_BUILDER_FAILURES = (
+    (re.compile(r"buildx component is missing or broken"), "docker's buildx component is missing or broken (apt-get install docker-buildx, or DOCKER_BUILDKIT=0)"),
+    (re.compile(r"Cannot connect to the Docker daemon"), "the docker daemon does not answer"),
+    (re.compile(r"error mounting .* operation not permitted|kernel does not support overlay", re.I), "the storage driver cannot mount layers here"),
+)
+
+
 class DockerBuilder(_CliBuilder):
     """`docker build` (BuildKit, the default since Docker 23, and buildx)."""
 
     name = "docker"
     executable = "docker"
 
-    def available(self) -> bool:
-        return shutil.which("docker") is not None and _run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20).returncode == 0
+    def problem(self) -> str | None:
+        """Why this docker cannot build here (None when it can): no daemon, or BuildKit without buildx.
+
+        Docker 23+ builds with BuildKit through the buildx component; a CLI
+        without it fails *every* build ("BuildKit is enabled but the buildx
+        component is missing or broken"), which must not read as a broken
+        Dockerfile.
+        """
+        if shutil.which("docker") is None:
+            return "docker: not installed"
+        if _run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20).returncode != 0:
+            return "docker is installed but its daemon does not answer (start dockerd, or check DOCKER_HOST and your permissions)"
+        if os.environ.get("DOCKER_BUILDKIT", "1") != "0" and _run(["docker", "buildx", "version"], timeout=20).returncode != 0:
+            return (
+                "docker's buildx component is missing or broken, so every BuildKit build fails: install it "
+                "(Debian: apt-get install docker-buildx; Docker's packages: docker-buildx-plugin), "
+                "or set DOCKER_BUILDKIT=0 to build with the legacy builder"
+            )
+        return None
 
     def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
         argv = ["docker", "build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
@@ -262,8 +295,12 @@ class PodmanBuilder(DockerBuilder):
     name = "podman"
     executable = "podman"
 
-    def available(self) -> bool:
-        return shutil.which("podman") is not None and _run(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], timeout=20).returncode == 0
+    def problem(self) -> str | None:
+        if shutil.which("podman") is None:
+            return "podman: not installed"
+        if _run(["podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"], timeout=20).returncode != 0:
+            return "podman is installed but `podman info` fails (check its storage and runtime configuration)"
+        return None
 
     def build_argv(self, context: Path, dockerfile: Path, tag: str, no_cache: bool) -> list[str]:
         argv = ["podman", "build", "--layers", "--force-rm", f"--pull={self.pull}", "-f", str(dockerfile), "-t", tag]
@@ -282,8 +319,12 @@ class BuildahBuilder(_CliBuilder):
     name = "buildah"
     executable = "buildah"
 
-    def available(self) -> bool:
-        return shutil.which("buildah") is not None and _run(["buildah", "info"], timeout=30).returncode == 0
+    def problem(self) -> str | None:
+        if shutil.which("buildah") is None:
+            return "buildah: not installed"
+        if _run(["buildah", "info"], timeout=30).returncode != 0:
+            return "buildah is installed but `buildah info` fails (as root it needs the overlay or vfs storage driver)"
+        return None
 
     def _version_tuple(self) -> tuple[int, ...]:
         match = re.search(r"(\d+)\.(\d+)", self.version())
@@ -350,9 +391,12 @@ def detect(choice: str = "auto", pull: str = "missing") -> _CliBuilder:
     problems = []
     for name in names:
         builder = BUILDERS[name](pull)
-        if builder.available():  # type: ignore[attr-defined]
+        problem = builder.problem()
+        if problem is None:
             return builder
-        if shutil.which(builder.executable):
-            problems.append(f"{name} is installed but cannot build here (for docker: is the daemon running?)")
-    message = INSTALL_HELP if choice == "auto" else f"builder {choice!r} is not usable here"
-    raise BuilderError("\n".join([message, *problems]))
+        if shutil.which(builder.executable) or choice != "auto":
+            problems.append(problem)
+    if choice == "auto" and not problems:
+        raise BuilderError(INSTALL_HELP)
+    message = "no builder can build here:" if choice == "auto" else f"builder {choice!r} cannot build here:"
+    raise BuilderError("\n".join([message, *(f"  {p}" for p in problems)]))
