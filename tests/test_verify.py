@@ -788,6 +788,57 @@ def test_a_venv_split_keeps_the_packages_wherever_they_live(tmp_path: Path) -> N
     assert [d.subject for d in compare_images((config, single), (config, other), applied=["DF402"]) if not d.allowed] == ["flask"]
 
 
+def tiny_elf(*needed: str, runpath: str = "") -> bytes:
+    """A minimal 64-bit little-endian ELF file whose dynamic section names `needed` (and a DT_RUNPATH)."""
+    import struct
+
+    strtab = b"\0"
+    offsets = []
+    for name in (*needed, runpath):
+        offsets.append(len(strtab))
+        strtab += name.encode() + b"\0"
+    dynamic = [(1, off) for off in offsets[: len(needed)]]
+    if runpath:
+        dynamic.append((29, offsets[-1]))
+    header_size, ph_size = 64, 56
+    strtab_at = header_size + 2 * ph_size
+    dynamic_at = strtab_at + len(strtab)
+    dynamic += [(5, strtab_at), (0, 0)]  # DT_STRTAB at its own address (vaddr == offset), DT_NULL
+    body = b"".join(struct.pack("<qQ", tag, value) for tag, value in dynamic)
+    end = dynamic_at + len(body)
+    header = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, header_size, 0, 0, header_size, ph_size, 2, 64, 0, 0)
+    load = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, end, end, 4096)
+    dyn = struct.pack("<IIQQQQQQ", 2, 6, dynamic_at, dynamic_at, dynamic_at, len(body), len(body), 8)
+    return header + load + dyn + strtab + body
+
+
+def test_elf_needed_libraries_are_read_from_the_bytes() -> None:
+    from rewriter.verify.elf import ElfNeeds, needed_libraries
+
+    assert needed_libraries(tiny_elf("libpq.so.5", "libc.so.6", runpath="$ORIGIN/../lib")) == ElfNeeds(("libpq.so.5", "libc.so.6"), ("$ORIGIN/../lib",))
+    assert needed_libraries(b"#!/bin/sh\n") is None
+    assert needed_libraries(tiny_elf("libz.so.1")[:80]) is None  # truncated: unreadable, never an exception
+
+
+def test_a_library_the_rewritten_image_lacks_fails_whatever_the_fixes_promise(tmp_path: Path) -> None:
+    module = "opt/venv/lib/python3.11/site-packages/psycopg2/_psycopg.cpython-311-x86_64-linux-gnu.so"
+    libs = {"usr/lib/x86_64-linux-gnu/libc.so.6": "", "usr/lib/x86_64-linux-gnu/libpq.so.5": ""}
+    images = {}
+    for name, files in (("before", libs), ("after", {"usr/lib/x86_64-linux-gnu/libc.so.6": ""})):
+        root = tmp_path / name
+        for path, content in files.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(content)
+        (root / module).parent.mkdir(parents=True, exist_ok=True)
+        (root / module).write_bytes(tiny_elf("libpq.so.5", "libc.so.6"))
+        images[name] = snapshot_of_dir(root)
+    assert images["before"].missing_libraries() == {}
+    assert images["after"].missing_libraries() == {module: ["libpq.so.5"]}
+    config = ImageConfig()
+    differences = compare_images((config, images["before"]), (config, images["after"]), applied=["DF402"])
+    assert [(d.category, d.subject, d.detail, d.allowed) for d in differences if d.category == "library"] == [("library", "/" + module, "needs libpq.so.5", False)]
+
+
 def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:
     builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/01-debug.log\n", after="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/02-debug.log\n")
     before, after = _image(builder, "before"), _image(builder, "after")

@@ -16,11 +16,13 @@ a category, and each rule family promises which categories it may change:
 | environment variables whose ENV line the rewrite changed | any fix (on purpose) |
 
 Python packages are compared by name and version wherever they live, so an
-application moved into a virtual environment keeps its packages.  Anything
-else (a changed or added application file, a language package added,
-removed or of another version, another entrypoint, cmd, workdir, user
-or exposed port) is a failure.  Paths that only describe packages (dpkg's
-database, alternatives, generated CA links) and files owned by Debian
+application moved into a virtual environment keeps its packages.  An ELF
+file that needs a shared library the rewritten image lacks is a failure
+whatever the fixes promise.  Anything else (a changed or added application
+file, a language package added, removed or of another version, another
+entrypoint, cmd, workdir, user, exposed port or healthcheck) is a failure.
+Paths that only describe packages (dpkg's database, alternatives, generated
+CA links) and files owned by Debian
 packages are judged through the package sets, not file by file.
 """
 
@@ -204,6 +206,22 @@ def _fold(differences: list[Difference], limit: int = 3) -> list[Difference]:
     return sorted(out, key=lambda d: (d.allowed, d.category, d.subject))
 
 
+def compare_libraries(original: Snapshot, rewritten: Snapshot) -> list[Difference]:
+    """ELF files of the rewritten image that need a shared library it lacks (and the original did not).
+
+    No fix promises a missing library: a split that left `libpq5` behind, or
+    a slim base without `libxml2`, breaks the application the first time it
+    loads that module, whether or not a smoke test reaches it.
+    """
+    before = original.missing_libraries()
+    out = []
+    for path, missing in sorted(rewritten.missing_libraries().items()):
+        new = [name for name in missing if name not in before.get(path, [])]
+        if new:
+            out.append(Difference("library", "missing", "/" + path, "needs " + ", ".join(new)))
+    return out
+
+
 def compare_images(
     original: tuple[ImageConfig, Snapshot],
     rewritten: tuple[ImageConfig, Snapshot],
@@ -218,4 +236,5 @@ def compare_images(
         *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile)),
         *compare_packages(original[1], rewritten[1], families),
         *compare_files(original[1], rewritten[1], families),
+        *compare_libraries(original[1], rewritten[1]),
     ]

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable
 
+from rewriter.verify.elf import ELF_MAGIC, needed_libraries
+
 # Paths a build writes but no Dockerfile means: per-container files the
 # builder bind-mounts, logs, bytecode.  Never compared.
 _NOISE = re.compile(
@@ -41,6 +43,8 @@ _NODE_PACKAGE = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@.][^/]*)/packa
 _DPKG_LIST = re.compile(r"^var/lib/dpkg/info/([^/]+)\.list$")
 
 MAX_METADATA_BYTES = 1 << 20
+MAX_ELF_BYTES = 256 << 20
+"""ELF files read for their needed libraries, up to this size (larger ones are not scanned)."""
 
 
 @dataclass
@@ -61,6 +65,22 @@ class Snapshot:
     """Installed npm packages: `dir/node_modules/name` -> version."""
     dpkg_owned: set[str] = field(default_factory=set)
     """Paths some Debian package installed (from /var/lib/dpkg/info/*.list)."""
+    elf_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """ELF files (dynamically linked) -> the shared libraries they need (DT_NEEDED)."""
+
+    def missing_libraries(self) -> dict[str, list[str]]:
+        """ELF files -> needed libraries that no file or link of the image provides.
+
+        Any file of that name counts, wherever it lies: this can miss a library
+        the loader would not find, never invent one it would.
+        """
+        present = {path.rsplit("/", 1)[-1] for path in self.files}
+        out: dict[str, list[str]] = {}
+        for path, needed in self.elf_needs.items():
+            missing = [name for name in needed if name not in present]
+            if missing:
+                out[path] = missing
+        return out
 
 
 def category(path: str, snapshot: Snapshot) -> str:
@@ -126,13 +146,22 @@ class _Collector:
         digest = hashlib.sha256()
         keep = bool(_DIST_INFO.search(path) or _NODE_PACKAGE.search(path) or _DPKG_LIST.match(path) or path == "var/lib/dpkg/status")
         kept = bytearray()
-        for chunk in reader or ():
+        elf: bytearray | None = None
+        for number, chunk in enumerate(reader or ()):
+            if number == 0 and chunk.startswith(ELF_MAGIC):
+                elf = bytearray()  # kept whole: the dynamic section may lie anywhere in the file
             digest.update(chunk)
             if keep and len(kept) < MAX_METADATA_BYTES * 8:
                 kept.extend(chunk)
+            if elf is not None and len(elf) <= MAX_ELF_BYTES:
+                elf.extend(chunk)
         self.snapshot.files[path] = f"f {mode:o} {owner} {digest.hexdigest()}"
         if keep:
             self._metadata(path, bytes(kept).decode("utf-8", "replace"))
+        if elf is not None and len(elf) <= MAX_ELF_BYTES:
+            needs = needed_libraries(bytes(elf))
+            if needs is not None and needs.needed:
+                self.snapshot.elf_needs[path] = needs.needed
 
     def _metadata(self, path: str, text: str) -> None:
         snapshot = self.snapshot
