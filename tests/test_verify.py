@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rewriter.syntax import parse
-from rewriter.verify.builders import BuildOutcome, ImageConfig, ImageFacts, parse_steps
+from rewriter.verify.builders import BuildOutcome, ImageConfig, ImageFacts, RunOutcome, parse_steps
 from rewriter.verify.snapshot import Snapshot, snapshot_of_tar
 
 RECOMMENDED = {"curl": "ca-certificates", "gcc": "cpp"}
@@ -73,6 +73,19 @@ class FakeBuilder:
 
     def remove(self, tag: str) -> None:
         self.images.pop(tag, None)
+
+    def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
+        """Runs `python FILE` (prints the file, exits 0) or a missing file (exits 2); `serve` keeps running."""
+        image = self.images[tag]
+        argv = command if command is not None else [*(image.entrypoint or []), *(image.cmd or [])]
+        if argv[:2] == ["/bin/sh", "-c"]:
+            argv = shlex.split(argv[2])
+        if argv[-1:] == ["serve"]:
+            return RunOutcome(None, "serving\n", seconds)
+        path = (image.workdir.rstrip("/") + "/" + argv[-1]).lstrip("/")
+        if path in image.files:
+            return RunOutcome(0, image.files[path].decode(), 0.1)
+        return RunOutcome(2, f"python: can't open file '{argv[-1]}'\n", 0.1)
 
     def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool) -> BuildOutcome:
         self.builds.append((dockerfile.name, no_cache))
@@ -837,6 +850,33 @@ def test_a_library_the_rewritten_image_lacks_fails_whatever_the_fixes_promise(tm
     config = ImageConfig()
     differences = compare_images((config, images["before"]), (config, images["after"]), applied=["DF402"])
     assert [(d.category, d.subject, d.detail, d.allowed) for d in differences if d.category == "library"] == [("library", "/" + module, "needs libpq.so.5", False)]
+
+
+def test_a_rewrite_whose_command_fails_where_the_original_ran_fails_the_smoke_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = SEED.replace('CMD ["python", "app.py"]', 'CMD ["python", "main.py"]').replace("EXPOSE 5000\n", "")
+    # The config comparison would catch the CMD too: keep it, so that only the smoke check can tell.
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): broken}, ["DF201"]))
+    monkeypatch.setattr(run_module, "_compare", lambda result, before, after: None)
+    result = verify_app(make_app(tmp_path, SEED))
+    assert result.exit_code == 1 and result.smoke_failed
+    assert result.problems[0].startswith("smoke check: the image's command exited with status 2 after 0.1 s in the rewritten image, but exited with status 0")
+    assert "can't open file 'main.py'" in result.problems[0]
+    assert to_json(result)["smoke"]["rewritten"]["exit_code"] == 2
+
+
+def test_the_users_smoke_command_must_print_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED.replace("pip install", "pip install --no-cache-dir")}, ["DF201"]))
+    app = make_app(tmp_path, SEED)
+    result = verify(Inputs(app / "Dockerfile", app, Settings(), smoke="python app.py"), FakeBuilder())
+    assert (result.exit_code, result.smoke_failed) == (0, False)
+    assert result.smoke["original"].output == "print('hello')\n"
+
+
+def test_servers_that_keep_running_in_both_images_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = SEED.replace('CMD ["python", "app.py"]', 'CMD ["serve"]')
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): server.replace("pip install", "pip install --no-cache-dir")}, ["DF201"]))
+    result = verify_app(make_app(tmp_path, server))
+    assert (result.exit_code, [r.exit_code for r in result.smoke.values()]) == (0, [None, None])
 
 
 def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ import re
 import shutil
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from rewriter.verify.snapshot import Snapshot, snapshot_of_dir, snapshot_of_tar
 
@@ -52,6 +53,24 @@ class BuildOutcome:
 
     def tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return "\n".join(self.log.rstrip().splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a container did in the time it was given: exited (with a status), or still running."""
+
+    exit_code: int | None
+    """None: still running when it was stopped."""
+    output: str
+    seconds: float
+
+    def tail(self, lines: int = 10) -> str:
+        return "\n".join(self.output.rstrip().splitlines()[-lines:])
+
+    def describe(self) -> str:
+        if self.exit_code is None:
+            return f"still running after {self.seconds:.0f} s"
+        return f"exited with status {self.exit_code} after {self.seconds:.1f} s"
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,10 @@ class Builder(Protocol):
 
     def remove(self, tag: str) -> None: ...
 
+    def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
+        """Start a container of the image (no network), with `command` or the image's own; stop it after `seconds`."""
+        ...
+
     def limits(self) -> dict[str, str]:
         """Dockerfile features this builder cannot build: feature -> plain explanation."""
         ...
@@ -174,6 +197,21 @@ def parse_steps(log: str) -> list[Step]:
 # -- command-line builders --------------------------------------------------------
 
 
+def _timed_run(argv: list[str], seconds: float, stop: Callable[[], object] | None = None) -> RunOutcome:
+    """Run `argv` for at most `seconds`; past that, stop it (and `stop()` what it started) and say it was running."""
+    start = time.monotonic()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=seconds)
+        return RunOutcome(process.returncode, output, time.monotonic() - start)
+    except subprocess.TimeoutExpired:
+        if stop is not None:
+            stop()
+        os.killpg(process.pid, 9)
+        output, _ = process.communicate()
+        return RunOutcome(None, output, seconds)
+
+
 def _run(argv: list[str], *, timeout: float | None = None, input: bytes | None = None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)  # type: ignore[call-overload]
@@ -219,6 +257,15 @@ class _CliBuilder:
     def problem(self) -> str | None:
         """Why this builder cannot build here, in words that say what to install or set; None when it can."""
         raise NotImplementedError
+
+    def run_argv(self, tag: str, name: str, command: list[str] | None) -> list[str]:
+        argv = [self.executable, "run", "--rm", "--network", "none", "--name", name, tag]
+        return argv + (command or [])
+
+    def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
+        """`docker run`/`podman run` without network; a container still running after `seconds` is killed."""
+        name = f"dockerfix-smoke-{uuid.uuid4().hex[:10]}"
+        return _timed_run(self.run_argv(tag, name, command), seconds, stop=lambda: _run([self.executable, "rm", "-f", name]))
 
     def limits(self) -> dict[str, str]:
         return {}
@@ -366,6 +413,23 @@ class BuildahBuilder(_CliBuilder):
                 return sum(int(layer.get("size") or 0) for layer in manifest.get("layers") or [])
         images = json.loads(self._call("images", "--json", tag) or "[]")
         return int(images[0].get("size") or 0) if images else 0
+
+    def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
+        """`buildah run` in a working container of the image: its env, workdir and user; no network.
+
+        buildah runs what it is given, not the image's ENTRYPOINT and CMD: those are composed here
+        as a container runtime would (an explicit command replaces CMD, never ENTRYPOINT).
+        """
+        config = self.facts(tag).config
+        argv = [*(config.entrypoint or ()), *(command if command is not None else (config.cmd or ()))]
+        if not argv:
+            return RunOutcome(None, "the image has no command to run", 0.0)
+        container = self._call("from", "--pull=never", "--quiet", tag).strip().splitlines()[-1]
+        isolation = [] if "BUILDAH_ISOLATION" in os.environ or os.geteuid() != 0 else ["--isolation=chroot"]
+        try:
+            return _timed_run(["buildah", "run", *isolation, "--network", "none", container, "--", *argv], seconds)
+        finally:
+            _run(["buildah", "rm", container])
 
     def snapshot(self, tag: str) -> Snapshot:
         container = self._call("from", "--pull=never", "--quiet", tag).strip().splitlines()[-1]

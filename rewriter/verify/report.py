@@ -59,6 +59,10 @@ def to_json(result: Verification) -> dict[str, Any]:
             {"category": d.category, "change": d.change, "subject": d.subject, "detail": d.detail, "allowed_by": d.allowed_by or None}
             for d in result.differences
         ],
+        "smoke": {
+            label: {"exit_code": run.exit_code, "still_running": run.exit_code is None, "seconds": _round(run.seconds), "output_tail": run.tail()}
+            for label, run in result.smoke.items()
+        } or None,
         "blame": result.blame,
         "problems": result.problems,
         "errors": result.errors,
@@ -114,6 +118,8 @@ def render(result: Verification, console: Any) -> None:
         )
         table.add_row("steps cached on rebuild", _cached(o), _cached(r))
         table.add_row("dependency install cached", _fmt(o.dependency_install_cached), _fmt(r.dependency_install_cached))
+        if result.smoke:
+            table.add_row("smoke check", result.smoke["original"].describe(), result.smoke["rewritten"].describe())
         console.print(table)
     for label, run in (("original", o), ("rewritten", r)):
         if run.cold is not None and not run.cold.ok:

@@ -20,7 +20,7 @@ from typing import Callable
 
 from rewriter.context import BuildContext, Settings
 from rewriter.syntax import Document, parse
-from rewriter.verify.builders import Builder, BuildOutcome, ImageFacts, Step
+from rewriter.verify.builders import Builder, BuilderError, BuildOutcome, ImageFacts, RunOutcome, Step
 from rewriter.verify.compare import Difference, compare_images
 from rewriter.verify.snapshot import Snapshot
 
@@ -83,6 +83,9 @@ class Verification:
     notes: list[str] = field(default_factory=list)
     rewritten_text: str = ""
     unchanged: bool = False
+    smoke: dict[str, RunOutcome] = field(default_factory=dict)
+    """What the smoke command did in each image ("original", "rewritten"), when it ran."""
+    smoke_failed: bool = False
 
     @property
     def equivalent(self) -> bool:
@@ -204,6 +207,10 @@ class Inputs:
     blame: bool = True
     keep_images: bool = False
     progress: Callable[[str], None] = lambda message: None
+    smoke: str | None = None
+    """A shell command of the user's to run in both images (`--smoke`); default: the image's own command."""
+    smoke_seconds: float = 5.0
+    """How long a smoke run may take; a command still running then (a server) counts as running."""
 
 
 def rewrite(source: bytes, inputs: Inputs, settings: Settings | None = None) -> tuple[bytes, list[str], list[str]]:
@@ -330,9 +337,10 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 result.problems.append("the rewritten Dockerfile does not build" + (f" ({hint})" if hint else ""))
             else:
                 _compare(result, original_doc, rewritten_doc)
+                _smoke(result, builder, inputs, tags["original"], tags["rewritten"])
             if inputs.rebuild and result.rewritten.built:
                 _rebuilds(result, builder, inputs, context, files, tags, source)
-            image_problems = not result.rewritten.built or not result.equivalent
+            image_problems = not result.rewritten.built or not result.equivalent or result.smoke_failed
             if image_problems and inputs.blame and len(applied) > 1:
                 _blame(result, builder, inputs, context, work, source, tags)
             elif image_problems:
@@ -361,6 +369,36 @@ def _compare(result: Verification, original_doc: Document, rewritten_doc: Docume
         shown = "; ".join(d.describe() for d in unexplained[:5])
         more = f" and {len(unexplained) - 5} more" if len(unexplained) > 5 else ""
         result.problems.append(f"the images differ beyond what the fixes promise: {shown}{more}")
+
+
+def _smoke(result: Verification, builder: Builder, inputs: Inputs, original: str, rewritten: str) -> bool:
+    """Run the same command in both images and compare what they do; False (and a problem) when they differ.
+
+    The image's own command (ENTRYPOINT + CMD) is judged by what became of
+    it: still running after `smoke_seconds` (a server), or its exit status; its
+    output is not compared, since timestamps and process ids differ from run
+    to run.  The user's `--smoke` command is meant to be deterministic: its
+    exit status and output must match.  Containers run without network.
+    """
+    command = ["/bin/sh", "-c", inputs.smoke] if inputs.smoke else None
+    inputs.progress("smoke check: running " + (f"`{inputs.smoke}`" if inputs.smoke else "each image's command") + " in both images")
+    try:
+        before = builder.run(original, command, inputs.smoke_seconds)
+        after = builder.run(rewritten, command, inputs.smoke_seconds)
+    except BuilderError as exc:
+        result.notes.append(f"smoke check not run: {exc}")
+        return True
+    result.smoke = {"original": before, "rewritten": after}
+    same = before.exit_code == after.exit_code and (command is None or before.output == after.output)
+    result.smoke_failed = not same
+    if not same:
+        what = f"`{inputs.smoke}`" if inputs.smoke else "the image's command"
+        detail = before.describe() if before.exit_code != after.exit_code else "printed other output"
+        result.problems.append(
+            f"smoke check: {what} {after.describe()} in the rewritten image, but {detail} in the original; "
+            f"last lines of the rewritten image's output:\n{after.tail()}"
+        )
+    return same
 
 
 def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes) -> None:
@@ -422,6 +460,8 @@ def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path
                 result.blame[code] = "its rewrite alone does not build"
                 continue
             _compare(single, parse(source), parse(output))
+            if not single.problems and result.smoke_failed:
+                _smoke(single, builder, inputs, tags["original"], tag)
             if single.problems:
                 result.blame[code] = "its rewrite alone: " + single.problems[0]
         finally:
