@@ -621,6 +621,7 @@ def _fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **scripts: str)
 DOCKER_WITHOUT_BUILDX = """\
 case "$1" in
   info) echo 20.10.24 ;;
+  version) echo 28.2.2 ;;
   buildx) echo "docker: 'buildx' is not a docker command." >&2; exit 1 ;;
   build) echo "ERROR: BuildKit is enabled but the buildx component is missing or broken."; exit 1 ;;
 esac"""
@@ -631,6 +632,11 @@ def test_a_docker_without_buildx_is_a_builder_problem_and_auto_moves_on(tmp_path
     assert builders_module.detect("auto").name == "buildah"
     with pytest.raises(builders_module.BuilderError, match="buildx component is missing.*apt-get install docker-buildx"):
         builders_module.detect("docker")
+
+
+def test_a_docker_cli_older_than_23_builds_with_its_own_buildkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tools(tmp_path, monkeypatch, docker=DOCKER_WITHOUT_BUILDX.replace("echo 28.2.2", "echo 20.10.24+dfsg1"))
+    assert builders_module.detect("auto").name == "docker"
 
 
 def test_a_build_that_fails_for_the_builders_own_reasons_is_not_the_dockerfiles_fault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -310,7 +310,9 @@ class DockerBuilder(_CliBuilder):
             return "docker: not installed"
         if _run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=20).returncode != 0:
             return "docker is installed but its daemon does not answer (start dockerd, or check DOCKER_HOST and your permissions)"
-        if os.environ.get("DOCKER_BUILDKIT", "1") != "0" and _run(["docker", "buildx", "version"], timeout=20).returncode != 0:
+        client = _run(["docker", "version", "--format", "{{.Client.Version}}"], timeout=20).stdout
+        needs_buildx = int(re.match(r"\d*", client.strip()).group(0) or 0) >= 23  # 20.10's CLI has BuildKit built in
+        if needs_buildx and os.environ.get("DOCKER_BUILDKIT", "1") != "0" and _run(["docker", "buildx", "version"], timeout=20).returncode != 0:
             return (
                 "docker's buildx component is missing or broken, so every BuildKit build fails: install it "
                 "(Debian: apt-get install docker-buildx; Docker's packages: docker-buildx-plugin), "

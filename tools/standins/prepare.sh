@@ -9,6 +9,10 @@
 #   docker.io/library/debian:bookworm-slim  debootstrap minbase, slimmed like the official image
 #   docker.io/library/python:3.11-slim      + Debian's python3 (3.11), pip, venv
 #   docker.io/library/node:20-slim          + Debian's nodejs and npm (NOTE: Debian 12 ships Node 18)
+#   docker.io/library/python:3.11           the slim one + compilers and headers (build-essential, python3-dev, libpq-dev...)
+#   docker.io/library/golang:1.19           + Debian's Go toolchain (1.19, Debian 12's), gcc, git
+#   gcr.io/distroless/static-debian12       no userland: CA certificates, tzdata, passwd (nonroot 65532), /tmp
+#                                           (also tagged static-debian13: it holds data files only)
 #
 # Slimmed like the official slim images (debuerreotype): dpkg path-excludes for
 # docs/man/info/locales, Debian's docker-clean apt configuration, no apt lists.
@@ -19,10 +23,10 @@
 # NODE_EXTRA_CA_CERTS then point at the merged bundle.
 #
 # Needs root, debootstrap and buildah (apt-get install buildah debootstrap).
-# About 1.5 minutes and 260 MB.  Usage:
+# About 4 minutes and 900 MB.  Usage:
 #   tools/standins/prepare.sh            # build the missing stand-ins
-#   tools/standins/prepare.sh --force    # rebuild all three
-#   tools/standins/prepare.sh --check    # exit 0 if all three exist
+#   tools/standins/prepare.sh --force    # rebuild them all
+#   tools/standins/prepare.sh --check    # exit 0 if all exist
 set -euo pipefail
 
 # The Debian archive this machine's apt already uses (override with DEBIAN_MIRROR).
@@ -33,7 +37,8 @@ SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(host_repo bookworm-security)}"
 SUITE=bookworm
 EXTRA_CA_DIR="${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"
 BUILDAH=(buildah)  # storage driver: buildah's configuration or $STORAGE_DRIVER (overlay as root)
-IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-slim docker.io/library/node:20-slim)
+IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-slim docker.io/library/node:20-slim
+        docker.io/library/python:3.11 docker.io/library/golang:1.19 gcr.io/distroless/static-debian12)
 
 have_image() { "${BUILDAH[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 
@@ -138,8 +143,12 @@ finish() {  # $1 = rootfs: leave nothing a fresh official image would not have
     find "$root/dev" -mindepth 1 -delete
 }
 
-import_image() {  # $1 = rootfs, $2 = tag, rest = Dockerfile lines after ADD
+import_image() {  # $1 = rootfs, $2 = tag, rest = Dockerfile lines after ADD; an existing image is kept unless --force
     local root=$1 tag=$2; shift 2
+    if [[ $force == 0 ]] && have_image "$tag"; then
+        log "kept $tag (present)"
+        return
+    fi
     local ctx="$WORK/ctx-${tag//[^a-z0-9]/_}"
     mkdir -p "$ctx"
     tar --numeric-owner --xattrs -C "$root" -cf "$ctx/rootfs.tar" .
@@ -153,6 +162,11 @@ import_image() {  # $1 = rootfs, $2 = tag, rest = Dockerfile lines after ADD
     "${BUILDAH[@]}" bud --isolation chroot --pull=never --layers=false -q -t "$tag" "$ctx" >/dev/null
     log "tagged $tag ($(du -sm "$ctx/rootfs.tar" | cut -f1) MB)"
     rm -rf "$ctx"
+}
+
+also_tag() {  # $1 = existing tag, rest = more names for it
+    local tag=$1; shift
+    for extra in "$@"; do have_image "$extra" || "${BUILDAH[@]}" tag "$tag" "$extra"; done
 }
 
 CA_ENV=()
@@ -171,6 +185,7 @@ echo 'debian' > "$BASE/etc/hostname"
 # Keep a pristine copy to derive the others from.
 cp -a "$BASE" "$WORK/python"
 cp -a "$BASE" "$WORK/node"
+cp -a "$BASE" "$WORK/golang"
 finish "$BASE"
 import_image "$BASE" docker.io/library/debian:bookworm-slim "${CA_ENV[@]}" 'CMD ["bash"]'
 
@@ -179,9 +194,45 @@ apt_install "$WORK/python" ca-certificates python3 python3-pip python3-venv pyth
 # The official image's Python is not "externally managed" (PEP 668): pip install works there.
 rm -f "$WORK"/python/usr/lib/python3.*/EXTERNALLY-MANAGED
 py_version=$(chroot "$WORK/python" python3 -c 'import platform; print(platform.python_version())')
+cp -a "$WORK/python" "$WORK/python-full"
 finish "$WORK/python"
 import_image "$WORK/python" docker.io/library/python:3.11-slim "${CA_ENV[@]}" \
     "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
+
+# The full image (buildpack-deps underneath): what a pip build of a C extension finds there.
+log "python:3.11: + compilers and the common headers"
+apt_install "$WORK/python-full" build-essential python3-dev pkg-config libpq-dev libffi-dev libssl-dev zlib1g-dev libjpeg-dev git curl wget
+finish "$WORK/python-full"
+import_image "$WORK/python-full" docker.io/library/python:3.11 "${CA_ENV[@]}" \
+    "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
+also_tag docker.io/library/python:3.11 docker.io/library/python:3.11-bookworm
+
+log "golang:1.19: Debian's Go toolchain, gcc, git"
+apt_install "$WORK/golang" ca-certificates golang-go gcc libc6-dev git
+go_version=$(chroot "$WORK/golang" /usr/lib/go/bin/go version | awk '{print $3}')
+# The static runtime's files come from here (distroless/static: CA bundle, tzdata, passwd, /tmp).
+STATIC="$WORK/static"
+mkdir -p "$STATIC"/{etc/ssl/certs,usr/share,tmp,home/nonroot}
+chmod 1777 "$STATIC/tmp"
+cp "$WORK/golang/etc/ssl/certs/ca-certificates.crt" "$STATIC/etc/ssl/certs/"
+cp -a "$WORK/golang/usr/share/zoneinfo" "$STATIC/usr/share/"
+cat > "$STATIC/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+PASSWD
+printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > "$STATIC/etc/group"
+chown 65532:65532 "$STATIC/home/nonroot"
+mkdir -p "$STATIC/dev"
+finish "$WORK/golang"
+import_image "$WORK/golang" docker.io/library/golang:1.19 "${CA_ENV[@]}" \
+    "ENV GOLANG_VERSION=${go_version#go} GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    'WORKDIR /go'
+also_tag docker.io/library/golang:1.19 docker.io/library/golang:1.19-bookworm
+
+log "gcr.io/distroless/static-debian12: data files only, no shell"
+import_image "$STATIC" gcr.io/distroless/static-debian12 "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+also_tag gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian13
 
 log "node:20-slim: Debian's nodejs and npm, user node (uid 1000)"
 apt_install "$WORK/node" ca-certificates nodejs npm
