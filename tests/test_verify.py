@@ -630,7 +630,7 @@ esac"""
 def test_a_docker_without_buildx_is_a_builder_problem_and_auto_moves_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_tools(tmp_path, monkeypatch, docker=DOCKER_WITHOUT_BUILDX, buildah='[ "$1" = info ] && echo "{}"')
     assert builders_module.detect("auto").name == "buildah"
-    with pytest.raises(builders_module.BuilderError, match="buildx component is missing.*apt-get install docker-buildx"):
+    with pytest.raises(builders_module.BuilderError, match=r"CLI \(28.2.2\) has no buildx component.*docker-buildx-plugin"):
         builders_module.detect("docker")
 
 

@@ -286,7 +286,7 @@ class _CliBuilder:
 
 # Build failures that are the builder's, whatever the Dockerfile says: reported as such, never blamed on a fix.
 _BUILDER_FAILURES = (
-    (re.compile(r"buildx component is missing or broken"), "docker's buildx component is missing or broken (apt-get install docker-buildx, or DOCKER_BUILDKIT=0)"),
+    (re.compile(r"buildx component is missing or broken"), "docker's buildx component is missing or broken (install docker-buildx-plugin, or set DOCKER_BUILDKIT=0)"),
     (re.compile(r"Cannot connect to the Docker daemon"), "the docker daemon does not answer"),
     (re.compile(r"error mounting .* operation not permitted|kernel does not support overlay", re.I), "the storage driver cannot mount layers here"),
 )
@@ -314,9 +314,9 @@ class DockerBuilder(_CliBuilder):
         needs_buildx = int(re.match(r"\d*", client.strip()).group(0) or 0) >= 23  # 20.10's CLI has BuildKit built in
         if needs_buildx and os.environ.get("DOCKER_BUILDKIT", "1") != "0" and _run(["docker", "buildx", "version"], timeout=20).returncode != 0:
             return (
-                "docker's buildx component is missing or broken, so every BuildKit build fails: install it "
-                "(Debian: apt-get install docker-buildx; Docker's packages: docker-buildx-plugin), "
-                "or set DOCKER_BUILDKIT=0 to build with the legacy builder"
+                f"docker's CLI ({client.strip()}) has no buildx component, so every BuildKit build fails: install it "
+                "(docker-buildx-plugin from Docker's packages, docker-buildx from Debian 13), put a docker CLI "
+                "with BuildKit built in first on PATH (Debian 12's docker.io, 20.10), or set DOCKER_BUILDKIT=0"
             )
         return None
 
