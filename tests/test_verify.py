@@ -74,6 +74,12 @@ class FakeBuilder:
     def remove(self, tag: str) -> None:
         self.images.pop(tag, None)
 
+    def residue(self) -> set[str]:
+        return set(self.cache)
+
+    def clean(self, before: set[str]) -> None:
+        self.cache &= before
+
     def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
         """Runs `python FILE` (prints the file, exits 0) or a missing file (exits 2); `serve` keeps running."""
         image = self.images[tag]
@@ -458,7 +464,7 @@ def test_pip_cache_fix_verifies_and_saves_space(tmp_path: Path) -> None:
     assert result.changed_source == "app.py"
     # cold builds without the cache, rebuilds with it
     assert [no_cache for _, no_cache in builder.builds] == [True, True, False, False]
-    assert builder.images == {}, "verify removes the images it built"
+    assert builder.images == {} and builder.cache == set(), "verify removes the images it built and their build cache"
     assert (app / "app.py").read_text() == "print('hello')\n", "the user's context is never touched"
 
 

@@ -141,6 +141,14 @@ class Builder(Protocol):
         """Start a container of the image (no network), with `command` or the image's own; stop it after `seconds`."""
         ...
 
+    def residue(self) -> set[str]:
+        """What a build leaves behind besides its tagged image (untagged layers, build-cache records), as ids."""
+        ...
+
+    def clean(self, before: set[str]) -> None:
+        """Remove the residue made since `before` was taken."""
+        ...
+
     def limits(self) -> dict[str, str]:
         """Dockerfile features this builder cannot build: feature -> plain explanation."""
         ...
@@ -258,6 +266,19 @@ class _CliBuilder:
         """Why this builder cannot build here, in words that say what to install or set; None when it can."""
         raise NotImplementedError
 
+    def residue(self) -> set[str]:
+        """Untagged images (a layered build's intermediate steps)."""
+        out = _run([self.executable, "images", "--all", "--quiet", "--no-trunc", "--filter", "dangling=true"])
+        return set(out.stdout.split()) if out.returncode == 0 else set()
+
+    def clean(self, before: set[str]) -> None:
+        """Remove untagged images made since `before`; children first, so a few passes."""
+        for _ in range(3):
+            left = {i for i in self.residue() - before if not i.startswith("cache:")}
+            if not left:
+                return
+            _run([self.executable, "rmi", *sorted(left)])
+
     def run_argv(self, tag: str, name: str, command: list[str] | None) -> list[str]:
         argv = [self.executable, "run", "--rm", "--network", "none", "--name", name, tag]
         return argv + (command or [])
@@ -332,6 +353,21 @@ class DockerBuilder(_CliBuilder):
         os.environ.setdefault("DOCKER_BUILDKIT", "1")
         return super().build(context, dockerfile, tag, no_cache=no_cache)
 
+    def residue(self) -> set[str]:
+        """BuildKit's build-cache records (they outlive `docker rmi`), besides untagged images."""
+        out = _run(["docker", "system", "df", "--verbose", "--format", "{{json .BuildCache}}"])
+        try:
+            records = {"cache:" + r["ID"] for r in json.loads(out.stdout or "[]") or []} if out.returncode == 0 else set()
+        except (ValueError, TypeError, KeyError):
+            records = set()
+        return super().residue() | records
+
+    def clean(self, before: set[str]) -> None:
+        records = sorted(r.removeprefix("cache:") for r in self.residue() - before if r.startswith("cache:"))
+        if records:
+            _run(["docker", "builder", "prune", "--force", *(f"--filter=id={r}" for r in records)])
+        super().clean(before)
+
     def facts(self, tag: str) -> ImageFacts:
         data = json.loads(self._call("image", "inspect", tag))[0]
         return ImageFacts(int(data.get("Size") or 0), len(data.get("RootFS", {}).get("Layers") or []), ImageConfig.from_oci(data.get("Config") or {}))
@@ -343,6 +379,8 @@ class DockerBuilder(_CliBuilder):
 class PodmanBuilder(DockerBuilder):
     name = "podman"
     executable = "podman"
+    residue = _CliBuilder.residue  # podman keeps no build cache apart from its images
+    clean = _CliBuilder.clean
 
     def problem(self) -> str | None:
         if shutil.which("podman") is None:
@@ -415,6 +453,11 @@ class BuildahBuilder(_CliBuilder):
                 return sum(int(layer.get("size") or 0) for layer in manifest.get("layers") or [])
         images = json.loads(self._call("images", "--json", tag) or "[]")
         return int(images[0].get("size") or 0) if images else 0
+
+    def residue(self) -> set[str]:
+        """Untagged images: what `bud --layers` keeps of each step."""
+        out = _run(["buildah", "images", "--all", "--noheading", "--no-trunc", "--filter", "dangling=true", "--format", "{{.ID}}"])
+        return set(out.stdout.split()) if out.returncode == 0 else set()
 
     def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
         """`buildah run` in a working container of the image: its env, workdir and user; no network.

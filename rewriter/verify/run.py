@@ -318,6 +318,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 shutil.copyfile(own_ignore, path.with_name(path.name + ".dockerignore"))
         run_id = uuid.uuid4().hex[:10]
         tags = {label: f"localhost/dockerfix-verify-{run_id}:{label}" for label in files}
+        residue = builder.residue()
         try:
             _build_one(builder, context, files["original"], tags["original"], result.original, progress, "original")
             if not result.original.built:
@@ -350,6 +351,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
             if not inputs.keep_images:
                 for tag in tags.values():
                     builder.remove(tag)
+                builder.clean(residue)  # untagged layers and build-cache records this run made
     return result
 
 

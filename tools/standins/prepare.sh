@@ -27,6 +27,7 @@
 #   tools/standins/prepare.sh            # build the missing stand-ins
 #   tools/standins/prepare.sh --force    # rebuild them all
 #   tools/standins/prepare.sh --check    # exit 0 if all exist
+#   tools/standins/prepare.sh --list     # the images' names
 set -euo pipefail
 
 # The Debian archive this machine's apt already uses (override with DEBIAN_MIRROR).
@@ -42,6 +43,10 @@ IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-sli
 
 have_image() { "${BUILDAH[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 
+if [[ "${1:-}" == "--list" ]]; then
+    printf '%s\n' "${IMAGES[@]}"
+    exit 0
+fi
 if [[ "${1:-}" == "--check" ]]; then
     for image in "${IMAGES[@]}"; do have_image "$image" || { echo "missing: $image" >&2; exit 1; }; done
     exit 0
