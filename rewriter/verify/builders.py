@@ -205,6 +205,13 @@ def parse_steps(log: str) -> list[Step]:
 # -- command-line builders --------------------------------------------------------
 
 
+def _checked(outcome: RunOutcome, what: str) -> RunOutcome:
+    """Status 125 is the container tool's own failure (docker, podman, buildah), not the command's."""
+    if outcome.exit_code == 125:
+        raise BuilderError(f"{what} failed: {outcome.tail(3)}")
+    return outcome
+
+
 def _timed_run(argv: list[str], seconds: float, stop: Callable[[], object] | None = None) -> RunOutcome:
     """Run `argv` for at most `seconds`; past that, stop it (and `stop()` what it started) and say it was running."""
     start = time.monotonic()
@@ -286,7 +293,8 @@ class _CliBuilder:
     def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
         """`docker run`/`podman run` without network; a container still running after `seconds` is killed."""
         name = f"dockerfix-smoke-{uuid.uuid4().hex[:10]}"
-        return _timed_run(self.run_argv(tag, name, command), seconds, stop=lambda: _run([self.executable, "rm", "-f", name]))
+        outcome = _timed_run(self.run_argv(tag, name, command), seconds, stop=lambda: _run([self.executable, "rm", "-f", name]))
+        return _checked(outcome, f"{self.executable} run")
 
     def limits(self) -> dict[str, str]:
         return {}
@@ -470,9 +478,11 @@ class BuildahBuilder(_CliBuilder):
         if not argv:
             return RunOutcome(None, "the image has no command to run", 0.0)
         container = self._call("from", "--pull=never", "--quiet", tag).strip().splitlines()[-1]
-        isolation = [] if "BUILDAH_ISOLATION" in os.environ or os.geteuid() != 0 else ["--isolation=chroot"]
+        chroot = "BUILDAH_ISOLATION" not in os.environ and os.geteuid() == 0
+        # chroot isolation cannot make a network namespace: the command shares the host's network there.
+        options = ["--isolation=chroot"] if chroot else ["--network", "none"]
         try:
-            return _timed_run(["buildah", "run", *isolation, "--network", "none", container, "--", *argv], seconds)
+            return _checked(_timed_run(["buildah", "run", *options, container, "--", *argv], seconds), "buildah run")
         finally:
             _run(["buildah", "rm", container])
 

@@ -22,8 +22,9 @@ if ! answers; then
     answers || { tail -20 /var/log/dockerfix-dockerd.log >&2; exit 1; }
 fi
 for image in $(./prepare.sh --list); do
+    [[ ${image##*/} == *:* ]] || image="$image:latest"  # docker-daemon: wants a tag
     if ! "$DOCKER" image inspect "$image" >/dev/null 2>&1; then
-        skopeo copy --quiet "containers-storage:$image" "docker-daemon:$image"
+        skopeo copy --quiet "containers-storage:$image" "docker-daemon:$image" 2>&1 | { grep -v 'level=info' >&2 || true; }
     fi
 done
 echo "docker engine: $("$DOCKER" info --format '{{.ServerVersion}} ({{.Driver}})'), stand-ins loaded"

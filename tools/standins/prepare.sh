@@ -39,9 +39,12 @@ SUITE=bookworm
 EXTRA_CA_DIR="${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"
 BUILDAH=(buildah)  # storage driver: buildah's configuration or $STORAGE_DRIVER (overlay as root)
 IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-slim docker.io/library/node:20-slim
-        docker.io/library/python:3.11 docker.io/library/golang:1.19 gcr.io/distroless/static-debian12)
+        docker.io/library/python:3.11 docker.io/library/python:3.11-bookworm
+        docker.io/library/golang:1.19 docker.io/library/golang:1.19-bookworm
+        gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian13)
 
 have_image() { "${BUILDAH[@]}" inspect --type image "$1" >/dev/null 2>&1; }
+needed() { [[ ${force:-0} == 1 ]] || ! have_image "$1"; }  # build this image's section?
 
 if [[ "${1:-}" == "--list" ]]; then
     printf '%s\n' "${IMAGES[@]}"
@@ -150,7 +153,7 @@ finish() {  # $1 = rootfs: leave nothing a fresh official image would not have
 
 import_image() {  # $1 = rootfs, $2 = tag, rest = Dockerfile lines after ADD; an existing image is kept unless --force
     local root=$1 tag=$2; shift 2
-    if [[ $force == 0 ]] && have_image "$tag"; then
+    if ! needed "$tag"; then
         log "kept $tag (present)"
         return
     fi
@@ -194,58 +197,63 @@ cp -a "$BASE" "$WORK/golang"
 finish "$BASE"
 import_image "$BASE" docker.io/library/debian:bookworm-slim "${CA_ENV[@]}" 'CMD ["bash"]'
 
-log "python:3.11-slim: Debian's python3, pip, venv"
-apt_install "$WORK/python" ca-certificates python3 python3-pip python3-venv python-is-python3
-# The official image's Python is not "externally managed" (PEP 668): pip install works there.
-rm -f "$WORK"/python/usr/lib/python3.*/EXTERNALLY-MANAGED
-py_version=$(chroot "$WORK/python" python3 -c 'import platform; print(platform.python_version())')
-cp -a "$WORK/python" "$WORK/python-full"
-finish "$WORK/python"
-import_image "$WORK/python" docker.io/library/python:3.11-slim "${CA_ENV[@]}" \
-    "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
+if needed docker.io/library/python:3.11-slim || needed docker.io/library/python:3.11; then
+    log "python:3.11-slim: Debian's python3, pip, venv"
+    apt_install "$WORK/python" ca-certificates python3 python3-pip python3-venv python-is-python3
+    # The official image's Python is not "externally managed" (PEP 668): pip install works there.
+    rm -f "$WORK"/python/usr/lib/python3.*/EXTERNALLY-MANAGED
+    py_version=$(chroot "$WORK/python" python3 -c 'import platform; print(platform.python_version())')
+    umount "$WORK/python/proc"
+    cp -a "$WORK/python" "$WORK/python-full"
+    finish "$WORK/python"
+    import_image "$WORK/python" docker.io/library/python:3.11-slim "${CA_ENV[@]}" \
+        "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
 
-# The full image (buildpack-deps underneath): what a pip build of a C extension finds there.
-log "python:3.11: + compilers and the common headers"
-apt_install "$WORK/python-full" build-essential python3-dev pkg-config libpq-dev libffi-dev libssl-dev zlib1g-dev libjpeg-dev git curl wget
-finish "$WORK/python-full"
-import_image "$WORK/python-full" docker.io/library/python:3.11 "${CA_ENV[@]}" \
-    "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
+    # The full image (buildpack-deps underneath): what a pip build of a C extension finds there.
+    log "python:3.11: + compilers and the common headers"
+    apt_install "$WORK/python-full" build-essential python3-dev pkg-config libpq-dev libffi-dev libssl-dev zlib1g-dev libjpeg-dev git curl wget
+    finish "$WORK/python-full"
+    import_image "$WORK/python-full" docker.io/library/python:3.11 "${CA_ENV[@]}" \
+        "ENV LANG=C.UTF-8 PYTHON_VERSION=$py_version" 'CMD ["python3"]'
+fi
 also_tag docker.io/library/python:3.11 docker.io/library/python:3.11-bookworm
 
-log "golang:1.19: Debian's Go toolchain, gcc, git"
-apt_install "$WORK/golang" ca-certificates golang-go gcc libc6-dev git
-go_version=$(chroot "$WORK/golang" /usr/lib/go/bin/go version | awk '{print $3}')
-# The static runtime's files come from here (distroless/static: CA bundle, tzdata, passwd, /tmp).
-STATIC="$WORK/static"
-mkdir -p "$STATIC"/{etc/ssl/certs,usr/share,tmp,home/nonroot}
-chmod 1777 "$STATIC/tmp"
-cp "$WORK/golang/etc/ssl/certs/ca-certificates.crt" "$STATIC/etc/ssl/certs/"
-cp -a "$WORK/golang/usr/share/zoneinfo" "$STATIC/usr/share/"
-cat > "$STATIC/etc/passwd" <<'PASSWD'
+if needed docker.io/library/golang:1.19 || needed gcr.io/distroless/static-debian12; then
+    log "golang:1.19: Debian's Go toolchain, gcc, git"
+    apt_install "$WORK/golang" ca-certificates golang-go gcc libc6-dev git
+    go_version=$(chroot "$WORK/golang" /usr/lib/go/bin/go version | awk '{print $3}')
+    # The static runtime's files come from here (distroless/static: CA bundle, tzdata, passwd, /tmp).
+    STATIC="$WORK/static"
+    mkdir -p "$STATIC"/{etc/ssl/certs,usr/share,tmp,home/nonroot,dev}
+    chmod 1777 "$STATIC/tmp"
+    cp "$WORK/golang/etc/ssl/certs/ca-certificates.crt" "$STATIC/etc/ssl/certs/"
+    cp -a "$WORK/golang/usr/share/zoneinfo" "$STATIC/usr/share/"
+    cat > "$STATIC/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/sbin/nologin
 nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
 nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
 PASSWD
-printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > "$STATIC/etc/group"
-chown 65532:65532 "$STATIC/home/nonroot"
-mkdir -p "$STATIC/dev"
-finish "$WORK/golang"
-import_image "$WORK/golang" docker.io/library/golang:1.19 "${CA_ENV[@]}" \
-    "ENV GOLANG_VERSION=${go_version#go} GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    'WORKDIR /go'
+    printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > "$STATIC/etc/group"
+    chown 65532:65532 "$STATIC/home/nonroot"
+    finish "$WORK/golang"
+    import_image "$WORK/golang" docker.io/library/golang:1.19 "${CA_ENV[@]}" \
+        "ENV GOLANG_VERSION=${go_version#go} GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        'WORKDIR /go'
+    log "gcr.io/distroless/static-debian12: data files only, no shell"
+    import_image "$STATIC" gcr.io/distroless/static-debian12 "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+fi
 also_tag docker.io/library/golang:1.19 docker.io/library/golang:1.19-bookworm
-
-log "gcr.io/distroless/static-debian12: data files only, no shell"
-import_image "$STATIC" gcr.io/distroless/static-debian12 "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
 also_tag gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian13
 
-log "node:20-slim: Debian's nodejs and npm, user node (uid 1000)"
-apt_install "$WORK/node" ca-certificates nodejs npm
-in_root "$WORK/node" groupadd --gid 1000 node
-in_root "$WORK/node" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-node_version=$(chroot "$WORK/node" node --version)
-finish "$WORK/node"
-import_image "$WORK/node" docker.io/library/node:20-slim "${CA_ENV[@]}" \
-    "ENV NODE_VERSION=${node_version#v}" 'CMD ["node"]'
+if needed docker.io/library/node:20-slim; then
+    log "node:20-slim: Debian's nodejs and npm, user node (uid 1000)"
+    apt_install "$WORK/node" ca-certificates nodejs npm
+    in_root "$WORK/node" groupadd --gid 1000 node
+    in_root "$WORK/node" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+    node_version=$(chroot "$WORK/node" node --version)
+    finish "$WORK/node"
+    import_image "$WORK/node" docker.io/library/node:20-slim "${CA_ENV[@]}" \
+        "ENV NODE_VERSION=${node_version#v}" 'CMD ["node"]'
+fi
 
 log "done"
