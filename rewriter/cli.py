@@ -148,6 +148,18 @@ Isolated = Annotated[bool, typer.Option("--isolated", help="Ignore configuration
 NoColor = Annotated[bool, typer.Option("--no-color", help="Never colour output.", rich_help_panel=OUTPUT)]
 
 
+def fix_flags(
+    select: list[str] | None, ignore: list[str] | None, unsafe_fixes: bool, cache_strategy: CacheStrategy | None
+) -> dict[str, Any]:
+    """The fix options as `config.settings_for` reads them, the same for every command that fixes."""
+    return {
+        "select": csv_list(select) or None,  # None: the configuration decides
+        "ignore": csv_list(ignore),
+        "unsafe_fixes": unsafe_fixes,
+        "cache_strategy": cache_strategy.value if cache_strategy else None,
+    }
+
+
 @dataclass(frozen=True)
 class Options:
     """What the default command was asked to do (read by `config.settings_for` too)."""
@@ -223,17 +235,14 @@ def check_or_fix(
         write=write,
         check=check,
         format=output_format.value,
-        select=csv_list(select) or None,
-        ignore=csv_list(ignore),
-        unsafe_fixes=unsafe_fixes,
         context=context,
-        cache_strategy=cache_strategy.value if cache_strategy else None,
         statistics=statistics,
         quiet=quiet,
         exit_zero=exit_zero,
         config=config,
         isolated=isolated,
         no_color=no_color,
+        **fix_flags(select, ignore, unsafe_fixes, cache_strategy),
     )
     return _run(options)
 
@@ -570,13 +579,10 @@ def verify_command(
             no_rebuild=no_rebuild,
             no_blame=no_blame,
             keep_images=keep_images,
-            select=csv_list(select) or None,
-            ignore=csv_list(ignore),
             config=config,
             isolated=isolated,
-            unsafe_fixes=unsafe_fixes,
-            cache_strategy=cache_strategy.value if cache_strategy else None,
             context=context,
+            **fix_flags(select, ignore, unsafe_fixes, cache_strategy),
         )
     )
 
@@ -641,12 +647,9 @@ def pr_command(
         token_env=token_env,
         author=author,
         verbose=verbose,
-        select=csv_list(select) or None,
-        ignore=csv_list(ignore),
         isolated=isolated,
-        unsafe_fixes=unsafe_fixes,
-        cache_strategy=cache_strategy.value if cache_strategy else None,
         context=context,
+        **fix_flags(select, ignore, unsafe_fixes, cache_strategy),
     )
     return deliver(options, ctx.obj if isinstance(ctx.obj, Surroundings) else Surroundings())
 
