@@ -116,7 +116,6 @@ def _complete_first_word(ctx: typer.Context, incomplete: str) -> list[tuple[str,
 app = typer.Typer(
     cls=DefaultCommandGroup,
     name="dockerfix",
-    help="Rewrite Dockerfiles for faster builds and smaller images.",
     epilog="A file named like a subcommand: write ./rules or put it after --.",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -194,7 +193,7 @@ def check_or_fix(
     paths: Annotated[
         Optional[list[str]],
         typer.Argument(
-            metavar="PATH",
+            metavar="[PATH]...",
             help="Dockerfiles or folders to search (default: .); - for standard input.",
             show_default=False,
             autocompletion=_complete_first_word,
@@ -222,8 +221,9 @@ def check_or_fix(
 ) -> int | None:
     """Rewrite Dockerfiles for faster builds and smaller images.
 
-    Lists what would change (exit 1), or prints a diff (--diff), rewrites
-    the files (--write), or only exits 1 (--check).
+    Lists what would change, prints a diff (--diff), rewrites the files
+    (--write), or prints nothing (--check).  Exit 0: nothing to change;
+    1: something would change; 2: an error.
     """
     if ctx.invoked_subcommand is not None:
         return None
