@@ -292,6 +292,17 @@ def test_help_groups_the_options_and_lists_the_subcommands(capsys: pytest.Captur
     assert main(["verify", "--help"]) == 0 and "--json" in capsys.readouterr().out
 
 
+def test_checking_a_file_imports_only_what_it_needs(project: Path) -> None:
+    """Start-up budget: rich only for a terminal, pr's and verify's modules only when they run, no pydantic (typer 0.29)."""
+    code = (
+        "import sys; from rewriter.cli import main; main(['--check', sys.argv[1]]); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'httpx', 'pydantic', 'libcst'}), "
+        "sorted(m for m in sys.modules if m.startswith(('rewriter.bot', 'rewriter.verify'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(project / "Dockerfile")], capture_output=True, text=True, check=True)
+    assert done.stdout == "[] []\n"
+
+
 def test_bash_completion_in_a_real_bash(tmp_path: Path) -> None:
     import shutil
 
