@@ -107,7 +107,9 @@ def _complete_first_word(ctx: typer.Context, incomplete: str) -> list[tuple[str,
     """The subcommands, while the first word is typed; else nothing, so the shell offers files."""
     group = ctx.command
     assert isinstance(group, TyperGroup)
-    sources = (ctx.get_parameter_source(name) for name in ctx.params)
+    if ctx.params.get("paths"):
+        return []  # a path came first
+    sources = (ctx.get_parameter_source(name) for name in ctx.params if name != "paths")  # typer 0.26 marks an empty PATH as given
     if any(source is not None and source.name == "COMMANDLINE" for source in sources):
         return []  # an option came first: the words are paths
     return [(name, command.get_short_help_str()) for name, command in group.commands.items() if not command.hidden]
