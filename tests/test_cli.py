@@ -194,6 +194,140 @@ def test_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
+# -- the command line's grammar (typer and click could drift here) ---------------------
+
+
+def test_only_the_first_word_names_a_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("rules", "explain", "pr", "verify", "completion"):
+        Path(name).write_text(DIRTY)
+        code, out, err = run(["--check", name], capsys)
+        assert (code, out, err) == (1, "", ""), name
+        code, out, _ = run([str(Path(name).resolve()), name], capsys)
+        assert code == 1 and out.count("DF201") == 2, name
+
+
+def test_options_and_paths_in_any_order(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(project / "Dockerfile")
+    assert run([path, "--check"], capsys) == (1, "", "")
+    assert run(["--check", path, "--exit-zero"], capsys) == (0, "", "")
+
+
+def test_no_path_means_the_current_folder(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    code, out, _ = run(["--select", "DF201"], capsys)
+    assert code == 1 and out.startswith("Dockerfile:2:9: DF201")
+
+
+def test_stdin_with_diff_prints_the_diff_only(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DIRTY.encode())))
+    code, out, err = run(["--diff", "-"], capsys)
+    assert code == 1 and err == ""
+    assert out.startswith("--- a/<stdin>\n+++ b/<stdin>\n") and "+RUN pip install --no-cache-dir flask\n" in out
+
+
+def test_exit_zero_turns_1_into_0_but_never_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(project / "Dockerfile")
+    assert run(["--exit-zero", path], capsys)[0] == 0
+    assert run(["--exit-zero", "--diff", path], capsys)[0] == 0
+    code, _, err = run(["--exit-zero", path, str(project / "missing")], capsys)
+    assert code == 2 and err == f"{project / 'missing'}: no such file or folder\n"
+
+
+@pytest.mark.parametrize("mode", [[], ["--diff"], ["--check"]], ids=["list", "diff", "check"])
+def test_a_missing_file_is_one_line_exit_2(mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([*mode, str(tmp_path / "nope")], capsys) == (2, "", f"{tmp_path / 'nope'}: no such file or folder\n")
+
+
+def test_json_stays_parseable_and_diff_keeps_stdout_to_itself(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = str(project / "Dockerfile")
+    code, out, _ = run(["--format", "json", path, str(project / "nope")], capsys)
+    document = json.loads(out)
+    assert code == 2 and [f["error"] is None for f in document["files"]] == [True, False]
+    code, out, _ = run(["--format", "json", "--diff", path], capsys)
+    assert code == 1 and out.startswith(f"--- a/{path}\n") and "{" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "program"),
+    [
+        (["--nope"], "dockerfix"),
+        (["--format", "xml", "x"], "dockerfix"),
+        (["--select"], "dockerfix"),
+        (["--diff", "--check", "x"], "dockerfix"),
+        (["explain"], "dockerfix explain"),
+        (["rules", "--format", "yaml"], "dockerfix rules"),
+        (["completion", "tcsh"], "dockerfix completion"),
+        (["verify", "--builder", "kaniko"], "dockerfix verify"),
+        (["pr", "--nope"], "dockerfix pr"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(argv: list[str], program: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.startswith(f"{program}: error: ") and err.count("\n") == 1, err
+
+
+def test_version(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import version
+
+    assert version() != "unknown"
+    assert run(["--version"], capsys) == (0, f"dockerfix {version()}\n", "")
+    assert run(["--version", "--check", str(project / "Dockerfile")], capsys) == (0, f"dockerfix {version()}\n", "")
+
+
+def test_help_groups_the_options_and_lists_the_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    for panel in ("Output", "Rule selection", "Fixes", "Context", "Commands"):
+        assert panel in out, panel
+    for word in ("--unsafe-fixes", "--cache-strategy", "rules", "explain", "verify", "pr"):
+        assert word in out, word
+    assert main(["verify", "--help"]) == 0 and "--json" in capsys.readouterr().out
+
+
+def test_checking_a_file_imports_only_what_it_needs(project: Path) -> None:
+    """Start-up budget: rich only for a terminal, pr's and verify's modules only when they run, no pydantic (typer 0.29)."""
+    code = (
+        "import sys; from rewriter.cli import main; main(['--check', sys.argv[1]]); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'httpx', 'pydantic', 'libcst'}), "
+        "sorted(m for m in sys.modules if m.startswith(('rewriter.bot', 'rewriter.verify'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(project / "Dockerfile")], capture_output=True, text=True, check=True)
+    assert done.stdout == "[] []\n"
+
+
+def test_bash_completion_in_a_real_bash(tmp_path: Path) -> None:
+    import shutil
+
+    bash = shutil.which("bash")
+    bin_dir = Path(sys.executable).parent
+    if bash is None or not (bin_dir / "dockerfix").exists():
+        pytest.skip("needs bash and the installed dockerfix script")
+    script = """
+        source <(dockerfix completion bash)
+        complete -p dockerfix
+        complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _dockerfix_completion dockerfix; echo "${COMPREPLY[*]}"; }
+        complete_words dockerfix ru
+        complete_words dockerfix --unsafe
+        complete_words dockerfix rules --for
+        complete_words dockerfix --format s
+        complete_words dockerfix Dockerfile ru
+    """
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run([bash, "--norc", "--noprofile", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    registered, *offered = done.stdout.splitlines()
+    assert registered == "complete -o default -F _dockerfix_completion dockerfix"
+    assert offered == ["rules", "--unsafe-fixes", "--format", "sarif", ""], "a second word is a path: the shell offers files"
+
+
 # -- the seed article ------------------------------------------------------------------
 
 SEED = Path(__file__).resolve().parent.parent / "golden"

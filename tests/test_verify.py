@@ -671,6 +671,18 @@ def test_command_runs_the_procedure_and_prints_json(monkeypatch: pytest.MonkeyPa
     assert json.loads(capsys.readouterr().out)["applied"] == ["DF201"]
 
 
+def test_format_json_is_what_json_was(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.verify import main
+
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    app = make_app(tmp_path, SEED)
+    reports = []
+    for flag in (["--format", "json"], ["--json"]):
+        assert main([str(app / "Dockerfile"), "--select", "DF201", "-q", *flag]) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    assert reports[0]["applied"] == reports[1]["applied"] == ["DF201"]
+
+
 @pytest.mark.parametrize("argv", [["/nonexistent/Dockerfile"], ["--builder", "nope"], ["--select", "XX999"]])
 def test_command_usage_errors_exit_2(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rewriter.verify import main

@@ -26,11 +26,10 @@ Exit codes: 0 done (or nothing to do), 2 an error (the message says what).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TextIO
 
@@ -50,36 +49,43 @@ class BotError(Exception):
     """A condition the user must resolve; the message says how."""
 
 
-from rewriter.cli import Parser, UsageError, add_fix_options, csv_list  # noqa: E402  (argparse only)
+from rewriter.cli import UsageError  # noqa: E402
 
 
-def parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="dockerfix pr",
-        description=(
-            "Fix the Dockerfiles of a GitHub repository and open (or update) a pull request with the fixes. "
-            "Works on the remote base branch; never changes your checkout."
-        ),
-    )
-    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="a checkout, or a folder or Dockerfile in it (default: .); with --repo, relative to the clone")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="clone this GitHub repository into a temporary folder and work there")
-    p.add_argument("--base", metavar="BRANCH", help="the branch to fix and to open the pull request against (default: the repository's default branch)")
-    p.add_argument("--branch", metavar="NAME", help="the bot's branch (default: dockerfix/BASE)")
-    p.add_argument("--remote", default="origin", metavar="NAME", help="the git remote of the GitHub repository (default: origin)")
-    p.add_argument("--dry-run", action="store_true", help="print the branch, commit message, pull request and diff; touch no remote and no API")
-    p.add_argument("--draft", action="store_true", help="open the pull request as a draft")
-    p.add_argument("--labels", type=csv_list, action="extend", default=[], metavar="NAMES", help="labels for the pull request (comma-separated)")
-    p.add_argument("--reviewers", type=csv_list, action="extend", default=[], metavar="LOGINS", help="reviewers to request: logins or ORG/TEAM (comma-separated)")
-    p.add_argument("--api-url", metavar="URL", help="GitHub API root (default: $GITHUB_API_URL or https://api.github.com; Enterprise: https://HOST/api/v3)")
-    p.add_argument("--token-env", default="GITHUB_TOKEN", metavar="NAME", help="the environment variable that holds the token (default: GITHUB_TOKEN)")
-    p.add_argument("--author", metavar="'NAME <EMAIL>'", help="author of the commit (default: git's user.name/user.email, else dockerfix)")
-    add_fix_options(
-        p,
-        context_help="build context for every Dockerfile, relative to the repository root (default: each Dockerfile's folder)",
-        config=False,  # the configuration is the repository's own, read from the base branch
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="show the git commands and API requests")
-    return p
+@dataclass(frozen=True)
+class PrOptions:
+    """What `dockerfix pr` was asked (its options are declared in `rewriter.cli`)."""
+
+    path: str = "."
+    repo: str | None = None
+    base: str | None = None
+    branch: str | None = None
+    remote: str = "origin"
+    dry_run: bool = False
+    draft: bool = False
+    labels: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    api_url: str | None = None
+    token_env: str = "GITHUB_TOKEN"
+    author: str | None = None
+    verbose: bool = False
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    isolated: bool = False
+    unsafe_fixes: bool = False
+    cache_strategy: str | None = None
+    context: Path | None = None
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What a run reads from outside besides git and GitHub; tests replace it (see `run`)."""
+
+    env: Mapping[str, str] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    stdout: TextIO | None = None
+    stderr: TextIO | None = None
 
 
 class UI:
@@ -133,25 +139,25 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """`main` with its surroundings injectable (environment, clock, streams), for tests."""
+    """`dockerfix pr ARGV...` with its surroundings injectable (environment, clock, streams), for tests."""
+    from rewriter.cli import invoke
+
+    return invoke(["pr", *argv], obj=Surroundings(env, sleep, clock, stdout, stderr), stderr=stderr)
+
+
+def deliver(args: PrOptions, surroundings: Surroundings) -> int:
+    """One run of `dockerfix pr` (see the module's docstring); exit code 0 or 2."""
     from rewriter.bot.git import Redactor
 
-    environment = dict(os.environ if env is None else env)
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    try:
-        args = parser().parse_args(list(argv))
-    except UsageError as exc:
-        err.write(f"dockerfix pr: error: {exc}\n")
-        return EXIT_ERROR
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    environment = dict(os.environ if surroundings.env is None else surroundings.env)
+    out, err = surroundings.stdout or sys.stdout, surroundings.stderr or sys.stderr
     token = environment.get(args.token_env) or None
     ui = UI(out, err, Redactor(token), args.verbose)
     from rewriter.bot.fixes import NothingToScan
     from rewriter.bot.github import GitHubError
 
     try:
-        return Bot(args, environment, token, ui, sleep, clock).run()
+        return Bot(args, environment, token, ui, surroundings.sleep, surroundings.clock).run()
     except (BotError, GitError, GitHubError, NothingToScan, UsageError) as exc:
         ui.error(str(exc))
         return EXIT_ERROR
@@ -162,7 +168,7 @@ def run(
 class Bot:
     def __init__(
         self,
-        args: argparse.Namespace,
+        args: PrOptions,
         env: dict[str, str],
         token: str | None,
         ui: UI,

@@ -1,4 +1,4 @@
-"""`dockerfix verify [PATH]`: argument parsing and exit codes.
+"""`dockerfix verify [PATH]`: what the command does with its options, and its exit codes.
 
 Exit 0: every build succeeded and the images are equivalent (or nothing to
 fix); 1: the rewrite failed verification (the report names the fix to
@@ -8,37 +8,34 @@ limit, bad usage).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 EXIT_ERROR = 2
 
 
-from rewriter.cli import Parser, UsageError, add_fix_options  # noqa: E402  (argparse only)
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What `dockerfix verify` was asked (its options are declared in `rewriter.cli`)."""
 
-
-def parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="dockerfix verify",
-        description=(
-            "Build the original and the rewritten Dockerfile in a temporary copy of the build context, "
-            "compare the final images and report measured savings."
-        ),
-        epilog="Exit codes: 0 verified (or nothing to fix), 1 a rewrite failed verification, 2 error.",
-    )
-    p.add_argument("path", nargs="?", default=".", metavar="PATH", help="a Dockerfile, or a folder holding one (default: .)")
-    add_fix_options(p, context_help="build context (default: the Dockerfile's folder)")
-    p.add_argument("--builder", choices=("auto", "docker", "podman", "buildah"), default="auto", help="image builder (default: the first of docker, podman, buildah that works)")
-    p.add_argument("--pull", choices=("missing", "never", "always"), default="missing", help="when to pull base images (default: missing)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--no-rebuild", action="store_true", help="skip the rebuild after a source change")
-    p.add_argument("--no-blame", action="store_true", help="do not rebuild fix by fix to find the one to blame")
-    p.add_argument("--keep-images", action="store_true", help="keep the built images (tagged localhost/dockerfix-verify-*)")
-    p.add_argument("--no-color", action="store_true", help="never colour output")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
-    return p
+    path: Path = Path(".")
+    builder: str = "auto"
+    pull: str = "missing"
+    format: str = "text"
+    no_color: bool = False
+    quiet: bool = False
+    no_rebuild: bool = False
+    no_blame: bool = False
+    keep_images: bool = False
+    select: list[str] | None = None
+    ignore: tuple[str, ...] | list[str] = ()
+    config: Path | None = None
+    isolated: bool = False
+    unsafe_fixes: bool = False
+    cache_strategy: str | None = None
+    context: Path | None = None
 
 
 def _dockerfile(path: Path) -> Path | None:
@@ -51,13 +48,13 @@ def _dockerfile(path: Path) -> Path | None:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = parser().parse_args(argv)
-    except UsageError as exc:
-        sys.stderr.write(f"dockerfix verify: error: {exc}\n")
-        return EXIT_ERROR
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    """`dockerfix verify ARGV...`, parsed by the command line in `rewriter.cli`."""
+    from rewriter.cli import invoke
+
+    return invoke(["verify", *argv])
+
+
+def run(args: VerifyOptions) -> int:
     from rewriter.config import ConfigError, settings_for
     from rewriter.verify.builders import BuilderError, detect
     from rewriter.verify.run import Inputs, verify
@@ -102,7 +99,7 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(f"dockerfix verify: error: {dockerfile}: {exc}\n")
             return EXIT_ERROR
         raise
-    if args.json:
+    if args.format == "json":
         from rewriter.verify.report import to_json
 
         json.dump(to_json(result), sys.stdout, indent=2)
