@@ -671,6 +671,16 @@ def test_command_runs_the_procedure_and_prints_json(monkeypatch: pytest.MonkeyPa
     assert json.loads(capsys.readouterr().out)["applied"] == ["DF201"]
 
 
+def test_the_smoke_option_runs_the_users_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.verify import main
+
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    app = make_app(tmp_path, SEED)
+    assert main([str(app / "Dockerfile"), "--select", "DF201", "--format", "json", "-q", "--smoke", "python app.py", "--smoke-seconds", "2"]) == 0
+    smoke = json.loads(capsys.readouterr().out)["smoke"]
+    assert smoke["original"] == smoke["rewritten"] == {"exit_code": 0, "still_running": False, "seconds": 0.1, "output_tail": "print('hello')"}
+
+
 def test_format_json_is_what_json_was(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from rewriter.verify import main
 

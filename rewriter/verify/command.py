@@ -29,6 +29,8 @@ class VerifyOptions:
     no_rebuild: bool = False
     no_blame: bool = False
     keep_images: bool = False
+    smoke: str | None = None
+    smoke_seconds: float = 5.0
     select: list[str] | None = None
     ignore: tuple[str, ...] | list[str] = ()
     config: Path | None = None
@@ -85,7 +87,10 @@ def run(args: VerifyOptions) -> int:
         sys.stderr.write(f"dockerfix verify: error: {exc}\n")
         return EXIT_ERROR
     progress = (lambda message: None) if args.quiet else (lambda message: sys.stderr.write(f"verify: {message}\n"))
-    inputs = Inputs(dockerfile, context, settings, rebuild=not args.no_rebuild, blame=not args.no_blame, keep_images=args.keep_images, progress=progress)
+    inputs = Inputs(
+        dockerfile, context, settings, rebuild=not args.no_rebuild, blame=not args.no_blame, keep_images=args.keep_images,
+        progress=progress, smoke=args.smoke, smoke_seconds=args.smoke_seconds,
+    )
     try:
         result = verify(inputs, builder)
     except BuilderError as exc:
