@@ -100,8 +100,9 @@ def test_activating_a_virtualenv_is_repeated_for_the_rest() -> None:
 
 def test_relative_destination_below_the_workdir() -> None:
     before = "FROM python:3.12\nWORKDIR /srv\nCOPY . app/\nRUN pip install -r app/requirements.txt\n"
-    assert fix(before, REQ) == before  # the manifest copy would now create /srv/app: unsafe
-    assert fix(before, REQ, unsafe=True).splitlines()[2:4] == ["COPY requirements.txt app/", "RUN pip install -r app/requirements.txt"]
+    # The manifest copy now creates /srv/app, as the source copy would have: BuildKit gives it 0755 and the
+    # copy's owner either way (see `manifests-pip-no-workdir`).
+    assert fix(before, REQ).splitlines()[2:4] == ["COPY requirements.txt app/", "RUN pip install -r app/requirements.txt"]
 
 
 def test_context_free_commands_move_with_the_install() -> None:
@@ -199,10 +200,16 @@ def test_trailing_slash_is_added_to_the_destination_folder() -> None:
     assert "COPY requirements.txt /srv/app/\n" in out
 
 
-def test_destination_missing_before_the_copy_is_only_an_unsafe_fix() -> None:
-    before = "FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\n"
+def test_a_repeated_workdir_that_creates_the_destination_needs_a_known_user() -> None:
+    before = "FROM registry.example.com/team/python-base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
     assert fix(before, REQ) == before
-    assert "COPY requirements.txt /app/\n" in fix(before, REQ, unsafe=True)
+    assert "owned by the base image's user, which is not known" in notes(before, REQ)[0]
+    official = before.replace("registry.example.com/team/python-base", "python:3.12")
+    assert fix(official, REQ) != official  # python's image sets no USER: root, as the source copy made it
+    inherited = "FROM python:3.12 AS base\nUSER app\n\nFROM base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
+    assert "owned by `app`, where the source copy made it owned by `root`" in notes(inherited, REQ)[0]
+    elsewhere = before.replace("WORKDIR /app", "WORKDIR /opt/tools").replace("-r requirements.txt", "-r /app/requirements.txt")
+    assert fix(elsewhere, REQ) != elsewhere  # it creates no folder the source copy made
 
 
 def test_lowercase_keywords_and_indentation_are_kept() -> None:

@@ -37,6 +37,9 @@ class Plan(NamedTuple):
     prefetch: str = ""
     """For `build`: the dependency-only command to run before the source copy."""
     cwd: PurePosixPath | None = None
+    rewrites: tuple[str, ...] = ()
+    """Lock files of the context the install may rewrite; the source copy puts them back as committed, which
+    is safe while no later step reads them (`patterns.lock_read_later`)."""
 
 
 def cap(plan: Plan, applicability: Applicability, note: str) -> Plan:
@@ -261,6 +264,8 @@ class Installer(NamedTuple):
     """True for a Dockerfile text that already fetches this tool's dependencies elsewhere (cargo-chef)."""
     manifest_names: tuple[str, ...] = ()
     """Manifest name patterns besides the data's `manifests`/`locks` (`requirements*.txt`, `*.csproj`)."""
+    reads_lock: Callable[[Command], bool] | None = None
+    """True for a command of the tool that reads its lock file (see `Plan.rewrites`)."""
 
 
 _BY_NAME: dict[str, Installer] = {}

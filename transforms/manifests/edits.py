@@ -11,7 +11,7 @@ from rewriter.shell import Command
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
 from transforms.manifests.common import UNKNOWN_CWD, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
-from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool
+from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk
 
 
 class Split(NamedTuple):
@@ -146,18 +146,26 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     applicability = min([Applicability.SAFE, *(p.applicability for p in plans)])
     notes = [p.note for p in plans if p.note]
     to_copy = [f for f in files if f not in candidate.present]
-    if not copy.dest_exists and to_copy:  # (with nothing to copy, the earlier manifest copy made the folder)
-        applicability = min(applicability, Applicability.UNSAFE)
-        notes.append(
-            "The manifest copy now creates the destination folder, not the source copy, so the folder's permissions and owner "
-            "may differ (add a WORKDIR for it first to make this safe)."
-        )
-    # Sub-folders the manifest copy creates are fine: when the source copy
-    # meets an existing sub-folder it gives it the context's mode, owner and
-    # times (tonistiigi/fsutil copy: overwriteTargetMetadata below the root).
+    # The destination folder may now be created by the manifest copy instead of the source copy: the same
+    # folder either way.  BuildKit creates a missing destination (and its parents) with MkdirAll at 0755, or
+    # the numeric --chmod, owned by the --chown user (root without one), whichever COPY creates it, and does
+    # not reset the metadata of a destination that exists (tonistiigi/fsutil copy: Copy, prepareTargetDir,
+    # copyDirectoryOnly with overwriteTargetMetadata false at the top); both copies carry the same flags.
+    # Sub-folders are fine too: when the source copy meets an existing sub-folder it gives it the context's
+    # mode, owner and times (overwriteTargetMetadata below the top).
+    for plan in plans:
+        why = lock_read_later(context, copy, run, split.commands[split.cut :], plan) if plan.rewrites else ""
+        if why:
+            applicability = min(applicability, Applicability.UNSAFE)
+            notes.append(
+                f"`{plan.tool} install` without a frozen lock file may rewrite {', '.join(plan.rewrites)}, which the source copy "
+                f"then puts back as committed, and {why}: it would see the committed version, not the one the install wrote."
+            )
     if candidate.between_workdir is not None:
-        applicability = min(applicability, Applicability.UNSAFE)
-        notes.append("The WORKDIR is repeated before the manifests, so it now creates its folder before the source copy.")
+        why = repeated_workdir_risk(context, copy, candidate.between_workdir)
+        if why:
+            applicability = min(applicability, Applicability.UNSAFE)
+            notes.append(why)
     text = context.text
     items = split.items
     head_parts: list[str] = []

@@ -182,14 +182,32 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
         if not locked:
             return Plan("source", tool, decline="`npm ci` needs package-lock.json or npm-shrinkwrap.json, which is not in the build context")
     elif not is_frozen(args, spec, env, [a.text for a in command.assignments]):
-        plan = cap(
-            plan,
-            Applicability.UNSAFE,
-            f"`{tool} install` without a frozen lock file may rewrite the lock file; the source copy then puts the "
-            "context's version back, so the image's lock file can differ from the installed packages "
-            f"(use {'`npm ci`' if tool == 'npm' else '/'.join(f'`{f}`' for f in spec.get('frozen', []))} to make it safe).",
-        )
+        # Not frozen: the install may rewrite the lock file, and the source copy then puts the committed one
+        # back.  Safe by `unfrozen_install_is_safe` unless a later step reads it (see `Plan.rewrites`).
+        plan = plan._replace(rewrites=unfrozen_install_rewrites(project, folder, spec))
     return plan._replace(files=tuple(dict.fromkeys(files)))
+
+
+def unfrozen_install_rewrites(project: Project, folder: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    """The safety proof of an install without a frozen lock (`npm install`, `yarn`, `pnpm install`).
+
+    The checks above have shown that it reads only the copied manifests (no lifecycle script, local path,
+    missing workspace member or configuration naming project files) and that nothing it installs is in the
+    build context.  So it resolves the same packages in both orders, from the same package.json and lock
+    file; the one file that can differ is the lock file it may rewrite, which the source copy puts back as
+    committed.  Node reads no lock file at run time: the reorder is safe as long as no later step of the
+    build reads the lock file either (the caller checks, `patterns.lock_read_later`).  A lock file the
+    context lacks is written by the install in both orders and left alone by the source copy."""
+    return tuple(in_folder(folder, name) for name in spec.get("locks", []) if project.is_file(in_folder(folder, name)))
+
+
+def reads_lock(command: Command) -> bool:
+    """True for an npm, yarn or pnpm command that reads the lock file (installs, prunes, lists, packs...)."""
+    values = [v for v in command.arg_values() if v is not None]
+    subcommand = next((v for v in values if not v.startswith("-")), None)
+    if subcommand is None:
+        return command.name == "yarn"  # bare `yarn` installs
+    return subcommand in package_managers()["node"]["lock_readers"]
 
 
 _CONFIG_FILES = (".npmrc", ".yarnrc", ".yarnrc.yml")
@@ -220,7 +238,7 @@ def _relative(path: str, folder: str) -> str:
     return str(PurePosixPath(path).relative_to(folder)) if folder else path
 
 
-@installs("npm", tool="npm")
+@installs("npm", tool="npm", reads_lock=reads_lock)
 def npm(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     """`npm ci`, `npm install` (and their aliases)."""
     spec = package_managers()["npm"]
@@ -229,7 +247,7 @@ def npm(command: Command, words: list[str], project: Project, env: Env) -> Plan 
     return None
 
 
-@installs("yarn", tool="yarn")
+@installs("yarn", tool="yarn", reads_lock=reads_lock)
 def yarn(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     """`yarn`, `yarn install`, `yarn --frozen-lockfile`."""
     if (len(words) == 1 or words[1] == "install" or words[1].startswith("-")) and not {"-v", "--version", "-h", "--help"} & set(words):
@@ -237,7 +255,7 @@ def yarn(command: Command, words: list[str], project: Project, env: Env) -> Plan
     return None
 
 
-@installs("pnpm", tool="pnpm")
+@installs("pnpm", tool="pnpm", reads_lock=reads_lock)
 def pnpm(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     if len(words) > 1 and words[1] in ("install", "i"):
         return node_install(command, words, project, "pnpm", env)

@@ -6,17 +6,18 @@ import fnmatch
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
-from rewriter.text import Span
-from rewriter.variables import assignments
+from rewriter.text import LogicalText, Span
+from rewriter.variables import assignments, resolve_image
 from transforms.manifests.common import (
     SAFE_WORD,
     UNKNOWN_CWD,
     URL,
+    Plan,
     Project,
     analyse,
     family,
@@ -24,6 +25,7 @@ from transforms.manifests.common import (
     normpath,
     package_managers,
     registered,
+    shell_quote,
     tool_of,
 )
 
@@ -154,6 +156,141 @@ def _repeatable(context: FileContext, ins: Instruction, copy: SourceCopy, assign
         return False
     assigned.update(names)
     return True
+
+
+def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instruction) -> str:
+    """Why repeating `workdir` before the manifests may change a folder of the image; "" when it provably does not.
+
+    Repeating an absolute WORKDIR is idempotent, except for the folders it now creates before the source copy
+    would have: the copy creates its destination and missing parents at 0755 (or its numeric --chmod) owned by
+    its --chown user, root without one; WORKDIR creates its folder and missing parents at 0755 owned by the
+    USER in effect (BuildKit's dispatchWorkdir: llb.Mkdir with WithUser).  Only folders on both paths that may
+    not exist before the copy can differ, and only when those owners or modes differ."""
+    path = context.expand(workdir.args.text, workdir)
+    if path is None:
+        return "the repeated WORKDIR's path is not known"
+    before = context.workdir_at(copy.instruction)
+    existing = {PurePosixPath("/")} | ({PurePosixPath(before), *PurePosixPath(before).parents} if before else set())
+    target = PurePosixPath(normpath(path))
+    shared = ({target, *target.parents} & {copy.dest, *copy.dest.parents}) - existing
+    if not shared:
+        return ""
+    folder = min(shared, key=lambda p: len(p.parts))
+    chown = copy.instruction.flag("chown")
+    if copy.instruction.flag("chmod") is not None:
+        return f"The WORKDIR is repeated before the manifests, so it now creates `{folder}` with mode 0755, where the source copy gave it the --chmod mode."
+    user = user_at(context, workdir)
+    copy_owner = context.expand(chown.value or "", copy.instruction) if chown is not None else "root"
+    if user is None:
+        return (
+            f"The WORKDIR is repeated before the manifests, so it now creates `{folder}` owned by the base image's "
+            "user, which is not known (the source copy made it owned by root); add `USER root` or a WORKDIR before the copy to make this safe."
+        )
+    if _owner(user) != _owner(copy_owner or ""):
+        return f"The WORKDIR is repeated before the manifests, so it now creates `{folder}` owned by `{user}`, where the source copy made it owned by `{copy_owner}`."
+    return ""
+
+
+def _owner(user: str) -> tuple[str, str]:
+    """(user, group) as written, with root's spellings made one (`0`, `root`, `root:root`, `0:0`)."""
+    name, _, group = user.partition(":")
+    name = "root" if name in ("0", "root") else name
+    group = "root" if group in ("0", "root") or (not group and name == "root") else group
+    return name, group
+
+
+def user_at(context: FileContext, ins: Instruction) -> str | None:
+    """The USER in effect at `ins` (as written, variables expanded); None when the base image's is not known.
+
+    The official images the data file lists under `root_images` set no USER; a stage built on another stage
+    of the file inherits that stage's."""
+    stage = context.stage(ins)
+    limit = ins.index
+    while stage is not None:
+        users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
+        if users:
+            return context.expand(users[-1].args.text.strip(), users[-1])
+        image = resolve_image(context.document, stage) or ""
+        parent = next((s for s in context.document.stages if s.index < stage.index and s.alias and s.alias.lower() == image.lower()), None)
+        if parent is None:
+            repository = image.partition("@")[0]
+            if ":" in repository.rsplit("/", 1)[-1]:
+                repository = repository.rpartition(":")[0]
+            repository = repository.removeprefix("docker.io/").removeprefix("library/")
+            return "root" if repository in package_managers()["meta"]["root_images"] else None
+        stage, limit = parent, parent.instructions[-1].index + 1 if parent.instructions else 0
+    return None
+
+
+def lock_read_later(context: FileContext, copy: SourceCopy, run: Instruction, remainder: Sequence[Command | None], plan: Plan) -> str:
+    """Why a later step may read a lock file the moved install may rewrite (`Plan.rewrites`); "" when none does.
+
+    After the reorder, every step after the source copy sees the committed lock file where it saw the one
+    the install wrote: the rest of the RUN, later RUNs of the stage and of the stages built on it, their
+    CMD and ENTRYPOINT, and the stages that `COPY --from` the folder holding it."""
+    installer = installer_of_tool(plan.tool)
+    reads = installer.reads_lock if installer is not None else None
+    if reads is None:
+        return f"nothing says which {plan.tool} commands read {', '.join(plan.rewrites)}"  # timid
+    images = [str(copy.dest / PurePosixPath(f).relative_to(copy.source or ".")) for f in plan.rewrites]
+    lock = PurePosixPath(plan.rewrites[0]).name
+
+    def reader(commands: Iterable[Command | None]) -> Command | None:
+        return next((c for c in commands if c is not None and tool_of(c) == plan.tool and reads(c)), None)
+
+    found = reader(remainder)
+    if found is not None:
+        return f"`{_words(found)}` runs after the source copy and reads {lock}"
+    stage = context.stage(run)
+    family_stages = _descendants(context, stage) if stage is not None else []
+    for ins in (i for s in family_stages for i in s.instructions if i.index > run.index):
+        script = context.shell(ins) if ins.name == "RUN" else _start_script(context, ins) if ins.name in ("CMD", "ENTRYPOINT") else None
+        found = reader(script.commands) if script is not None else None
+        if found is not None:
+            return f"`{_words(found)}` ({ins.name} on line {context.line(ins.span.start)}) reads {lock}"
+    names = {s.name.lower() for s in family_stages} | {str(s.index) for s in family_stages}
+    for ins in context.document.instructions:
+        source = ins.flag("from")
+        if ins.name != "COPY" or source is None or (source.value or "").lower() not in names:
+            continue
+        if UNKNOWN_CWD in (copy.dest, *copy.dest.parents):  # timid: where the lock file lies is not known
+            return f"`{_first_line(context, ins)}` copies from the stage, and where {lock} lies there is not known"
+        for word in ins.words()[:-1]:
+            pattern = normpath("/" + word.text.lstrip("/"))
+            if any(image == pattern or image.startswith(pattern.rstrip("/") + "/") or fnmatch.fnmatchcase(image, pattern) for image in images):
+                return f"`{_first_line(context, ins)}` copies {lock} into another stage"
+    return ""
+
+
+def _descendants(context: FileContext, stage: Stage) -> list[Stage]:
+    """The stage and every later stage built FROM it (they inherit its files)."""
+    found = [stage]
+    for later in context.document.stages:
+        if later.index > stage.index and any((resolve_image(context.document, later) or "").lower() == s.name.lower() for s in found if s.alias):
+            found.append(later)
+    return found
+
+
+def _start_script(context: FileContext, ins: Instruction) -> ShellScript | None:
+    """The command a CMD or ENTRYPOINT runs, as a shell script (`sh -c` unwrapped)."""
+    if ins.json is not None:
+        words = [w.text for w in ins.words()]
+        if len(words) >= 3 and PurePosixPath(words[0]).name in ("sh", "bash", "ash", "dash") and words[1] == "-c":
+            text = words[2]
+        else:
+            text = " ".join(shell_quote(w) for w in words)
+    else:
+        text = ins.args.text
+    return ShellScript(LogicalText.from_slices(text, [(0, len(text))]))
+
+
+def _words(command: Command) -> str:
+    return " ".join(w.value or w.text for w in command.words)
+
+
+def _first_line(context: FileContext, ins: Instruction) -> str:
+    text = " ".join(context.slice(ins.header.physical_span).split())
+    return text if len(text) <= 60 else text[:57].rstrip() + "..."
 
 
 def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:

@@ -1,0 +1,10 @@
+FROM python:3.12-slim
+RUN useradd --create-home app
+USER app:app
+WORKDIR /app
+COPY --chown=app:app requirements.txt /app/
+RUN pip install --user --no-cache-dir -r requirements.txt
+COPY --chown=app:app . /app
+USER app:app
+WORKDIR /app
+CMD ["python", "app.py"]
