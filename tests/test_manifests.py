@@ -217,11 +217,29 @@ def test_lowercase_keywords_and_indentation_are_kept() -> None:
     assert fix(before, REQ) == "from python:3.12\nworkdir /app\n  copy requirements.txt ./\n  run pip install -r requirements.txt\n  copy . .\n"
 
 
-def test_go_build_gets_a_download_step_only_with_unsafe_fixes() -> None:
+def test_go_build_gets_a_download_step_with_the_builds_environment() -> None:
     before = "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN GOPROXY=direct go build -o /app .\n"
     files = {"go.mod": "module x\n", "go.sum": ""}
-    assert fix(before, files) == before
-    assert "COPY go.mod go.sum ./\nRUN GOPROXY=direct go mod download\nCOPY . .\n" in fix(before, files, unsafe=True)
+    assert "COPY go.mod go.sum ./\nRUN GOPROXY=direct go mod download\nCOPY . .\n" in fix(before, files)
+
+
+@pytest.mark.parametrize(
+    ("files", "env", "why"),
+    [
+        pytest.param({"go.work": "go 1.23\nuse ./cmd\n"}, "", "`go.work` makes this a workspace", id="go-work-above-the-module"),
+        pytest.param({}, "ENV GOWORK=/src/go.work\n", "GOWORK=/src/go.work makes this a workspace", id="gowork-env"),
+    ],
+)
+def test_go_download_declines_where_the_build_reads_modules_of_the_project(files: dict[str, str], env: str, why: str) -> None:
+    before = f"FROM golang:1.23\nWORKDIR /src/cmd\n{env}COPY . /src\nRUN go build -o /app .\n"
+    context = {"cmd/go.mod": "module x\n", "cmd/go.sum": "", **files}
+    assert fix(before, context, unsafe=True) == before
+    assert why in notes(before, context)[0]
+
+
+def test_a_vendored_go_build_downloads_nothing_so_nothing_is_reported() -> None:
+    before = "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+    assert notes(before, {"go.mod": "module x\n", "vendor/example.com/m/m.go": ""}) == []
 
 
 def test_manifests_an_earlier_copy_put_in_place_are_not_copied_again() -> None:
@@ -381,3 +399,24 @@ def test_the_dependency_only_command_keeps_the_program_path_as_written() -> None
     before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN /opt/poetry/bin/poetry install --only main\n"
     out = fix(before, {"pyproject.toml": "[tool.poetry]\nname = 'a'\n", "poetry.lock": ""}, unsafe=True)
     assert "RUN /opt/poetry/bin/poetry install --only main --no-root\nCOPY . .\nRUN /opt/poetry/bin/poetry install --only main\n" in out
+
+
+COMPOSER_LOCK = json.dumps({"packages": [{"name": "monolog/monolog", "type": "library"}], "packages-dev": []})
+
+
+@pytest.mark.parametrize(
+    ("composer_json", "files", "why"),
+    [
+        pytest.param({"config": {"allow-plugins": {"php-http/discovery": True}}}, {"composer.lock": COMPOSER_LOCK}, "allows plugins", id="allow-plugins"),
+        pytest.param({"config": {"allow-plugins": True}}, {"composer.lock": COMPOSER_LOCK}, "allows plugins", id="allow-all-plugins"),
+        pytest.param({"scripts": {"post-package-install": "App\\Installer::done"}}, {"composer.lock": COMPOSER_LOCK}, "`post-package-install` scripts", id="package-event"),
+        pytest.param({}, {}, "there is no composer.lock", id="no-lock"),
+    ],
+)
+def test_composer_is_safe_only_without_plugins_or_package_events(composer_json: dict[str, object], files: dict[str, str], why: str) -> None:
+    before = "FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install --no-dev\n"
+    context = {"composer.json": json.dumps(composer_json), **files}
+    assert fix(before, context) == before
+    assert why in notes(before, context)[0]
+    disallowed = {"config": {"allow-plugins": {"php-http/discovery": False}}}
+    assert fix(before, {"composer.json": json.dumps(disallowed), "composer.lock": COMPOSER_LOCK}) != before

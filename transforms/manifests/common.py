@@ -37,6 +37,10 @@ class Plan(NamedTuple):
     prefetch: str = ""
     """For `build`: the dependency-only command to run before the source copy."""
     cwd: PurePosixPath | None = None
+    prefetch_safe: bool = False
+    """For `build`: the ecosystem's proof shows that inserting `prefetch` changes nothing the definition of safe
+    counts (`go mod download` fills only the module cache; composer's later install finds the packages in
+    place and does the rest)."""
     rewrites: tuple[str, ...] = ()
     """Lock files of the context the install may rewrite; the source copy puts them back as committed, which
     is safe while no later step reads them (`patterns.lock_read_later`)."""

@@ -88,7 +88,7 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
     if prefetch is not None and commands[cut] is not None and commands[cut].assignments:  # type: ignore[union-attr]
         prefix = " ".join(a.text for a in commands[cut].assignments)  # type: ignore[union-attr]
         prefetch = prefetch._replace(prefetch=f"{prefix} {prefetch.prefetch}")  # `GOPROXY=... go build`
-    if prefetch is not None:
+    if prefetch is not None and not prefetch.prefetch_safe:
         prefetch = cap(prefetch, Applicability.UNSAFE, "The dependency-only command is new: it runs before the source copy and the original command still runs after it.")
     if not any(p.kind == "install" for p in moved) and prefetch is None:
         if compound and cut == len(plans):

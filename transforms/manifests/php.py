@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rewriter.rules import Applicability
 from rewriter.shell import Command
@@ -11,6 +12,7 @@ from transforms.manifests.common import (
     Plan,
     Project,
     cap,
+    in_folder,
     installs,
     manifest_files,
     outputs_in_context,
@@ -43,10 +45,45 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     if why:
         return Plan("source", "composer", decline=why)
     plan = Plan("install", "composer", files=tuple(files))
-    note = "composer plugins still run with `--no-scripts`, and the installed set is the same only if composer.lock is present and current."
-    plan = cap(plan, Applicability.UNSAFE, note)
+    why = plugin_risk(project, folder, manifest if isinstance(manifest, dict) else {})
+    if why:
+        plan = cap(plan, Applicability.UNSAFE, why)
     if all(flag in words for flag in data["deps_only"]):
         return plan
     missing = [f for f in data["deps_only"] if f not in words]
-    return plan._replace(kind="build", prefetch=" ".join(shell_quote(w) for w in words) + " " + " ".join(missing))
+    return plan._replace(kind="build", prefetch=" ".join(shell_quote(w) for w in words) + " " + " ".join(missing), prefetch_safe=not why)
+
+
+def plugin_risk(project: Project, folder: str, manifest: dict[str, Any]) -> str:
+    """The safety proof of composer; "" when moving the install (or inserting the dependency-only one) is safe.
+
+    `composer install --no-scripts --no-autoloader` with composer.json and composer.lock copied installs the
+    locked packages into vendor/ and runs nothing of the root package; the install after the source copy
+    then finds them in place, dumps the autoloader and runs the root scripts, as the original did.  What
+    could still run before the source copy is a plugin: a `composer-plugin` package of the lock, activated
+    because `config.allow-plugins` allows it, which may read any file of the project.  And root scripts on
+    package events (`post-package-install`...) fire only for packages installed in that run, which is now
+    the dependency-only one, where scripts are off.  Without composer.lock, which packages are plugins is
+    not known."""
+    lock_path = in_folder(folder, "composer.lock")
+    text = project.read(lock_path)
+    if text is None:
+        return "there is no composer.lock, so which packages are plugins (they run during the install, with `--no-scripts` too) is not known."
+    try:
+        lock = json.loads(text)
+    except ValueError:
+        return f"`{lock_path}` is not valid JSON."
+    packages = [p for key in ("packages", "packages-dev") for p in (lock.get(key) or []) if isinstance(p, dict)] if isinstance(lock, dict) else []
+    plugin = next((p.get("name", "?") for p in packages if p.get("type") == "composer-plugin"), None)
+    if plugin is not None:
+        return f"composer.lock has the plugin `{plugin}`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    allowed = config.get("allow-plugins")
+    if allowed is True or (isinstance(allowed, dict) and any(v is True for v in allowed.values())):
+        return "composer.json allows plugins (`config.allow-plugins`), which run during the install (with `--no-scripts` too) and may read any file of the project."
+    scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
+    events = [e for e in package_managers()["composer"]["package_events"] if e in scripts]
+    if events:
+        return f"composer.json runs `{events[0]}` scripts, which fire only for the packages a run installs: that is now the dependency-only install, where scripts are off."
+    return ""
 
