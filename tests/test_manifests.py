@@ -420,3 +420,31 @@ def test_composer_is_safe_only_without_plugins_or_package_events(composer_json: 
     assert why in notes(before, context)[0]
     disallowed = {"config": {"allow-plugins": {"php-http/discovery": False}}}
     assert fix(before, {"composer.json": json.dumps(disallowed), "composer.lock": COMPOSER_LOCK}) != before
+
+
+GEMFILE = 'source "https://rubygems.org"\ngem "sinatra", "~> 4.0"\n'
+
+
+def gemfile_lock(platforms: str, dependencies: str = "sinatra (~> 4.0)") -> str:
+    return f"GEM\n  remote: https://rubygems.org/\n  specs:\n    sinatra (4.0.0)\n\nPLATFORMS\n{platforms}\n\nDEPENDENCIES\n  {dependencies}\n"
+
+
+@pytest.mark.parametrize(
+    ("image", "files", "why"),
+    [
+        pytest.param("ruby:3.3-slim", {"Gemfile": GEMFILE}, "", id="no-lock-written-in-both-orders"),
+        pytest.param("ruby:3.3-slim", {"Gemfile": GEMFILE, "Gemfile.lock": gemfile_lock("  ruby")}, "", id="platform-ruby"),
+        pytest.param("--platform=linux/amd64 ruby:3.3", {"Gemfile": GEMFILE, "Gemfile.lock": gemfile_lock("  x86_64-linux")}, "", id="one-platform-built-for"),
+        pytest.param("ruby:3.3-alpine", {"Gemfile": GEMFILE, "Gemfile.lock": gemfile_lock("  aarch64-linux\n  x86_64-linux")}, "do not cover x86_64-linux-musl", id="alpine-needs-musl"),
+        pytest.param("ruby:3.3-alpine", {"Gemfile": GEMFILE, "Gemfile.lock": gemfile_lock("  aarch64-linux-musl\n  x86_64-linux-musl")}, "", id="alpine-musl"),
+        pytest.param("ruby:3.3", {"Gemfile": GEMFILE, "Gemfile.lock": gemfile_lock("  ruby", "sinatra (~> 3.0)")}, "requirement for `sinatra` differs", id="requirement-changed"),
+        pytest.param("ruby:3.3", {"Gemfile": GEMFILE + 'gem "pg" if ENV["DB"]\n', "Gemfile.lock": gemfile_lock("  ruby")}, "uses `if`", id="conditional-gemfile"),
+    ],
+)
+def test_unfrozen_bundler_is_safe_when_the_committed_lock_satisfies_it(image: str, files: dict[str, str], why: str) -> None:
+    before = f"FROM {image}\nWORKDIR /app\nCOPY . .\nRUN bundle install\n"
+    if why:
+        assert fix(before, files) == before
+        assert why in notes(before, files)[0]
+    else:
+        assert fix(before, files) != before

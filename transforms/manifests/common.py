@@ -59,11 +59,15 @@ def join_notes(*notes: str) -> str:
 class Project:
     """The files of the copied folder, seen from the install's working directory."""
 
-    def __init__(self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath) -> None:
+    def __init__(self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath, image: str = "", platform: str = "") -> None:
         self.build = build
         self.source = source
         self.dest = dest
         self.cwd = cwd
+        self.image = image
+        """The stage's FROM image, resolved ("" when not known): what a runtime-read lock file must cover."""
+        self.platform = platform
+        """The FROM's `--platform` ("" when the build's own platform applies)."""
 
     def context_path(self, path: str, base: PurePosixPath | None = None) -> str | None:
         """The context path of image path `path` (relative to `base`, default the cwd); None if not from this copy."""

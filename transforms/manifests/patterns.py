@@ -377,8 +377,13 @@ def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: 
 
 
 def project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixPath], Project]:
+    stage = context.stage(copy.instruction)
+    image = (resolve_image(context.document, stage) or "") if stage is not None else ""
+    platform = stage.from_.flag("platform") if stage is not None else None
+    platform_value = (context.expand(platform.value or "", stage.from_) or "") if platform is not None and stage is not None else ""
+
     def make(cwd: PurePosixPath) -> Project:
-        return Project(context.build_context, copy.source, copy.dest, cwd)  # type: ignore[arg-type]
+        return Project(context.build_context, copy.source, copy.dest, cwd, image, platform_value)  # type: ignore[arg-type]
 
     return make
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
@@ -10,6 +12,7 @@ from transforms.manifests.common import (
     Project,
     cap,
     has_lock,
+    in_folder,
     installs,
     is_frozen,
     manifest_files,
@@ -54,8 +57,83 @@ def bundler_install(command: Command, words: list[str], project: Project, env: E
     if why:
         return Plan("source", "bundler", decline=why)
     plan = Plan("install", "bundler", files=tuple(files))
-    if not has_lock(project, folder, data):
-        plan = cap(plan, Applicability.UNSAFE, "there is no Gemfile.lock, so bundler resolves and writes one; the source copy then replaces it.")
-    elif not is_frozen(words, data, env, [a.text for a in command.assignments]):
-        plan = cap(plan, Applicability.UNSAFE, "`bundle install` without frozen mode may rewrite Gemfile.lock (platforms, versions); the source copy then puts the context's version back (set BUNDLE_FROZEN=true to make it safe).")
+    if has_lock(project, folder, data) and not is_frozen(words, data, env, [a.text for a in command.assignments]):
+        why = lock_risk(project, gemfile, project.read(in_folder(folder, "Gemfile.lock")) or "")
+        if why:
+            plan = cap(
+                plan,
+                Applicability.UNSAFE,
+                f"`bundle install` without frozen mode may rewrite Gemfile.lock, which the source copy then puts back as committed, "
+                f"and Bundler reads it at run time (bundler/setup): {why} (set BUNDLE_FROZEN=true to make it safe).",
+            )
     return plan
+
+
+_GEM = re.compile(r"""^\s*gem[\s(]+(['"])([^'"]+)\1((?:\s*,\s*(['"])[^'"]*\4)*)""")
+_DYNAMIC = re.compile(r"\b(if|unless|case|ENV|eval|instance_eval|send|load)\b")
+
+
+def lock_risk(project: Project, gemfile: str, lock: str) -> str:
+    """The safety proof of an unfrozen `bundle install` with a committed Gemfile.lock; "" when safe.
+
+    Unlike npm's, Bundler's lock file is read at run time: `bundler/setup` loads exactly the gems it lists,
+    and resolves again when it does not match the Gemfile.  After the reorder the image holds the committed
+    lock file, not the one the install may have rewritten, so the committed one must be the one the install
+    keeps: every Gemfile dependency in its DEPENDENCIES with the same requirements, and nothing more, and
+    its PLATFORMS covering the image (`ruby`, or the image's architectures and libc).  A frozen install
+    (BUNDLE_FROZEN, BUNDLE_DEPLOYMENT, `--frozen`, `--deployment`) never rewrites it, and without a
+    committed lock file the one the install writes stays in both orders."""
+    code = [line.split("#", 1)[0] for line in gemfile.splitlines()]
+    dynamic = next((m.group(1) for line in code for m in [_DYNAMIC.search(line)] if m), None)
+    if dynamic is not None:
+        return f"the Gemfile uses `{dynamic}`, so which gems it declares is not known from the file"
+    declared: dict[str, frozenset[str]] = {}
+    for line in code:
+        m = _GEM.match(line)
+        if m:
+            declared[m.group(2)] = frozenset(re.findall(r"['\"]([^'\"]*)['\"]", m.group(3)))
+        elif re.match(r"\s*gem\b", line):
+            return f"the Gemfile line `{line.strip()}` does not name its gem literally"
+    sections = _lock_sections(lock)
+    locked: dict[str, frozenset[str]] = {}
+    for entry in sections.get("DEPENDENCIES", []):
+        m = re.match(r"([^\s!(]+)!?(?:\s*\(([^)]*)\))?", entry)
+        if m:
+            locked[m.group(1)] = frozenset(r.strip() for r in (m.group(2) or "").split(",") if r.strip() and r.strip() != ">= 0")
+    missing = sorted(set(declared) - set(locked))
+    if missing:
+        return f"its DEPENDENCIES lack `{missing[0]}`, which the Gemfile declares"
+    extra = sorted(set(locked) - set(declared))
+    if extra:
+        return f"its DEPENDENCIES list `{extra[0]}`, which the Gemfile no longer declares"
+    changed = next((name for name in sorted(declared) if {" ".join(r.split()) for r in declared[name]} != {" ".join(r.split()) for r in locked[name]}), None)
+    if changed is not None:
+        return f"the Gemfile's requirement for `{changed}` differs from its DEPENDENCIES"
+    platforms = set(sections.get("PLATFORMS", []))
+    if "ruby" in platforms:
+        return ""
+    musl = "alpine" in project.image.lower()
+    wanted = _image_architectures(project.platform)
+    uncovered = [arch for arch in wanted if not platforms & ({f"{arch}-linux-musl"} if musl else {f"{arch}-linux", f"{arch}-linux-gnu"})]
+    if uncovered:
+        target = f"{uncovered[0]}-linux{'-musl' if musl else ''}"
+        return f"its PLATFORMS ({', '.join(sorted(platforms)) or 'none'}) do not cover {target}, which the image may be built for"
+    return ""
+
+
+def _lock_sections(lock: str) -> dict[str, list[str]]:
+    """The top-level sections of a Gemfile.lock and their entries (the lines indented by two spaces)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lock.splitlines():
+        if line and not line[0].isspace():
+            current = sections.setdefault(line.strip(), [])
+        elif current is not None and line.startswith("  ") and not line.startswith("   "):
+            current.append(line.strip())
+    return sections
+
+
+def _image_architectures(platform: str) -> tuple[str, ...]:
+    """The architectures (Ruby's names) a stage may be built for: its `--platform`, else the two common ones."""
+    names = {"linux/amd64": "x86_64", "linux/arm64": "aarch64", "linux/arm64/v8": "aarch64"}
+    return (names[platform],) if platform in names else ("x86_64", "aarch64")
