@@ -448,3 +448,16 @@ def test_unfrozen_bundler_is_safe_when_the_committed_lock_satisfies_it(image: st
         assert why in notes(before, files)[0]
     else:
         assert fix(before, files) != before
+
+
+def test_msbuild_imports_are_followed_in_namespaced_project_files() -> None:
+    legacy = (
+        '<Project ToolsVersion="15.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">\n'
+        '  <Import Project="$(MSBuildProjectDirectory)\\..\\shared\\Common.targets" />\n'
+        '  <Import Project="..\\optional.props" Condition="Exists(\'..\\optional.props\')" />\n'
+        "</Project>\n"
+    )
+    files = {"app/App.csproj": legacy, "shared/Common.targets": "<Project><Import Project=\"Inner.props\" /></Project>", "shared/Inner.props": "<Project/>"}
+    before = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore app/App.csproj\n"
+    copied = [line for line in fix(before, files).splitlines() if line.startswith("COPY") and line != "COPY . ."]
+    assert copied == ["COPY app/App.csproj app/", "COPY shared/Common.targets shared/Inner.props shared/"]
