@@ -133,29 +133,48 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     moves whole move with it.
 
     ## Fix safety
-    Safe when the command is moved unchanged and provably reads only the
-    copied manifests: a requirements file with no local paths and no `-e`,
-    `npm ci` with a lock file and no install lifecycle scripts, a frozen
-    yarn/pnpm/pipenv/bundler install, `go mod download` without local
-    `replace`s or go.work; when the copy's destination already exists (a
-    WORKDIR made it), because BuildKit gives a destination folder that the
-    source copy creates the mode and times of the context's root, while the
-    manifest copy would create it with mode 0755 (sub-folders are fine: the
-    source copy resets the metadata of folders that already exist below its
-    destination); and when nothing the install writes (`node_modules`,
-    `.venv`, `vendor`, `obj`) is in the build context, where the source copy
-    would overwrite it.  Unsafe when the lock file may be rewritten (the
-    source copy then puts the context's version back), for maven, dotnet and
-    poetry (which may read more than the manifests), for `uv pip install -r
-    pyproject.toml` with static dependencies, and when a WORKDIR is
-    repeated (it then creates the folder before the source copy does).
-    Declined, with a note saying why, for local path installs (`-e .`,
-    `./pkg`, `file:`), `pip install .`, `--target`/`VIRTUAL_ENV` or a `.venv`
-    uv would find in the copied folder, uv configuration naming local paths,
-    `-r setup.py` or dynamic dependencies, lifecycle scripts, workspaces whose
-    member manifests are missing, symbolic-link manifests, an install that is
-    not in a plain `&&` chain, and steps between the copy and the install
-    that may need the source (`RUN chmod +x entrypoint.sh`, SHELL, COPY).
+    Safe means the container behaves the same: the same image config, the
+    same installed dependencies, the same application files.  Build and
+    download caches may differ, and so may a lock file that the install
+    rewrote and the source copy puts back as committed, where nothing reads
+    it later (Bundler's Gemfile.lock is read at run time).  Each ecosystem
+    proves it from the Dockerfile and the build context (docs/layer-order.md):
+
+    - always: the files copied are exactly those the install reads, and
+      nothing the install writes (`node_modules`, `.venv`, `vendor`, `obj`)
+      is in the context; a destination folder the manifest copy now creates
+      is the same folder (BuildKit makes it 0755, or the --chmod, owned by
+      the --chown user, whichever COPY creates it); a repeated absolute
+      WORKDIR creates no folder the source copy would have made with
+      another owner;
+    - pip and `uv pip`: requirement files with no local path, `-e` or
+      local index;
+    - npm, yarn, pnpm: no lifecycle script, local path, missing workspace
+      member or configuration naming project files; without a frozen lock,
+      also no later step that reads the lock file (`npm prune`, `npm ci` in
+      another stage, a `COPY --from` of it); the same for `uv sync` and
+      `pipenv install` (`uv run` reads uv.lock);
+    - go: no go.work (or GOWORK), no local `replace`;
+    - composer: composer.lock with no `composer-plugin` package, no
+      allowed plugins, no package-event scripts;
+    - dotnet: every `<Import>` and `<ProjectReference>` of the project
+      files and of the Directory.Build.props/.targets and
+      Directory.Packages.props above them resolves to a copied file;
+    - bundler: a frozen install, or a committed Gemfile.lock whose
+      DEPENDENCIES are the Gemfile's gems with the same requirements and
+      whose PLATFORMS cover the image.
+
+    Unsafe, with a note saying what may differ, when a proof fails (an
+    unresolved MSBuild import, a plugin, a lock file read later, an
+    uncovered platform, a WORKDIR owned by another user), for maven and
+    poetry (which may read more than the manifests) and for `uv pip install
+    -r pyproject.toml`.  Declined, with a note saying why, for local path
+    installs (`-e .`, `./pkg`, `file:`), `pip install .`, `--target`,
+    `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts,
+    workspaces whose member manifests are missing, a local NuGet feed,
+    symbolic-link manifests, an install that is not in a plain `&&` chain,
+    and steps between the copy and the install that may need the source
+    (`RUN chmod +x entrypoint.sh`, SHELL, COPY).
     """
     yield from _diagnostics(context, source_copied_before_dependency_install)
 
@@ -164,7 +183,7 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     "DF102",
     "build-fetches-dependencies-after-source-copy",
     summary="a build that downloads its dependencies runs after the whole source is copied",
-    applicability=Applicability.UNSAFE,
+    applicability=Applicability.SAFE,
     order=_ORDER,
 )
 def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterator[Diagnostic]:
@@ -199,18 +218,26 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     ```
 
     ## Fix safety
-    Unsafe: the inserted command is new, and what it downloads is not exactly
-    what the build would (`go mod download` fetches every module of go.mod,
-    `dependency:go-offline` and `gradle dependencies` may miss plugins, MSBuild
-    may import files that are not copied, composer plugins run), so the
-    image's caches can differ.  The command after the copy is kept as it was
-    (rather than turned into a root-only step such as `poetry install
-    --only-root` or `composer dump-autoload`): it installs the project, runs
-    the scripts the dependency-only step skipped, and anything the prefetch
-    missed, so the result is the original command's.  The same declines as
+    The command after the copy is kept as it was (rather than turned into a
+    root-only step such as `poetry install --only-root` or `composer
+    dump-autoload`): it installs the project, runs the scripts the
+    dependency-only step skipped, and fetches anything the prefetch missed,
+    so the result is the original command's.  The inserted command is new,
+    so it is safe only where its ecosystem proves it changes nothing the
+    definition of safe counts (see DF101 and docs/layer-order.md):
+    `go mod download` writes only the module cache, verified against
+    go.sum (no go.work, GOWORK or local `replace`); `composer install
+    --no-scripts --no-autoloader` installs the locked packages that the
+    later install finds in place (no plugins, no package-event scripts);
+    `dotnet restore` reads the same files in both orders when every MSBuild
+    import resolves to a copied file, and the build's own restore finds
+    obj/ current.  Unsafe otherwise: `dependency:go-offline` and `gradle
+    dependencies` may fetch less or more than the build (plugins), `poetry
+    install --no-root` and `uv sync --no-install-project` are new steps
+    whose environment the later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`
-    in the context...).  Cargo is a suggestion only: it cannot fetch without
-    the crate's targets (use cargo-chef).
+    in the context...).  Cargo is a suggestion only: it cannot fetch
+    without the crate's targets (use cargo-chef).
     """
     yield from _diagnostics(context, build_fetches_dependencies_after_source_copy)
 

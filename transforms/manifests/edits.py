@@ -158,8 +158,8 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
         if why:
             applicability = min(applicability, Applicability.UNSAFE)
             notes.append(
-                f"`{plan.tool} install` without a frozen lock file may rewrite {', '.join(plan.rewrites)}, which the source copy "
-                f"then puts back as committed, and {why}: it would see the committed version, not the one the install wrote."
+                f"The {plan.tool} install, whose lock file is not frozen, may rewrite {', '.join(plan.rewrites)}, which the source "
+                f"copy then puts back as committed, and {why}: it would see the committed version, not the one the install wrote."
             )
     if candidate.between_workdir is not None:
         why = repeated_workdir_risk(context, copy, candidate.between_workdir)

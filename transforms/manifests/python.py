@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any
 
 from rewriter.rules import Applicability
 from rewriter.shell import Command
@@ -291,10 +292,10 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
     values = [w for w in args]
     locked = has_lock(project, folder, data)
     plan = Plan("install", tool, files=tuple(files))
+    frozen = is_frozen(values, data, env, [a.text for a in command.assignments])
     if tool == "pipenv":
-        if not locked or not is_frozen(values, data, env, [a.text for a in command.assignments]):
-            if words[1] != "sync":
-                plan = cap(plan, Applicability.UNSAFE, "`pipenv install` without `--deploy` may write Pipfile.lock, which the source copy then replaces.")
+        if locked and not frozen and words[1] != "sync":
+            plan = plan._replace(rewrites=_rewritten_locks(project, folder, data))
         return plan
     deps_only = data["deps_only"]
     has_deps_only = all(flag in values for flag in deps_only)
@@ -302,16 +303,31 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
         has_deps_only = True
     if tool == "uv" and re.search(r"(?m)^\s*\[tool\.uv\.workspace\]", manifest):
         return Plan("source", tool, decline=f"`{files[0]}` defines a uv workspace; its members' sources are installed too")
-    if not locked:
-        plan = cap(plan, Applicability.UNSAFE, f"there is no lock file, so `{tool}` resolves and writes one; the source copy then replaces it.")
-    if tool == "uv" and not is_frozen(values, data, env, [a.text for a in command.assignments]):
-        plan = cap(plan, Applicability.UNSAFE, "`uv sync` without `--frozen` or `--locked` may update uv.lock; the source copy then replaces it.")
+    if tool == "uv" and locked and not frozen:
+        plan = plan._replace(rewrites=_rewritten_locks(project, folder, data))
     if tool == "poetry":
         plan = cap(plan, Applicability.UNSAFE, "poetry validates all of pyproject.toml (readme, packages) in some versions, which may need files that are not copied.")
     if has_deps_only:
         return plan
     text = " ".join(shell_quote(w) for w in words) + " " + " ".join(deps_only)
     return plan._replace(kind="build", prefetch=text)
+
+
+def _rewritten_locks(project: Project, folder: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    """The safety proof of an unfrozen `uv sync` / `pipenv install`: the lock files it may rewrite.
+
+    With only the copied manifests read (no path dependency, no workspace), the install resolves the same
+    packages in both orders; the lock file it may rewrite comes back as committed with the source copy, and
+    Python reads no lock file at run time, so the reorder is safe unless a later step reads it (`uv run`,
+    `pipenv sync`...: `patterns.lock_read_later`).  Without a committed lock file the one it writes stays in
+    both orders."""
+    return tuple(in_folder(folder, name) for name in spec.get("locks", []) if project.is_file(in_folder(folder, name)))
+
+
+def _reads_python_lock(command: Command) -> bool:
+    """True for a uv or pipenv command that reads uv.lock / Pipfile.lock."""
+    values = [v for v in command.arg_values() if v is not None and not v.startswith("-")]
+    return bool(values) and values[0] in package_managers()[command.name or ""]["lock_readers"]
 
 
 def _python_path_dependency(tool: str, manifest: str) -> str:
@@ -346,7 +362,7 @@ def _uv_tool(command: Command) -> str:
     return "uv pip" if words[1:2] == ["pip"] and len(words) > 2 and words[2] in package_managers()["uv_pip"]["subcommands"] else "uv"
 
 
-@installs("uv", tool="uv", tool_of=_uv_tool, family={"uv pip": "pip"})
+@installs("uv", tool="uv", tool_of=_uv_tool, family={"uv pip": "pip"}, reads_lock=_reads_python_lock)
 def uv(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     """`uv pip install` / `uv pip sync` (requirement files, like pip) and `uv sync` (the project)."""
     if len(words) > 2 and words[1] == "pip" and words[2] in package_managers()["uv_pip"]["subcommands"]:
@@ -361,6 +377,6 @@ def poetry(command: Command, words: list[str], project: Project, env: Env) -> Pl
     return project_install("poetry", command, words, project, env) if words[1:2] == ["install"] else None
 
 
-@installs("pipenv", tool="pipenv")
+@installs("pipenv", tool="pipenv", reads_lock=_reads_python_lock)
 def pipenv(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     return project_install("pipenv", command, words, project, env) if words[1:2] in (["install"], ["sync"]) else None
