@@ -282,6 +282,18 @@ def test_messages_name_the_copy_and_the_tool() -> None:
     ]
 
 
+def test_an_if_on_a_manifest_the_context_lacks_takes_the_else_branch() -> None:
+    before = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN if [ -f yarn.lock ]; then yarn install --frozen-lockfile; else npm ci; fi\n"
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert out.startswith("FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN if [ -f yarn.lock ]")
+
+
+def test_set_e_with_pipefail_heads_a_chain_that_splits() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -euo pipefail; pip install -r requirements.txt; python -m compileall .\n"
+    out = fix(before, REQ)
+    assert "RUN set -euo pipefail; pip install -r requirements.txt\nCOPY . .\nRUN set -euo pipefail; python -m compileall .\n" in out
+
+
 # -- declines: a suggestion that says why -----------------------------------------
 
 
@@ -321,7 +333,10 @@ def test_messages_name_the_copy_and_the_tool() -> None:
         pytest.param("RUN uv pip sync requirements.txt ./lib", {**REQ, "lib/x.py": ""}, "a folder of the project", id="uv-sync-folder"),
         pytest.param("RUN pip install --target ./deps -r requirements.txt", {**REQ, "deps/x.py": ""}, "`--target ./deps` installs into the copied folder", id="pip-target-in-copy"),
         pytest.param("RUN pip install -r requirements.txt || true", REQ, "plain `&&` chain", id="or-list"),
-        pytest.param("RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; fi", REQ, "plain `&&` chain", id="if"),
+        pytest.param("RUN if [ -f /etc/debian_version ]; then pip install -r requirements.txt; fi", REQ, "plain `&&` chain", id="if-on-the-image"),
+        pytest.param("RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; python -m compileall .; fi", REQ, "plain `&&` chain", id="if-two-commands"),
+        pytest.param("RUN set -e; pip install -r requirements.txt && python -m compileall .; echo done", REQ, "plain `&&` chain", id="set-e-list-with-and"),
+        pytest.param("RUN set -e; set +e; pip install -r requirements.txt; python -m compileall .", REQ, "plain `&&` chain", id="set-e-turned-off"),
         pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, None, id="source-command-first"),
         pytest.param("SHELL [\"/bin/bash\", \"-c\"]\nRUN pip install -r requirements.txt", REQ, "runs between the copy and the install", id="shell-between"),
         pytest.param("USER app\nRUN chmod +x run.sh\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="source-step-between"),

@@ -10,8 +10,9 @@ from rewriter.rules import Applicability, Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
-from transforms.manifests.common import UNKNOWN_CWD, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
-from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk
+from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
+from transforms.manifests.conditions import taken_branch
+from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk, set_options_only
 
 
 class Split(NamedTuple):
@@ -27,8 +28,8 @@ class Split(NamedTuple):
 
 
 NOT_A_CHAIN = (
-    "the install is not part of a plain `&&` chain (`;`, `||`, `if`, a pipeline...), which cannot be split "
-    "without changing what happens when a command fails"
+    "the install is not part of a plain `&&` chain (`;` without `set -e`, `||`, an `if` the pass cannot "
+    "evaluate, a pipeline...), which cannot be split without changing what happens when a command fails"
 )
 
 
@@ -50,6 +51,12 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
     for index, command in enumerate(commands):
         if command is None:  # a pipeline, subshell, `if`...: timid, unless it holds no install at all
             span = items[index][0]
+            guarded = _guarded_plan(candidate, span, project_for(cwd), env)
+            if guarded is not None:
+                plans.append(guarded._replace(cwd=cwd))
+                if guarded.kind not in ("free", "install"):
+                    break
+                continue
             compound = next((t for c in candidate.script.commands if span.contains(c.span) for t in [tool_of(c)] if t), "")
             break
         if command.name in data["repeat_in_remainder"]:
@@ -58,7 +65,7 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
                 if len(values) != 1 or values[0] is None or values[0] == "-":
                     break
                 cwd = PurePosixPath(normpath(str(cwd / values[0])))
-            elif command.name == "set" and not all(v and v.startswith(("-", "+")) for v in command.arg_values()):
+            elif command.name == "set" and not set_options_only(command.arg_values()):
                 break
             elif command.name in (".", "source"):
                 values = command.arg_values()
@@ -99,6 +106,20 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
         return None
     # An item repeated in the remainder must not sit after an install (it would run twice in one order).
     return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut))
+
+
+def _guarded_plan(candidate: Candidate, span: Span, project: Project, env: Env) -> Plan | None:
+    """The plan of `if [ -f manifest ]; then install; fi` (see `conditions`): the branch the build context
+    selects, with the tested file among those copied when it exists; None for anything else."""
+    branch = taken_branch(candidate.script, span, project)
+    if branch is None:
+        return None
+    if branch.command is None:
+        return Plan("free", "if")
+    plan = analyse(branch.command, project, env)
+    if branch.holds and branch.tested not in plan.files:
+        plan = plan._replace(files=(*plan.files, branch.tested))
+    return plan
 
 
 def _newline(context: FileContext, ins: Instruction) -> str:
@@ -173,7 +194,8 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
         head_parts.append(text[items[0][0].start : items[split.cut - 1][0].end])
     if split.prefetch is not None:
         head_parts.append(split.prefetch.prefetch)
-    head = " && ".join(head_parts)
+    separator = "; " if any(op == ";" for _, op in items) else " && "
+    head = separator.join(head_parts)
     run_flags = " ".join(context.slice(f.span) for f in run.flags)
     run_line = f"{run.keyword.text} {run_flags + ' ' if run_flags else ''}{head}"
     copy_lines = _copy_lines(copy, to_copy)
@@ -202,7 +224,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     if moved_whole:
         edits.append(Edit.delete(removal))
     elif split.cut:
-        repeat = "".join(text[items[i][0].start : items[i][0].end] + " && " for i in split.repeat)
+        repeat = "".join(text[items[i][0].start : items[i][0].end] + separator for i in split.repeat)
         edits.append(Edit.replace(Span(items[0][0].start, items[split.cut][0].start), repeat))
     return edits, applicability, " ".join(notes), to_copy
 

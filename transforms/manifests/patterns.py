@@ -307,18 +307,70 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
 
 
 def and_chain(script: ShellScript) -> tuple[tuple[tuple[Span, str], ...], tuple[Command | None, ...]] | None:
-    """The `&&` chain of a one-statement script, with the simple command of each item; None otherwise."""
+    """The `&&` chain of a script, with the simple command of each item; None otherwise.
+
+    A `;` (or newline) list whose first command is `set -e` counts as one chain: under errexit a failing
+    command ends the script there, as `&&` would.  Each item keeps the operator before it (`&&` or `;`)."""
     statements = script.statements()
-    if len(statements) != 1 or script.has_errors:
-        return None  # timid: `;`/newline lists change failure semantics when split
-    items = statements[0].and_or
-    if any(op not in ("", "&&") for _, op in items):
+    if not statements or script.has_errors:
         return None
+    if len(statements) == 1:
+        items = statements[0].and_or
+        if any(op not in ("", "&&") for _, op in items):
+            return None
+    elif errexit_list(script):
+        items = tuple((s.and_or[0][0], ";" if i else "") for i, s in enumerate(statements))
+    else:
+        return None  # timid: `;`/newline lists change failure semantics when split
     commands: list[Command | None] = []
     for span, _ in items:
         found = [c for c in script.commands if c.span == span or c.statement_span == span]
         commands.append(found[0] if len(found) == 1 else None)
     return tuple(items), tuple(commands)
+
+
+def errexit_list(script: ShellScript) -> bool:
+    """True for a `;`/newline list of single commands that starts with `set -e` (`set -eux`, `set -o errexit`).
+
+    Every statement must be one pipeline: in `a && b; c` a failing `a` does not stop the script even under
+    errexit, so that list is no `&&` chain."""
+    statements = script.statements()
+    if any(len(s.and_or) != 1 or s.terminator not in (";", "\n", "") for s in statements):
+        return False
+    first = next((c for c in script.commands if c.statement_span == statements[0].span), None)
+    if first is None or first.name != "set" or not sets_errexit(first.arg_values()):
+        return False
+    return not any(c.name == "set" and clears_errexit(c.arg_values()) for c in script.commands)
+
+
+def sets_errexit(values: list[str | None]) -> bool:
+    """True if `set` arguments turn errexit on: an option cluster with `e` (`-eux`) or `-o errexit`."""
+    return _errexit_option(values, "-")
+
+
+def clears_errexit(values: list[str | None]) -> bool:
+    """True if `set` arguments may turn errexit off (`+e`, `+o errexit`, or a value not known statically)."""
+    return any(v is None for v in values) or _errexit_option(values, "+")
+
+
+def _errexit_option(values: list[str | None], sign: str) -> bool:
+    for i, value in enumerate(values):
+        if value is not None and re.fullmatch(rf"\{sign}[a-zA-Z]*o", value) and values[i + 1 : i + 2] == ["errexit"]:
+            return True
+        if value is not None and re.fullmatch(rf"\{sign}[a-zA-Z]*e[a-zA-Z]*", value):
+            return True
+    return False
+
+
+def set_options_only(values: list[str | None]) -> bool:
+    """True if `set` arguments are only options (`-eux`, `-o pipefail`): no positional parameters to reset."""
+    i = 0
+    while i < len(values):
+        value = values[i]
+        if value is None or not value.startswith(("-", "+")) or value in ("-", "--"):
+            return False
+        i += 2 if re.fullmatch(r"[-+][a-zA-Z]*o", value) else 1  # `-o NAME`, `-euo pipefail`
+    return True
 
 
 def install_tool(context: FileContext, run: Instruction) -> str:
