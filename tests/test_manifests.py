@@ -339,9 +339,12 @@ def test_set_e_with_pipefail_heads_a_chain_that_splits() -> None:
         pytest.param("RUN set -e; set +e; pip install -r requirements.txt; python -m compileall .", REQ, "plain `&&` chain", id="set-e-turned-off"),
         pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, None, id="source-command-first"),
         pytest.param("SHELL [\"/bin/bash\", \"-c\"]\nRUN pip install -r requirements.txt", REQ, "runs between the copy and the install", id="shell-between"),
-        pytest.param("USER app\nRUN chmod +x run.sh\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="source-step-between"),
-        pytest.param("ENV PATH=/venv/bin:$PATH\nRUN pip install -r requirements.txt", REQ, "runs between", id="env-not-idempotent"),
-        pytest.param("ARG INDEX=${INDEX}\nRUN pip install -r requirements.txt", REQ, "runs between", id="arg-self-reference"),
+        pytest.param("USER app\nRUN ./configure\nRUN pip install -r requirements.txt", {**REQ, "configure": ""}, "runs between", id="source-step-between"),
+        pytest.param("RUN chmod +x run.sh /usr/local/bin/tool\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="step-touches-the-image-too"),
+        pytest.param("RUN chmod +x run.sh\nENV PATH=/venv/bin:$PATH\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="env-not-idempotent-after-a-step-left-in-place"),
+        pytest.param("RUN rm -rf *\nRUN pip install -r requirements.txt", REQ, "changes `*`", id="step-removes-everything"),
+        pytest.param("RUN touch .npmrc\nRUN pip install -r requirements.txt", REQ, "changes `.npmrc`", id="step-creates-a-config-file"),
+        pytest.param("COPY --from=busybox:1.36 / /\nRUN pip install -r requirements.txt", REQ, "runs between", id="copy-over-the-destination-parent"),
     ],
 )
 def test_declines_with_a_reason(dockerfile: str, files: dict[str, str], why: str | None) -> None:

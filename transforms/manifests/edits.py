@@ -13,6 +13,7 @@ from rewriter.text import Span
 from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
 from transforms.manifests.conditions import taken_branch
 from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk, set_options_only
+from transforms.manifests.steps import moves
 
 
 class Split(NamedTuple):
@@ -204,8 +205,9 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     removal = _removal_span(context, run)
     if moved_whole:  # the RUN's own comments travel with it, above the manifest copy
         block.extend(_comment_lines(context, Span(removal.start, run.span.start)))
+    moved = moves(context, candidate.between)
     for ins in candidate.between:
-        if ins.name == "RUN":  # moved, with its comments
+        if ins.index in moved:  # moved, with its comments
             lead = _removal_span(context, ins)
             block.extend(_comment_lines(context, Span(lead.start, ins.span.start)))
             block.append(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t"))
@@ -220,7 +222,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     if previous and previous[-1].strip() == "":
         insertion += newline
     edits = [Edit.insert(start, insertion)]
-    edits.extend(Edit.delete(_removal_span(context, ins)) for ins in candidate.between if ins.name == "RUN")
+    edits.extend(Edit.delete(_removal_span(context, ins)) for ins in candidate.between if ins.index in moved)
     if moved_whole:
         edits.append(Edit.delete(removal))
     elif split.cut:

@@ -10,6 +10,7 @@ from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import Span
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool
+from transforms.manifests.steps import stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
 from transforms.manifests.patterns import (
     Candidate,
@@ -68,7 +69,7 @@ def _find(context: FileContext) -> Iterator[Finding]:
 
 def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iterator[Finding]:
     at = copy.instruction.keyword.span
-    run, between, blocker = follow(context, stage, copy)
+    run, between, blocker, stays = follow(context, stage, copy)
     workdir = next((i for i in between if i.name == "WORKDIR"), None)
     result: Split | Plan | None = None
     script = context.shell(run) if run is not None else None
@@ -105,6 +106,11 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
     message = _message(copy, plans, context, code)
     if workdir is not None and (copy.relative or context.workdir_at(run) is None):  # type: ignore[arg-type]
         yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one.")
+        return
+    conflict = stay_conflict(project_for(context, copy)(copy.dest), stays, plans)
+    if conflict is not None:
+        step, path = conflict
+        yield Finding(code, message, at, f"Not reordered: `{_first_words(context, step)}` changes `{path or '.'}` after the copy, which the install reads or writes.")
         return
     read = [f for p in plans for f in p.files]
     linked = next((f for f in read if symlinked(context.build_context, f)), None)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
+from transforms.manifests.steps import Stay, copy_step, idempotent, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
     UNKNOWN_CWD,
@@ -113,12 +114,24 @@ class Candidate:
 _REPEATABLE = frozenset({"ENV", "ARG", "USER"})
 
 
-def follow(
-    context: FileContext, stage: Stage, copy: SourceCopy
-) -> tuple[Instruction | None, tuple[Instruction, ...], Instruction | None]:
-    """The first RUN after the copy that needs the project and what lies between them (see
-    `Candidate.between`); or, when something else stands in the way, that instruction."""
+class Followed(NamedTuple):
+    """What `follow` finds after a source copy."""
+
+    run: Instruction | None
+    """The first RUN that needs the project."""
+    between: tuple[Instruction, ...]
+    """Steps repeated or moved before the install (see `Candidate.between`)."""
+    blocker: Instruction | None
+    """The step that stands in the way, when there is no such RUN."""
+    stays: tuple[Stay, ...] = ()
+    """Steps left after the source copy: the install moves across them (`steps.stay_conflict` checks them)."""
+
+
+def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
+    """The first RUN after the copy that needs the project and what lies between them (see `steps`); or, when
+    something else stands in the way, that instruction."""
     between: list[Instruction] = []
+    stays: list[Stay] = []
     assigned: set[str] = set()
     for ins in (i for i in stage.instructions if i.index > copy.instruction.index):
         if ins.name in _NEUTRAL:
@@ -128,34 +141,30 @@ def follow(
             if value is not None and value.startswith("/"):  # absolute: repeating it is idempotent
                 between.append(ins)
                 continue
-        elif ins.name in _REPEATABLE and _repeatable(context, ins, copy, assigned):
-            between.append(ins)
-            continue
+        elif ins.name in _REPEATABLE:
+            if ins.name == "USER" or (unused_by_copy(context, ins, copy.instruction) and (idempotent(context, ins, assigned) or not stays)):
+                between.append(ins)  # repeated, or (referring to itself) moved: see `steps.moves`
+                continue
+        elif ins.name == "COPY":
+            step = copy_step(context, ins, copy.dest)
+            if step is True and copy.dest != PurePosixPath("/"):
+                between.append(ins)
+                continue
+            if isinstance(step, Stay):
+                stays.append(step)
+                continue
         elif ins.name == "RUN":
             if copy.dest != PurePosixPath("/") and free_run(context, copy, ins):
                 between.append(ins)
                 continue
-            return ins, tuple(between), None
-        return None, (), ins  # timid: SHELL, COPY, ONBUILD, a second WORKDIR...
-    return None, (), None
-
-
-def _repeatable(context: FileContext, ins: Instruction, copy: SourceCopy, assigned: set[str]) -> bool:
-    """True if repeating `ins` before the source copy changes nothing: its values do not depend on what it
-    (or an earlier repeated instruction) sets, and the copy does not use what it sets."""
-    if ins.name == "USER":
-        return True
-    names: list[str] = []
-    for name, raw in assignments(ins, context.document.escape):
-        refs = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw or ""))
-        if refs & (assigned | {name}):
-            return False  # timid: `ENV PATH=$PATH:/x` is not idempotent
-        names.append(name)
-    used = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", context.slice(copy.instruction.span)))
-    if used & set(names):
-        return False
-    assigned.update(names)
-    return True
+            cwd = PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD)
+            stay = run_step(context, ins, Project(context.build_context, copy.source, copy.dest, cwd))  # type: ignore[arg-type]
+            if stay is not None:
+                stays.append(stay)
+                continue
+            return Followed(ins, tuple(between), None, tuple(stays))
+        return Followed(None, (), ins)  # timid: SHELL, ONBUILD, a second WORKDIR...
+    return Followed(None, (), None)
 
 
 def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instruction) -> str:
