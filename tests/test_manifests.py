@@ -479,3 +479,13 @@ def test_msbuild_imports_are_followed_in_namespaced_project_files() -> None:
     before = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore app/App.csproj\n"
     copied = [line for line in fix(before, files).splitlines() if line.startswith("COPY") and line != "COPY . ."]
     assert copied == ["COPY app/App.csproj app/", "COPY shared/Common.targets shared/Inner.props shared/"]
+
+
+def test_copy_star_is_a_source_copy_only_for_top_level_manifests() -> None:
+    text = "FROM node:20\nWORKDIR /app\nCOPY * ./\nRUN npm ci\n"
+    files = {"package.json": json.dumps({"workspaces": ["web"]}), "package-lock.json": LOCK, "web/package.json": PKG}
+    found = notes(text, files)
+    assert fix(text, files, unsafe=True) == text
+    assert len(found) == 1 and "copies the contents of folders" in found[0], found
+    top_level = {"package.json": PKG, "package-lock.json": LOCK, "src/index.js": ""}
+    assert "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY * ./\n" in fix(text, top_level)

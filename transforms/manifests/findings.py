@@ -10,11 +10,13 @@ from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import Span
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool
-from transforms.manifests.steps import stay_conflict
+from transforms.manifests.steps import install_inputs, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
 from transforms.manifests.patterns import (
     Candidate,
+    FlattenedContext,
     SourceCopy,
+    copied_context,
     already_copied,
     already_fetched,
     follow,
@@ -67,6 +69,22 @@ def _find(context: FileContext) -> Iterator[Finding]:
                 yield from _find_for_copy(context, stage, copy)
 
 
+def _flattened_clash(context: FileContext, copy: SourceCopy) -> str:
+    """For `COPY * <dest>`: why a manifest's place in the destination is ambiguous ("" when it is not)."""
+    view = copied_context(context, copy)
+    if not isinstance(view, FlattenedContext):
+        return ""
+    clashes = view.collisions(install_inputs())
+    if not clashes:
+        return ""
+    path, sources = clashes[0]
+    other = next(s for s in sources if s != path)
+    return (
+        f"`{_first_words(context, copy.instruction, 20)}` copies the contents of folders, not the folders, so `{other}` "
+        f"lands on `{path}` too and the copy order decides which one stays (copy `.` instead of `*`)"
+    )
+
+
 def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iterator[Finding]:
     at = copy.instruction.keyword.span
     run, between, blocker, stays = follow(context, stage, copy)
@@ -78,6 +96,11 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
             return  # timid: a bind mount may bring the source in anyway
         candidate = Candidate(copy, run, script, between)
         result = split_run(context, candidate, project_for(context, copy))
+    clash = _flattened_clash(context, copy) if result is not None else ""
+    if clash:
+        tool = result.tool if isinstance(result, Plan) else next((p.tool for p in result.plans if p.kind == "install"), "")  # type: ignore[union-attr]
+        yield Finding("DF101", _message(copy, [Plan("install", tool)], context), at, f"Not reordered: {clash}.")
+        return
     if result is None:
         # No install in the first RUN: is there one further down, behind other steps?
         stop = run if run is not None else blocker
@@ -113,6 +136,11 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
         yield Finding(code, message, at, f"Not reordered: `{_first_words(context, step)}` changes `{path or '.'}` after the copy, which the install reads or writes.")
         return
     read = [f for p in plans for f in p.files]
+    view = copied_context(context, copy)
+    nested = next((f for f in read if isinstance(view, FlattenedContext) and not view.is_file(f)), None)
+    if nested is not None:
+        yield Finding(code, message, at, f"Not reordered: `{copy.instruction.keyword.text} * ...` copies the contents of folders, not the folders, so `{nested}` is not where the install reads it.")
+        return
     linked = next((f for f in read if symlinked(context.build_context, f)), None)  # type: ignore[arg-type]
     if linked is not None:
         yield Finding(code, message, at, f"Not reordered: `{linked}` is a symbolic link; copied on its own it could point at a file that is not there yet.")

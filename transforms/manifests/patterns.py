@@ -50,6 +50,60 @@ class SourceCopy(NamedTuple):
     flags: str
     relative: bool
     """The destination is relative to the working directory."""
+    flattened: bool = False
+    """`COPY * <dest>`: each top-level file, and the contents of each top-level folder, land in the destination."""
+
+
+class FlattenedContext(BuildContext):
+    """The build context as `COPY * <dest>` lays it out in the destination.
+
+    BuildKit matches `*` against the context's top-level entries (dotfiles too: Go's filepath.Match) and
+    copies a matched folder's contents, not the folder (moby/moby#15858).  Paths here are paths below the
+    destination.  A path counts as a file only when it is a top-level file of the context that no folder's
+    contents also put there, so that the manifest copy (`COPY go.mod go.sum ./`) names it as the context
+    does; `exists` is true if anything lands there (conservative for the outputs the install must own)."""
+
+    def __init__(self, build: BuildContext) -> None:
+        self.root = build.root
+        self.ignore = build.ignore
+        self._build = build
+        landed: dict[str, list[str]] = {}
+        for path in build.files():
+            top, _, rest = path.partition("/")
+            landed.setdefault(rest or top, []).append(path)
+        self._landed = landed
+        self._files = sorted(landed)
+
+    def is_file(self, relative: str) -> bool:
+        return self._landed.get(relative) == [relative] and self._build.is_file(relative)
+
+    def exists(self, relative: str) -> bool:
+        if relative in ("", "."):
+            return True
+        return relative in self._landed or any(p.startswith(relative + "/") for p in self._landed)
+
+    def read_text(self, relative: str) -> str | None:
+        return self._build.read_text(relative) if self.is_file(relative) else None
+
+
+    def collisions(self, names: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+        """Paths matching one of `names` where more than one context file lands, with those files."""
+        import fnmatch
+
+        return [
+            (path, sources)
+            for path, sources in self._landed.items()
+            if len(sources) > 1 and any(fnmatch.fnmatchcase(PurePosixPath(path).name, n) for n in names)
+        ]
+
+
+def copied_context(context: FileContext, copy: SourceCopy) -> BuildContext:
+    """The build context as the source copy lays it out (see `FlattenedContext`)."""
+    build = context.build_context
+    assert build is not None
+    if not copy.flattened:
+        return build
+    return context.memo(copied_context, lambda: FlattenedContext(build))
 
 
 def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
@@ -65,6 +119,9 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     if any(v is None for v in values):
         return None
     src, dest = values[0] or "", values[1] or ""
+    flattened = src in ("*", "./*", "/*")
+    if flattened:
+        src = "."
     if URL.match(src) or any(c in src for c in "*?[") or not dest:
         return None
     source = normpath(src.lstrip("/") if src.startswith("/") else src)
@@ -86,7 +143,7 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     if ins.json is not None and not SAFE_WORD.match(words[1].text):
         return None  # timid: a JSON destination that would need quoting in shell form
     dest_text = words[1].text
-    return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"))
+    return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"), flattened)
 
 
 class Candidate:
@@ -158,7 +215,7 @@ def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
                 between.append(ins)
                 continue
             cwd = PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD)
-            stay = run_step(context, ins, Project(context.build_context, copy.source, copy.dest, cwd))  # type: ignore[arg-type]
+            stay = run_step(context, ins, project_for(context, copy)(cwd))
             if stay is not None:
                 stays.append(stay)
                 continue
@@ -310,7 +367,7 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
     chain = and_chain(script)
     if chain is None or any(c is None for c in chain[1]):
         return False
-    project = Project(context.build_context, copy.source, copy.dest, PurePosixPath(context.workdir_at(run) or UNKNOWN_CWD))  # type: ignore[arg-type]
+    project = project_for(context, copy)(PurePosixPath(context.workdir_at(run) or UNKNOWN_CWD))
     env = context.env_at(run)
     return all(analyse(c, project, env).kind == "free" for c in chain[1] if c is not None)
 
@@ -442,9 +499,10 @@ def project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixPa
     image = (resolve_image(context.document, stage) or "") if stage is not None else ""
     platform = stage.from_.flag("platform") if stage is not None else None
     platform_value = (context.expand(platform.value or "", stage.from_) or "") if platform is not None and stage is not None else ""
+    build = copied_context(context, copy)
 
     def make(cwd: PurePosixPath) -> Project:
-        return Project(context.build_context, copy.source, copy.dest, cwd, image, platform_value)  # type: ignore[arg-type]
+        return Project(build, copy.source, copy.dest, cwd, image, platform_value)
 
     return make
 
