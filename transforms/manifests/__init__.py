@@ -241,3 +241,60 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     """
     yield from _diagnostics(context, build_fetches_dependencies_after_source_copy)
 
+
+
+@rule(
+    "DF103",
+    "context-free-install-after-source-copy",
+    summary="software that needs nothing from the build context is installed after the source copy",
+    applicability=Applicability.SAFE,
+    order=_ORDER,
+)
+def context_free_install_after_source_copy(context: FileContext) -> Iterator[Diagnostic]:
+    """## What it does
+    Moves RUNs that install software without reading the build context
+    (`apt-get install`, `apk add`, `dnf install`, `pip install flask
+    gunicorn`, `npm install -g pm2`, `docker-php-ext-install pdo`, `gem
+    install`...) from after `COPY . .` to before it.  When such commands
+    head a chain (`apt-get install -y libzip-dev && docker-php-ext-install zip
+    && chown -R www-data /var/www/html`), only they move; the rest of the RUN
+    stays where it was.  Steps between the copy and the install are handled
+    as for DF101 (ENV, ARG, USER, WORKDIR repeated; steps that read nothing of
+    the project moved; steps on copied files the install does not touch left
+    in place).  Reported only when DF101 does not already move them with a
+    dependency install.
+
+    ## Why is this bad?
+    `COPY . .` changes whenever any file of the context changes, and every
+    later layer is rebuilt: the packages are downloaded and installed again
+    after each source edit although nothing they depend on changed.
+
+    ## Example
+    ```dockerfile
+    WORKDIR /app
+    COPY . .
+    RUN pip install --no-cache-dir Flask gunicorn
+    CMD ["gunicorn", "app:app"]
+    ```
+
+    Use instead:
+    ```dockerfile
+    WORKDIR /app
+    RUN pip install --no-cache-dir Flask gunicorn
+    COPY . .
+    CMD ["gunicorn", "app:app"]
+    ```
+
+    ## Fix safety
+    Safe: a moved command reads and writes nothing of the copied folder (no
+    argument names a path of it, no pattern that could match one, no
+    redirection, no `cd` into it, no install from a requirements file), the
+    copy's destination is not `/` (where the copy could overwrite what the
+    install put in the image), and the steps it crosses are the copy and
+    steps that commute with it, so the image has the same files and
+    configuration.  A chain is split only where it is an `&&` chain or a `;`
+    list under `set -e`, so a failure still stops the build.  Unsafe when a
+    WORKDIR is repeated before the moved commands (it then creates the folder
+    before the source copy does, with another mode).
+    """
+    yield from _diagnostics(context, context_free_install_after_source_copy)

@@ -240,8 +240,8 @@ def touches_only_image(command: Command, words: list[str], project: Project) -> 
         if value.startswith("-") or not value:
             continue
         path = project.context_path(value)
-        if value in (".", "./") or (path is not None and ("/" in value or project.exists(path))):
-            return False
+        if value in (".", "./") or (path is not None and ("/" in value or project.exists(path) or any(c in value for c in "*?["))):
+            return False  # (a pattern in the copied folder, `chmod +x *.sh`, matches what the copy brings)
     return True
 
 
@@ -327,6 +327,18 @@ def family(tool: str) -> str:
     return _FAMILIES.get(tool, tool)
 
 
+def installs_software(command: Command) -> bool:
+    """True for a command that installs software into the image (`apt-get install`, `pip install flask`,
+    `npm install -g pm2`): worth moving above a source copy when it reads nothing of the project (DF103)."""
+    name = command.name or ""
+    values = [v or "" for v in command.arg_values()]
+    if name in package_managers()["meta"]["software_installs"] or tool_of(command) in ("pip", "uv pip"):
+        return True
+    if name in ("npm", "pnpm"):
+        return any(v in ("install", "i", "add") for v in values) and any(v in ("-g", "--global", "--location=global") for v in values)
+    return (name, *values[:2]) in (("yarn", "global", "add"), ("composer", "global", "require")) or (name, *values[:1]) == ("go", "install")
+
+
 def analyse(command: Command, project: Project, env: Env) -> Plan:
     """What running `command` before the source copy would need (see `Plan`)."""
     name = command.name
@@ -350,4 +362,7 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
         return Plan("source", tool)
     if installer is None:
         return Plan("source")
-    return installer.analyse(command, words, project, env) or Plan("source")
+    plan = installer.analyse(command, words, project, env) or Plan("source")
+    if plan.kind == "free" and command.span != command.statement_span:
+        return Plan("source", plan.tool)  # timid: a redirection may write into the project (`> /app/pip.log`)
+    return plan

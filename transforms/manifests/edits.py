@@ -34,9 +34,16 @@ NOT_A_CHAIN = (
 )
 
 
-def split_run(context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project]) -> Split | Plan | None:
-    """Divide the RUN's chain; a declining `Plan` when the install cannot move; None when there is no install."""
+def split_run(
+    context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project], free_only: bool = False
+) -> Split | Plan | None:
+    """Divide the RUN's chain; a declining `Plan` when the install cannot move; None when there is no install.
+
+    With `free_only`, the leading commands that read and write nothing of the project (DF103), or None; a
+    `cd` into the copy ends them (before the copy its folder may not exist)."""
     chain = and_chain(candidate.script)
+    if chain is None and free_only:
+        return None
     if chain is None:
         tool = install_tool(context, candidate.run)
         if not tool:
@@ -65,6 +72,8 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
                 values = command.arg_values()
                 if len(values) != 1 or values[0] is None or values[0] == "-":
                     break
+                if free_only and project_for(cwd).context_path(values[0]) is not None:
+                    break
                 cwd = PurePosixPath(normpath(str(cwd / values[0])))
             elif command.name == "set" and not set_options_only(command.arg_values()):
                 break
@@ -88,7 +97,11 @@ def split_run(context: FileContext, candidate: Candidate, project_for: Callable[
             break
     cut = 0
     while cut < len(plans) and plans[cut].kind in ("free", "install"):
+        if free_only and plans[cut].kind != "free":
+            break
         cut += 1
+    if free_only:
+        return Split(items, commands, cut, tuple(plans[:cut]), None, tuple(i for i in repeat if i < cut)) if cut else None
     prefetch = plans[cut] if cut < len(plans) and plans[cut].kind == "build" else None
     moved = plans[:cut]
     if prefetch is not None and any(p.tool == prefetch.tool and p.kind == "install" for p in moved):

@@ -8,13 +8,15 @@ from typing import Iterator, NamedTuple
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
+from rewriter.shell import Command
 from rewriter.text import Span
-from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool
+from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software
 from transforms.manifests.steps import install_inputs, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
 from transforms.manifests.patterns import (
     Candidate,
     FlattenedContext,
+    Followed,
     SourceCopy,
     copied_context,
     already_copied,
@@ -86,8 +88,17 @@ def _flattened_clash(context: FileContext, copy: SourceCopy) -> str:
 
 
 def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iterator[Finding]:
+    followed = follow(context, stage, copy)
+    found = list(_reorder(context, stage, copy, followed))
+    yield from found
+    if not any(f.edits for f in found):  # (a reorder moves the steps that read nothing of the project too)
+        yield from _context_free_installs(context, copy, followed)
+
+
+def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Followed) -> Iterator[Finding]:
+    """DF101/DF102: the install moved before the source copy, or why not."""
     at = copy.instruction.keyword.span
-    run, between, blocker, stays = follow(context, stage, copy)
+    run, between, blocker, stays = followed
     workdir = next((i for i in between if i.name == "WORKDIR"), None)
     result: Split | Plan | None = None
     script = context.shell(run) if run is not None else None
@@ -155,3 +166,39 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
     action = f"Copy {names} and install dependencies" if files else "Install dependencies"
     title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"
     yield Finding(code, message, at, note, tuple(edits), applicability, title)
+
+
+def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Followed) -> Iterator[Finding]:
+    """DF103: RUNs after the source copy that install software and read nothing of the project, moved above it
+    (with the steps between, repeated or moved as for DF101; the rest of a split RUN stays)."""
+    run, between, _, _ = followed
+    if copy.dest == PurePosixPath("/"):
+        return  # timid: the copy could overwrite what the install put in the image
+    make = project_for(context, copy)
+    split: Split | Plan | None = None
+    script = context.shell(run) if run is not None else None
+    if run is not None and script is not None and not run.heredocs and not any(f.name == "mount" for f in run.flags):
+        split = split_run(context, Candidate(copy, run, script, between), make, free_only=True)
+    if isinstance(split, Split) and any(installs_software(c) for c in split.commands[: split.cut] if c is not None):
+        candidate = Candidate(copy, run, script, between)  # type: ignore[arg-type]
+    else:
+        runs = [i for i in between if i.name == "RUN"]
+        if not any(installs_software(c) for r in runs for c in _commands(context, r)):
+            return
+        last = runs[-1]
+        script = context.shell(last)
+        split = split_run(context, Candidate(copy, last, script, ()), make, free_only=True)  # type: ignore[arg-type]
+        if not isinstance(split, Split) or split.cut != len(split.items):
+            return
+        candidate = Candidate(copy, last, script, tuple(i for i in between if i.index < last.index))  # type: ignore[arg-type]
+    first = next(i for i in (*candidate.between, candidate.run) if i.name == "RUN")
+    edits, applicability, note, _ = plan_edits(context, candidate, split)
+    src = _first_words(context, copy.instruction, 30)
+    message = f"`{_first_words(context, first)}` reads nothing of the build context but runs after `{src}`, so any source change runs it again"
+    title = f"Move it above `{copy.instruction.keyword.text} ... {copy.dest_text}`"
+    yield Finding("DF103", message, first.keyword.span, note, tuple(edits), applicability, title)
+
+
+def _commands(context: FileContext, run: Instruction) -> tuple[Command, ...]:
+    script = context.shell(run)
+    return script.commands if script is not None else ()

@@ -220,8 +220,8 @@ def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
                 stays.append(stay)
                 continue
             return Followed(ins, tuple(between), None, tuple(stays))
-        return Followed(None, (), ins)  # timid: SHELL, ONBUILD, a second WORKDIR...
-    return Followed(None, (), None)
+        return Followed(None, tuple(between), ins, tuple(stays))  # timid: SHELL, ONBUILD, a second WORKDIR...
+    return Followed(None, tuple(between), None, tuple(stays))
 
 
 def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instruction) -> str:
