@@ -12,7 +12,7 @@ from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
-from rewriter.variables import assignments, resolve_image
+from rewriter.variables import resolve_image
 from transforms.manifests.steps import Stay, copy_step, idempotent, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
