@@ -303,7 +303,10 @@ def test_set_e_with_pipefail_heads_a_chain_that_splits() -> None:
         pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "-e ./lib\n"}, "installs from the project's own files", id="editable"),
         pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "./wheels/x.whl\n"}, "local path", id="local-wheel"),
         pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "-f ./wheels\nx\n"}, "project's own files", id="find-links-local"),
-        pytest.param("RUN pip install -e .", {"setup.py": ""}, "installs the project's own files", id="pip-e-dot"),
+        pytest.param("RUN pip install -e .", {"setup.py": ""}, "`pip install -e .` installs the project itself, and `setup.py` does not call", id="pip-e-dot-unreadable-setup"),
+        pytest.param("RUN pip install .", {"setup.py": "from setuptools import setup\nsetup(install_requires=read_requirements())\n"}, "code the pass does not evaluate", id="setup-py-computed"),
+        pytest.param("RUN pip install .", {"setup.py": "from setuptools import setup\nreqs = ['a']\nreqs.append('b')\nsetup(install_requires=reqs)\n"}, "other than once", id="setup-py-list-changed"),
+        pytest.param("RUN pip install .", {"pyproject.toml": "[tool.poetry]\nname = 'a'\n"}, "no `[project]` table", id="pyproject-without-project"),
         pytest.param("RUN pip install -r requirements.txt", {"requirements.txt": "--extra-index-url file:///app/wheels\nx\n"}, "package index", id="local-index-in-file"),
         pytest.param("RUN pip install --find-links file:///app/wheels -r requirements.txt", REQ, "project's own files", id="local-find-links"),
         pytest.param("RUN pip install -r requirements.txt", {}, "not in the build context", id="missing-file"),
@@ -489,3 +492,31 @@ def test_copy_star_is_a_source_copy_only_for_top_level_manifests() -> None:
     assert len(found) == 1 and "copies the contents of folders" in found[0], found
     top_level = {"package.json": PKG, "package-lock.json": LOCK, "src/index.js": ""}
     assert "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY * ./\n" in fix(text, top_level)
+
+
+@pytest.mark.parametrize(
+    ("files", "inserted", "safe"),
+    [
+        pytest.param(
+            {"setup.py": "from setuptools import setup\nsetup(name='a', install_requires=open('requirements.txt').read().splitlines())\n", **REQ},
+            "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n", True, id="setup-py-open-inline",
+        ),
+        pytest.param(
+            {"setup.py": "import os\nfrom setuptools import setup\nhere = os.path.dirname(__file__)\nwith open(os.path.join(here, 'requirements.txt')) as f:\n    reqs = [l for l in f.read().splitlines() if l]\nsetup(install_requires=reqs)\n", **REQ},
+            "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n", True, id="setup-py-with-open-join",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[build-system]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "a"\ndynamic = ["dependencies"]\n[tool.setuptools.dynamic]\ndependencies = {file = ["requirements.in"]}\n', "requirements.in": "flask\n"},
+            "COPY requirements.in ./\nRUN pip install -r requirements.in\n", True, id="setuptools-dynamic-file",
+        ),
+        pytest.param(
+            {"setup.py": "from setuptools import setup\nsetup(install_requires=open('requirements.txt').read().splitlines())\n", "requirements.txt": "-r base.txt\n", "base.txt": "flask\n"},
+            "COPY requirements.txt base.txt ./\nRUN pip install -r requirements.txt\n", False, id="requirements-with-options-is-unsafe",
+        ),
+    ],
+)
+def test_pip_install_dot_installs_the_declared_dependencies_first(files: dict[str, str], inserted: str, safe: bool) -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n"
+    expected = f"FROM python:3.12\nWORKDIR /app\n{inserted}COPY . .\nRUN pip install .\n"
+    assert fix(before, files, unsafe=True) == expected
+    assert (fix(before, files) == expected) is safe

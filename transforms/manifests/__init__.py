@@ -126,11 +126,20 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     Instructions between the copy and the install are kept working: ENV,
     ARG, USER and an absolute WORKDIR are repeated before the install (only
     when repeating them is idempotent and the copy does not use what they
-    set); RUNs that read and write nothing of the project (`pip install
-    poetry`, `apt-get install ...`) move with it.  A `cd`, `set` at the head of
-    a split chain is repeated in front of the rest; flags of the RUN
+    set); an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`)
+    moves instead; RUNs that read and write nothing of the project (`pip
+    install poetry`, `apt-get install ...`) and COPYs that write outside the
+    copy's destination (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`) move
+    with it; RUNs of `chmod`, `chown`, `rm`, `mkdir`, `touch` on copied
+    paths, and COPYs into the destination, stay after the copy when nothing
+    they change is read or written by the install.  A `cd`, `set` at the head
+    of a split chain is repeated in front of the rest; a `;` list under `set
+    -e` splits like an `&&` chain; `if [ -f manifest ]; then ...; fi` runs the
+    branch the build context selects; flags of the RUN
     (`--mount=type=cache`...) are kept on both parts; comments above a RUN that
-    moves whole move with it.
+    moves whole move with it.  `COPY [".", "/app/"]`, `COPY ./ ./` and `COPY *
+    ./` (when the manifests are top-level files no folder's contents replace)
+    count as copies of the whole context.
 
     ## Fix safety
     Safe means the container behaves the same: the same image config, the
@@ -169,12 +178,14 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     uncovered platform, a WORKDIR owned by another user), for maven and
     poetry (which may read more than the manifests) and for `uv pip install
     -r pyproject.toml`.  Declined, with a note saying why, for local path
-    installs (`-e .`, `./pkg`, `file:`), `pip install .`, `--target`,
+    installs (`-e .`, `./pkg`, `file:`), `--target`,
     `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts,
     workspaces whose member manifests are missing, a local NuGet feed,
-    symbolic-link manifests, an install that is not in a plain `&&` chain,
-    and steps between the copy and the install that may need the source
-    (`RUN chmod +x entrypoint.sh`, SHELL, COPY).
+    symbolic-link manifests, an install that is not in an `&&` chain (or a
+    `;` list under `set -e`), and steps between the copy and the install
+    that may need the source (`RUN ./configure`, SHELL) or change what it
+    reads or writes (`rm package-lock.json`, `chmod -R` over the install's
+    folder, a COPY onto a manifest).
     """
     yield from _diagnostics(context, source_copied_before_dependency_install)
 
@@ -195,7 +206,10 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `mvn dependency:go-offline`, `gradle dependencies`, `dotnet restore`,
     `poetry install --no-root`, `uv sync --no-install-project`, `composer
     install --no-scripts --no-autoloader`); the build itself stays after the
-    copy, unchanged.  For cargo it only explains what to do.
+    copy, unchanged.  For cargo it only explains what to do.  For `pip
+    install .` (or `-e .`) it installs the dependencies the project declares
+    statically: the requirement file setup.py or setuptools reads, or the
+    list of `[project] dependencies` or a literal `install_requires`.
 
     ## Why is this bad?
     Every source change invalidates the build's layer, so all dependencies
@@ -237,7 +251,13 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     whose environment the later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`
     in the context...).  Cargo is a suggestion only: it cannot fetch
-    without the crate's targets (use cargo-chef).
+    without the crate's targets (use cargo-chef).  `pip install .`
+    (and `-e .`) is safe when the declaration is static and complete (no
+    `dynamic` dependencies, no computed `install_requires`; setup.py is read
+    with libcst, never run): `pip install .` then finds exactly the
+    requirements it would resolve already installed.  Unsafe with extras
+    (`.[dev]`, resolved together with what is already installed) or a
+    requirement file with option lines.
     """
     yield from _diagnostics(context, build_fetches_dependencies_after_source_copy)
 

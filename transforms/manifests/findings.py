@@ -21,6 +21,7 @@ from transforms.manifests.patterns import (
     copied_context,
     already_copied,
     already_fetched,
+    prefetched_before,
     follow,
     install_tool,
     later_install,
@@ -135,6 +136,8 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         return
     plans = list(result.plans) + ([result.prefetch] if result.prefetch is not None else [])
     if any(already_fetched(context, stage, copy, p.tool) for p in plans if p.kind in ("install", "build")):
+        return
+    if result.prefetch is not None and prefetched_before(context, stage, copy, result.prefetch.prefetch):
         return
     code = "DF102" if result.prefetch is not None else "DF101"
     message = _message(copy, plans, context, code)

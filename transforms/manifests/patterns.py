@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import shlex
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Callable, Iterable, NamedTuple, Sequence
@@ -491,6 +492,23 @@ def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: 
         for command in script.commands:
             if family(tool_of(command)) == family(tool) and analyse(command, project, env).kind != "free":
                 return True
+    return False
+
+
+def prefetched_before(context: FileContext, stage: Stage, copy: SourceCopy, prefetch: str) -> bool:
+    """True if a RUN before the source copy already runs the dependency-only command (`pip install flask
+    gunicorn` inserted for a `pip install .` reads nothing of the project, so `already_fetched` misses it):
+    a command with every word of `prefetch` that is not an option."""
+    try:
+        needed = {w for w in shlex.split(prefetch) if not w.startswith("-")}
+    except ValueError:
+        return False
+    for ins in stage.instructions:
+        if ins.index >= copy.instruction.index:
+            break
+        script = context.shell(ins) if ins.name == "RUN" else None
+        if script is not None and any(needed <= {v for v in c.arg_values() if v} | {c.words[0].value} for c in script.commands if c.words):
+            return True
     return False
 
 

@@ -21,11 +21,13 @@ from transforms.manifests.common import (
     is_frozen,
     manifest_files,
     normpath,
+    option_words,
     outputs_in_context,
     package_managers,
     parse_options,
     shell_quote,
 )
+from transforms.manifests.python_metadata import declared_dependencies
 from transforms.pip_cache import pip_subcommand
 
 
@@ -101,6 +103,9 @@ def pip_install(command: Command, words: list[str], project: Project, start: int
     if tool == "uv pip" and words[2] == "sync":
         options = [("-r", p) for p in positionals] + options  # `uv pip sync requirements.txt`
         positionals = []
+    target = _project_target(options, positionals)
+    if target is not None and tool == "pip":
+        return _project_dependencies(words, start, options, target, project)
     files: list[str] = []
     seen: set[str] = set()
     reads_files = False
@@ -151,6 +156,68 @@ def pip_install(command: Command, words: list[str], project: Project, start: int
             return Plan("source", tool, decline=why)
         files.extend(extra)
     return plan._replace(files=tuple(dict.fromkeys(files)))
+
+
+def _project_target(options: list[tuple[str, str | None]], positionals: list[str]) -> str | None:
+    """The one local folder a `pip install .` / `pip install -e ./app` installs, with nothing else; else None."""
+    data = package_managers()["pip"]
+    editable = [value for name, value in options if name in ("-e", "--editable")]
+    targets = editable + positionals
+    if len(targets) != 1 or targets[0] is None or not _local_requirement(targets[0]) or "://" in targets[0]:
+        return None
+    if any(name in data["requirement_options"] + data["constraint_options"] for name, _ in options):
+        return None
+    if any(name in data["local_options"] and name not in ("-e", "--editable") for name, _ in options):
+        return None
+    return targets[0]
+
+
+def _project_dependencies(words: list[str], start: int, options: list[tuple[str, str | None]], target: str, project: Project) -> Plan:
+    """`pip install .`: a `build` whose prefetch installs the dependencies the project declares statically
+    (`python_metadata`); safe when installing them first gives the same installed set."""
+    path, _, extras = target.partition("[")
+    shown = f"pip install {'-e ' if any(name in ('-e', '--editable') for name, _ in options) else ''}{target}"
+    folder = project.context_path(path)
+    if folder is None or not project.exists(folder) or project.is_file(folder):
+        return Plan("source", "pip", decline=f"`{shown}` installs the project itself, and `{path}` is not a folder of the copy")
+    if any(name == "--no-deps" for name, _ in options):
+        return Plan("source", "pip")  # nothing to install first
+    declared = declared_dependencies(project, folder)
+    if isinstance(declared, str):
+        return Plan("source", "pip", decline=f"`{shown}` installs the project itself, and {declared}")
+    if not declared.requirements and not declared.files:
+        return Plan("source", "pip")  # no dependencies: nothing to move
+    data = package_managers()["pip"]
+    here = project.folder()
+    kept = option_words(words[start:], set(data["value_options"]), ("-e", "--editable", "--no-deps", "-U", "--upgrade"))
+    if declared.files:
+        if here is None:
+            return Plan("source", "pip", decline=project.outside())
+        relative = [_relative_to(f, here) for f in declared.files]
+        if any(r is None for r in relative):
+            return Plan("source", "pip", decline=f"`{declared.source}` reads a requirement file outside the install's folder")
+        listed = [word for r in relative for word in ("-r", r or "")]
+    else:
+        listed = list(declared.requirements)
+    files: list[str] = []
+    for path in declared.files:
+        more, why = _requirements(project, path, set(files))
+        if why:
+            return Plan("source", "pip", decline=why)
+        files.extend(more)
+    prefetch = " ".join(shell_quote(w) for w in [*words[:start], *kept, *listed])
+    plan = Plan("build", "pip", files=tuple(files), prefetch=prefetch, prefetch_safe=True)
+    if extras:
+        return cap(plan._replace(prefetch_safe=False), Applicability.UNSAFE, f"`{target}` asks for extras, which pip resolves together with the dependencies installed first; the versions it picks may differ.")
+    if not declared.exact:
+        return cap(plan._replace(prefetch_safe=False), Applicability.UNSAFE, f"{declared.why}.")
+    return plan
+
+
+def _relative_to(path: str, folder: str) -> str | None:
+    if not folder:
+        return path
+    return path[len(folder) + 1 :] if path.startswith(folder + "/") else None
 
 
 def _uv_project_requirements(project: Project, path: str) -> Plan | str:
