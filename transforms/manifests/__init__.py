@@ -1,4 +1,4 @@
-"""Dependency manifests before source copies (DF101, DF102).
+"""Dependency manifests before source copies (DF101, DF102), and installs that read no context (DF103).
 
 `COPY . .` followed by `RUN pip install -r requirements.txt` reinstalls every
 dependency whenever any source file changes, because the copy's layer (and
@@ -30,9 +30,14 @@ nothing is left).  Package-manager facts live in `data/package_managers.toml`.
 
 Where things are: `common.py` holds the model (`Plan`, `Project`, option and
 path helpers) and the registry of ecosystems; `patterns.py` finds step 1 and
-2 (the source copy, what lies between, what is already ordered); `edits.py`
-divides the RUN and plans the edit; `findings.py` puts them together, once
-per file, for both rules below.  Each ecosystem module (`python.py`,
+2 (the source copy, what lies between, what is already ordered), with
+`steps.py` deciding which steps between are repeated, moved or left in
+place and `conditions.py` evaluating `if [ -f manifest ]` from the context;
+`edits.py` divides the RUN and plans the edit; `findings.py` puts them
+together, once per file, for the rules below (DF103 moves installs that
+read nothing of the context, with the same machinery);
+`python_metadata.py` reads the dependencies a project declares statically,
+for `pip install .`.  Each ecosystem module (`python.py`,
 `node.py`, `go.py`, `java.py`, `dotnet.py`, `ruby.py`, `php.py`, `rust.py`)
 says what its install reads and writes and when moving it is safe, and
 registers its command names with `common.installs`: adding an ecosystem is
