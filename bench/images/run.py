@@ -54,9 +54,10 @@ def run_app(app: Path, builder, out: Path, modes: tuple[str, ...] = MODES) -> di
     outputs: dict[str, bytes] = {}
     for mode in MODES:
         saved = out / f"{app.name}.{mode}.json"
-        if mode not in modes and saved.is_file():
-            reports[mode] = json.loads(saved.read_text())
-            outputs[mode] = (out / f"{app.name}.{reports[mode].get('same_as') or mode}.Dockerfile").read_bytes()
+        if mode not in modes:
+            if saved.is_file():  # a mode not asked for is read back from an earlier run, or left out
+                reports[mode] = json.loads(saved.read_text())
+                outputs[mode] = (out / f"{app.name}.{reports[mode].get('same_as') or mode}.Dockerfile").read_bytes()
             continue
         settings = Settings(unsafe_fixes=mode == "unsafe")
         output, _, _ = rewrite((app / "Dockerfile").read_bytes(), Inputs(app / "Dockerfile", app, settings))
@@ -141,7 +142,9 @@ def chart(results: dict[str, dict[str, dict]], path: Path) -> bool:
     except ImportError:
         print("matplotlib is not installed: no chart (pip install matplotlib)", file=sys.stderr)
         return False
-    apps = sorted(results)
+    apps = sorted(a for a in results if all(m in results[a] for m in MODES))
+    if not apps:
+        return False  # the chart compares both modes: a run of one mode has none
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     width = 0.27
     for ax, key, title in ((axes[0], "size_mb", "final image size (MB)"), (axes[1], "rebuild_seconds", "rebuild after a source change (s)")):
@@ -167,7 +170,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "images")
     parser.add_argument("--builder", default="auto")
     parser.add_argument("--report-only", action="store_true", help="rebuild the table and chart from the saved JSON")
-    parser.add_argument("--modes", default=",".join(MODES), help="modes to run again (others are read from saved reports): safe,unsafe")
+    parser.add_argument("--modes", default=",".join(MODES), help="modes to run (others are read from saved reports when there are some): safe,unsafe")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     apps = sorted(p for p in (HERE / "apps").iterdir() if (p / "Dockerfile").is_file() and (not args.apps or p.name in args.apps))
