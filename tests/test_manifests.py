@@ -208,6 +208,8 @@ def test_a_repeated_workdir_that_creates_the_destination_needs_a_known_user() ->
     assert fix(official, REQ) != official  # python's image sets no USER: root, as the source copy made it
     inherited = "FROM python:3.12 AS base\nUSER app\n\nFROM base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
     assert "owned by `app`, where the source copy made it owned by `root`" in notes(inherited, REQ)[0]
+    home = "FROM python:3.12\nCOPY --chown=app:app . /home/app/src\nWORKDIR /home/app/src\nRUN pip install -r requirements.txt\n"
+    assert "creates `/home/app/src` owned by `root`, where the source copy made it owned by `app:app`" in notes(home, REQ)[0]
     elsewhere = before.replace("WORKDIR /app", "WORKDIR /opt/tools").replace("-r requirements.txt", "-r /app/requirements.txt")
     assert fix(elsewhere, REQ) != elsewhere  # it creates no folder the source copy made
 

@@ -7,7 +7,7 @@ import re
 import shlex
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
@@ -242,7 +242,11 @@ def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instr
     shared = ({target, *target.parents} & {copy.dest, *copy.dest.parents}) - existing
     if not shared:
         return ""
-    folder = min(shared, key=lambda p: len(p.parts))
+    if _official_base(context, workdir):  # its standard folders exist
+        shared -= {PurePosixPath(f) for f in package_managers()["meta"]["base_folders"]}
+        if not shared:
+            return ""
+    folder = max(shared, key=lambda p: len(p.parts))
     chown = copy.instruction.flag("chown")
     if copy.instruction.flag("chmod") is not None:
         return f"The WORKDIR is repeated before the manifests, so it now creates `{folder}` with mode 0755, where the source copy gave it the --chmod mode."
@@ -271,22 +275,32 @@ def user_at(context: FileContext, ins: Instruction) -> str | None:
 
     The official images the data file lists under `root_images` set no USER; a stage built on another stage
     of the file inherits that stage's."""
-    stage = context.stage(ins)
-    limit = ins.index
-    while stage is not None:
+    for stage, limit in _stage_chain(context, ins):
         users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
         if users:
             return context.expand(users[-1].args.text.strip(), users[-1])
-        image = resolve_image(context.document, stage) or ""
-        parent = next((s for s in context.document.stages if s.index < stage.index and s.alias and s.alias.lower() == image.lower()), None)
-        if parent is None:
-            repository = image.partition("@")[0]
-            if ":" in repository.rsplit("/", 1)[-1]:
-                repository = repository.rpartition(":")[0]
-            repository = repository.removeprefix("docker.io/").removeprefix("library/")
-            return "root" if repository in package_managers()["meta"]["root_images"] else None
-        stage, limit = parent, parent.instructions[-1].index + 1 if parent.instructions else 0
-    return None
+    return "root" if _official_base(context, ins) else None
+
+
+def _stage_chain(context: FileContext, ins: Instruction) -> Iterator[tuple[Stage, int]]:
+    """The stage of `ins`, then the stages of the file it is built on, each with the index it is read up to."""
+    stage = context.stage(ins)
+    limit = ins.index
+    while stage is not None:
+        yield stage, limit
+        image = (resolve_image(context.document, stage) or "").lower()
+        stage = next((s for s in context.document.stages if s.index < stage.index and s.alias and s.alias.lower() == image), None)
+        limit = stage.instructions[-1].index + 1 if stage is not None and stage.instructions else 0
+
+
+def _official_base(context: FileContext, ins: Instruction) -> bool:
+    """True if the stage of `ins` is built, directly or through stages of the file, on an image of `root_images`."""
+    *_, (root, _) = _stage_chain(context, ins)
+    repository = (resolve_image(context.document, root) or "").partition("@")[0]
+    if ":" in repository.rsplit("/", 1)[-1]:
+        repository = repository.rpartition(":")[0]
+    repository = repository.removeprefix("docker.io/").removeprefix("library/")
+    return repository in package_managers()["meta"]["root_images"]
 
 
 def lock_read_later(context: FileContext, copy: SourceCopy, run: Instruction, remainder: Sequence[Command | None], plan: Plan) -> str:
