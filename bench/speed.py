@@ -1,12 +1,12 @@
 """Speed and memory figures for dockerfix, printed, never asserted.
 
-    python bench/speed.py [--files 500] [--runs 15] [--compare OTHER/bin/dockerfix]
+    python bench/speed.py [--files 500] [--runs 15] [--dockerfix COMMAND] [--compare OTHER/bin/dockerfix]
 
 Prints:
 - parse+render throughput (files/s) over the repository's Dockerfiles
   (test fixtures and golden inputs/outputs);
 - full engine throughput (all rules, in-process);
-- `dockerfix --check FILE` cold start (median wall time of fresh processes),
+- `dockerfix --check FILE` cold start (median wall and CPU time of fresh processes),
   with bytecode compiled: the child processes run without
   PYTHONDONTWRITEBYTECODE and with a private PYTHONPYCACHEPREFIX, and one
   warm-up run (not timed) compiles every module the command imports, as an
@@ -93,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=500, help="files in the batch run")
     parser.add_argument("--runs", type=int, default=15, help="cold starts to time")
+    parser.add_argument("--dockerfix", metavar="COMMAND", help="the dockerfix to time (default: the one next to this Python)")
     parser.add_argument("--compare", metavar="DOCKERFIX", help="another dockerfix command (e.g. main's .venv/bin/dockerfix) to time alongside")
     args = parser.parse_args()
 
@@ -113,7 +114,7 @@ def main() -> None:
             pass
     throughput("engine: parse + all rules + fixes", lambda d: fix_source(d), valid)
 
-    dockerfix = shutil.which("dockerfix", path=str(Path(sys.executable).parent)) or "dockerfix"
+    dockerfix = args.dockerfix or shutil.which("dockerfix", path=str(Path(sys.executable).parent)) or "dockerfix"
     sample = ROOT / "golden" / "seed-article" / "Dockerfile"
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as pycache:
         env = compiled_env(pycache)

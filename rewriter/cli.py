@@ -219,7 +219,7 @@ def check_or_fix(
         Optional[Path],
         typer.Option("--context", metavar="DIR", help="Build context (default: each Dockerfile's folder).", rich_help_panel=CONTEXT, show_default=False),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)] = False,
+    show_version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)] = False,
 ) -> int | None:
     """Rewrite Dockerfiles for faster builds and smaller images.
 
@@ -281,7 +281,7 @@ def invoke(argv: list[str], *, obj: Any = None, stderr: TextIO | None = None) ->
     except UsageError as exc:
         err.write(f"dockerfix: error: {exc}\n")
         return EXIT_ERROR
-    except (KeyboardInterrupt, typer.Abort):
+    except KeyboardInterrupt:  # inside the command typer makes it exit 130 itself; this is for shell completion
         return 130
     except BrokenPipeError:
         return EXIT_ERROR
