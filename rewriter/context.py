@@ -149,6 +149,18 @@ class BuildContext:
         except OSError:
             return None
 
+    def head(self, relative: str, size: int) -> bytes | None:
+        """The first `size` bytes of a context file (None if it is not one): enough to tell its format."""
+        if not self.is_file(relative):
+            return None
+        path = self._resolve(relative)
+        assert path is not None
+        try:
+            with path.open("rb") as handle:
+                return handle.read(size)
+        except OSError:
+            return None
+
     def files(self) -> list[str]:
         """Every file sent to the builder, as sorted slash-separated relative paths."""
         if self._files is None:
@@ -169,6 +181,12 @@ class BuildContext:
     def glob(self, pattern: str) -> list[str]:
         regex = _pattern_regex(pattern)
         return [f for f in self.files() if regex.match(f)]
+
+    def glob_folders(self, pattern: str) -> list[str]:
+        """Folders with files sent to the builder that `pattern` matches (a wildcard source may name folders)."""
+        regex = _pattern_regex(pattern)
+        folders = {str(parent) for f in self.files() for parent in PurePosixPath(f).parents} - {"."}
+        return sorted(f for f in folders if regex.match(f))
 
 
 # -- shared facts of one file ---------------------------------------------------
