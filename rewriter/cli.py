@@ -380,7 +380,7 @@ def _read(name: str) -> bytes:
 def _process(name: str, args: Options) -> FileReport:
     from rewriter.config import ConfigError
     from rewriter.engine import FixError, fix_source
-    from rewriter.outputs import unified_diff, use_color, write_diff
+    from rewriter.outputs import result_diff, use_color, write_diff
     from rewriter.syntax import DockerfileSyntaxError
 
     display = "<stdin>" if name == "-" else name
@@ -416,17 +416,24 @@ def _process(name: str, args: Options) -> FileReport:
     except FixError as exc:
         return FileReport(display, error=f"internal error: {exc}; file left unchanged")
     if args.diff and result.changed:
-        write_diff(unified_diff(display, result.source, result.output), sys.stdout, use_color(sys.stdout, args.no_color))
+        write_diff(result_diff(display, result), sys.stdout, use_color(sys.stdout, args.no_color))
     elif name == "-" and not (args.write or args.check or args.diff):
         sys.stdout.buffer.write(result.output)
         sys.stdout.flush()
     elif args.write and result.changed and name != "-":
+        from rewriter import newfiles
+
         try:
-            _write_atomic(Path(name), result.output)
+            created = newfiles.create_all(result.created)  # first: the Dockerfile's fixes may count on them
+            if result.output != result.source:
+                _write_atomic(Path(name), result.output)
         except OSError as exc:
-            return FileReport(display, error=f"cannot write: {exc.strerror or exc}")
+            return FileReport(display, error=f"cannot write {exc.filename or display}: {exc.strerror or exc}; left unchanged")
         if not args.quiet:
-            sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes)\n")
+            from rewriter.outputs import display_path
+
+            also = "".join(f", created {display_path(str(path))}" for path in created)
+            sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes{also})\n")
     return FileReport(display, result)
 
 

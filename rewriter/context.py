@@ -108,21 +108,38 @@ class BuildContext:
 
     MAX_FILES = 50_000
 
-    def __init__(self, root: Path, dockerfile: Path | None = None) -> None:
+    def __init__(self, root: Path, dockerfile: Path | None = None, created: Mapping[str, str] = MappingProxyType({})) -> None:
+        """`created`: files this run creates (full path to text), seen as if they were written."""
         self.root = root
+        self.dockerfile = dockerfile
+        self.ignore_file: Path | None = None
+        """The ignore file BuildKit reads for this build, if there is one."""
         ignore = ""
-        candidates = []
-        if dockerfile is not None:
-            candidates.append(dockerfile.with_name(dockerfile.name + ".dockerignore"))
-        candidates.append(root / ".dockerignore")
-        for candidate in candidates:
+        for candidate in self.ignore_candidates():
+            text = created.get(str(candidate))
             try:
-                ignore = candidate.read_text(encoding="utf-8", errors="replace")
-                break
+                ignore = text if text is not None else candidate.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
+            self.ignore_file = candidate
+            break
         self.ignore = DockerIgnore(ignore)
         self._files: list[str] | None = None
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A fact about the context (a listing), computed once for all rounds and rules of a file."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def ignore_candidates(self) -> list[Path]:
+        """Where BuildKit looks for ignore patterns, first match wins: `<Dockerfile>.dockerignore`
+        beside the Dockerfile, then `.dockerignore` at the context's root."""
+        candidates = []
+        if self.dockerfile is not None:
+            candidates.append(self.dockerfile.with_name(self.dockerfile.name + ".dockerignore"))
+        return candidates + [self.root / ".dockerignore"]
 
     def _resolve(self, relative: str) -> Path | None:
         rel = PurePosixPath(relative)

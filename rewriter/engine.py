@@ -39,10 +39,12 @@ class Result:
         self.diagnostics: list[Diagnostic] = []
         self.applied: list[Diagnostic] = []
         self.internal_errors: list[str] = []
+        self.created: dict[str, str] = {}
+        """Files the applied fixes create (full path to text); none of them existed."""
 
     @property
     def changed(self) -> bool:
-        return self.output != self.source
+        return self.output != self.source or bool(self.created)
 
     @property
     def threshold(self) -> Applicability:
@@ -157,16 +159,36 @@ def fix_source(
             new_text, new_document, chosen = _apply_one_by_one(text, chosen, result)
             if new_document is None:
                 break
-        if new_text == text:
+        created = _created(chosen, result)
+        if new_text == text and not created:
             break
         result.applied.extend(d for d, _ in chosen)
         text, document = new_text, new_document
+        if created:
+            result.created.update(created)
+            # Later rounds see the build as it will be once the files are written.
+            build_context = BuildContext(context_dir, dockerfile_path, result.created) if context_dir is not None else None
     else:
         codes = sorted({d.rule for d in result.applied[-10:]})
         raise FixError(f"fixes did not converge after {MAX_ROUNDS} rounds (rules {', '.join(codes)})")
     # The BOM is outside the text the passes see: keep the original's.
     result.output = _render(result.document, text) if text != result.document.text else source
     return result
+
+
+def _created(chosen: list[tuple[Diagnostic, Fix]], result: Result) -> dict[str, str]:
+    """The files the chosen fixes create.  A file that exists, or that an
+    earlier fix of this run created, is never replaced: that is a pass's bug."""
+    import os
+
+    created: dict[str, str] = {}
+    for diagnostic, fix in chosen:
+        for new in fix.creates:
+            if new.path in result.created or new.path in created or os.path.lexists(new.path):
+                result.internal_errors.append(f"{diagnostic.rule}: its fix would replace {new.path}; skipped")
+                continue
+            created[new.path] = new.text
+    return created
 
 
 def _apply_one_by_one(

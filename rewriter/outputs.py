@@ -28,17 +28,38 @@ JSON_FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def unified_diff(path: str, before: bytes, after: bytes) -> str:
-    """A unified diff that keeps line endings; `\\ No newline at end of file` as git prints it."""
-    old = before.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+def unified_diff(path: str, before: bytes | None, after: bytes) -> str:
+    """A unified diff that keeps line endings; `\\ No newline at end of file` as git prints it.
+
+    `before` is None for a file the fix creates: `--- /dev/null`, as git shows a new file.
+    """
+    old = (before or b"").decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
     new = after.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
     lines: list[str] = []
-    for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"):
+    for line in difflib.unified_diff(old, new, "/dev/null" if before is None else f"a/{path}", f"b/{path}"):
         if line.endswith("\n"):
             lines.append(line)
         else:
             lines.append(line + "\n\\ No newline at end of file\n")
     return "".join(lines)
+
+
+def display_path(path: str) -> str:
+    """A created file's path as the user knows it: relative to the current folder when below it."""
+    import os
+
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def result_diff(path: str, result: Result) -> str:
+    """The Dockerfile's diff, then one new-file diff per file the fixes create."""
+    diff = unified_diff(path, result.source, result.output) if result.output != result.source else ""
+    return diff + "".join(unified_diff(display_path(name), None, text.encode("utf-8")) for name, text in result.created.items())
+
+
+def _created_json(files: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"path": display_path(name), "content": text} for name, text in files]
 
 
 def _position(document: Document, offset: int) -> tuple[int, int]:
@@ -139,6 +160,7 @@ def _diagnostic_json(result: Result, diagnostic: Diagnostic) -> dict[str, Any]:
                 {"start": _position(result.document, e.span.start), "end": _position(result.document, e.span.end), "content": e.text}
                 for e in fix.edits
             ],
+            "creates": _created_json(fix.creates),
         },
     }
 
@@ -149,10 +171,12 @@ def render_json(reports: list[FileReport], only_remaining: bool) -> str:
         entry: dict[str, Any] = {"path": report.path}
         if report.result is not None:
             entry["changed"] = report.result.changed
+            entry["created"] = _created_json(report.result.created.items())
             entry["diagnostics"] = [_diagnostic_json(report.result, d) for d in _reported(report.result, only_remaining)]
             entry["error"] = None
         else:
             entry["changed"] = False
+            entry["created"] = []
             entry["diagnostics"] = []
             entry["error"] = {"line": report.error_line, "message": report.error}
         files.append(entry)
@@ -198,17 +222,21 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
             if diagnostic.rule in index:
                 entry["ruleIndex"] = index[diagnostic.rule]
             if diagnostic.fix is not None:
-                entry["fixes"] = [
+                changes = [
                     {
-                        "description": {"text": diagnostic.fix.title},
-                        "artifactChanges": [
-                            {
-                                "artifactLocation": {"uri": _uri(report.path)},
-                                "replacements": [_sarif_replacement(result.document, e) for e in diagnostic.fix.edits],
-                            }
-                        ],
+                        "artifactLocation": {"uri": _uri(report.path)},
+                        "replacements": [_sarif_replacement(result.document, e) for e in diagnostic.fix.edits],
                     }
+                ] if diagnostic.fix.edits else []
+                # A created file: an insertion at the start of an empty artifact.
+                changes += [
+                    {
+                        "artifactLocation": {"uri": _uri(display_path(new.path))},
+                        "replacements": [{"deletedRegion": {"charOffset": 0, "charLength": 0}, "insertedContent": {"text": new.text}}],
+                    }
+                    for new in diagnostic.fix.creates
                 ]
+                entry["fixes"] = [{"description": {"text": diagnostic.fix.title}, "artifactChanges": changes}]
             results.append(entry)
     run: dict[str, Any] = {
         "tool": {

@@ -54,13 +54,30 @@ class Edit(NamedTuple):
         return Edit(span, "")
 
 
+class NewFile(NamedTuple):
+    """A file a fix creates beside the Dockerfile or in its build context (a `.dockerignore`).
+
+    Creating is all it may do: the engine drops a fix whose file exists, and
+    `--write` never replaces one.  `path` is the full path (the build
+    context's root or the Dockerfile's folder joined with the name).
+    """
+
+    path: str
+    text: str
+
+
 class Fix(NamedTuple):
     edits: tuple[Edit, ...]
     applicability: Applicability
     title: str
+    creates: tuple[NewFile, ...] = ()
+    """Files the fix creates, besides its edits of the Dockerfile."""
 
     @property
     def span(self) -> Span:
+        """Where the fix edits the Dockerfile (the start of the file for a fix that only creates files)."""
+        if not self.edits:
+            return Span(0, 0)
         return Span(min(e.span.start for e in self.edits), max(e.span.end for e in self.edits))
 
 
@@ -107,8 +124,8 @@ class Rule(NamedTuple):
     def diagnostic(self, message: str, span: Span, fix: Fix | None = None, **kwargs: object) -> Diagnostic:
         return Diagnostic(self.code, message, span, fix, **kwargs)  # type: ignore[arg-type]
 
-    def fix(self, applicability: Applicability, title: str, *edits: Edit) -> Fix:
-        return Fix(tuple(edits), applicability, title)
+    def fix(self, applicability: Applicability, title: str, *edits: Edit, creates: Iterable[NewFile] = ()) -> Fix:
+        return Fix(tuple(edits), applicability, title, tuple(creates))
 
 
 _REGISTRY: dict[str, Rule] = {}

@@ -337,3 +337,26 @@ def test_usage_errors_exit_2_before_any_work(world: World) -> None:
     assert code == 2 and "unknown rule selector 'DF999'" in err
     assert world.github.requests == []
     assert run(["--help"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+
+
+def test_a_created_dockerignore_is_part_of_the_pull_request(tmp_path: Path) -> None:
+    files = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n", "app.py": "print(1)\n", "compose.yaml": "services: {}\n"}
+    world = make_world(tmp_path, dict(os.environ), files)
+    try:
+        code, out, err = world.bot("--dry-run")
+        assert code == 0, err
+        assert "--- /dev/null\n+++ b/.dockerignore\n" in out
+        base = world.remote_git("rev-parse", "main")
+        code, _, err = world.bot()
+        assert code == 0, err
+        head = world.branch_head()
+        assert head is not None
+        assert world.remote_git("diff", "--name-only", base, head) == ".dockerignore"
+        ignore = world.remote_git("show", f"{head}:.dockerignore")
+        assert "\nDockerfile\ncompose.yaml\n.dockerignore" in ignore
+        assert "New file `.dockerignore`" in world.github.pulls[1]["body"]
+        writes = len(world.github.writes())
+        assert world.bot()[0] == 0
+        assert world.branch_head() == head and len(world.github.writes()) == writes  # nothing new: nothing pushed
+    finally:
+        world.github.stop()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +47,10 @@ def test_golden_output(case: Case, mode: str, request: pytest.FixtureRequest) ->
     default = case.run(False).output if unsafe else case.input
     _check_expected(request, case.path / f"expected.{mode}.Dockerfile", result.output, default)
     assert not result.internal_errors
+    created = case.created(result)
+    default_created = case.created(case.run(False)) if unsafe else {}
+    for name in sorted(set(created) | set(case.expected_created(mode)) | set(default_created)):
+        _check_expected(request, case.path / f"expected.{mode}.{name}", created.get(name, b""), default_created.get(name, b""))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -51,8 +58,17 @@ def test_golden_output(case: Case, mode: str, request: pytest.FixtureRequest) ->
 def test_golden_fixed_point(case: Case, mode: str) -> None:
     """A second run over the output changes nothing."""
     first = case.run(mode == "unsafe")
-    second = case.run(mode == "unsafe", source=first.output)
+    if not first.created:
+        second = case.run(mode == "unsafe", source=first.output)
+    else:  # the second run sees the files the first one created
+        with tempfile.TemporaryDirectory(prefix="dockerfix-golden-") as tmp:
+            context = Path(tmp) / "context"
+            shutil.copytree(case.context, context, symlinks=True)
+            for path, text in first.created.items():
+                (context / Path(path).relative_to(case.context)).write_text(text)
+            second = case.run(mode == "unsafe", source=first.output, context=context)
     assert second.output == first.output, _diff(first.output, second.output)
+    assert not second.created, f"a second run creates {sorted(second.created)} again"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

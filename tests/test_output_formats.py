@@ -40,7 +40,9 @@ def test_json_is_versioned_and_complete(dockerfile: Path, capsys: pytest.Capture
         "applicability": "safe",
         "applied": True,
         "edits": [{"start": [2, 16], "end": [2, 16], "content": " --no-cache-dir"}],
+        "creates": [],
     }
+    assert entry["created"] == []
 
 
 def test_json_reports_errors_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

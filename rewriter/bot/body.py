@@ -102,7 +102,7 @@ def commit_message(changed: list[FileReport], rules: dict[str, Rule], options: O
         summary = f": {rule.summary}" if rule else ""
         lines.append(f"- {code}{name} ({count}x){summary}")
     lines += ["", "Files:"]
-    lines += [f"- {f.path}" for f in changed]
+    lines += [f"- {path}" for f in changed for path in (([f.path] if f.after != f.before else []) + sorted(f.created))]
     version = f" (dockerfix {options.version})" if options.version else ""
     lines += ["", "Reproduce with:", f"    {reproduce_command(changed, options, '--diff')}", "", f"{SIGNATURE}{version}"]
     return "\n".join(lines) + "\n"
@@ -175,6 +175,8 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
             out.append(f"| {change.rule}{name} | {line} | {what} | {why} | {saving} |")
         if len(rows) < len(report.changes):
             out.append(f"| … | | {len(report.changes) - len(rows)} more (run the command below to see them all) | | |")
+        for path, data in sorted(report.created.items()):
+            out += ["", f"New file `{path}`:", "", "```", data.decode("utf-8", "replace").rstrip("\n"), "```"]
     if any(c.line is None for c in changes):
         out += ["", "¹ found after an earlier fix in the same file had been applied, so it has no line in the original file."]
     out += ["", "## Why these rules", ""]

@@ -363,7 +363,7 @@ class Bot:
         plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, target))
         changed = plan.scan.changed
         if checkout and changed:
-            dirty = git.dirty(f.path for f in changed)
+            dirty = git.dirty(plan.scan.tree_changes())
             if dirty:
                 raise BotError(
                     "refusing to run: these files would be changed and have uncommitted changes in your checkout: "
@@ -393,7 +393,7 @@ class Bot:
             )
         self._texts(plan)
         identity = identity_env(git, self.args.author)
-        commit = git.commit(base_sha, {f.path: (f.mode, f.after) for f in changed}, plan.message, identity)
+        commit = git.commit(base_sha, plan.scan.tree_changes(), plan.message, identity)
         is_ancestor = (lambda a, b: api.is_ancestor(owner, name, a, b)) if shallow else git.is_ancestor
         if head_sha is not None and self._current(git, head_sha, base_sha, commit, is_ancestor):
             self.ui.say(f"{branch} already has these fixes")
@@ -495,11 +495,15 @@ class Bot:
         if not changed:
             self.ui.result(f"nothing to fix on {base} ({where})")
             return EXIT_OK
-        dirty = git.dirty(f.path for f in changed)
+        dirty = git.dirty(plan.scan.tree_changes())
         if dirty:
             self.ui.warn("these files have uncommitted changes, so a real run would refuse: " + ", ".join(dirty))
         self._texts(plan)
-        diff = "".join(unified_diff(f.path, f.before, f.after) for f in changed)
+        diff = "".join(
+            (unified_diff(f.path, f.before, f.after) if f.after != f.before else "")
+            + "".join(unified_diff(path, None, data) for path, data in f.created.items())
+            for f in changed
+        )
         self.ui.result(
             "\n".join(
                 [

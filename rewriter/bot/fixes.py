@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rewriter.rules import Rule
 
 REGULAR_FILES = ("100644", "100755")
+NEW_FILE_MODE = "100644"
 
 
 class NothingToScan(Exception):
@@ -63,10 +64,19 @@ class FileReport:
     suggestions: list[Suggestion] = field(default_factory=list)
     unsafe_fixes: bool = False
     """Whether unsafe fixes were applied to this file (by flag or by the repository's configuration)."""
+    created: dict[str, bytes] = field(default_factory=dict)
+    """Files the fixes create (a `.dockerignore`), relative to the repository root."""
 
     @property
     def changed(self) -> bool:
-        return self.after != self.before
+        return self.after != self.before or bool(self.created)
+
+    def tree_changes(self) -> dict[str, tuple[str, bytes]]:
+        """What the commit writes for this file: path -> (mode, content)."""
+        changes = {path: (NEW_FILE_MODE, data) for path, data in self.created.items()}
+        if self.after != self.before:
+            changes[self.path] = (self.mode, self.after)
+        return changes
 
 
 @dataclass
@@ -78,6 +88,10 @@ class Scan:
     @property
     def changed(self) -> list[FileReport]:
         return [f for f in self.files if f.changed]
+
+    def tree_changes(self) -> dict[str, tuple[str, bytes]]:
+        """Every path the commit writes: the fixed Dockerfiles and the files their fixes create."""
+        return {path: change for f in self.changed for path, change in f.tree_changes().items()}
 
 
 def targets(export_root: Path, target: str) -> list[str]:
@@ -137,6 +151,12 @@ def scan(
         lines = result.document.lines
         original = {id(d) for d in result.diagnostics}
         report = FileReport(path=path, mode=entry.mode, before=source, after=result.output, unsafe_fixes=settings.unsafe_fixes)
+        for created, text in result.created.items():
+            relative = Path(created).resolve().relative_to(export_root.resolve()).as_posix()
+            if any(relative in f.created for f in files):
+                problems.append(f"{path}: another Dockerfile's fixes create {relative} already; not created twice")
+                continue
+            report.created[relative] = text.encode("utf-8")
         for diagnostic in result.applied:
             assert diagnostic.fix is not None
             line = lines.line(diagnostic.span.start) if id(diagnostic) in original else None
