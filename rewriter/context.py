@@ -103,6 +103,15 @@ class DockerIgnore:
         return result
 
 
+def context_path(source: str) -> str | None:
+    """The context path a COPY/ADD source names ("." for the whole context): BuildKit reads
+    `/x` and `./x` as `x`.  None for a path that climbs out of the context."""
+    import posixpath
+
+    path = posixpath.normpath(source.strip("/") or ".")
+    return None if path == ".." or path.startswith("../") else path
+
+
 class BuildContext:
     """The files BuildKit would send for `docker build` from `root`."""
 

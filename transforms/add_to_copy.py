@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import bz2
 import lzma
-import posixpath
 import re
 import zlib
 from typing import Iterator, NamedTuple
 
-from rewriter.context import BuildContext, FileContext
+from rewriter.context import BuildContext, FileContext, context_path
 from rewriter.rules import Applicability, Diagnostic, Edit, rule
 from rewriter.syntax import Instruction
 
@@ -112,12 +111,6 @@ class Finding(NamedTuple):
     note: str
 
 
-def _context_path(value: str) -> str | None:
-    """The context path a source names (BuildKit reads `/x` as `x`); None for one outside the context."""
-    path = posixpath.normpath(value.lstrip("/") or ".")
-    return None if path == ".." or path.startswith("../") else path
-
-
 def _local_source(build: BuildContext, path: str) -> tuple[bool, str]:
     """Whether ADD extracts this context path, and what keeps that from being proven (empty when nothing)."""
     if path == "." or (build.exists(path) and not build.is_file(path)):
@@ -152,7 +145,7 @@ def check_add(context: FileContext, ins: Instruction) -> Finding | None:
             continue
         if _REMOTE.match(value):
             return None  # a download or a git clone: ADD is needed
-        path = _context_path(value)
+        path = context_path(value)
         if path is None or build is None:
             unknown.append(f"`{value}` cannot be looked up in the build context")
             continue

@@ -22,7 +22,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from rewriter.context import BuildContext, FileContext, load_data
+from rewriter.context import BuildContext, FileContext, context_path, load_data
 from rewriter.rules import Applicability, Diagnostic, NewFile, rule
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
@@ -51,7 +51,7 @@ class Entry(NamedTuple):
 
 
 def _whole_context(value: str) -> bool:
-    return PurePosixPath("/" + value).as_posix() == "/"
+    return context_path(value) == "."
 
 
 def whole_context_copies(context: FileContext) -> list[Instruction]:
@@ -72,8 +72,7 @@ def _bind_source(mount: str) -> str | None:
     options = dict(part.partition("=")[::2] for part in mount.split(","))
     if options.get("type") != "bind" or "from" in options:
         return None
-    source = options.get("source") or options.get("src") or "."
-    return PurePosixPath("/" + source).as_posix().lstrip("/") or "."
+    return context_path(options.get("source") or options.get("src") or ".")
 
 
 def _tool_commands(context: FileContext) -> Iterator[tuple[Instruction, Command]]:
@@ -411,8 +410,11 @@ def context_copied_without_dockerignore(context: FileContext) -> Iterator[Diagno
         yield context_copied_without_dockerignore.diagnostic(message, span, note=note)
         return
     path = target(build)
-    inside = path.parent.resolve() == build.root.resolve()
-    own_name = path.name if inside else None
+    # The new file is part of the context too when it lies inside it: it excludes itself.
+    try:
+        own_name: str | None = path.resolve().relative_to(build.root.resolve()).as_posix()
+    except ValueError:
+        own_name = None
 
     def create(chosen: list[Entry], applicability: Applicability, title: str) -> Any:
         return context_copied_without_dockerignore.fix(applicability, title, creates=[NewFile(str(path), render(chosen, own_name))])
