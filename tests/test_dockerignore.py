@@ -93,3 +93,15 @@ def test_a_symlinked_folder_is_not_followed(tmp_path: Path) -> None:
     os.symlink(tmp_path / "outside", tmp_path / "ctx" / "vendor")
     result = fix_source(b"FROM node:22\nCOPY . .\nRUN npm ci\n", settings=Settings(select=("DF105",)), context_dir=tmp_path / "ctx")
     assert result.created == {}
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "weird[1].Dockerfile", "*.Dockerfile", "#notes.env", "!important.env", "a?b.pem"])
+def test_written_patterns_match_exactly_the_path(name: str) -> None:
+    from rewriter.context import DockerIgnore
+    from transforms.dockerignore import ignore_pattern
+
+    pattern = ignore_pattern(name)
+    assert pattern is not None
+    ignore = DockerIgnore(pattern + "\n")
+    assert ignore.excluded(name)
+    assert not ignore.excluded("other.Dockerfile") and not ignore.excluded("x" + name)

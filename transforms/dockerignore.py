@@ -45,6 +45,8 @@ class Entry(NamedTuple):
     safe: bool
     paths: tuple[str, ...]
     """The context paths it excludes (for the reads check and the suggestion)."""
+    note: str = ""
+    """Why excluding it is unsafe."""
 
 
 # -- what the Dockerfile copies and reads -----------------------------------------
@@ -81,17 +83,14 @@ def _tool_commands(context: FileContext) -> Iterator[tuple[Instruction, Command]
             yield ins, command
 
 
-def _matches(command: Command, producer: str) -> bool:
-    """`npm ci` matches `npm ci --omit=dev`; a one-word producer (`yarn`) only the bare command."""
+def _runs(command: Command, producer: str) -> bool:
+    """`npm ci` runs in `npm ci --omit=dev` and `/usr/bin/npm ci`; a one-word producer (`yarn`)
+    only in the bare command (with options), since `yarn build` installs nothing."""
     words = producer.split()
     values = [w.value for w in command.words]
-    if len(values) < len(words) or values[: len(words)] != words:
-        first = values[0] or ""
-        if not (first.rsplit("/", 1)[-1] == words[0] and values[1 : len(words)] == words[1:]):
-            return False
-    if len(words) == 1:
-        return not any(v is None or not v.startswith("-") for v in values[1:])
-    return True
+    if command.name != words[0].rsplit("/", 1)[-1] or values[1 : len(words)] != words[1:]:
+        return False
+    return len(words) > 1 or all(v is not None and v.startswith("-") for v in values[1:])
 
 
 class Reads(NamedTuple):
@@ -198,13 +197,22 @@ def _secret(name: str, data: dict[str, Any]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in data["secrets"]["patterns"])
 
 
-class Plan(NamedTuple):
-    entries: list[Entry]
-    notes: dict[str, str]
-    """Why an unsafe group is unsafe."""
+_SECRET_NOTE = (
+    "it may hold credentials, and the application may read it at run time: pass it at run time "
+    "(`docker run --env-file`, a secret mount) instead of baking it into the image"
+)
 
 
-def plan(context: FileContext) -> Plan | None:
+def ignore_pattern(path: str) -> str | None:
+    """A context path as a .dockerignore line that matches only it (patternmatcher's escapes);
+    None for a name a line cannot hold (BuildKit trims the spaces around it)."""
+    if path != path.strip() or "\n" in path:
+        return None
+    escaped = re.sub(r"([\\*?\[])", r"\\\1", path)
+    return "\\" + escaped if escaped.startswith(("!", "#")) else escaped
+
+
+def plan(context: FileContext) -> list[Entry] | None:
     """The ignore entries for this Dockerfile's build: what exists, is not excluded yet, and is not read."""
     build = context.build_context
     if build is None:
@@ -219,18 +227,17 @@ def plan(context: FileContext) -> Plan | None:
     read = reads(context)
     texts = read.texts
     entries: list[Entry] = []
-    notes: dict[str, str] = {}
 
-    def add(pattern: str, group: str, safe: bool, paths: list[str]) -> None:
-        if paths and not any(_mentioned(PurePosixPath(p).name, texts) or _mentioned(p, texts) for p in paths):
-            entries.append(Entry(pattern, group, safe, tuple(paths)))
+    def add(pattern: str | None, group: str, safe: bool, paths: list[str], note: str = "") -> None:
+        if pattern and paths and not any(_mentioned(PurePosixPath(p).name, texts) or _mentioned(p, texts) for p in paths):
+            entries.append(Entry(pattern, group, safe, tuple(paths), note))
 
     if not vcs_needed(context, read):
         for name in data["vcs"]["names"]:
             add(name, "version control", True, [name] if name in at_root else [])
     build_files = [p for p, folder in present if not folder and any(fnmatch.fnmatchcase(PurePosixPath(p).name, g) for g in data["build_files"]["patterns"])]
     for path in build_files:
-        add(path, "build files", True, [path])
+        add(ignore_pattern(path), "build files", True, [path])
     for name in data["tooling"]["root"]:
         add(name, "CI and editor files", True, [name] if name in at_root else [])
     for name in data["tooling"]["anywhere"] + data["caches"]["anywhere"]:
@@ -243,21 +250,18 @@ def plan(context: FileContext) -> Plan | None:
         produced = _production(context, output)
         if paths and produced is not None:
             safe, why = produced
-            if not safe:
-                notes[name] = why
-            add(_anywhere(paths, name), "dependencies and build outputs the image makes itself", safe, paths)
-    secrets = [p for p, _ in present if _secret(PurePosixPath(p).name, data)]
-    for path in secrets:
-        notes[path] = "it may hold credentials, and the application may read it at run time: pass it at run time (`docker run --env-file`, a secret mount) instead of baking it into the image"
-        add(path, "secrets", False, [path])
-    return Plan(entries, notes)
+            add(_anywhere(paths, name), "dependencies and build outputs the image makes itself", safe, paths, why)
+    for path, _ in present:
+        if _secret(PurePosixPath(path).name, data):
+            add(ignore_pattern(path), "secrets", False, [path], _SECRET_NOTE)
+    return entries
 
 
 def _production(context: FileContext, output: dict[str, Any]) -> tuple[bool, str] | None:
     """Whether the Dockerfile makes `output` itself (None if not), and whether excluding the local
     one is safe: only when every producer deletes it first and runs after every context copy."""
     copies = [ins for ins in whole_context_copies(context) if ins.name != "RUN"]
-    runs = [(ins, producer) for ins, command in _tool_commands(context) for producer in output["producers"] if _matches(command, producer)]
+    runs = [(ins, producer) for ins, command in _tool_commands(context) for producer in output["producers"] if _runs(command, producer)]
     if not runs:
         return None
     for ins, producer in runs:
@@ -394,14 +398,13 @@ def context_copied_without_dockerignore(context: FileContext) -> Iterator[Diagno
     copies = whole_context_copies(context)
     if build is None or not copies:
         return
-    found = plan(context)
-    if found is None or not found.entries:
+    entries = plan(context)
+    if not entries:
         return
     at = copies[0]
     span = at.keyword.span
-    copy_text = f"`{context.slice(at.keyword.span).upper()} {' '.join(w.text for w in at.words()) if at.name != 'RUN' else '--mount=type=bind'}`"
-    entries = found.entries
-    unsafe_notes = [f"`{e.pattern}`: {found.notes.get(e.pattern, found.notes.get(PurePosixPath(e.pattern).name, ''))}" for e in entries if not e.safe]
+    copy_text = "a `RUN --mount=type=bind` of the context" if at.name == "RUN" else f"`{at.name} {' '.join(w.text for w in at.words())}`"
+    unsafe_notes = [f"`{e.pattern}`: {e.note}" for e in entries if not e.safe]
     if build.ignore_file is not None:
         message = f"{build.ignore_file.name} lets {copy_text} put {_names(entries)} in the image and in its cache key"
         note = "Add to it:\n" + "\n".join(e.pattern for e in entries)
