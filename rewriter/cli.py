@@ -380,7 +380,7 @@ def _read(name: str) -> bytes:
 def _process(name: str, args: Options) -> FileReport:
     from rewriter.config import ConfigError
     from rewriter.engine import FixError, fix_source
-    from rewriter.outputs import result_diff, use_color, write_diff
+    from rewriter.outputs import display_path, result_diff, use_color, write_diff
     from rewriter.syntax import DockerfileSyntaxError
 
     display = "<stdin>" if name == "-" else name
@@ -428,10 +428,9 @@ def _process(name: str, args: Options) -> FileReport:
             if result.output != result.source:
                 _write_atomic(Path(name), result.output)
         except OSError as exc:
-            return FileReport(display, error=f"cannot write {exc.filename or display}: {exc.strerror or exc}; left unchanged")
+            where = display_path(str(exc.filename)) if exc.filename else display
+            return FileReport(display, error=f"cannot write {where}: {exc.strerror or exc}; left unchanged")
         if not args.quiet:
-            from rewriter.outputs import display_path
-
             also = "".join(f", created {display_path(str(path))}" for path in created)
             sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes{also})\n")
     return FileReport(display, result)

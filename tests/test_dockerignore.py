@@ -105,3 +105,11 @@ def test_written_patterns_match_exactly_the_path(name: str) -> None:
     ignore = DockerIgnore(pattern + "\n")
     assert ignore.excluded(name)
     assert not ignore.excluded("other.Dockerfile") and not ignore.excluded("x" + name)
+
+
+def test_inline_ignore_and_configuration_turn_it_off() -> None:
+    text = "FROM alpine\n# dockerfix: ignore[DF105]\nCOPY . .\n"
+    assert ignored(text, GIT) is None
+    assert run("FROM alpine\nCOPY . .\n", select="DF1", files=GIT).created  # selected by prefix
+    result = run("FROM alpine\nCOPY . .\n", select="DF106", files=GIT)
+    assert not result.created and not result.diagnostics

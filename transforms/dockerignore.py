@@ -344,12 +344,13 @@ def context_copied_without_dockerignore(context: FileContext) -> Iterator[Diagno
 
     ## Why is this bad?
     The context copy puts every file into the image, and its build-cache key
-    is computed from every file: a commit (which changes `.git`), an edit of
-    the README or of an editor's settings rebuilds the copy and every layer
-    after it, dependency installs included.  A local `node_modules` or
-    `.venv` built for the host is copied over, or mixed into, what the image
-    installed; a `.env` bakes secrets into a layer anyone with the image can
-    read.
+    is computed from every file: a commit (which changes `.git`), an editor
+    saving its settings or an edit of the compose file rebuilds the copy and
+    every layer after it, dependency installs included; with the Dockerfile
+    among the copied files, even editing its last line (a CMD) rebuilds the
+    copy.  A local `node_modules` or `.venv` built for the host is copied
+    over, or mixed into, what the image installed; a `.env` bakes secrets
+    into a layer anyone with the image can read.
 
     Only a tool that reads both the Dockerfile and the context can write
     this file: the list must name what exists (an ignore file copied from a
