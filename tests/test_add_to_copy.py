@@ -11,7 +11,7 @@ import tarfile
 import pytest
 
 from helpers import dedent, fixed
-from transforms.add_to_copy import archive_verdict
+from transforms.add_to_copy import extracted
 
 
 def _tar(fmt: int = tarfile.USTAR_FORMAT) -> bytes:
@@ -38,7 +38,7 @@ def _tar(fmt: int = tarfile.USTAR_FORMAT) -> bytes:
     ],
 )
 def test_archives_are_extracted(data: bytes) -> None:
-    assert archive_verdict(data).archive
+    assert extracted(data)
 
 
 @pytest.mark.parametrize(
@@ -53,13 +53,13 @@ def test_archives_are_extracted(data: bytes) -> None:
     ],
 )
 def test_other_files_are_copied_as_they_are(data: bytes) -> None:
-    assert not archive_verdict(data).archive
+    assert not extracted(data)
 
 
 def test_a_damaged_tar_checksum_is_no_archive() -> None:
     block = bytearray(_tar())
     block[0] ^= 0x01  # the name changes; the stored checksum no longer holds
-    assert not archive_verdict(bytes(block)).archive
+    assert not extracted(bytes(block))
 
 
 def test_hadolint_pragma_for_dl3020_keeps_the_add() -> None:

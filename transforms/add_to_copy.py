@@ -35,12 +35,6 @@ _HEAD = 64 * 1024
 """Bytes read from a compressed file: far more than a compressed tar header needs."""
 
 
-class Verdict(NamedTuple):
-    archive: bool
-    reason: str
-    """Why ADD may extract it (empty when it is not an archive)."""
-
-
 def _tar_header(block: bytes) -> bool:
     """Whether Go's `tar.Reader.Next` would accept `block` as the first header: its checksum holds.
 
@@ -90,18 +84,22 @@ def _decompressed_head(head: bytes) -> tuple[bytes, bool] | None:
     return None
 
 
-def archive_verdict(head: bytes) -> Verdict:
-    """Whether BuildKit's ADD would extract a local file that starts with `head` (read at least 64 KiB)."""
+def extracted(head: bytes) -> bool:
+    """Whether BuildKit's ADD would extract a local file that starts with `head` (read at least 64 KiB).
+
+    When in doubt (zstd, a stream that does not decompress, a start that
+    cannot be read) the answer is yes: the ADD then stays.
+    """
     try:
         decompressed = _decompressed_head(head)
-    except ValueError as exc:
-        return Verdict(True, f"{exc}: it may hold a tar archive")
+    except ValueError:
+        return True
     if decompressed is None:
-        return Verdict(True, "a tar archive") if _tar_header(head) else Verdict(False, "")
+        return _tar_header(head)
     data, ended = decompressed
     if len(data) < _TAR_BLOCK and not ended:
-        return Verdict(True, "compressed data whose start could not be read")
-    return Verdict(True, "a compressed tar archive") if _tar_header(data) else Verdict(False, "")
+        return True
+    return _tar_header(data)
 
 
 class Finding(NamedTuple):
@@ -118,7 +116,7 @@ def _local_source(build: BuildContext, path: str) -> tuple[bool, str]:
     head = build.head(path, _HEAD)
     if head is None:
         return False, f"`{path}` is not in the build context, so whether it is an archive cannot be checked"
-    return archive_verdict(head).archive, ""
+    return extracted(head), ""
 
 
 def _sources(build: BuildContext, path: str) -> list[str]:
