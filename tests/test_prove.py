@@ -129,3 +129,37 @@ def test_the_whole_procedure_with_the_in_memory_builder(tmp_path: Path) -> None:
     assert [(p.rule, p.verdict) for p in result.proofs] == [("DF216", "proven")]
     assert result.verification is not None and result.verification.exit_code == 0
     assert b"--no-cache-dir" in result.output and b"&& echo ready" in result.output
+
+
+def test_write_prove_writes_the_proven_fixes_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    assert main(["--write", "--prove", str(app / "Dockerfile")]) == 0
+    written = (app / "Dockerfile").read_bytes()
+    assert b"&& echo ready" in written and b"--no-cache-dir" in written
+    assert f"prove: {app / 'Dockerfile'}: DF216 proven" in capsys.readouterr().err
+
+
+def test_without_a_builder_every_unsafe_fix_is_not_provable_and_the_safe_ones_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module.shutil, "which", lambda name: None)
+    assert main(["--write", "--prove", str(app / "Dockerfile")]) == 0
+    written = (app / "Dockerfile").read_bytes()
+    assert b"--no-cache-dir" in written and b"&& echo ready" not in written
+    assert "DF216 not provable: no image builder found" in capsys.readouterr().err
+
+
+def test_prove_and_unsafe_fixes_together_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+
+    app = _app(tmp_path)
+    assert main(["--prove", "--unsafe-fixes", str(app / "Dockerfile")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
