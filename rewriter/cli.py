@@ -161,6 +161,13 @@ def fix_flags(
     }
 
 
+class Builder(str, Enum):
+    auto = "auto"
+    docker = "docker"
+    podman = "podman"
+    buildah = "buildah"
+
+
 @dataclass(frozen=True)
 class Options:
     """What the default command was asked to do (read by `config.settings_for` too)."""
@@ -181,6 +188,8 @@ class Options:
     config: Path | None = None
     isolated: bool = False
     no_color: bool = False
+    prove: bool = False
+    builder: str = "auto"
 
 
 def _print_version(value: bool) -> None:
@@ -215,6 +224,11 @@ def check_or_fix(
     isolated: Isolated = False,
     unsafe_fixes: UnsafeFixes = False,
     cache_strategy: CacheStrategyOption = None,
+    prove: Annotated[
+        bool,
+        typer.Option("--prove", help="Also apply the unsafe fixes that building both images proves (see `dockerfix verify`).", rich_help_panel=FIXES),
+    ] = False,
+    builder: Annotated[Builder, typer.Option("--builder", help="Image builder for --prove.", rich_help_panel=FIXES)] = Builder.auto,
     context: Annotated[
         Optional[Path],
         typer.Option("--context", metavar="DIR", help="Build context (default: each Dockerfile's folder).", rich_help_panel=CONTEXT, show_default=False),
@@ -231,6 +245,8 @@ def check_or_fix(
         return None
     if diff + write + check > 1:
         raise UsageError("choose one of --diff, --write and --check")
+    if prove and unsafe_fixes:
+        raise UsageError("--prove applies the unsafe fixes a build proves; --unsafe-fixes applies them all: choose one")
     options = Options(
         paths=list(paths or ()),
         diff=diff,
@@ -244,6 +260,8 @@ def check_or_fix(
         config=config,
         isolated=isolated,
         no_color=no_color,
+        prove=prove,
+        builder=builder.value,
         **fix_flags(select, ignore, unsafe_fixes, cache_strategy),
     )
     return _run(options)
@@ -402,6 +420,13 @@ def _process(name: str, args: Options) -> FileReport:
     context_dir = args.context
     if context_dir is None:
         context_dir = Path.cwd() if dockerfile_path is None else dockerfile_path.resolve().parent
+    if args.prove:
+        if dockerfile_path is None:
+            return FileReport(display, error="--prove builds images: it needs a Dockerfile path, not standard input")
+        try:
+            settings = _proven_settings(dockerfile_path, context_dir, settings, args)
+        except DockerfileSyntaxError as exc:
+            return FileReport(display, error_line=exc.line, error=exc.message)
     try:
         result = fix_source(
             source,
@@ -434,6 +459,30 @@ def _process(name: str, args: Options) -> FileReport:
             also = "".join(f", created {display_path(str(path))}" for path in created)
             sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes{also})\n")
     return FileReport(display, result)
+
+
+def _proven_settings(dockerfile: Path, context: Path, settings: Settings, args: Options) -> Settings:
+    """`settings` trusting the unsafe fixes real builds proved (`rewriter.verify.prove`), each verdict said on stderr.
+
+    Without a builder that works here, every unsafe fix is "not provable" and the safe fixes alone apply.
+    """
+    from rewriter.verify.builders import BuilderError, detect
+    from rewriter.verify.prove import NOT_PROVABLE, PROVEN, Proof, candidates, prove
+
+    say = (lambda message: None) if args.quiet else (lambda message: sys.stderr.write(f"prove: {message}\n"))
+    try:
+        builder = detect(args.builder)
+        proofs = prove(dockerfile, context, settings, builder, progress=lambda message: say(f"{dockerfile}: {message}")).proofs
+    except BuilderError as exc:
+        why = str(exc).splitlines()[0]
+        proofs = [Proof(rule, NOT_PROVABLE, why) for rule in candidates(dockerfile.read_bytes(), dockerfile, context, settings)]
+    for proof in proofs:
+        detail = f": {proof.why}" if proof.why else ""
+        say(f"{dockerfile}: {proof.rule} {proof.verdict}{detail}")
+        if proof.log_tail and proof.verdict != PROVEN:
+            say("  " + proof.log_tail.replace("\n", "\n  "))
+    proven = tuple(p.rule for p in proofs if p.verdict == PROVEN)
+    return settings._replace(extend_safe_fixes=settings.extend_safe_fixes + proven)
 
 
 def _finish(args: Options, reports: list[FileReport]) -> int:
@@ -535,13 +584,6 @@ COMPLETE_VAR = "_DOCKERFIX_COMPLETE"  # typer's name for it: _{PROG}_COMPLETE
 class VerifyFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-class Builder(str, Enum):
-    auto = "auto"
-    docker = "docker"
-    podman = "podman"
-    buildah = "buildah"
 
 
 class Pull(str, Enum):

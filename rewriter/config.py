@@ -10,6 +10,7 @@ ignored.
     select = ["DF1", "DF2"]
     ignore = ["DF301"]
     unsafe-fixes = false
+    extend-safe-fixes = ["DF216"]      # unsafe fixes of these rules are applied as safe ones
     cache-strategy = "delete"          # or "mount" (BuildKit cache mounts)
     sort-packages = false
     per-file-ignores = { "docker/legacy/*" = ["DF3"] }
@@ -33,6 +34,7 @@ _TOP_KEYS = {
     "select": list,
     "ignore": list,
     "unsafe-fixes": bool,
+    "extend-safe-fixes": list,
     "cache-strategy": str,
     "sort-packages": bool,
     "per-file-ignores": dict,
@@ -70,6 +72,7 @@ class Config(NamedTuple):
             options["base_images"] = {k.replace("-", "_"): v for k, v in values["base-images"].items()}
         return Settings(
             unsafe_fixes=bool(values.get("unsafe-fixes", False)),
+            extend_safe_fixes=tuple(str(code).upper() for code in values.get("extend-safe-fixes", ())),
             select=tuple(values.get("select", ())),
             ignore=tuple(ignore),
             cache_strategy=values.get("cache-strategy", "delete"),

@@ -33,6 +33,9 @@ class Settings(NamedTuple):
     """Style option: one package per line, sorted, in apt/apk installs."""
     options: Mapping[str, Any] = MappingProxyType({})
     """Per-pass options from configuration, keyed by pass module name."""
+    extend_safe_fixes: tuple[str, ...] = ()
+    """Rule code prefixes whose unsafe fixes are applied as safe ones (ruff's `extend-safe-fixes`):
+    set by the user for fixes they trust, and by `--prove` for fixes a real build proved."""
 
 
 # -- .dockerignore -------------------------------------------------------------

@@ -77,10 +77,21 @@ def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         diagnostics.extend(rule.check(context))
+    promoted = context.settings.extend_safe_fixes
+    if promoted:
+        diagnostics = [_promote(d) if d.rule.startswith(promoted) else d for d in diagnostics]
     if diagnostics and "ignore" in context.text:
         suppressions = Suppressions(context.document, rules)
         diagnostics = [d for d in diagnostics if not suppressions.suppressed(d)]
     return diagnostics
+
+
+def _promote(diagnostic: Diagnostic) -> Diagnostic:
+    """An unsafe fix the settings trust (`extend_safe_fixes`) is applied and reported as a safe one."""
+    fix = diagnostic.fix
+    if fix is None or fix.applicability != Applicability.UNSAFE:
+        return diagnostic
+    return diagnostic._replace(fix=fix._replace(applicability=Applicability.SAFE))
 
 
 def _threshold(settings: Settings) -> Applicability:

@@ -46,6 +46,7 @@ def test_all_keys(tmp_path: Path) -> None:
 select = ["DF1", "DF2"]
 ignore = ["DF202"]
 unsafe-fixes = true
+extend-safe-fixes = ["df216"]
 cache-strategy = "mount"
 sort-packages = true
 per-file-ignores = { "legacy/*" = ["DF1"] }
@@ -56,6 +57,7 @@ allowed-registries = ["registry.example.com"]
         )
     )
     settings = config.settings(tmp_path / "legacy" / "Dockerfile")
+    assert settings.extend_safe_fixes == ("DF216",)
     assert settings.select == ("DF1", "DF2")
     assert settings.ignore == ("DF202", "DF1")
     assert settings.unsafe_fixes and settings.sort_packages and settings.cache_strategy == "mount"

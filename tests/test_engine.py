@@ -56,6 +56,20 @@ def test_unsafe_fixes_only_when_asked() -> None:
     assert fix_source(b"FROM alpine\n", rules=rules, settings=Settings(unsafe_fixes=True)).output == b"FROM alpine:3\n"
 
 
+def test_extend_safe_fixes_applies_a_trusted_rules_unsafe_fixes_as_safe_ones() -> None:
+    from rewriter.context import Settings
+
+    def rule(context: FileContext) -> Iterator[Diagnostic]:
+        if "alpine:3" not in context.text:
+            yield fix("T004", context.document.instructions[0].args.physical_span, "alpine:3", Applicability.UNSAFE)
+
+    rules = [make_rule("T004", rule, Applicability.UNSAFE)]
+    result = fix_source(b"FROM alpine\n", rules=rules, settings=Settings(extend_safe_fixes=("T00",)))
+    assert result.output == b"FROM alpine:3\n"
+    assert result.diagnostics[0].applicability == Applicability.SAFE, "reported as what it was applied as"
+    assert fix_source(b"FROM alpine\n", rules=rules, settings=Settings(extend_safe_fixes=("T005",))).output == b"FROM alpine\n"
+
+
 def test_a_fix_that_breaks_the_file_is_dropped_and_reported() -> None:
     def breaker(context: FileContext) -> Iterator[Diagnostic]:
         yield fix("T004", context.document.instructions[0].keyword.span, "FRMO")

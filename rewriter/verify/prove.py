@@ -1,0 +1,129 @@
+"""Proven fixes: an unsafe fix is applied when a real build proves it, not on trust.
+
+The largest savings (slim bases, multi-stage splits, joined RUNs) are unsafe
+by nature: nothing in the Dockerfile's text shows they keep the image doing
+the same thing.  `dockerfix verify` builds both images and compares them,
+which is exactly the proof those fixes lack.  `prove` runs it:
+
+1. the rules whose unsafe fixes `--unsafe-fixes` would apply beyond the safe
+   rewrite are the candidates;
+2. all of them are verified together; when the rewrite verifies, every one
+   is proven;
+3. otherwise each is verified alone (the safe fixes plus that rule's unsafe
+   ones), so a failing fix cannot take the others down with it;
+4. the fixes proven alone are verified together once more, since two fixes
+   that each pass can still fail together.
+
+The output is the safe rewrite plus the proven rules' unsafe fixes, applied
+through `Settings.extend_safe_fixes`, so the engine that wrote the verified
+image writes the file.  A fix the builder cannot judge here (a base image it
+cannot pull, a builder limit) is "not provable", never "proven".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from rewriter.context import Settings
+from rewriter.rules import Applicability
+from rewriter.verify.builders import Builder
+from rewriter.verify.run import Inputs, Verification, verify
+
+PROVEN, REJECTED, NOT_PROVABLE = "proven", "rejected", "not provable"
+
+
+class Proof(NamedTuple):
+    """What the builds said about one rule's unsafe fixes."""
+
+    rule: str
+    verdict: str
+    """`proven`, `rejected` or `not provable`."""
+    why: str = ""
+    log_tail: str = ""
+    """The last lines of the failing build's log, when a build failed."""
+
+
+class Proven(NamedTuple):
+    output: bytes
+    """The safe rewrite plus the proven fixes."""
+    proofs: list[Proof]
+    verification: Verification | None
+    """The verification of the written output (its measured figures), when one ran."""
+
+
+def candidates(source: bytes, dockerfile: Path, context: Path, settings: Settings) -> list[str]:
+    """Rules whose unsafe fixes the `--unsafe-fixes` rewrite applies beyond what `settings` applies."""
+    from rewriter.engine import fix_source
+
+    result = fix_source(source, path=str(dockerfile), settings=settings._replace(unsafe_fixes=True), context_dir=context, dockerfile_path=dockerfile)
+    return sorted({d.rule for d in result.applied if d.fix is not None and d.fix.applicability == Applicability.UNSAFE})
+
+
+def _trusting(settings: Settings, rules: list[str]) -> Settings:
+    return settings._replace(unsafe_fixes=False, extend_safe_fixes=settings.extend_safe_fixes + tuple(rules))
+
+
+def _failure(result: Verification) -> tuple[str, str]:
+    """Why a verification did not pass, and the failing build's log tail."""
+    why = "; ".join(result.errors or result.problems) or "the images differ"
+    tail = ""
+    for run in (result.rewritten, result.original):
+        if run.cold is not None and not run.cold.ok:
+            tail = run.cold.tail()
+            break
+    return why, tail
+
+
+def prove(
+    dockerfile: Path,
+    context: Path,
+    settings: Settings,
+    builder: Builder,
+    *,
+    progress: Callable[[str], None] = lambda message: None,
+    smoke: str | None = None,
+) -> Proven:
+    """The safe rewrite of `dockerfile` plus the unsafe fixes real builds prove (see the module docstring)."""
+    from rewriter.engine import fix_source
+
+    source = dockerfile.read_bytes()
+    base = settings._replace(unsafe_fixes=False)
+
+    def rewrite(rules: list[str]) -> bytes:
+        return fix_source(source, path=str(dockerfile), settings=_trusting(base, rules), context_dir=context, dockerfile_path=dockerfile).output
+
+    def check(rules: list[str], label: str) -> Verification:
+        progress(f"verifying {label}")
+        inputs = Inputs(dockerfile, context, _trusting(base, rules), blame=False, progress=progress, smoke=smoke)
+        return verify(inputs, builder)
+
+    found = candidates(source, dockerfile, context, base)
+    if not found:
+        return Proven(rewrite([]), [], None)
+    together = check(found, "every unsafe fix together: " + ", ".join(found))
+    if together.exit_code == 0:
+        return Proven(rewrite(found), [Proof(rule, PROVEN) for rule in found], together)
+    if together.exit_code == 2 and not together.original.built:
+        why, tail = _failure(together)
+        return Proven(rewrite([]), [Proof(rule, NOT_PROVABLE, why, tail) for rule in found], None)
+    proofs: dict[str, Proof] = {}
+    alone: dict[str, Verification] = {}
+    for rule in found:
+        alone[rule] = check([rule], f"{rule} alone")
+        if alone[rule].exit_code == 0:
+            proofs[rule] = Proof(rule, PROVEN)
+        else:
+            why, tail = _failure(alone[rule])
+            proofs[rule] = Proof(rule, NOT_PROVABLE if alone[rule].exit_code == 2 else REJECTED, why, tail)
+    proven = [rule for rule in found if proofs[rule].verdict == PROVEN]
+    final = alone[proven[0]] if len(proven) == 1 else None
+    if len(proven) > 1:
+        final = check(proven, "the proven fixes together: " + ", ".join(proven))
+        if final.exit_code != 0:
+            why, tail = _failure(final)
+            for rule in proven:
+                others = ", ".join(r for r in proven if r != rule)
+                proofs[rule] = Proof(rule, REJECTED, f"proven alone, but not together with {others}: {why}", tail)
+            proven, final = [], None
+    return Proven(rewrite(proven), [proofs[rule] for rule in found], final)

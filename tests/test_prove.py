@@ -1,0 +1,165 @@
+"""Proven fixes (`rewriter.verify.prove`): which unsafe fixes a build proves, and what gets written.
+
+The decisions are driven through a stand-in for `verify` that passes or
+fails by the set of rules it is asked to trust; one test runs the whole
+procedure through the in-memory builder of `test_verify.py`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rewriter.context import Settings
+from rewriter.verify import prove as prove_module
+from rewriter.verify.builders import BuildOutcome
+from rewriter.verify.run import ImageRun, Verification
+from test_verify import FakeBuilder
+
+# Two unsafe fixes (DF216 joins the RUNs, DF302 moves to slim) and a safe one (DF201, pip's cache).
+APP = """\
+FROM python:3.13
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+RUN echo ready > /app/ready.txt
+COPY . .
+CMD ["python", "app.py"]
+"""
+
+
+def _app(tmp_path: Path, dockerfile: str = APP) -> Path:
+    (tmp_path / "Dockerfile").write_text(textwrap.dedent(dockerfile))
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "app.py").write_text("print('hello')\n")
+    return tmp_path
+
+
+def _verdicts(fails: dict[frozenset[str], int]):  # type: ignore[no-untyped-def]
+    """A stand-in for `verify`: exit code by the set of trusted rules (default 0); records what it was asked."""
+    asked: list[tuple[str, ...]] = []
+
+    def fake_verify(inputs, builder):  # type: ignore[no-untyped-def]
+        trusted = inputs.settings.extend_safe_fixes
+        asked.append(trusted)
+        result = Verification(dockerfile=str(inputs.dockerfile), builder="fake", mode="safe")
+        result.original = ImageRun(cold=BuildOutcome(True, 1.0, "ok"))
+        code = fails.get(frozenset(trusted), 0)
+        if code == 1:
+            result.rewritten = ImageRun(cold=BuildOutcome(False, 1.0, "STEP 2/2: RUN slim-breaks\nerror: gcc: not found"))
+            result.problems.append("the rewritten Dockerfile does not build")
+        elif code == 2:
+            result.errors.append("cannot verify the rewrite: a base image is not available locally and could not be pulled")
+        return result
+
+    return fake_verify, asked
+
+
+def test_the_candidates_are_the_rules_whose_unsafe_fixes_go_beyond_the_safe_rewrite(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    found = prove_module.candidates(APP.encode(), app / "Dockerfile", app, Settings())
+    assert "DF216" in found and "DF201" not in found
+
+
+def test_everything_proven_together_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(tmp_path)
+    fake, asked = _verdicts({})
+    monkeypatch.setattr(prove_module, "verify", fake)
+    found = prove_module.candidates(APP.encode(), app / "Dockerfile", app, Settings())
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    assert [(p.rule, p.verdict) for p in result.proofs] == [(rule, "proven") for rule in found]
+    assert len(asked) == 1, "one verification when all pass together"
+    assert b"&& echo ready" in result.output and b"--no-cache-dir" in result.output
+
+
+def test_a_failing_fix_is_rejected_and_the_others_still_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(tmp_path)
+    found = prove_module.candidates(APP.encode(), app / "Dockerfile", app, Settings())
+    assert "DF302" in found, found
+    everything = frozenset(found)
+    fake, asked = _verdicts({everything: 1, frozenset({"DF302"}): 1})
+    monkeypatch.setattr(prove_module, "verify", fake)
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    verdicts = {p.rule: p for p in result.proofs}
+    assert verdicts["DF302"].verdict == "rejected" and "gcc: not found" in verdicts["DF302"].log_tail
+    assert all(verdicts[r].verdict == "proven" for r in found if r != "DF302")
+    assert b"FROM python:3.13\n" in result.output, "the rejected base image change is not written"
+    assert b"&& echo ready" in result.output, "the proven join is"
+    assert asked[0] == tuple(found) and sorted(asked[1 : 1 + len(found)]) == sorted((r,) for r in found)
+
+
+def test_fixes_proven_alone_but_failing_together_are_all_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(tmp_path)
+    found = prove_module.candidates(APP.encode(), app / "Dockerfile", app, Settings())
+    fake, _ = _verdicts({frozenset(found): 1})
+    monkeypatch.setattr(prove_module, "verify", fake)
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    assert {p.verdict for p in result.proofs} == {"rejected"} and all("not together" in p.why for p in result.proofs)
+    from rewriter.engine import fix_source
+
+    safe_rewrite = fix_source(APP.encode(), settings=Settings(), context_dir=app, dockerfile_path=app / "Dockerfile").output
+    assert result.output == safe_rewrite, "only the safe rewrite is written"
+
+
+def test_what_cannot_be_built_here_is_not_provable_never_proven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(tmp_path)
+    found = prove_module.candidates(APP.encode(), app / "Dockerfile", app, Settings())
+    fake, _ = _verdicts({frozenset(found): 2, frozenset({"DF302"}): 2})
+    monkeypatch.setattr(prove_module, "verify", fake)
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    verdicts = {p.rule: p.verdict for p in result.proofs}
+    assert verdicts["DF302"] == "not provable"
+    assert b"FROM python:3.13\n" in result.output
+
+
+def test_nothing_unsafe_to_prove_builds_nothing(tmp_path: Path) -> None:
+    app = _app(tmp_path, 'FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCMD ["python"]\n')
+    builder = FakeBuilder()
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), builder)
+    assert (result.proofs, builder.builds) == ([], [])
+    assert b"--no-cache-dir" in result.output
+
+
+def test_the_whole_procedure_with_the_in_memory_builder(tmp_path: Path) -> None:
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    builder = FakeBuilder()
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), builder)
+    assert [(p.rule, p.verdict) for p in result.proofs] == [("DF216", "proven")]
+    assert result.verification is not None and result.verification.exit_code == 0
+    assert b"--no-cache-dir" in result.output and b"&& echo ready" in result.output
+
+
+def test_write_prove_writes_the_proven_fixes_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    assert main(["--write", "--prove", str(app / "Dockerfile")]) == 0
+    written = (app / "Dockerfile").read_bytes()
+    assert b"&& echo ready" in written and b"--no-cache-dir" in written
+    assert f"prove: {app / 'Dockerfile'}: DF216 proven" in capsys.readouterr().err
+
+
+def test_without_a_builder_every_unsafe_fix_is_not_provable_and_the_safe_ones_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module.shutil, "which", lambda name: None)
+    assert main(["--write", "--prove", str(app / "Dockerfile")]) == 0
+    written = (app / "Dockerfile").read_bytes()
+    assert b"--no-cache-dir" in written and b"&& echo ready" not in written
+    assert "DF216 not provable: no image builder found" in capsys.readouterr().err
+
+
+def test_prove_and_unsafe_fixes_together_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+
+    app = _app(tmp_path)
+    assert main(["--prove", "--unsafe-fixes", str(app / "Dockerfile")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
