@@ -913,6 +913,23 @@ def test_servers_that_keep_running_in_both_images_pass(tmp_path: Path, monkeypat
     assert (result.exit_code, [r.exit_code for r in result.smoke.values()]) == (0, [None, None])
 
 
+def test_a_hard_link_in_an_exported_tar_is_the_file_it_links_to() -> None:
+    """uv links site-packages to its cache: the package must count, and the file compare as its target."""
+    metadata = b"Name: anyio\nVersion: 4.16.0\n"
+    stream = io.BytesIO()
+    with tarfile.open(fileobj=stream, mode="w") as archive:
+        cache = tarfile.TarInfo("root/.cache/uv/archive-v0/x/anyio-4.16.0.dist-info/METADATA")
+        cache.size = len(metadata)
+        archive.addfile(cache, io.BytesIO(metadata))
+        link = tarfile.TarInfo("usr/local/lib/python3.11/site-packages/anyio-4.16.0.dist-info/METADATA")
+        link.type, link.linkname = tarfile.LNKTYPE, cache.name
+        archive.addfile(link)
+    stream.seek(0)
+    snapshot = snapshot_of_tar(stream)
+    assert snapshot.python == {"anyio": "4.16.0"}
+    assert snapshot.files[link.name] == snapshot.files[cache.name] and snapshot.files[link.name].startswith("f ")
+
+
 def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:
     builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/01-debug.log\n", after="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/02-debug.log\n")
     before, after = _image(builder, "before"), _image(builder, "after")

@@ -102,6 +102,14 @@ def _normalise_python(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+_METADATA_NAMES = frozenset({"METADATA", "PKG-INFO", "package.json"})
+
+
+def _keeps_metadata(path: str) -> bool:
+    """Files whose text says what is installed: dist-info METADATA, a node package's package.json, dpkg's records."""
+    return bool(_DIST_INFO.search(path) or _NODE_PACKAGE.search(path) or _DPKG_LIST.match(path) or path == "var/lib/dpkg/status")
+
+
 def _parse_metadata(text: str) -> tuple[str, str] | None:
     name = version = None
     for line in text.splitlines():
@@ -129,6 +137,23 @@ class _Collector:
 
     def __init__(self) -> None:
         self.snapshot = Snapshot()
+        self._texts: dict[str, str] = {}
+        """Small metadata-named files (METADATA, package.json...) wherever they lie: a hard link met later
+        in a tar stream (uv links site-packages to its cache) reads its package from its target's text."""
+
+    def hardlink(self, path: str, target: str) -> None:
+        """A tar stream's hard link: the same file as `target`, which came earlier in the stream."""
+        path, target = (p[2:] if p.startswith("./") else p for p in (path, target))
+        path, target = path.strip("/"), target.strip("/")
+        if target not in self.snapshot.files:
+            self.snapshot.files[path] = f"l hardlink:{target}"
+            return
+        self.snapshot.files[path] = self.snapshot.files[target]
+        if target in self.snapshot.elf_needs:
+            self.snapshot.elf_needs[path] = self.snapshot.elf_needs[target]
+        text = self._texts.get(target)
+        if text is not None and _keeps_metadata(path):
+            self._metadata(path, text)
 
     def add(self, path: str, kind: str, mode: int, owner: str, reader: Iterable[bytes] | None, target: str = "") -> None:
         path = (path[2:] if path.startswith("./") else path).strip("/")
@@ -144,7 +169,7 @@ class _Collector:
             self.snapshot.files[path] = f"{kind} {mode:o} {owner}"
             return
         digest = hashlib.sha256()
-        keep = bool(_DIST_INFO.search(path) or _NODE_PACKAGE.search(path) or _DPKG_LIST.match(path) or path == "var/lib/dpkg/status")
+        keep = _keeps_metadata(path) or path.rsplit("/", 1)[-1] in _METADATA_NAMES
         kept = bytearray()
         elf: bytearray | None = None
         for number, chunk in enumerate(reader or ()):
@@ -157,7 +182,11 @@ class _Collector:
                 elf.extend(chunk)
         self.snapshot.files[path] = f"f {mode:o} {owner} {digest.hexdigest()}"
         if keep:
-            self._metadata(path, bytes(kept).decode("utf-8", "replace"))
+            text = bytes(kept).decode("utf-8", "replace")
+            if _keeps_metadata(path):
+                self._metadata(path, text)
+            elif len(text) <= MAX_METADATA_BYTES:
+                self._texts[path] = text
         if elf is not None and len(elf) <= MAX_ELF_BYTES:
             needs = needed_libraries(bytes(elf))
             if needs is not None and needs.needed:
@@ -226,7 +255,7 @@ def snapshot_of_tar(stream: IO[bytes]) -> Snapshot:
             if member.issym():
                 collector.add(member.name, "l", member.mode, owner, None, member.linkname)
             elif member.islnk():
-                collector.add(member.name, "l", member.mode, owner, None, "hardlink:" + member.linkname)
+                collector.hardlink(member.name, member.linkname)
             elif member.isdir():
                 collector.add(member.name, "d", member.mode, owner, None)
             elif member.isfile():
