@@ -20,7 +20,25 @@ MAX_ROUNDS = 20
 
 
 class FixError(Exception):
-    """A pass misbehaved (produced invalid output, or never converged)."""
+    """A pass misbehaved (produced invalid output, never converged, or raised)."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """An exception as one line for a bug report: its type, message and the line that raised it."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        root = Path(__file__).resolve().parent.parent
+        filename = Path(frames[-1].filename)
+        try:
+            filename = filename.relative_to(root)
+        except ValueError:
+            pass
+        where = f" at {filename.as_posix()}:{frames[-1].lineno}"
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
 
 
 class Result:
@@ -76,7 +94,10 @@ def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
 
     diagnostics: list[Diagnostic] = []
     for rule in rules:
-        diagnostics.extend(rule.check(context))
+        try:
+            diagnostics.extend(rule.check(context))
+        except Exception as exc:  # noqa: BLE001 - a pass's bug is one line about the file, never a traceback
+            raise FixError(f"{rule.code} raised {describe_failure(exc)}") from exc
     promoted = context.settings.extend_safe_fixes
     if promoted:
         diagnostics = [_promote(d) if d.rule.startswith(promoted) else d for d in diagnostics]
@@ -136,8 +157,27 @@ def fix_source(
     dockerfile_path: Path | None = None,
     rules: list[Rule] | None = None,
 ) -> Result:
-    """Parse, check and fix one Dockerfile.  Raises DockerfileSyntaxError for bad input."""
-    settings = settings or Settings()
+    """Parse, check and fix one Dockerfile.
+
+    Raises DockerfileSyntaxError for bad input and FixError for anything else
+    that goes wrong, so that a caller reports one line for the file.
+    """
+    try:
+        return _fix_source(source, path, settings or Settings(), context_dir, dockerfile_path, rules)
+    except (DockerfileSyntaxError, FixError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise FixError(describe_failure(exc)) from exc
+
+
+def _fix_source(
+    source: bytes,
+    path: str,
+    settings: Settings,
+    context_dir: Path | None,
+    dockerfile_path: Path | None,
+    rules: list[Rule] | None,
+) -> Result:
     rules = rules if rules is not None else select_rules(settings.select, settings.ignore)
     build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
     document = parse(source)
