@@ -230,7 +230,20 @@ def toml_loads(text: str) -> dict[str, Any]:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # arrays or tables nested past Python's limit
+        raise ValueError("nested too deeply to read") from None
+
+
+def json_loads(text: str) -> Any:
+    """Parse JSON from the build context; nesting past Python's limit is a ValueError like any bad JSON."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
 
 
 @lru_cache(maxsize=None)

@@ -38,6 +38,12 @@ STATE_CHANGING_BUILTINS = frozenset(
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
 
+# Brackets open at once past which a script is not handed to tree-sitter.  Its
+# error recovery is quadratic in the nesting of some constructs (`a=( a=( ...`,
+# `$[ $[ ...`: 10,000 levels take seconds); no real script nests a hundredth
+# as deep, so such a RUN is treated as unreadable, like one with a syntax error.
+MAX_BRACKET_DEPTH = 256
+
 
 @lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
@@ -56,13 +62,19 @@ class ShellWord(NamedTuple):
 
 
 class Command(NamedTuple):
-    """A simple command: assignments, name, arguments."""
+    """A simple command: assignments, name, arguments.
+
+    `ancestors` holds the kinds of node the command is nested in (a set, so
+    that a script nested thousands deep costs no more per command than a flat
+    one), `parent` the kind of the innermost one ("" at the top).
+    """
 
     words: tuple[ShellWord, ...]
     assignments: tuple[ShellWord, ...]
     span: Span
     statement_span: Span
-    ancestors: tuple[str, ...]
+    ancestors: frozenset[str]
+    parent: str
 
     @property
     def name(self) -> str | None:
@@ -118,9 +130,10 @@ class ShellScript:
                 b += width
             table[len(data)] = len(text)
             self._char_at = table
-        self.tree = _parser().parse(data)
+        too_deep = nested_too_deep(text)
+        self.tree = _parser().parse(b"" if too_deep else data)
         self.root = self.tree.root_node
-        self.has_errors = self.root.has_error
+        self.has_errors = too_deep or self.root.has_error
         self._commands: tuple[Command, ...] | None = None
 
     # -- positions ---------------------------------------------------------
@@ -143,21 +156,33 @@ class ShellScript:
     def commands(self) -> tuple[Command, ...]:
         """Every simple command, in source order, at any depth."""
         if self._commands is None:
-            out: list[Command] = []
-            self._collect(self.root, (), out)
-            self._commands = tuple(out)
+            self._commands = tuple(self._collect())
         return self._commands
 
-    def _collect(self, node: tree_sitter.Node, ancestors: tuple[str, ...], out: list[Command]) -> None:
-        for child in node.named_children:
-            if child.type == "command":
-                out.append(self._command(child, ancestors))
-                for sub in child.named_children:
-                    self._collect(sub, ancestors + ("command",), out)
+    def _collect(self) -> list[Command]:
+        """Commands in source order, walked with a stack: a script nested
+        deeper than Python's recursion limit is still only a script."""
+        out: list[Command] = []
+        # (node, is it a command, kinds enclosing it, the innermost of them)
+        stack: list[tuple[tree_sitter.Node, bool, frozenset[str], str]] = [(self.root, False, frozenset(), "")]
+        while stack:
+            node, is_command, ancestors, parent = stack.pop()
+            if is_command:
+                out.append(self._command(node, ancestors, parent))
+                inside, innermost = _with(ancestors, "command"), "command"
             else:
-                self._collect(child, ancestors + (child.type,), out)
+                inside, innermost = ancestors, parent
+            # The words of a command are not commands; what they contain (`$(...)`) may be.
+            for child in reversed(node.named_children):
+                if is_command:
+                    stack.append((child, False, inside, innermost))
+                elif child.type == "command":
+                    stack.append((child, True, inside, innermost))
+                else:
+                    stack.append((child, False, _with(inside, child.type), child.type))
+        return out
 
-    def _command(self, node: tree_sitter.Node, ancestors: tuple[str, ...]) -> Command:
+    def _command(self, node: tree_sitter.Node, ancestors: frozenset[str], parent_kind: str) -> Command:
         words: list[ShellWord] = []
         assignments: list[ShellWord] = []
         for child in node.named_children:
@@ -172,7 +197,7 @@ class ShellScript:
                 words.append(self._word(child))
         parent = node.parent
         statement = parent if parent is not None and parent.type == "redirected_statement" else node
-        return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors)
+        return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors, parent_kind)
 
     def _word(self, node: tree_sitter.Node) -> ShellWord:
         return ShellWord(self.text_of(node), self._static_value(node), self.span(node))
@@ -189,7 +214,7 @@ class ShellScript:
                 return None
             return _unescape_double(text[1:-1])
         if kind == "concatenation":
-            parts = [self._static_value(c) for c in node.named_children]
+            parts = [self._static_value(c) if c.type != "concatenation" else None for c in node.named_children]
             if any(p is None for p in parts) or not parts:
                 return None
             # Characters between parts (none in well-formed input) are literal.
@@ -214,23 +239,30 @@ class ShellScript:
             out.append(Statement(self.span(child), self.logical(child), terminator, tuple(self._and_or(child))))
         return tuple(out)
 
-    def _and_or(self, node: tree_sitter.Node) -> Iterator[tuple[Span, str]]:
-        """Flatten a left-nested `list` into (item, operator-before-it) pairs."""
+    def _and_or(self, node: tree_sitter.Node) -> list[tuple[Span, str]]:
+        """Flatten a left-nested `list` into (item, operator-before-it) pairs.
+
+        `a && b && c` nests one level per operator, so the walk keeps its own
+        stack: a chain of ten thousand commands is read like one of three.
+        """
         if node.type != "list":
-            yield self.span(node), ""
-            return
-        operator = ""
-        for child in node.children:
-            if child.is_named:
-                if child.type == "list":
-                    items = list(self._and_or(child))
-                    first_span, _ = items[0]
-                    yield first_span, operator
-                    yield from items[1:]
-                elif child.type != "comment":
-                    yield self.span(child), operator
-            else:
-                operator = child.type
+            return [(self.span(node), "")]
+        out: list[tuple[Span, str]] = []
+        children = [iter(node.children)]
+        operators = [""]  # the operator before the next item, per level
+        while children:
+            child = next(children[-1], None)
+            if child is None:
+                children.pop()
+                operators.pop()
+            elif not child.is_named:
+                operators[-1] = child.type
+            elif child.type == "list":  # its first item takes the operator before the list
+                children.append(iter(child.children))
+                operators.append(operators[-1])
+            elif child.type != "comment":
+                out.append((self.span(child), operators[-1]))
+        return out
 
     def changes_shell_state(self) -> list[str]:
         """What in this script would leak into commands appended after it."""
@@ -254,6 +286,26 @@ class ShellScript:
             elif node.type == "heredoc_redirect":
                 reasons.append("a heredoc")
         return sorted(set(reasons))
+
+
+def _with(kinds: frozenset[str], kind: str) -> frozenset[str]:
+    """`kinds` plus `kind`, the same object when nothing is added (nested scripts share their sets)."""
+    return kinds if kind in kinds else kinds | {kind}
+
+
+def nested_too_deep(text: str) -> bool:
+    """More than MAX_BRACKET_DEPTH brackets of any kind open at once (quotes ignored: a cheap bound)."""
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_BRACKET_DEPTH:
+        return False
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                return True
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return False
 
 
 def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:

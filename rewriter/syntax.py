@@ -34,7 +34,10 @@ _MAYBE_JSON_LIST = frozenset({"ADD", "COPY", "VOLUME"})
 _HEREDOC_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN"})
 _NOT_IN_ONBUILD = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 
-_DIRECTIVE_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+# BuildKit's `([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, in two steps: as one
+# backtracking regex, a long run of blanks inside the value costs its square.
+_DIRECTIVE_NAME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
+_DIRECTIVE_BLANKS = "\t\n\f\r "
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_RE = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _BUILDKIT_WHITESPACE = "\t\v\f\r "
@@ -251,11 +254,11 @@ class _Parser:
         if not content.startswith("#"):
             self.directives_done = True
             return False
-        m = _DIRECTIVE_RE.match(content[go_lstrip_len(content, 1) :])
-        if not m or m.group(1).lower() not in _VALID_DIRECTIVES:
+        parsed = _directive(content[go_lstrip_len(content, 1) :])
+        if parsed is None or parsed[0].lower() not in _VALID_DIRECTIVES:
             self.directives_done = True
             return False
-        name, value = m.group(1).lower(), m.group(2)
+        name, value = parsed[0].lower(), parsed[1]
         if any(d.name == name for d in self.directives):
             raise DockerfileSyntaxError(f"only one {name} parser directive can be used", line)
         if name == "escape":
@@ -336,7 +339,7 @@ class _Parser:
         )
 
     # -- one logical line --------------------------------------------------
-    def _instruction(self, header: LogicalText, line: int, end_line: int) -> Instruction:
+    def _instruction(self, header: LogicalText, line: int, end_line: int, *, in_onbuild: bool = False) -> Instruction:
         s = header.text
         a = go_lstrip_len(s)
         b = go_rstrip_len(s, a)
@@ -365,8 +368,8 @@ class _Parser:
                 json_args, json_spans = _maybe_json(cmd, line)
         elif name in ("ENV", "LABEL"):
             _check_name_values(args.text, name, self.escape, line)
-        elif name == "ONBUILD" and args.text:
-            inner = self._instruction(args, line, end_line)
+        elif name == "ONBUILD" and args.text and not in_onbuild:  # one level: BuildKit refuses ONBUILD ONBUILD
+            inner = self._instruction(args, line, end_line, in_onbuild=True)
         return Instruction(
             keyword=keyword,
             flags=flags,
@@ -487,6 +490,18 @@ def _builder_flags(header: LogicalText, pos: int, end: int, escape: str) -> tupl
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
+def _directive(text: str) -> tuple[str, str] | None:
+    """(name, value) of a `name=value` directive body, as BuildKit's regular expression reads it."""
+    m = _DIRECTIVE_NAME_RE.match(text)
+    if m is None:
+        return None
+    rest = text[m.end() :]
+    value = rest.lstrip(_DIRECTIVE_BLANKS).rstrip(_DIRECTIVE_BLANKS)
+    if not value:  # only blanks: the lazy group still takes one character, the last
+        return (m.group(1), rest[-1]) if rest else None
+    return m.group(1), value
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
@@ -498,7 +513,7 @@ def _maybe_json(args: LogicalText, line: int) -> tuple[tuple[str, ...] | None, t
         return None, ()
     try:
         value = json.loads(s[start:], parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):  # arrays nested past Python's limit: not a list of strings either
         return None, ()
     if not isinstance(value, list):
         return None, ()
