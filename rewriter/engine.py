@@ -10,11 +10,14 @@ reported as an internal error of its rule.
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_right, insort
 from pathlib import Path
 
 from rewriter.context import BuildContext, FileContext, Settings
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, select_rules
 from rewriter.syntax import Document, DockerfileSyntaxError, parse
+from rewriter.text import Span
 
 MAX_ROUNDS = 20
 
@@ -128,19 +131,46 @@ def _self_consistent(fix: Fix) -> bool:
     return True
 
 
+class _TakenSpans:
+    """Spans of the edits taken this round, sorted, for overlap questions in O(log n).
+
+    Taken spans never share a character (a fix's own edits may only touch),
+    so sorted by (start, end) their ends rise too: the spans that can overlap
+    a new one are the few just before where it would go.
+    """
+
+    def __init__(self) -> None:
+        self._spans: list[Span] = []
+
+    def overlaps(self, span: Span) -> bool:
+        i = bisect_right(self._spans, (span.end, sys.maxsize))
+        while i > 0:
+            i -= 1
+            taken = self._spans[i]
+            if taken.end < span.start:
+                return False
+            if taken.overlaps(span):
+                return True
+        return False
+
+    def add(self, span: Span) -> None:
+        insort(self._spans, span)
+
+
 def _non_overlapping(fixes: list[tuple[Diagnostic, Fix]], result: Result) -> list[tuple[Diagnostic, Fix]]:
     """Fixes to apply this round.  Fixes of different diagnostics must not even touch:
     which would come first is not defined, so the later one waits for the next round."""
     taken: list[tuple[Diagnostic, Fix]] = []
-    taken_edits: list[Edit] = []
+    taken_spans = _TakenSpans()
     for diagnostic, fix in fixes:
         if not _self_consistent(fix):
             result.internal_errors.append(f"{diagnostic.rule}: its fix has overlapping edits; skipped")
             continue
-        if any(e.span.overlaps(t.span) for e in fix.edits for t in taken_edits):
+        if any(taken_spans.overlaps(e.span) for e in fix.edits):
             continue
         taken.append((diagnostic, fix))
-        taken_edits.extend(fix.edits)
+        for edit in fix.edits:
+            taken_spans.add(edit.span)
     return taken
 
 

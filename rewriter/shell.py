@@ -135,6 +135,7 @@ class ShellScript:
         self.root = self.tree.root_node
         self.has_errors = too_deep or self.root.has_error
         self._commands: tuple[Command, ...] | None = None
+        self._statements: tuple[Statement, ...] | None = None
 
     # -- positions ---------------------------------------------------------
     def char(self, byte_offset: int) -> int:
@@ -224,7 +225,12 @@ class ShellScript:
         return None
 
     def statements(self) -> tuple[Statement, ...]:
-        """Top-level statements and, within each, its `&&`/`||` chain."""
+        """Top-level statements and, within each, its `&&`/`||` chain (read once, asked often)."""
+        if self._statements is None:
+            self._statements = self._read_statements()
+        return self._statements
+
+    def _read_statements(self) -> tuple[Statement, ...]:
         out: list[Statement] = []
         children = self.root.children
         for i, child in enumerate(children):

@@ -178,6 +178,8 @@ class Document(NamedTuple):
     stages: tuple[Stage, ...]
     global_args: tuple[Instruction, ...]
     lines: LineIndex
+    aliases: dict[str, int]
+    """Lower-cased stage name -> index of the first stage so named (read-only)."""
 
     def render(self) -> bytes:
         """The document's bytes, rebuilt from its elements."""
@@ -194,9 +196,9 @@ class Document(NamedTuple):
         return self.stages[instruction.stage] if instruction.stage >= 0 else None
 
     def stage_named(self, name: str) -> Stage | None:
-        for stage in self.stages:
-            if stage.alias is not None and stage.alias.lower() == name.lower():
-                return stage
+        index = self.aliases.get(name.lower())
+        if index is not None:
+            return self.stages[index]
         if name.isdigit() and int(name) < len(self.stages):
             return self.stages[int(name)]
         return None
@@ -336,6 +338,7 @@ class _Parser:
             stages=stages,
             global_args=global_args,
             lines=LineIndex(text),
+            aliases=_aliases(stages),
         )
 
     # -- one logical line --------------------------------------------------
@@ -696,6 +699,14 @@ def _unquoted_words(text: str) -> list[str] | None:
 
 def _raw_words(text: str) -> list[str]:
     return [w for w, _, _ in _heredoc_words(text)]
+
+
+def _aliases(stages: tuple[Stage, ...]) -> dict[str, int]:
+    aliases: dict[str, int] = {}
+    for stage in stages:
+        if stage.alias is not None:
+            aliases.setdefault(stage.alias.lower(), stage.index)
+    return aliases
 
 
 def _stages(

@@ -64,25 +64,22 @@ def _sets_options(script: ShellScript) -> bool:
 
 
 def _has_shell_instruction(context: FileContext, instruction: Instruction) -> bool:
-    stage = context.stage(instruction)
-    return stage is not None and any(i.name == "SHELL" and i.index < instruction.index for i in stage.instructions)
+    return context.shell_instruction_before(instruction) is not None
 
 
 def _between(context: FileContext, first: Instruction, second: Instruction) -> list[Trivia] | None:
     """Comment and blank lines between two instructions (None if anything else is there)."""
+    elements = context.document.elements
+    positions = context.memo(_between, lambda: {e.index: i for i, e in enumerate(elements) if isinstance(e, Instruction)})
+    start, end = positions.get(first.index), positions.get(second.index)
+    if start is None or end is None or end <= start:
+        return None
     out: list[Trivia] = []
-    inside = False
-    for element in context.document.elements:
-        if element is first or (isinstance(element, Instruction) and element.index == first.index):
-            inside = True
-            continue
-        if isinstance(element, Instruction) and element.index == second.index:
-            return out
-        if inside:
-            if not isinstance(element, Trivia) or element.kind == "directive":
-                return None
-            out.append(element)
-    return None
+    for element in elements[start + 1 : end]:
+        if not isinstance(element, Trivia) or element.kind == "directive":
+            return None
+        out.append(element)
+    return out
 
 
 @rule(
