@@ -38,11 +38,13 @@ STATE_CHANGING_BUILTINS = frozenset(
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
 
-# Brackets open at once past which a script is not handed to tree-sitter.  Its
-# error recovery is quadratic in the nesting of some constructs (`a=( a=( ...`,
-# `$[ $[ ...`: 10,000 levels take seconds); no real script nests a hundredth
-# as deep, so such a RUN is treated as unreadable, like one with a syntax error.
+# Past these a script is not handed to tree-sitter, and the RUN is treated as
+# unreadable, like one with a syntax error: its error recovery is quadratic in
+# the nesting of some constructs (`a=( a=( ...`, `$[ $[ ...`: 10,000 levels
+# take seconds), and its heredoc scanner in the heredocs of one command (3,000
+# take 1.4 s).  No real script comes within a tenth of either.
 MAX_BRACKET_DEPTH = 256
+MAX_HEREDOC_OPERATORS = 256
 
 
 @lru_cache(maxsize=1)
@@ -130,10 +132,10 @@ class ShellScript:
                 b += width
             table[len(data)] = len(text)
             self._char_at = table
-        too_deep = nested_too_deep(text)
-        self.tree = _parser().parse(b"" if too_deep else data)
+        unreadable = text.count("<<") > MAX_HEREDOC_OPERATORS or nested_too_deep(text)
+        self.tree = _parser().parse(b"" if unreadable else data)
         self.root = self.tree.root_node
-        self.has_errors = too_deep or self.root.has_error
+        self.has_errors = unreadable or self.root.has_error
         self._commands: tuple[Command, ...] | None = None
         self._statements: tuple[Statement, ...] | None = None
 
@@ -162,28 +164,31 @@ class ShellScript:
 
     def _collect(self) -> list[Command]:
         """Commands in source order, walked with a stack: a script nested
-        deeper than Python's recursion limit is still only a script."""
+        deeper than Python's recursion limit is still only a script.  (The
+        walk hands each command its parent: tree-sitter finds `node.parent`
+        by descending from the root, a cost in the depth.)"""
         out: list[Command] = []
-        # (node, is it a command, kinds enclosing it, the innermost of them)
-        stack: list[tuple[tree_sitter.Node, bool, frozenset[str], str]] = [(self.root, False, frozenset(), "")]
+        # (node, its parent if it is a command, kinds enclosing it, the innermost of them)
+        stack: list[tuple[tree_sitter.Node, tree_sitter.Node | None, frozenset[str], str]] = [(self.root, None, frozenset(), "")]
         while stack:
-            node, is_command, ancestors, parent = stack.pop()
+            node, command_parent, ancestors, parent_kind = stack.pop()
+            is_command = command_parent is not None
             if is_command:
-                out.append(self._command(node, ancestors, parent))
+                out.append(self._command(node, command_parent, ancestors, parent_kind))
                 inside, innermost = _with(ancestors, "command"), "command"
             else:
-                inside, innermost = ancestors, parent
+                inside, innermost = ancestors, parent_kind
             # The words of a command are not commands; what they contain (`$(...)`) may be.
             for child in reversed(node.named_children):
                 if is_command:
-                    stack.append((child, False, inside, innermost))
+                    stack.append((child, None, inside, innermost))
                 elif child.type == "command":
-                    stack.append((child, True, inside, innermost))
+                    stack.append((child, node, inside, innermost))
                 else:
-                    stack.append((child, False, _with(inside, child.type), child.type))
+                    stack.append((child, None, _with(inside, child.type), child.type))
         return out
 
-    def _command(self, node: tree_sitter.Node, ancestors: frozenset[str], parent_kind: str) -> Command:
+    def _command(self, node: tree_sitter.Node, parent: tree_sitter.Node, ancestors: frozenset[str], parent_kind: str) -> Command:
         words: list[ShellWord] = []
         assignments: list[ShellWord] = []
         for child in node.named_children:
@@ -196,8 +201,7 @@ class ShellScript:
                 continue
             else:
                 words.append(self._word(child))
-        parent = node.parent
-        statement = parent if parent is not None and parent.type == "redirected_statement" else node
+        statement = parent if parent.type == "redirected_statement" else node
         return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors, parent_kind)
 
     def _word(self, node: tree_sitter.Node) -> ShellWord:
@@ -280,12 +284,15 @@ class ShellScript:
                 reasons.append(command.name)
             elif command.name is None and command.words:
                 reasons.append("a command whose name is computed")
-        for node in walk(self.root):
+        stack: list[tuple[tree_sitter.Node, str]] = [(self.root, "")]  # (node, its parent's kind)
+        while stack:
+            node, parent = stack.pop()
+            stack.extend((child, node.type) for child in reversed(node.children))
             if node.type in ("declaration_command", "unset_command"):
                 reasons.append(self.text_of(node).split(None, 1)[0])
-            elif node.type == "variable_assignment" and node.parent is not None and node.parent.type == "program":
+            elif node.type == "variable_assignment" and parent == "program":
                 reasons.append("a shell variable assignment")
-            elif node.type == "variable_assignments" and node.parent is not None and node.parent.type in ("program", "list"):
+            elif node.type == "variable_assignments" and parent in ("program", "list"):
                 reasons.append("a shell variable assignment")
             elif node.type == "&":
                 reasons.append("a background job (&)")
@@ -314,12 +321,15 @@ def nested_too_deep(text: str) -> bool:
     return False
 
 
-def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+def walk(node: tree_sitter.Node, *, prune: frozenset[str] = frozenset()) -> Iterator[tree_sitter.Node]:
+    """Every node under `node` in source order (without recursion); nodes of a kind in
+    `prune` are yielded but not entered."""
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))
+        if n.type not in prune:
+            stack.extend(reversed(n.children))
 
 
 def _unescape(text: str) -> str:

@@ -22,6 +22,7 @@ from transforms._shellfix import has_heredoc_redirect, layout
 # Shell features that assign variables or define names without being in
 # STATE_CHANGING_BUILTINS: their effects would leak into the joined command.
 _LEAKING_NODES = frozenset({"function_definition", "for_statement", "c_style_for_statement", "arithmetic_expansion", "expansion"})
+_OWN_SHELL = frozenset({"subshell", "command_substitution", "process_substitution"})
 _LEAKING_COMMANDS = frozenset({"read", "getopts", "let", "mapfile", "readarray", "printf", "cd", "pushd", "popd"})
 
 
@@ -37,8 +38,8 @@ def _mergeable(context: FileContext, instruction: Instruction) -> ShellScript | 
 def _needs_subshell(script: ShellScript) -> list[str]:
     """Why the first RUN's shell state could leak into the second (empty: it cannot)."""
     reasons = list(script.changes_shell_state())
-    for node in walk(script.root):
-        if node.type in _LEAKING_NODES and not _inside_subshell(node):
+    for node in walk(script.root, prune=_OWN_SHELL):  # what a subshell sets stays there
+        if node.type in _LEAKING_NODES:
             if node.type == "expansion" and "=" not in script.text_of(node):
                 continue
             if node.type == "arithmetic_expansion" and "=" not in script.text_of(node).replace("==", ""):
@@ -48,15 +49,6 @@ def _needs_subshell(script: ShellScript) -> list[str]:
         if command.name in _LEAKING_COMMANDS and not command.in_subshell:
             reasons.append(command.name or "")
     return sorted(set(reasons))
-
-
-def _inside_subshell(node) -> bool:  # type: ignore[no-untyped-def]
-    parent = node.parent
-    while parent is not None:
-        if parent.type in ("subshell", "command_substitution", "process_substitution"):
-            return True
-        parent = parent.parent
-    return False
 
 
 def _sets_options(script: ShellScript) -> bool:
