@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Literal, NamedTuple
 
 from rewriter.text import GO_SPACES, LineIndex, LogicalText, Span, go_lstrip_len, go_rstrip_len
@@ -288,6 +289,7 @@ class _Parser:
     # -- main loop ---------------------------------------------------------
     def run(self, strict: bool) -> Document:
         text, lines = self.text, self.lines
+        _check_line_lengths(text, lines)
         elements: list[Instruction | Trivia] = []
         instructions: list[Instruction] = []
         i, n = 0, len(lines)
@@ -432,6 +434,17 @@ def _replace(instruction: Instruction, **changes: object) -> Instruction:
     return instruction._replace(**changes)  # type: ignore[arg-type]
 
 
+# BuildKit reads lines with a bufio.Scanner of this many bytes (line break excluded, a CR included).
+MAX_LINE_BYTES = 65535
+
+
+def _check_line_lengths(text: str, lines: list[tuple[int, int, int]]) -> None:
+    for number, (start, _, end) in enumerate(lines, 1):
+        length = end - start - (1 if text.endswith("\n", 0, end) else 0)
+        if length * 4 > MAX_LINE_BYTES and len(text[start : start + length].encode("utf-8")) > MAX_LINE_BYTES:
+            raise DockerfileSyntaxError(f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}", number)
+
+
 def _split_lines(text: str) -> list[tuple[int, int, int]]:
     """(start, end of content without trailing CR/LF, end including the line break)."""
     out: list[tuple[int, int, int]] = []
@@ -505,6 +518,48 @@ def _directive(text: str) -> tuple[str, str] | None:
     return m.group(1), value
 
 
+# Go's encoding/json refuses JSON nested deeper than this; BuildKit then reads shell form.
+GO_JSON_MAX_DEPTH = 10000
+
+
+def _json_array(text: str) -> object:
+    """json.loads as Go's decoder answers: nesting past GO_JSON_MAX_DEPTH is not JSON.
+
+    Python's decoder recurses once per level, so for deep input the recursion
+    limit is raised to the depth for the call (Go's bound keeps that finite).
+    """
+    depth = _json_depth(text)
+    if depth > GO_JSON_MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    limit = sys.getrecursionlimit()
+    if depth + 100 > limit:
+        sys.setrecursionlimit(depth + 100)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:  # a Python whose C stack has its own, lower limit
+        raise ValueError("nested too deeply") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside JSON strings (an upper bound is enough)."""
+    if text.count("[") + text.count("{") < 100:
+        return text.count("[") + text.count("{")
+    depth = deepest = 0
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
@@ -515,8 +570,8 @@ def _maybe_json(args: LogicalText, line: int) -> tuple[tuple[str, ...] | None, t
     if not s.startswith("[", start):
         return None, ()
     try:
-        value = json.loads(s[start:], parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # arrays nested past Python's limit: not a list of strings either
+        value = _json_array(s[start:])
+    except ValueError:
         return None, ()
     if not isinstance(value, list):
         return None, ()
