@@ -1,8 +1,12 @@
 """Speed and memory figures for dockerfix, printed, never asserted.
 
     python bench/speed.py [--files 500] [--runs 15] [--dockerfix COMMAND] [--compare OTHER/bin/dockerfix]
+                          [--growth-only] [--sizes 1000,5000,20000]
 
 Prints:
+- how the engine's time grows with a file's length: N instructions with a
+  fix each (`RUN pip install pkgI`) and with nothing to fix (`LABEL`), for
+  each N of --sizes; the seconds per 1,000 instructions should stay flat;
 - parse+render throughput (files/s) over the repository's Dockerfiles
   (test fixtures and golden inputs/outputs);
 - full engine throughput (all rules, in-process);
@@ -89,17 +93,46 @@ def batch(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return elapsed, max(peak, before) / 1024
 
 
+def long_file(n: int, fixes: bool) -> bytes:
+    """A Dockerfile of n instructions after FROM, each with a fix (pip's cache) or none."""
+    line = "RUN pip install pkg{}" if fixes else "LABEL label{}=value"
+    return ("FROM python:3.12-slim\n" + "".join(line.format(i) + "\n" for i in range(n))).encode()
+
+
+def growth(sizes: list[int]) -> None:
+    """Engine CPU seconds for files of growing length: linear cost keeps s/1k flat."""
+    from rewriter.engine import fix_source
+
+    print(f"{'growth (CPU s): instructions':<28} {'with fixes':>12} {'s/1k':>7} {'no fixes':>12} {'s/1k':>7}")
+    for n in sizes:
+        cells = []
+        for fixes in (True, False):
+            data = long_file(n, fixes)
+            start = time.process_time()  # CPU time: the machine may be shared
+            result = fix_source(data)
+            elapsed = time.process_time() - start
+            assert len(result.applied) == (n if fixes else 0), len(result.applied)
+            cells.append(f"{elapsed:>11.2f}s {elapsed / n * 1e3:>7.3f}")
+        print(f"{n:<28,} {cells[0]} {cells[1]}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=500, help="files in the batch run")
     parser.add_argument("--runs", type=int, default=15, help="cold starts to time")
     parser.add_argument("--dockerfix", metavar="COMMAND", help="the dockerfix to time (default: the one next to this Python)")
     parser.add_argument("--compare", metavar="DOCKERFIX", help="another dockerfix command (e.g. main's .venv/bin/dockerfix) to time alongside")
+    parser.add_argument("--sizes", default="1000,5000,20000", help="instruction counts for the growth table")
+    parser.add_argument("--growth-only", action="store_true", help="print only the growth table")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     from rewriter.engine import fix_source
     from rewriter.syntax import parse
+
+    growth([int(n) for n in args.sizes.split(",")])
+    if args.growth_only:
+        return
 
     files = corpus()
     data = [p.read_bytes() for p in files]

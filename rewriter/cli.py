@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import os
-import stat
 import sys
 from dataclasses import dataclass, field
 from enum import Enum
@@ -390,9 +389,11 @@ def _rules(settings: Settings) -> list[Rule]:
 
 
 def _read(name: str) -> bytes:
+    from rewriter.files import read_dockerfile
+
     if name == "-":
         return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
+    return read_dockerfile(Path(name))
 
 
 def _process(name: str, args: Options) -> FileReport:
@@ -447,17 +448,23 @@ def _process(name: str, args: Options) -> FileReport:
         sys.stdout.flush()
     elif args.write and result.changed and name != "-":
         from rewriter import newfiles
+        from rewriter.files import LeftAlone, write_atomic, write_target
+        from rewriter.outputs import error_line, plural, stderr
 
         try:
+            target = write_target(Path(name), [Path(p) for p in args.paths or ["."] if os.path.isdir(p)])
             created = newfiles.create_all(result.created)  # first: the Dockerfile's fixes may count on them
             if result.output != result.source:
-                _write_atomic(Path(name), result.output)
+                write_atomic(target, result.output)
+        except LeftAlone as exc:
+            stderr(error_line(display, None, f"notice: {exc}"))
+            return FileReport(display, result)
         except OSError as exc:
             where = display_path(str(exc.filename)) if exc.filename else display
             return FileReport(display, error=f"cannot write {where}: {exc.strerror or exc}; left unchanged")
         if not args.quiet:
             also = "".join(f", created {display_path(str(path))}" for path in created)
-            sys.stderr.write(f"fixed {display} ({len(result.applied)} fixes{also})\n")
+            sys.stderr.write(f"fixed {display} ({plural(len(result.applied), 'fix', 'fixes')}{also})\n")
     return FileReport(display, result)
 
 
@@ -508,26 +515,6 @@ def _finish(args: Options, reports: list[FileReport]) -> int:
     if changed and not args.write and not args.exit_zero:
         return EXIT_CHANGES
     return EXIT_CLEAN
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over the original."""
-    import tempfile
-
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 
 # -- subcommands ---------------------------------------------------------------------------

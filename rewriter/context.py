@@ -17,7 +17,7 @@ from typing import Any, Callable, Hashable, Iterable, Iterator, Literal, Mapping
 from rewriter.shell import POSIX_SHELLS, ShellScript, shell_source
 from rewriter.syntax import Document, Instruction, Stage
 from rewriter.text import Span
-from rewriter.variables import env_at, expand
+from rewriter.variables import Environments, expand
 
 CacheStrategy = Literal["delete", "mount"]
 T = TypeVar("T")
@@ -230,7 +230,20 @@ def toml_loads(text: str) -> dict[str, Any]:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # arrays or tables nested past Python's limit
+        raise ValueError("nested too deeply to read") from None
+
+
+def json_loads(text: str) -> Any:
+    """Parse JSON from the build context; nesting past Python's limit is a ValueError like any bad JSON."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
 
 
 @lru_cache(maxsize=None)
@@ -374,47 +387,68 @@ class FileContext:
         return self._shells[key]
 
     def _posix_shell(self, instruction: Instruction) -> bool:
-        stage = self.stage(instruction)
-        if stage is None:
-            return True
-        shell = None
-        for ins in stage.instructions:
-            if ins.index >= instruction.index:
-                break
-            if ins.name == "SHELL" and ins.json:
-                shell = ins.json
-        if shell is None:
-            return True
-        return shell[0].rsplit("/", 1)[-1] in POSIX_SHELLS
+        shell = self._shell_forms().get(instruction.index)
+        return shell is None or shell[0].rsplit("/", 1)[-1] in POSIX_SHELLS
+
+    def _shell_forms(self) -> dict[int, tuple[str, ...]]:
+        """The SHELL (exec form) each instruction runs under, where a SHELL before it in its stage set one."""
+
+        def walk() -> dict[int, tuple[str, ...]]:
+            table: dict[int, tuple[str, ...]] = {}
+            for stage in self.document.stages:
+                shell: tuple[str, ...] | None = None
+                for ins in stage.instructions:
+                    if shell is not None:
+                        table[ins.index] = shell
+                    if ins.name == "SHELL" and ins.json:
+                        shell = ins.json
+            return table
+
+        return self.memo(FileContext._shell_forms, walk)
+
+    def shell_instruction_before(self, instruction: Instruction) -> Instruction | None:
+        """The last SHELL instruction before `instruction` in its stage, if any."""
+
+        def walk() -> dict[int, Instruction]:
+            table: dict[int, Instruction] = {}
+            for stage in self.document.stages:
+                last: Instruction | None = None
+                for ins in stage.instructions:
+                    if last is not None:
+                        table[ins.index] = last
+                    if ins.name == "SHELL":
+                        last = ins
+            return table
+
+        return self.memo(FileContext.shell_instruction_before, walk).get(instruction.index)
 
     def env_at(self, instruction: Instruction) -> dict[str, str | None]:
-        """Variables visible to the instruction (see `rewriter.variables.env_at`), computed once."""
-        stage = self.stage(instruction)
-        if stage is None:
-            return {}
-        return dict(self.memo(("env_at", instruction.index), lambda: env_at(self.document, stage, instruction)))
+        """Variables visible to the instruction (see `rewriter.variables.Environments`), computed once per file."""
+        return dict(self.memo(Environments, lambda: Environments(self.document)).before(instruction))
 
     def expand(self, word: str, instruction: Instruction) -> str | None:
         return expand(word, self.env_at(instruction), self.document.escape)
 
     def workdir_at(self, instruction: Instruction) -> str | None:
         """The absolute working directory an instruction runs in; None if it depends on the base image."""
-        stage = self.stage(instruction)
-        if stage is None:
-            return None
-        workdir: str | None = None
-        parent = self.document.stage_named(stage.image)
-        if parent is not None and parent.index < stage.index:
-            last = parent.instructions[-1] if parent.instructions else None
-            workdir = self.workdir_at(last) if last is not None else None
-            if last is not None and last.name == "WORKDIR":
-                workdir = self._apply_workdir(workdir, last)
-        for ins in stage.instructions:
-            if ins.index >= instruction.index:
-                break
-            if ins.name == "WORKDIR":
-                workdir = self._apply_workdir(workdir, ins)
-        return workdir
+
+        def walk() -> dict[int, str | None]:
+            table: dict[int, str | None] = {}
+            at_end: dict[int, str | None] = {}
+            for stage in self.document.stages:  # a parent stage always comes first
+                workdir: str | None = None
+                parent = self.document.stage_named(stage.image)
+                if parent is not None and parent.index < stage.index and parent.instructions:
+                    workdir = at_end[parent.index]
+                table[stage.from_.index] = workdir
+                for ins in stage.instructions:
+                    table[ins.index] = workdir
+                    if ins.name == "WORKDIR":
+                        workdir = self._apply_workdir(workdir, ins)
+                at_end[stage.index] = workdir
+            return table
+
+        return self.memo(FileContext.workdir_at, walk).get(instruction.index)
 
     def _apply_workdir(self, current: str | None, ins: Instruction) -> str | None:
         value = self.expand(ins.args.text, ins)

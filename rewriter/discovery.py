@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from rewriter.context import DockerIgnore
+from rewriter.files import is_regular_file
 
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
 # Dockerfile.* also matches Dockerfile.dockerignore, which is not a Dockerfile.
@@ -50,7 +51,8 @@ class _GitIgnore:
 
 def find_dockerfiles(root: Path) -> list[Path]:
     """Dockerfiles below `root`, skipping VCS folders, what .gitignore ignores,
-    and folders that the root's .dockerignore leaves out of the build context."""
+    folders that the root's .dockerignore leaves out of the build context, and
+    whatever is not a regular file (a FIFO named Dockerfile would hang the read)."""
     try:
         dockerignore = DockerIgnore((root / ".dockerignore").read_text(encoding="utf-8", errors="replace"))
     except OSError:
@@ -70,6 +72,6 @@ def find_dockerfiles(root: Path) -> list[Path]:
         dirnames[:] = kept
         for name in sorted(filenames):
             path = folder / name
-            if is_dockerfile_name(name) and not gitignore.ignored(path, False):
+            if is_dockerfile_name(name) and not gitignore.ignored(path, False) and is_regular_file(path):
                 found.append(path)
     return found

@@ -10,17 +10,38 @@ reported as an internal error of its rule.
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_right, insort
 from pathlib import Path
 
 from rewriter.context import BuildContext, FileContext, Settings
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, select_rules
 from rewriter.syntax import Document, DockerfileSyntaxError, parse
+from rewriter.text import Span
 
 MAX_ROUNDS = 20
 
 
 class FixError(Exception):
-    """A pass misbehaved (produced invalid output, or never converged)."""
+    """A pass misbehaved (produced invalid output, never converged, or raised)."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """An exception as one line for a bug report: its type, message and the line that raised it."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        root = Path(__file__).resolve().parent.parent
+        filename = Path(frames[-1].filename)
+        try:
+            filename = filename.relative_to(root)
+        except ValueError:
+            pass
+        where = f" at {filename.as_posix()}:{frames[-1].lineno}"
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
 
 
 class Result:
@@ -76,7 +97,10 @@ def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
 
     diagnostics: list[Diagnostic] = []
     for rule in rules:
-        diagnostics.extend(rule.check(context))
+        try:
+            diagnostics.extend(rule.check(context))
+        except Exception as exc:  # noqa: BLE001 - a pass's bug is one line about the file, never a traceback
+            raise FixError(f"{rule.code} raised {describe_failure(exc)}") from exc
     promoted = context.settings.extend_safe_fixes
     if promoted:
         diagnostics = [_promote(d) if d.rule.startswith(promoted) else d for d in diagnostics]
@@ -107,19 +131,46 @@ def _self_consistent(fix: Fix) -> bool:
     return True
 
 
+class _TakenSpans:
+    """Spans of the edits taken this round, sorted, for overlap questions in O(log n).
+
+    Taken spans never share a character (a fix's own edits may only touch),
+    so sorted by (start, end) their ends rise too: the spans that can overlap
+    a new one are the few just before where it would go.
+    """
+
+    def __init__(self) -> None:
+        self._spans: list[Span] = []
+
+    def overlaps(self, span: Span) -> bool:
+        i = bisect_right(self._spans, (span.end, sys.maxsize))
+        while i > 0:
+            i -= 1
+            taken = self._spans[i]
+            if taken.end < span.start:
+                return False
+            if taken.overlaps(span):
+                return True
+        return False
+
+    def add(self, span: Span) -> None:
+        insort(self._spans, span)
+
+
 def _non_overlapping(fixes: list[tuple[Diagnostic, Fix]], result: Result) -> list[tuple[Diagnostic, Fix]]:
     """Fixes to apply this round.  Fixes of different diagnostics must not even touch:
     which would come first is not defined, so the later one waits for the next round."""
     taken: list[tuple[Diagnostic, Fix]] = []
-    taken_edits: list[Edit] = []
+    taken_spans = _TakenSpans()
     for diagnostic, fix in fixes:
         if not _self_consistent(fix):
             result.internal_errors.append(f"{diagnostic.rule}: its fix has overlapping edits; skipped")
             continue
-        if any(e.span.overlaps(t.span) for e in fix.edits for t in taken_edits):
+        if any(taken_spans.overlaps(e.span) for e in fix.edits):
             continue
         taken.append((diagnostic, fix))
-        taken_edits.extend(fix.edits)
+        for edit in fix.edits:
+            taken_spans.add(edit.span)
     return taken
 
 
@@ -136,8 +187,27 @@ def fix_source(
     dockerfile_path: Path | None = None,
     rules: list[Rule] | None = None,
 ) -> Result:
-    """Parse, check and fix one Dockerfile.  Raises DockerfileSyntaxError for bad input."""
-    settings = settings or Settings()
+    """Parse, check and fix one Dockerfile.
+
+    Raises DockerfileSyntaxError for bad input and FixError for anything else
+    that goes wrong, so that a caller reports one line for the file.
+    """
+    try:
+        return _fix_source(source, path, settings or Settings(), context_dir, dockerfile_path, rules)
+    except (DockerfileSyntaxError, FixError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise FixError(describe_failure(exc)) from exc
+
+
+def _fix_source(
+    source: bytes,
+    path: str,
+    settings: Settings,
+    context_dir: Path | None,
+    dockerfile_path: Path | None,
+    rules: list[Rule] | None,
+) -> Result:
     rules = rules if rules is not None else select_rules(settings.select, settings.ignore)
     build_context = BuildContext(context_dir, dockerfile_path) if context_dir is not None else None
     document = parse(source)

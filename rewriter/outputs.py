@@ -28,6 +28,11 @@ JSON_FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def plural(n: int, word: str, plural: str | None = None) -> str:
+    """`1 fix`, `2 fixes`: a count with its noun agreeing."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
 def unified_diff(path: str, before: bytes | None, after: bytes) -> str:
     """A unified diff that keeps line endings; `\\ No newline at end of file` as git prints it.
 
@@ -131,8 +136,8 @@ def render_text(reports: list[FileReport], only_remaining: bool) -> str:
     if unsafe:
         parts.append(f"{unsafe} more with --unsafe-fixes")
     if suggestions:
-        parts.append(f"{suggestions} {'suggestion' if suggestions == 1 else 'suggestions'}")
-    lines.append(f"Found {total} {'issue' if total == 1 else 'issues'}: {', '.join(parts)}.")
+        parts.append(plural(suggestions, "suggestion"))
+    lines.append(f"Found {plural(total, 'issue')}: {', '.join(parts)}.")
     return "".join(line + "\n" for line in lines)
 
 

@@ -38,6 +38,14 @@ STATE_CHANGING_BUILTINS = frozenset(
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
 
+# Past these a script is not handed to tree-sitter, and the RUN is treated as
+# unreadable, like one with a syntax error: its error recovery is quadratic in
+# the nesting of some constructs (`a=( a=( ...`, `$[ $[ ...`: 10,000 levels
+# take seconds), and its heredoc scanner in the heredocs of one command (3,000
+# take 1.4 s).  No real script comes within a tenth of either.
+MAX_BRACKET_DEPTH = 256
+MAX_HEREDOC_OPERATORS = 256
+
 
 @lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
@@ -56,13 +64,19 @@ class ShellWord(NamedTuple):
 
 
 class Command(NamedTuple):
-    """A simple command: assignments, name, arguments."""
+    """A simple command: assignments, name, arguments.
+
+    `ancestors` holds the kinds of node the command is nested in (a set, so
+    that a script nested thousands deep costs no more per command than a flat
+    one), `parent` the kind of the innermost one ("" at the top).
+    """
 
     words: tuple[ShellWord, ...]
     assignments: tuple[ShellWord, ...]
     span: Span
     statement_span: Span
-    ancestors: tuple[str, ...]
+    ancestors: frozenset[str]
+    parent: str
 
     @property
     def name(self) -> str | None:
@@ -118,10 +132,12 @@ class ShellScript:
                 b += width
             table[len(data)] = len(text)
             self._char_at = table
-        self.tree = _parser().parse(data)
+        unreadable = text.count("<<") > MAX_HEREDOC_OPERATORS or nested_too_deep(text)
+        self.tree = _parser().parse(b"" if unreadable else data)
         self.root = self.tree.root_node
-        self.has_errors = self.root.has_error
+        self.has_errors = unreadable or self.root.has_error
         self._commands: tuple[Command, ...] | None = None
+        self._statements: tuple[Statement, ...] | None = None
 
     # -- positions ---------------------------------------------------------
     def char(self, byte_offset: int) -> int:
@@ -143,21 +159,36 @@ class ShellScript:
     def commands(self) -> tuple[Command, ...]:
         """Every simple command, in source order, at any depth."""
         if self._commands is None:
-            out: list[Command] = []
-            self._collect(self.root, (), out)
-            self._commands = tuple(out)
+            self._commands = tuple(self._collect())
         return self._commands
 
-    def _collect(self, node: tree_sitter.Node, ancestors: tuple[str, ...], out: list[Command]) -> None:
-        for child in node.named_children:
-            if child.type == "command":
-                out.append(self._command(child, ancestors))
-                for sub in child.named_children:
-                    self._collect(sub, ancestors + ("command",), out)
+    def _collect(self) -> list[Command]:
+        """Commands in source order, walked with a stack: a script nested
+        deeper than Python's recursion limit is still only a script.  (The
+        walk hands each command its parent: tree-sitter finds `node.parent`
+        by descending from the root, a cost in the depth.)"""
+        out: list[Command] = []
+        # (node, its parent if it is a command, kinds enclosing it, the innermost of them)
+        stack: list[tuple[tree_sitter.Node, tree_sitter.Node | None, frozenset[str], str]] = [(self.root, None, frozenset(), "")]
+        while stack:
+            node, command_parent, ancestors, parent_kind = stack.pop()
+            is_command = command_parent is not None
+            if is_command:
+                out.append(self._command(node, command_parent, ancestors, parent_kind))
+                inside, innermost = _with(ancestors, "command"), "command"
             else:
-                self._collect(child, ancestors + (child.type,), out)
+                inside, innermost = ancestors, parent_kind
+            # The words of a command are not commands; what they contain (`$(...)`) may be.
+            for child in reversed(node.named_children):
+                if is_command:
+                    stack.append((child, None, inside, innermost))
+                elif child.type == "command":
+                    stack.append((child, node, inside, innermost))
+                else:
+                    stack.append((child, None, _with(inside, child.type), child.type))
+        return out
 
-    def _command(self, node: tree_sitter.Node, ancestors: tuple[str, ...]) -> Command:
+    def _command(self, node: tree_sitter.Node, parent: tree_sitter.Node, ancestors: frozenset[str], parent_kind: str) -> Command:
         words: list[ShellWord] = []
         assignments: list[ShellWord] = []
         for child in node.named_children:
@@ -170,9 +201,8 @@ class ShellScript:
                 continue
             else:
                 words.append(self._word(child))
-        parent = node.parent
-        statement = parent if parent is not None and parent.type == "redirected_statement" else node
-        return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors)
+        statement = parent if parent.type == "redirected_statement" else node
+        return Command(tuple(words), tuple(assignments), self.span(node), self.span(statement), ancestors, parent_kind)
 
     def _word(self, node: tree_sitter.Node) -> ShellWord:
         return ShellWord(self.text_of(node), self._static_value(node), self.span(node))
@@ -189,7 +219,7 @@ class ShellScript:
                 return None
             return _unescape_double(text[1:-1])
         if kind == "concatenation":
-            parts = [self._static_value(c) for c in node.named_children]
+            parts = [self._static_value(c) if c.type != "concatenation" else None for c in node.named_children]
             if any(p is None for p in parts) or not parts:
                 return None
             # Characters between parts (none in well-formed input) are literal.
@@ -199,7 +229,12 @@ class ShellScript:
         return None
 
     def statements(self) -> tuple[Statement, ...]:
-        """Top-level statements and, within each, its `&&`/`||` chain."""
+        """Top-level statements and, within each, its `&&`/`||` chain (read once, asked often)."""
+        if self._statements is None:
+            self._statements = self._read_statements()
+        return self._statements
+
+    def _read_statements(self) -> tuple[Statement, ...]:
         out: list[Statement] = []
         children = self.root.children
         for i, child in enumerate(children):
@@ -214,23 +249,30 @@ class ShellScript:
             out.append(Statement(self.span(child), self.logical(child), terminator, tuple(self._and_or(child))))
         return tuple(out)
 
-    def _and_or(self, node: tree_sitter.Node) -> Iterator[tuple[Span, str]]:
-        """Flatten a left-nested `list` into (item, operator-before-it) pairs."""
+    def _and_or(self, node: tree_sitter.Node) -> list[tuple[Span, str]]:
+        """Flatten a left-nested `list` into (item, operator-before-it) pairs.
+
+        `a && b && c` nests one level per operator, so the walk keeps its own
+        stack: a chain of ten thousand commands is read like one of three.
+        """
         if node.type != "list":
-            yield self.span(node), ""
-            return
-        operator = ""
-        for child in node.children:
-            if child.is_named:
-                if child.type == "list":
-                    items = list(self._and_or(child))
-                    first_span, _ = items[0]
-                    yield first_span, operator
-                    yield from items[1:]
-                elif child.type != "comment":
-                    yield self.span(child), operator
-            else:
-                operator = child.type
+            return [(self.span(node), "")]
+        out: list[tuple[Span, str]] = []
+        children = [iter(node.children)]
+        operators = [""]  # the operator before the next item, per level
+        while children:
+            child = next(children[-1], None)
+            if child is None:
+                children.pop()
+                operators.pop()
+            elif not child.is_named:
+                operators[-1] = child.type
+            elif child.type == "list":  # its first item takes the operator before the list
+                children.append(iter(child.children))
+                operators.append(operators[-1])
+            elif child.type != "comment":
+                out.append((self.span(child), operators[-1]))
+        return out
 
     def changes_shell_state(self) -> list[str]:
         """What in this script would leak into commands appended after it."""
@@ -242,12 +284,15 @@ class ShellScript:
                 reasons.append(command.name)
             elif command.name is None and command.words:
                 reasons.append("a command whose name is computed")
-        for node in walk(self.root):
+        stack: list[tuple[tree_sitter.Node, str]] = [(self.root, "")]  # (node, its parent's kind)
+        while stack:
+            node, parent = stack.pop()
+            stack.extend((child, node.type) for child in reversed(node.children))
             if node.type in ("declaration_command", "unset_command"):
                 reasons.append(self.text_of(node).split(None, 1)[0])
-            elif node.type == "variable_assignment" and node.parent is not None and node.parent.type == "program":
+            elif node.type == "variable_assignment" and parent == "program":
                 reasons.append("a shell variable assignment")
-            elif node.type == "variable_assignments" and node.parent is not None and node.parent.type in ("program", "list"):
+            elif node.type == "variable_assignments" and parent in ("program", "list"):
                 reasons.append("a shell variable assignment")
             elif node.type == "&":
                 reasons.append("a background job (&)")
@@ -256,12 +301,35 @@ class ShellScript:
         return sorted(set(reasons))
 
 
-def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+def _with(kinds: frozenset[str], kind: str) -> frozenset[str]:
+    """`kinds` plus `kind`, the same object when nothing is added (nested scripts share their sets)."""
+    return kinds if kind in kinds else kinds | {kind}
+
+
+def nested_too_deep(text: str) -> bool:
+    """More than MAX_BRACKET_DEPTH brackets of any kind open at once (quotes ignored: a cheap bound)."""
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_BRACKET_DEPTH:
+        return False
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                return True
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return False
+
+
+def walk(node: tree_sitter.Node, *, prune: frozenset[str] = frozenset()) -> Iterator[tree_sitter.Node]:
+    """Every node under `node` in source order (without recursion); nodes of a kind in
+    `prune` are yielded but not entered."""
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))
+        if n.type not in prune:
+            stack.extend(reversed(n.children))
 
 
 def _unescape(text: str) -> str:

@@ -17,6 +17,7 @@ and anywhere in the file, for the whole file:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterable
 
 from rewriter.rules import Diagnostic, Rule
@@ -52,7 +53,8 @@ class Suppressions:
             if codes:
                 self.instruction[element.index] = codes
             pending = set()
-        self._starts = [(i.span.start, i.span.end, i.index) for i in document.instructions]
+        self._instructions = document.instructions
+        self._starts = [i.span.start for i in document.instructions]
 
     def _parse(self, line: str) -> tuple[set[str], bool]:
         stripped = line.strip()
@@ -71,9 +73,14 @@ class Suppressions:
     def suppressed(self, diagnostic: Diagnostic) -> bool:
         if _matches(diagnostic.rule, self.file):
             return True
-        for start, end, index in self._starts:
-            if start <= diagnostic.span.start < end or (start == diagnostic.span.start == end):
-                return _matches(diagnostic.rule, self.instruction.get(index, set()))
+        # Instructions are disjoint and in order: the one holding the diagnostic is found by bisection.
+        at = diagnostic.span.start
+        i = bisect_right(self._starts, at) - 1
+        if i < 0:
+            return False
+        span = self._instructions[i].span
+        if span.start <= at < span.end or span.start == at == span.end:
+            return _matches(diagnostic.rule, self.instruction.get(self._instructions[i].index, set()))
         return False
 
 

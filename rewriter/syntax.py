@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Literal, NamedTuple
 
 from rewriter.text import GO_SPACES, LineIndex, LogicalText, Span, go_lstrip_len, go_rstrip_len
@@ -34,7 +35,10 @@ _MAYBE_JSON_LIST = frozenset({"ADD", "COPY", "VOLUME"})
 _HEREDOC_INSTRUCTIONS = frozenset({"ADD", "COPY", "RUN"})
 _NOT_IN_ONBUILD = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 
-_DIRECTIVE_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
+# BuildKit's `([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, in two steps: as one
+# backtracking regex, a long run of blanks inside the value costs its square.
+_DIRECTIVE_NAME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
+_DIRECTIVE_BLANKS = "\t\n\f\r "
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_RE = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _BUILDKIT_WHITESPACE = "\t\v\f\r "
@@ -175,6 +179,8 @@ class Document(NamedTuple):
     stages: tuple[Stage, ...]
     global_args: tuple[Instruction, ...]
     lines: LineIndex
+    aliases: dict[str, int]
+    """Lower-cased stage name -> index of the first stage so named (read-only)."""
 
     def render(self) -> bytes:
         """The document's bytes, rebuilt from its elements."""
@@ -191,9 +197,9 @@ class Document(NamedTuple):
         return self.stages[instruction.stage] if instruction.stage >= 0 else None
 
     def stage_named(self, name: str) -> Stage | None:
-        for stage in self.stages:
-            if stage.alias is not None and stage.alias.lower() == name.lower():
-                return stage
+        index = self.aliases.get(name.lower())
+        if index is not None:
+            return self.stages[index]
         if name.isdigit() and int(name) < len(self.stages):
             return self.stages[int(name)]
         return None
@@ -251,11 +257,11 @@ class _Parser:
         if not content.startswith("#"):
             self.directives_done = True
             return False
-        m = _DIRECTIVE_RE.match(content[go_lstrip_len(content, 1) :])
-        if not m or m.group(1).lower() not in _VALID_DIRECTIVES:
+        parsed = _directive(content[go_lstrip_len(content, 1) :])
+        if parsed is None or parsed[0].lower() not in _VALID_DIRECTIVES:
             self.directives_done = True
             return False
-        name, value = m.group(1).lower(), m.group(2)
+        name, value = parsed[0].lower(), parsed[1]
         if any(d.name == name for d in self.directives):
             raise DockerfileSyntaxError(f"only one {name} parser directive can be used", line)
         if name == "escape":
@@ -283,6 +289,7 @@ class _Parser:
     # -- main loop ---------------------------------------------------------
     def run(self, strict: bool) -> Document:
         text, lines = self.text, self.lines
+        _check_line_lengths(text, lines)
         elements: list[Instruction | Trivia] = []
         instructions: list[Instruction] = []
         i, n = 0, len(lines)
@@ -333,10 +340,11 @@ class _Parser:
             stages=stages,
             global_args=global_args,
             lines=LineIndex(text),
+            aliases=_aliases(stages),
         )
 
     # -- one logical line --------------------------------------------------
-    def _instruction(self, header: LogicalText, line: int, end_line: int) -> Instruction:
+    def _instruction(self, header: LogicalText, line: int, end_line: int, *, in_onbuild: bool = False) -> Instruction:
         s = header.text
         a = go_lstrip_len(s)
         b = go_rstrip_len(s, a)
@@ -365,8 +373,8 @@ class _Parser:
                 json_args, json_spans = _maybe_json(cmd, line)
         elif name in ("ENV", "LABEL"):
             _check_name_values(args.text, name, self.escape, line)
-        elif name == "ONBUILD" and args.text:
-            inner = self._instruction(args, line, end_line)
+        elif name == "ONBUILD" and args.text and not in_onbuild:  # one level: BuildKit refuses ONBUILD ONBUILD
+            inner = self._instruction(args, line, end_line, in_onbuild=True)
         return Instruction(
             keyword=keyword,
             flags=flags,
@@ -424,6 +432,17 @@ class _Parser:
 
 def _replace(instruction: Instruction, **changes: object) -> Instruction:
     return instruction._replace(**changes)  # type: ignore[arg-type]
+
+
+# BuildKit reads lines with a bufio.Scanner of this many bytes (line break excluded, a CR included).
+MAX_LINE_BYTES = 65535
+
+
+def _check_line_lengths(text: str, lines: list[tuple[int, int, int]]) -> None:
+    for number, (start, _, end) in enumerate(lines, 1):
+        length = end - start - (1 if text.endswith("\n", 0, end) else 0)
+        if length * 4 > MAX_LINE_BYTES and len(text[start : start + length].encode("utf-8")) > MAX_LINE_BYTES:
+            raise DockerfileSyntaxError(f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}", number)
 
 
 def _split_lines(text: str) -> list[tuple[int, int, int]]:
@@ -487,6 +506,60 @@ def _builder_flags(header: LogicalText, pos: int, end: int, escape: str) -> tupl
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
+def _directive(text: str) -> tuple[str, str] | None:
+    """(name, value) of a `name=value` directive body, as BuildKit's regular expression reads it."""
+    m = _DIRECTIVE_NAME_RE.match(text)
+    if m is None:
+        return None
+    rest = text[m.end() :]
+    value = rest.lstrip(_DIRECTIVE_BLANKS).rstrip(_DIRECTIVE_BLANKS)
+    if not value:  # only blanks: the lazy group still takes one character, the last
+        return (m.group(1), rest[-1]) if rest else None
+    return m.group(1), value
+
+
+# Go's encoding/json refuses JSON nested deeper than this; BuildKit then reads shell form.
+GO_JSON_MAX_DEPTH = 10000
+
+
+def _json_array(text: str) -> object:
+    """json.loads as Go's decoder answers: nesting past GO_JSON_MAX_DEPTH is not JSON.
+
+    Python's decoder recurses once per level, so for deep input the recursion
+    limit is raised to the depth for the call (Go's bound keeps that finite).
+    """
+    depth = _json_depth(text)
+    if depth > GO_JSON_MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    limit = sys.getrecursionlimit()
+    if depth + 100 > limit:
+        sys.setrecursionlimit(depth + 100)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:  # a Python whose C stack has its own, lower limit
+        raise ValueError("nested too deeply") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside JSON strings (an upper bound is enough)."""
+    if text.count("[") + text.count("{") < 100:
+        return text.count("[") + text.count("{")
+    depth = deepest = 0
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
@@ -497,7 +570,7 @@ def _maybe_json(args: LogicalText, line: int) -> tuple[tuple[str, ...] | None, t
     if not s.startswith("[", start):
         return None, ()
     try:
-        value = json.loads(s[start:], parse_constant=_reject_constant)
+        value = _json_array(s[start:])
     except ValueError:
         return None, ()
     if not isinstance(value, list):
@@ -681,6 +754,14 @@ def _unquoted_words(text: str) -> list[str] | None:
 
 def _raw_words(text: str) -> list[str]:
     return [w for w, _, _ in _heredoc_words(text)]
+
+
+def _aliases(stages: tuple[Stage, ...]) -> dict[str, int]:
+    aliases: dict[str, int] = {}
+    for stage in stages:
+        if stage.alias is not None:
+            aliases.setdefault(stage.alias.lower(), stage.index)
+    return aliases
 
 
 def _stages(

@@ -122,31 +122,43 @@ def global_args(document: Document) -> dict[str, str | None]:
     return env
 
 
-def env_at(document: Document, stage: Stage, before: Instruction | None = None) -> dict[str, str | None]:
-    """Variables visible to an instruction of `stage` (all of them if `before` is None).
+class Environments:
+    """The variables visible at every instruction of a file, from one walk over its stages.
 
-    A name mapped to None is declared but its value is unknown (a build
-    argument without default, or one that depends on the base image).
-    Variables the base image defines are unknown too, so they are absent.
+    Instructions between two ARG/ENV share one dict (read it, never change
+    it), and a stage FROM an earlier stage starts from that stage's end, so a
+    file costs its length once, however many passes ask and however long the
+    chain of stages is.
     """
-    from_env = global_args(document)
-    env: dict[str, str | None] = {}
-    parent = document.stage_named(stage.image) if stage.image else None
-    if parent is not None and parent.index < stage.index:
-        env.update(env_at(document, parent))
-    for ins in stage.instructions:
-        if before is not None and ins.index >= before.index:
-            break
-        if ins.name == "ARG":
-            for name, raw in assignments(ins, document.escape):
-                if raw is not None:
-                    env[name] = expand(raw, env, document.escape)
-                else:
-                    env[name] = from_env.get(name)
-        elif ins.name == "ENV":
-            for name, raw in assignments(ins, document.escape):
-                env[name] = expand(raw or "", env, document.escape)
-    return env
+
+    def __init__(self, document: Document) -> None:
+        self._before: dict[int, dict[str, str | None]] = {}
+        self._after: dict[int, dict[str, str | None]] = {}
+        from_env = global_args(document)
+        escape = document.escape
+        for stage in document.stages:  # a parent stage always comes first
+            parent = document.stage_named(stage.image) if stage.image else None
+            env = self._after[parent.index] if parent is not None and parent.index < stage.index else {}
+            self._before[stage.from_.index] = env
+            for ins in stage.instructions:
+                self._before[ins.index] = env
+                if ins.name == "ARG":
+                    env = dict(env)
+                    for name, raw in assignments(ins, escape):
+                        env[name] = expand(raw, env, escape) if raw is not None else from_env.get(name)
+                elif ins.name == "ENV":
+                    env = dict(env)
+                    for name, raw in assignments(ins, escape):
+                        env[name] = expand(raw or "", env, escape)
+            self._after[stage.index] = env
+
+    def before(self, instruction: Instruction) -> Mapping[str, str | None]:
+        """What `instruction` sees (empty outside a stage)."""
+        return self._before.get(instruction.index, {})
+
+    def after(self, stage: Stage) -> Mapping[str, str | None]:
+        """What the stage's image ends with, as far as the file says."""
+        return self._after[stage.index]
 
 
 def resolve_image(document: Document, stage: Stage) -> str | None:

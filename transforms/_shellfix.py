@@ -97,7 +97,7 @@ class Item(NamedTuple):
 
 def chains(script: ShellScript) -> list[tuple[Statement, list[Item]]]:
     """Top-level statements with their chain elements (simple commands resolved)."""
-    by_span = {c.statement_span: c for c in script.commands if not c.ancestors or c.ancestors[-1] in ("list", "redirected_statement")}
+    by_span = {c.statement_span: c for c in script.commands if c.parent in ("", "list", "redirected_statement")}
     out = []
     for statement in script.statements():
         items = [Item(span, op, by_span.get(span)) for span, op in statement.and_or]

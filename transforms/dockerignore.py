@@ -16,13 +16,12 @@ Dockerfile installs it itself.  The name lists live in
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from rewriter.context import BuildContext, FileContext, context_path, load_data
+from rewriter.context import BuildContext, FileContext, context_path, json_loads, load_data
 from rewriter.rules import Applicability, Diagnostic, NewFile, rule
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
@@ -130,7 +129,7 @@ def reads(context: FileContext) -> Reads:
 def _package_scripts(text: str) -> str:
     """The scripts of a package.json: the rest (a repository URL ending in .git) runs nothing."""
     try:
-        scripts = json.loads(text).get("scripts") or {}
+        scripts = json_loads(text).get("scripts") or {}
     except (ValueError, AttributeError):
         return text
     return "\n".join(str(v) for v in scripts.values()) if isinstance(scripts, dict) else text

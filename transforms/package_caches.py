@@ -10,11 +10,10 @@ place become BuildKit cache mounts instead.  Facts: `data/package_caches.toml`.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Iterator, NamedTuple
 
-from rewriter.context import FileContext
+from rewriter.context import FileContext, json_loads
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, rule
 from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
@@ -439,7 +438,7 @@ def _yarn_berry(context: FileContext) -> tuple[str, bool] | None:
             return f"{path} in the build context means yarn berry", True
         if name == "package.json":
             try:
-                manager = json.loads(build.read_text(path) or "{}").get("packageManager", "")
+                manager = json_loads(build.read_text(path) or "{}").get("packageManager", "")
             except (ValueError, AttributeError):
                 return f"{path} is not valid JSON", False
             if isinstance(manager, str) and manager.startswith("yarn@") and not manager.startswith("yarn@1."):

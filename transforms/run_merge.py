@@ -22,6 +22,7 @@ from transforms._shellfix import has_heredoc_redirect, layout
 # Shell features that assign variables or define names without being in
 # STATE_CHANGING_BUILTINS: their effects would leak into the joined command.
 _LEAKING_NODES = frozenset({"function_definition", "for_statement", "c_style_for_statement", "arithmetic_expansion", "expansion"})
+_OWN_SHELL = frozenset({"subshell", "command_substitution", "process_substitution"})
 _LEAKING_COMMANDS = frozenset({"read", "getopts", "let", "mapfile", "readarray", "printf", "cd", "pushd", "popd"})
 
 
@@ -37,8 +38,8 @@ def _mergeable(context: FileContext, instruction: Instruction) -> ShellScript | 
 def _needs_subshell(script: ShellScript) -> list[str]:
     """Why the first RUN's shell state could leak into the second (empty: it cannot)."""
     reasons = list(script.changes_shell_state())
-    for node in walk(script.root):
-        if node.type in _LEAKING_NODES and not _inside_subshell(node):
+    for node in walk(script.root, prune=_OWN_SHELL):  # what a subshell sets stays there
+        if node.type in _LEAKING_NODES:
             if node.type == "expansion" and "=" not in script.text_of(node):
                 continue
             if node.type == "arithmetic_expansion" and "=" not in script.text_of(node).replace("==", ""):
@@ -50,39 +51,27 @@ def _needs_subshell(script: ShellScript) -> list[str]:
     return sorted(set(reasons))
 
 
-def _inside_subshell(node) -> bool:  # type: ignore[no-untyped-def]
-    parent = node.parent
-    while parent is not None:
-        if parent.type in ("subshell", "command_substitution", "process_substitution"):
-            return True
-        parent = parent.parent
-    return False
-
-
 def _sets_options(script: ShellScript) -> bool:
     return any(c.name in ("set", "shopt") and not c.in_subshell for c in script.commands)
 
 
 def _has_shell_instruction(context: FileContext, instruction: Instruction) -> bool:
-    stage = context.stage(instruction)
-    return stage is not None and any(i.name == "SHELL" and i.index < instruction.index for i in stage.instructions)
+    return context.shell_instruction_before(instruction) is not None
 
 
 def _between(context: FileContext, first: Instruction, second: Instruction) -> list[Trivia] | None:
     """Comment and blank lines between two instructions (None if anything else is there)."""
+    elements = context.document.elements
+    positions = context.memo(_between, lambda: {e.index: i for i, e in enumerate(elements) if isinstance(e, Instruction)})
+    start, end = positions.get(first.index), positions.get(second.index)
+    if start is None or end is None or end <= start:
+        return None
     out: list[Trivia] = []
-    inside = False
-    for element in context.document.elements:
-        if element is first or (isinstance(element, Instruction) and element.index == first.index):
-            inside = True
-            continue
-        if isinstance(element, Instruction) and element.index == second.index:
-            return out
-        if inside:
-            if not isinstance(element, Trivia) or element.kind == "directive":
-                return None
-            out.append(element)
-    return None
+    for element in elements[start + 1 : end]:
+        if not isinstance(element, Trivia) or element.kind == "directive":
+            return None
+        out.append(element)
+    return out
 
 
 @rule(

@@ -18,6 +18,8 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from rewriter.outputs import plural
+
 if TYPE_CHECKING:
     from rewriter.bot.fixes import FileReport
     from rewriter.rules import Rule
@@ -41,10 +43,6 @@ class Options:
     context: str | None = None
     isolated: bool = False
     version: str = ""
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def _cell(text: str) -> str:
@@ -91,7 +89,7 @@ def rule_counts(files: Iterable[FileReport]) -> dict[str, int]:
 
 def title(changed: list[FileReport]) -> str:
     fixes = sum(len(f.changes) for f in changed)
-    return f"dockerfix: {_plural(fixes, 'fix', 'fixes')} in {_plural(len(changed), 'Dockerfile')}"
+    return f"dockerfix: {plural(fixes, 'fix', 'fixes')} in {plural(len(changed), 'Dockerfile')}"
 
 
 def commit_message(changed: list[FileReport], rules: dict[str, Rule], options: Options) -> str:
@@ -141,13 +139,13 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
     out: list[str] = [MARKER]
     known = [c.saving_mb for c in changes if c.saving_mb is not None]
     summary = (
-        f"dockerfix rewrote {_plural(len(changed), 'Dockerfile')} on `{base}` with "
-        f"{_plural(len(changes), 'fix', 'fixes')}"
+        f"dockerfix rewrote {plural(len(changed), 'Dockerfile')} on `{base}` with "
+        f"{plural(len(changes), 'fix', 'fixes')}"
     )
     if known:
         summary += f", estimated to save {_megabytes(sum(known))} of image size"
         if len(known) < len(changes):
-            summary += f" (counting the {_plural(len(known), 'fix', 'fixes')} whose saving can be estimated)"
+            summary += f" (counting the {plural(len(known), 'fix', 'fixes')} whose saving can be estimated)"
     out.append(summary + ".")
     out.append("")
     if options.unsafe_fixes or any(f.unsafe_fixes for f in changed):

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TextIO
 
 from rewriter.bot.fixes import Scan
 from rewriter.bot.git import Git, GitError
+from rewriter.outputs import plural
 
 if TYPE_CHECKING:
     from rewriter.bot.github import GitHub, PullRequest
@@ -399,7 +400,7 @@ class Bot:
             self.ui.say(f"{branch} already has these fixes")
         else:
             git.push(remote, commit, branch, head_sha)
-            self.ui.say(f"pushed {len(changed)} changed Dockerfile(s) to {branch}")
+            self.ui.say(f"pushed {plural(len(changed), 'changed Dockerfile')} to {branch}")
         self._pull_request(api, owner, name, pr, plan)
         return EXIT_OK
 

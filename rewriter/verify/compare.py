@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from rewriter.outputs import plural
 from rewriter.verify.builders import ImageConfig
 from rewriter.verify.snapshot import Snapshot, category
 
@@ -202,7 +203,7 @@ def _fold(differences: list[Difference], limit: int = 3) -> list[Difference]:
         if len(members) <= limit:
             out.extend(members)
         else:
-            out.append(Difference(cat, change, f"{top}/...", f"{len(members)} paths", allowed))
+            out.append(Difference(cat, change, f"{top}/...", plural(len(members), "path"), allowed))
     return sorted(out, key=lambda d: (d.allowed, d.category, d.subject))
 
 

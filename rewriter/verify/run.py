@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from rewriter.context import BuildContext, Settings
+from rewriter.files import read_dockerfile
 from rewriter.syntax import Document, parse
 from rewriter.verify.builders import Builder, BuilderError, BuildOutcome, ImageFacts, RunOutcome, Step
 from rewriter.verify.compare import Difference, compare_images
@@ -286,7 +287,7 @@ def _explain_failure(outcome: BuildOutcome, features: set[str], limits: dict[str
 
 def verify(inputs: Inputs, builder: Builder) -> Verification:
     """Rewrite the Dockerfile, build both versions, compare them and judge the rewrite."""
-    source = inputs.dockerfile.read_bytes()
+    source = read_dockerfile(inputs.dockerfile)
     mode = "unsafe" if inputs.settings.unsafe_fixes else "safe"
     result = Verification(dockerfile=str(inputs.dockerfile), builder=builder.version(), mode=mode)
     output, applied, internal = rewrite(source, inputs)

@@ -207,7 +207,7 @@ class _Collector:
         elif match := _NODE_PACKAGE.search(path):
             try:
                 version = str(json.loads(text).get("version", ""))
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 version = "?"
             snapshot.node[path[: -len("/package.json")]] = version
 

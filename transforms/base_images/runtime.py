@@ -93,6 +93,14 @@ def classify(knowledge: Knowledge, package: str) -> tuple[str, str | None] | Non
     return None
 
 
+def _classified(context: FileContext, knowledge: Knowledge, package: str) -> tuple[str, str | None] | None:
+    """`classify`, once per package and file (a long apt-get install is read by several passes and rounds)."""
+    known: dict[str, tuple[str, str | None] | None] = context.memo(_classified, dict)
+    if package not in known:
+        known[package] = classify(knowledge, package)
+    return known[package]
+
+
 def _release(knowledge: Knowledge, base: Base) -> dict | None:
     key = base.tag.key
     if key is None:
@@ -121,7 +129,7 @@ def _installs(context: FileContext, base: Base) -> list[Install]:
             packages, options = found
             runtime_words, other_words = [], []
             for index, word in packages:
-                if word is not None and classify(knowledge, package_name(word)) is not None:
+                if word is not None and _classified(context, knowledge, package_name(word)) is not None:
                     runtime_words.append(index)
                 else:
                     other_words.append(index)

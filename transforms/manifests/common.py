@@ -8,6 +8,11 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, NamedTuple
 
 from rewriter.context import BuildContext, load_data
+
+# Files one manifest may pull in through includes or modules before dockerfix
+# stops following them (each is a level of recursion, and no real project
+# comes near: a hundred is a generated or hostile context).
+MAX_INCLUDED_FILES = 100
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 

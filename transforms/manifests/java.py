@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
+    MAX_INCLUDED_FILES,
     Env,
     Plan,
     Project,
@@ -74,6 +75,8 @@ def maven_install(command: Command, words: list[str], project: Project, env: Env
 def _maven_modules(project: Project, pom: str, seen: set[str]) -> tuple[list[str], str]:
     if pom in seen:
         return [], ""
+    if len(seen) >= MAX_INCLUDED_FILES:
+        return [], f"`{pom}` is one of more than {MAX_INCLUDED_FILES} module poms"
     seen.add(pom)
     text = project.read(pom)
     if text is None:

@@ -7,6 +7,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
+from rewriter.context import json_loads
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
@@ -33,7 +34,7 @@ def _package_json(project: Project, folder: str) -> tuple[dict[str, Any] | None,
     if text is None:
         return None, f"`{path}` is not in the build context (or .dockerignore excludes it)"
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except ValueError:
         return None, f"`{path}` is not valid JSON"
     return (data, "") if isinstance(data, dict) else (None, f"`{path}` is not a JSON object")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from rewriter.context import json_loads
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
@@ -33,7 +33,7 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     if why:
         return Plan("source", "composer", decline=why)
     try:
-        manifest = json.loads(project.read(files[0]) or "{}")
+        manifest = json_loads(project.read(files[0]) or "{}")
     except ValueError:
         return Plan("source", "composer", decline="composer.json is not valid JSON")
     repositories = manifest.get("repositories") if isinstance(manifest, dict) else None
@@ -70,7 +70,7 @@ def plugin_risk(project: Project, folder: str, manifest: dict[str, Any]) -> str:
     if text is None:
         return "there is no composer.lock, so which packages are plugins (they run during the install, with `--no-scripts` too) is not known."
     try:
-        lock = json.loads(text)
+        lock = json_loads(text)
     except ValueError:
         return f"`{lock_path}` is not valid JSON."
     packages = [p for key in ("packages", "packages-dev") for p in (lock.get(key) or []) if isinstance(p, dict)] if isinstance(lock, dict) else []

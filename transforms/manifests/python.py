@@ -9,6 +9,7 @@ from typing import Any
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
+    MAX_INCLUDED_FILES,
     REMOTE,
     URL,
     Env,
@@ -52,6 +53,8 @@ def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str
     """Context files a requirements file reads (itself and its -r/-c includes), or a reason to decline."""
     if path in seen:
         return [], ""
+    if len(seen) >= MAX_INCLUDED_FILES:
+        return [], f"`{path}` is one of more than {MAX_INCLUDED_FILES} included requirements files"
     seen.add(path)
     text = project.read(path)
     if text is None and project.exists(path):

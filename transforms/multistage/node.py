@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath
 from typing import Any
 
+from rewriter.context import json_loads
 from rewriter.shell import Command
 from transforms.multistage.common import (
     BUILD_STAGE,
@@ -37,7 +37,7 @@ def _package_json(facts: Facts) -> dict[str, Any]:
     if text is None:
         raise Decline("no package.json in the build context")  # timid:
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except ValueError:
         raise Decline("package.json does not parse") from None
     return data if isinstance(data, dict) else {}
@@ -91,7 +91,7 @@ def _build_output(facts: Facts, script: str) -> str:
             raise Decline("`tsc` without a tsconfig.json")
         text = re.sub(r"^\s*//.*$", "", text, flags=re.M)
         try:
-            config = json.loads(text)
+            config = json_loads(text)
         except ValueError:
             raise Decline("tsconfig.json is not plain JSON") from None  # timid:
         if "extends" in config:
@@ -154,7 +154,7 @@ def plan_node(facts: Facts) -> Plan | None:
     lock = build.read_text("package-lock.json") or ""
     if manager == "npm" and lock:
         try:
-            lock_data = json.loads(lock)
+            lock_data = json_loads(lock)
         except ValueError:
             raise Decline("package-lock.json does not parse") from None
         for path, entry in (lock_data.get("packages") or {}).items():

@@ -68,7 +68,7 @@ def plan_python(facts: Facts) -> Plan | None:
                 raise Decline(f"line {ins.line}: pip called by absolute path bypasses a virtual environment")  # timid:
             if any(a is not None and (a in ("--user", "--target", "-t", "--prefix", "--root", "--system") or a.startswith(("--target=", "--prefix=", "--root="))) for a in args):
                 raise Decline(f"line {ins.line}: `pip install` into a chosen location")  # timid:
-            if ins not in pip_runs:
+            if not pip_runs or pip_runs[-1].index != ins.index:  # commands come in file order
                 pip_runs.append(ins)
         elif not (_PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"])):
             others.append((ins, command))
