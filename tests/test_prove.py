@@ -63,6 +63,18 @@ def test_the_candidates_are_the_rules_whose_unsafe_fixes_go_beyond_the_safe_rewr
     assert "DF216" in found and "DF201" not in found
 
 
+def test_a_fix_that_creates_a_file_is_never_a_candidate(tmp_path: Path) -> None:
+    app = _app(tmp_path, "FROM python:3.13-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n")
+    (app / ".env").write_text("TOKEN=secret\n")
+    from rewriter.engine import fix_source
+
+    source = (app / "Dockerfile").read_bytes()
+    unsafe = fix_source(source, settings=Settings(unsafe_fixes=True), context_dir=app, dockerfile_path=app / "Dockerfile")
+    assert "DF105" in {d.rule for d in unsafe.applied} and unsafe.created
+    found = prove_module.candidates(source, app / "Dockerfile", app, Settings())
+    assert "DF105" not in found  # its unsafe fix adds .env to a new .dockerignore, which verify does not build with
+
+
 def test_everything_proven_together_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = _app(tmp_path)
     fake, asked = _verdicts({})

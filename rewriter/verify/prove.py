@@ -53,11 +53,16 @@ class Proven(NamedTuple):
 
 
 def candidates(source: bytes, dockerfile: Path, context: Path, settings: Settings) -> list[str]:
-    """Rules whose unsafe fixes the `--unsafe-fixes` rewrite applies beyond what `settings` applies."""
+    """Rules whose unsafe fixes the `--unsafe-fixes` rewrite applies beyond what `settings` applies.
+
+    A fix that creates a file (DF105's `.dockerignore` with `.env` in it) is
+    no candidate: verify builds the rewritten Dockerfile, not the files a fix
+    adds, so its build would "prove" a change it never made.
+    """
     from rewriter.engine import fix_source
 
     result = fix_source(source, path=str(dockerfile), settings=settings._replace(unsafe_fixes=True), context_dir=context, dockerfile_path=dockerfile)
-    return sorted({d.rule for d in result.applied if d.fix is not None and d.fix.applicability == Applicability.UNSAFE})
+    return sorted({d.rule for d in result.applied if d.fix is not None and d.fix.applicability == Applicability.UNSAFE and not d.fix.creates})
 
 
 def _trusting(settings: Settings, rules: list[str]) -> Settings:
