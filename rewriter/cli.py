@@ -447,13 +447,12 @@ def _process(name: str, args: Options) -> FileReport:
         sys.stdout.buffer.write(result.output)
         sys.stdout.flush()
     elif args.write and result.changed and name != "-":
-        from rewriter import newfiles
-        from rewriter.files import LeftAlone, write_atomic, write_target
+        from rewriter.files import LeftAlone, create_all, write_atomic, write_target
         from rewriter.outputs import error_line, plural, stderr
 
         try:
             target = write_target(Path(name), [Path(p) for p in args.paths or ["."] if os.path.isdir(p)])
-            created = newfiles.create_all(result.created)  # first: the Dockerfile's fixes may count on them
+            created = create_all(result.created)  # first: the Dockerfile's fixes may count on them
             if result.output != result.source:
                 write_atomic(target, result.output)
         except LeftAlone as exc:

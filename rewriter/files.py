@@ -15,14 +15,20 @@ and discovery, as black and ruff users expect it:
   of the named folders; one pointing elsewhere is left alone with a notice,
   so `dockerfix --write repo` never writes outside `repo`.  A symlink named
   directly is followed: the user named the file it stands for.
+- A file a fix adds (a `.dockerignore`) must not replace anything: its
+  temporary file is hard-linked to the name (`link` fails when the name
+  exists, and the file appears whole or not at all); where hard links are not
+  supported the name is opened with O_EXCL, which still refuses an existing
+  file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -124,3 +130,63 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+# -- files a fix adds ---------------------------------------------------------------
+
+NEW_FILE_MODE = 0o644
+
+
+class Exists(FileExistsError):
+    """The file appeared since dockerfix looked: it is left as it is."""
+
+
+def create(path: Path, data: bytes) -> None:
+    """Create `path` holding `data`; raises Exists if anything has that name, OSError otherwise."""
+    if os.path.lexists(path):
+        raise Exists(errno.EEXIST, "exists; left as it is", str(path))
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dockerfix", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, NEW_FILE_MODE & ~_umask())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise Exists(errno.EEXIST, "exists; left as it is", str(path)) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            _create_exclusive(path, data)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def create_all(files: Mapping[str, str]) -> list[Path]:
+    """Create each file (full path to text, written as UTF-8); stops at the first that fails."""
+    created = []
+    for name, text in files.items():
+        path = Path(name)
+        create(path, text.encode("utf-8"))
+        created.append(path)
+    return created
+
+
+def _create_exclusive(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    except FileExistsError:
+        raise Exists(errno.EEXIST, "exists; left as it is", str(path)) from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

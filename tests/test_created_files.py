@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rewriter import newfiles
+from rewriter import files
 from rewriter.cli import main
 
 DOCKERFILE = "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
@@ -73,8 +73,8 @@ def test_sarif_describes_the_new_file_as_an_insertion(project: Path, capsys: pyt
 def test_create_never_replaces_a_file(tmp_path: Path) -> None:
     path = tmp_path / ".dockerignore"
     path.write_text("mine\n")
-    with pytest.raises(newfiles.Exists):
-        newfiles.create(path, b"theirs\n")
+    with pytest.raises(files.Exists):
+        files.create(path, b"theirs\n")
     assert path.read_text() == "mine\n"
     assert os.listdir(tmp_path) == [".dockerignore"]
 

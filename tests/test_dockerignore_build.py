@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from rewriter import newfiles
+from rewriter import files
 from rewriter.context import Settings
 from rewriter.engine import fix_source
 from test_verify_build import _buildah_ready
@@ -91,7 +91,7 @@ def test_written_dockerignore_keeps_the_copy_cached_and_the_image_clean(
     result = fix_source(DOCKERFILE.encode(), settings=Settings(select=("DF105",)), context_dir=context, dockerfile_path=context / "Dockerfile")
     assert list(result.created) == [str(context / ".dockerignore")]
     if with_dockerignore:
-        newfiles.create_all(result.created)
+        files.create_all(result.created)
     tag = f"localhost/dockerfix-dockerignore-{uuid.uuid4().hex[:8]}"
     try:
         _build(context, tag + ":first")
