@@ -7,8 +7,13 @@ import pytest
 from helpers import codes, diagnostics, fixed
 from rewriter.rules import Applicability
 from transforms.apt import apt_call, package_name, recommends_plan
+from transforms.debian_packages import debian_release
 from rewriter.shell import ShellScript
 from rewriter.text import LogicalText
+
+
+def _plan(packages: list[str | None], release: str = "bookworm", **options):  # type: ignore[no-untyped-def]
+    return recommends_plan(packages, debian_release(release), **options)
 
 
 def _call(text: str):  # type: ignore[no-untyped-def]
@@ -35,36 +40,36 @@ def test_package_name(word: str, name: str) -> None:
 
 
 def test_curl_keeps_its_ca_certificates() -> None:
-    plan = recommends_plan(["curl"])
+    plan = _plan(["curl"])
     assert plan.applicability is Applicability.SAFE
     assert plan.additions == ("ca-certificates",)
 
 
 def test_ca_certificates_named_already() -> None:
-    plan = recommends_plan(["curl", "ca-certificates"])
+    plan = _plan(["curl", "ca-certificates"])
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
 def test_installed_by_an_earlier_install() -> None:
-    assert recommends_plan(["curl"], installed_before=frozenset({"ca-certificates"})).additions == ()
+    assert _plan(["curl"], installed_before=frozenset({"ca-certificates"})).additions == ()
 
 
 def test_recommend_of_a_dependency() -> None:
     """python3 -> python3.11 recommends ca-certificates; the claim is python3's."""
-    assert "ca-certificates" in recommends_plan(["python3"]).additions
+    assert "ca-certificates" in _plan(["python3"]).additions
 
 
 def test_pip_keeps_the_compilers_it_builds_sdists_with() -> None:
-    assert {"build-essential", "python3-dev"} <= set(recommends_plan(["python3-pip"]).additions)
+    assert {"build-essential", "python3-dev"} <= set(_plan(["python3-pip"]).additions)
 
 
 @pytest.mark.parametrize("packages", [["libfoo-tools"], [None], ["curl", None]])
 def test_unknown_or_dynamic_packages_are_unsafe(packages: list[str | None]) -> None:
-    assert recommends_plan(packages).applicability is Applicability.UNSAFE
+    assert _plan(packages).applicability is Applicability.UNSAFE
 
 
 def test_recommends_turned_off_in_config_is_safe_without_additions() -> None:
-    plan = recommends_plan(["curl", "libfoo-tools"], recommends_off=True)
+    plan = _plan(["curl", "libfoo-tools"], recommends_off=True)
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
@@ -217,22 +222,52 @@ def test_df208_sorting_backs_off(command: str) -> None:
     assert fixed(dockerfile, select="DF208", sort_packages=True, raw=True).count("\n") <= dockerfile.count("\n")
 
 
-# -- DF204 with the uncurated extra metadata ---------------------------------------------
+# -- DF204: packages nobody judged, and the releases -----------------------------------
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_a_package_whose_closure_recommends_nothing_is_safe_on_each_release(release: str) -> None:
+    plan = _plan(["jq"], release)
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
+    plan = _plan(["curl"], release)
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ("ca-certificates",))
+
+
+def test_no_release_means_unsafe() -> None:
+    assert recommends_plan(["jq"], None).applicability is Applicability.UNSAFE
+
+
+def test_a_name_the_release_does_not_have_is_unsafe() -> None:
+    """libasound2 became libasound2t64 in Debian 13."""
+    assert _plan(["libasound2"], "bookworm").applicability is Applicability.SAFE
+    assert _plan(["libasound2"], "trixie").unknown == ("libasound2",)
+
+
+def test_a_claim_follows_the_package_that_recommends() -> None:
+    """Maven runs on OpenJDK 21 in Debian 13, whose fonts libraries became Recommends: kept, as for the JRE."""
+    plan = _plan(["maven"], "trixie")
+    assert plan.applicability is Applicability.SAFE
+    assert {"libfontconfig1", "libfreetype6"} <= set(plan.additions)
+
 
 
 def test_extra_package_dropping_only_harmless_recommends_is_safe() -> None:
-    plan = recommends_plan(["libzip-dev"])
+    plan = _plan(["libzip-dev"])
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
 def test_extra_package_dropping_an_unjudged_recommend_is_unsafe() -> None:
-    plan = recommends_plan(["mc"])
+    plan = _plan(["mc"])
     assert plan.applicability is Applicability.UNSAFE
     assert any(u.startswith("mc (drops ") for u in plan.unknown)
 
 
 def test_extra_package_gets_ca_certificates() -> None:
-    assert "ca-certificates" in recommends_plan(["libcurl4"]).additions
+    assert "ca-certificates" in _plan(["libcurl4"]).additions
 
 
 @pytest.mark.parametrize(
