@@ -123,14 +123,29 @@ def test_cleanup_goes_before_a_trailing_semicolon() -> None:
     )
 
 
-def test_unreadable_later_script_makes_it_unsafe() -> None:
-    found = diagnostics("FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN /setup.sh\n", select="DF205", raw=True)
+@pytest.mark.parametrize("later", ["/setup.sh", "cat /setup.txt | sh"])
+def test_unreadable_later_script_makes_it_unsafe(later: str) -> None:
+    found = diagnostics(f"FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN {later}\n", select="DF205", raw=True)
     assert [d.applicability for d in found] == [Applicability.UNSAFE]
 
 
-def test_later_stage_built_from_this_one_counts() -> None:
+def test_later_stage_built_from_this_one_gets_its_own_update() -> None:
     dockerfile = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq\nFROM base\nRUN apt-get install -y file\n"
-    assert [d.applicability for d in diagnostics(dockerfile, select="DF205", raw=True)] == [Applicability.SUGGESTION]
+    assert fixed(dockerfile, select="DF205", raw=True) == (
+        "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq && rm -rf /var/lib/apt/lists/*\n"
+        "FROM base\nRUN apt-get update && apt-get install -y file && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "later",
+    ["if true; then apt-get install -y file; fi", "test -f /x || apt-get install -y file", "<<EOF\napt-get install -y file\nEOF"],
+    ids=["inside-if", "after-or", "heredoc"],
+)
+def test_no_update_is_put_where_it_would_not_run_right_before(later: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN apt-get update && apt-get install -y jq\nRUN {later}\n"
+    found = diagnostics(dockerfile, select="DF205", raw=True)
+    assert [d.fix for d in found if d.span.start < dockerfile.index("jq")] == [None]
 
 
 @pytest.mark.parametrize(

@@ -748,9 +748,24 @@ def _cleans_lists(command: Command) -> bool:
     return any(v is not None and v.rstrip("/*").rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for v in command.arg_values())
 
 
-def lists_needed_later(context: FileContext, instruction: Instruction) -> tuple[bool, bool]:
-    """(a later RUN reads the lists without updating first, a later RUN runs a script we cannot see)."""
-    needs = set(_apt()["needs_lists"])
+class ListsReader(NamedTuple):
+    """A later RUN that reads the package lists before any `apt-get update` of its own."""
+
+    run: Instruction
+    script: ShellScript
+    command: Command
+
+
+def _reads_lists(command: Command) -> bool:
+    call = apt_call(command)
+    if call is not None:
+        return call.subcommand is None or call.subcommand in _apt()["needs_lists"]
+    return command.name == "apt-cache"
+
+
+def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[ListsReader], bool]:
+    """(later RUNs reading the lists without updating first, whether a later RUN runs a script we cannot see)."""
+    readers: list[ListsReader] = []
     opaque = False
     for run in later_runs(context, instruction):
         script = context.shell(run)
@@ -759,20 +774,28 @@ def lists_needed_later(context: FileContext, instruction: Instruction) -> tuple[
             continue
         for command in script.commands:
             call = apt_call(command)
-            if call is not None:
-                if call.subcommand == "update":
-                    break
-                if call.subcommand is None or call.subcommand in needs:
-                    return True, opaque
-            elif command.name == "apt-cache":
-                return True, opaque
-            elif command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
+            if call is not None and call.subcommand == "update":
+                break
+            if _reads_lists(command):
+                readers.append(ListsReader(run, script, command))
+                break
+            if command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
                 opaque = True
-            elif command.name in ("sh", "bash") and len(command.words) > 1:
+            elif command.name in ("sh", "bash") and (len(command.words) > 1 or "pipeline" in command.ancestors):
                 opaque = True
-        else:
-            continue
-    return False, opaque
+    return readers, opaque
+
+
+def _update_before(reader: ListsReader) -> Edit | None:
+    """`apt-get update && ` before the reader's command, when it heads or continues a top-level `&&` chain."""
+    run, script = reader.run, reader.script
+    if script.has_errors or has_heredoc_redirect(script) or is_heredoc_script(run) or reader.command.in_subshell:
+        return None  # timid: a heredoc or a shell we do not read as the shell would
+    for _, items in chains(script):
+        for item in items:
+            if item.command is reader.command or (item.command is not None and item.command.span == reader.command.span):
+                return Edit.insert(item.span.start, "apt-get update && ") if item.operator in ("", "&&") else None
+    return None  # inside an if, a loop or a pipeline
 
 
 @rule(
@@ -811,11 +834,16 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
 
     ## Fix safety
     The command is appended with `&&` to the last statement, so the RUN
-    fails exactly when it failed before.  Safe when no later RUN of the
-    stage (or of a stage built FROM it) reads the lists without its own
-    `apt-get update`; when one does, nothing is changed (move the update
-    there first); when a later RUN runs a script dockerfix cannot read, the
-    fix is unsafe.  In mount mode Debian's `docker-clean` hook stays in
+    fails exactly when it failed before.  A later RUN of the stage (or of a
+    stage built FROM it) that reads the lists without its own `apt-get
+    update` (DL3009's "lists used across RUNs") gets one, put before the
+    command that reads them: each RUN then installs from lists it fetched
+    itself, as DF202 would have it, and can remove them in turn.  Safe when
+    the reading command heads or continues a top-level `&&` chain, so the
+    update runs exactly before it; inside an `if`, a loop or a heredoc
+    nothing is changed (move an update there by hand).  When a later RUN
+    runs a script dockerfix cannot read, the fix is unsafe.  In mount mode
+    Debian's `docker-clean` hook stays in
     place: the layer stays as clean as before, the lists are cached between
     builds, and no apt configuration of the image changes (removing the hook
     would make derived images keep every downloaded .deb).
@@ -835,14 +863,21 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
         if not any(c.subcommand == "update" for c in calls):
             continue  # the lists come from an earlier layer: deleting or mounting them here is DF202's business
         message = "apt's package lists (/var/lib/apt/lists) are left in the layer"
-        needed, opaque = lists_needed_later(context, instruction)
-        if needed:
-            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="a later RUN installs without its own `apt-get update`; move an update into it first")
+        readers, opaque = lists_readers(context, instruction)
+        updates = [_update_before(reader) for reader in readers]
+        if None in updates:
+            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="a later RUN reads the lists where an `apt-get update` cannot be put before it; move an update into it first")
             continue
         applicability = Applicability.UNSAFE if opaque else Applicability.SAFE
-        note = "a later RUN runs a script dockerfix cannot read; check it does not use apt without `apt-get update`" if opaque else ""
+        notes = []
+        if opaque:
+            notes.append("a later RUN runs a script dockerfix cannot read; check it does not use apt without `apt-get update`")
+        if readers:
+            notes.append("a later RUN used these lists; it runs its own `apt-get update` now")
+        note = "; ".join(notes)
+        extra = [u for u in updates if u is not None]
         if mount:
-            edits = [mount_edit(context, instruction, list(facts()["mounts"]["apt"]["targets"]), "locked")]
+            edits = [mount_edit(context, instruction, list(facts()["mounts"]["apt"]["targets"]), "locked"), *extra]
             syntax = syntax_edit(context)
             if syntax is not None:
                 edits.append(syntax)
@@ -857,7 +892,7 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
             continue
         yield apt_lists_in_layer.diagnostic(
             message, _diag_span(touching[0]),
-            apt_lists_in_layer.fix(applicability, "Append `rm -rf /var/lib/apt/lists/*`", edit), note=note,
+            apt_lists_in_layer.fix(applicability, "Append `rm -rf /var/lib/apt/lists/*`" + (" and update where the lists are read later" if extra else ""), edit, *extra), note=note,
         )
 
 
