@@ -312,3 +312,74 @@ def test_setup_script_earlier_in_a_merged_run_still_counts() -> None:
         "    && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs\n"
     )
     assert [d.applicability for d in diagnostics(before, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+# -- DF204: which sources keep Debian's packages ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "sed -i 's/deb.debian.org/mirrors.example.com/g' /etc/apt/sources.list",
+        "sed -i -e 's|http://deb.debian.org|https://mirror.example.org|g' -e 's|security.debian.org|mirror.example.org|' /etc/apt/sources.list.d/debian.sources",
+        "sed -i 's/http:/https:/g' /etc/apt/sources.list.d/debian.sources",
+        "echo 'deb http://mirror.example.org/debian bookworm main' > /etc/apt/sources.list",
+        'printf "deb http://mirror.example.org/debian bookworm main\\ndeb http://mirror.example.org/debian-security bookworm-security main\\n" > /etc/apt/sources.list',
+    ],
+    ids=["sed-host", "sed-deb822-two-expressions", "sed-scheme", "echo-release", "printf-release-and-security"],
+)
+def test_a_mirror_of_the_same_archive_keeps_the_fix_safe(before: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN {before}\nRUN apt-get update && apt-get install -y jq\n"
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.SAFE]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "sed -i 's/bookworm/trixie/g' /etc/apt/sources.list.d/debian.sources",
+        "sed -i 's/deb.debian.org/mirror.example.org/; s/main/main contrib/' /etc/apt/sources.list",
+        "sed -i 's/deb.debian.org/mirror.example.org bookworm-backports/' /etc/apt/sources.list",
+        "sed 's/deb.debian.org/mirror.example.org/' /etc/apt/sources.list",
+        "echo 'deb http://mirror.example.org/debian bookworm main contrib non-free' > /etc/apt/sources.list",
+        "echo 'deb http://mirror.example.org/debian trixie main' > /etc/apt/sources.list",
+        "echo 'deb http://deb.debian.org/debian bookworm-backports main' >> /etc/apt/sources.list",
+        "echo \"deb http://mirror.example.org/debian $(lsb_release -cs) main\" > /etc/apt/sources.list",
+        "add-apt-repository ppa:example/tools",
+        "dpkg -i /tmp/tool.deb",
+        "curl -fsSL https://example.com/setup | sudo -E bash -",
+    ],
+    ids=["sed-release", "sed-component", "sed-suite", "sed-not-in-place", "echo-components", "echo-other-release",
+         "echo-backports", "echo-computed", "add-apt-repository", "dpkg-i", "setup-script"],
+)
+def test_other_sources_make_the_fix_unsafe(before: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN {before}\nRUN apt-get update && apt-get install -y jq\n"
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+def test_a_repository_added_in_the_parent_stage_counts() -> None:
+    dockerfile = (
+        "FROM debian:12 AS base\nRUN echo 'deb https://packages.example.com/apt stable main' > /etc/apt/sources.list.d/x.list\n"
+        "FROM base\nRUN apt-get update && apt-get install -y jq\n"
+    )
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+@pytest.mark.parametrize(
+    "image, decided",
+    [
+        ("python:3.13-slim", "Debian 13 (trixie)"),
+        ("python:3.11-slim-bookworm", "Debian 12 (bookworm)"),
+        ("node:22-bookworm-slim", "Debian 12 (bookworm)"),
+        ("debian:12", "Debian 12 (bookworm)"),
+        ("debian:trixie-20250428", "Debian 13 (trixie)"),
+    ],
+)
+def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
+    (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
+
+
+@pytest.mark.parametrize("image", ["debian:11", "ubuntu:24.04", "example.com/private/base:1", "eclipse-temurin:21"])
+def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
+    (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.UNSAFE

@@ -576,6 +576,9 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     if name not in table["names"]:
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
+        # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
+        codename = next((word for word in tag.split("-") if debian_release(word) is not None), None) if tag else None
+    if codename is None:
         return StageRelease(None, f"the Debian release of {shown} is unknown")
     release = debian_release(codename)
     if release is None:
@@ -843,10 +846,10 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     update runs exactly before it; inside an `if`, a loop or a heredoc
     nothing is changed (move an update there by hand).  When a later RUN
     runs a script dockerfix cannot read, the fix is unsafe.  In mount mode
-    Debian's `docker-clean` hook stays in
-    place: the layer stays as clean as before, the lists are cached between
-    builds, and no apt configuration of the image changes (removing the hook
-    would make derived images keep every downloaded .deb).
+    Debian's `docker-clean` hook stays in place: the layer stays as clean as
+    before, the lists are cached between builds, and no apt configuration of
+    the image changes (removing the hook would make derived images keep
+    every downloaded .deb).
     """
     mount = context.settings.cache_strategy == "mount"
     for instruction, script, calls in _runs_with_apt(context):

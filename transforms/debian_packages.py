@@ -47,7 +47,7 @@ class DebianRelease:
         self.claims = claims
         self._names = names
         self._groups = groups
-        self._present = frozenset(accumulate(_u32(packed["packages"])))
+        self._present = base64.b64decode(packed["packages"])
         self._dropped_index = list(accumulate(_u32(packed["dropped_packages"])))
         self._dropped_start = [0, *accumulate(_u32(packed["dropped_counts"]))]
         self._pairs = _u32(packed["dropped_pairs"])
@@ -58,7 +58,7 @@ class DebianRelease:
 
     def has(self, name: str) -> bool:
         i = self._index(name)
-        return i is not None and i in self._present
+        return i is not None and bool(self._present[i >> 3] >> (i & 7) & 1)
 
     def dropped(self, name: str) -> dict[str, str]:
         """Recommends group `--no-install-recommends NAME` drops -> the package recommending it (harmless ones left out)."""

@@ -263,8 +263,10 @@ HARMLESS = sorted({
     # Apache/lighttpd aliases for /usr/share/javascript (a web server's
     # configuration snippet, inert unless that server is set up for it).
     "javascript-common",
-    # Completion scripts for interactive shells.
-    "bash-completion",
+    # Completion scripts for interactive shells; window decorations for
+    # Wayland clients (SDL/GTK windows nobody opens in a container).
+    "bash-completion", "default-libdecor-0-plugin-1 | libdecor-0-plugin-1",
+    "libdecor-0-plugin-1-cairo | libdecor-0-plugin-1",
 })
 
 # Packages whose every dropped recommend on JUDGED_RELEASE was judged: the
@@ -679,6 +681,14 @@ def _u32(values: list[int]) -> str:
     return base64.b64encode(data.tobytes()).decode()
 
 
+def _bitmap(size: int, members: list[int]) -> str:
+    """Bit i (byte i // 8, bit i % 8) set when name i is a member, base64: tested without decoding."""
+    bits = bytearray((size + 7) // 8)
+    for i in members:
+        bits[i >> 3] |= 1 << (i & 7)
+    return base64.b64encode(bytes(bits)).decode()
+
+
 def _deltas(values: list[int]) -> list[int]:
     return [b - a for a, b in zip([0] + values, values)]
 
@@ -688,9 +698,9 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
 
     Package names and recommends groups are interned in two sorted tables
     (newline-joined strings), so a name's index is found by bisection.  A
-    release holds uint32 arrays (see _u32): `packages`, the indices of the
-    names it has, delta-encoded; `dropped_packages`, the same for the
-    packages that drop recommends; `dropped_counts`, how many each drops;
+    release holds `packages`, a bitmap of the names it has (see _bitmap),
+    and uint32 arrays (see _u32): `dropped_packages`, the indices of the
+    packages that drop recommends, delta-encoded; `dropped_counts`, how many each drops;
     `dropped_pairs`, (group index, recommender index) pairs in that order.
     gzip's mtime is 0, so equal data gives equal bytes.
     """
@@ -713,7 +723,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
         out_releases[release] = {
             "version": RELEASES[release],
             "suites": r["suites"],
-            "packages": _u32(_deltas(sorted(index[n] for n in r["names"]))),
+            "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
             "dropped_packages": _u32(_deltas(order)),
             "dropped_counts": _u32(counts),
             "dropped_pairs": _u32(pairs),
@@ -998,8 +1008,10 @@ def review(releases: dict[str, dict]) -> None:
     for name in sorted(JUDGED_PACKAGES):
         base = set(releases[first]["dropped"].get(name, {}))
         for other in others:
-            now = set(releases[other]["dropped"].get(name, {})) - set(LATER_NOT_NEEDED.get(other, {}).get(name, ()))
-            now -= {c[2] for c in releases[other]["claims"] if c[0] == name}
+            dropped = releases[other]["dropped"].get(name, {})
+            claimed = {(c[2], c[3]) for c in releases[other]["claims"]}
+            now = {g for g, via in dropped.items() if (g, via) not in claimed and g not in ALWAYS_FUNCTIONAL}
+            now -= set(LATER_NOT_NEEDED.get(other, {}).get(name, ()))
             if now - base:
                 print(f"review {name}: {other} drops {sorted(now - base)} that {first} does not", file=sys.stderr)
 
