@@ -356,6 +356,12 @@ def test_other_sources_make_the_fix_unsafe(before: str) -> None:
     assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.UNSAFE]
 
 
+@pytest.mark.parametrize("install", ["apt-get install -y -t bookworm-backports jq", "apt-get install -y jq/bookworm-backports"])
+def test_packages_of_another_release_make_the_fix_unsafe(install: str) -> None:
+    (found,) = diagnostics(f"FROM debian:12\nRUN apt-get update && {install}\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.UNSAFE and "another release" in found.note
+
+
 def test_a_repository_added_in_the_parent_stage_counts() -> None:
     dockerfile = (
         "FROM debian:12 AS base\nRUN echo 'deb https://packages.example.com/apt stable main' > /etc/apt/sources.list.d/x.list\n"

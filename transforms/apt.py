@@ -586,6 +586,20 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     return StageRelease(release, f"{shown} is Debian {release.version} ({codename})")
 
 
+def _other_release(call: AptCall) -> str | None:
+    """Why this install may take packages from another release (`-t bookworm-backports`, `git/bookworm-backports`), or None."""
+    words = [w.value or "" for w in call.command.words]
+    for i, value in enumerate(words):
+        if value in ("-t", "--target-release", "--default-release") and i + 1 < len(words):
+            return f"`{value} {words[i + 1]}` selects another release"
+        if value.startswith(("--target-release=", "--default-release=")) or re.fullmatch(r"-t\S+", value):
+            return f"`{value}` selects another release"
+    for word in call.packages:
+        if word.value is not None and "/" in word.value and not word.value.startswith((".", "/")):
+            return f"`{word.value}` comes from another release"
+    return None
+
+
 def _recommends_configured(context: FileContext, instruction: Instruction) -> bool:
     """An earlier RUN wrote `APT::Install-Recommends "false"` into apt's configuration."""
     for run in earlier_runs(context, instruction):
@@ -651,8 +665,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     unsafe.
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
-    `curl ... | bash` setup scripts, `dpkg -i`) may bring packages with
-    other Depends and Recommends: unsafe.  Switching the Debian archive's
+    `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
+    another release (`-t bookworm-backports`, `git/bookworm-backports`), may
+    bring packages with other Depends and Recommends: unsafe.  Switching the Debian archive's
     host to a mirror (`sed -i 's/deb.debian.org/MIRROR/g'` on
     /etc/apt/sources.list or the deb822 debian.sources), or writing the
     release's own `main` lines from a mirror, keeps the same packages and
@@ -689,7 +704,7 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
             else:
                 stage = context.memo((stage_release, instruction.stage), lambda: stage_release(context, instruction))
                 codename = stage.release.codename if stage.release is not None else None
-                third_party = _third_party_sources(context, instruction, script, call, codename)
+                third_party = _other_release(call) or _third_party_sources(context, instruction, script, call, codename)
                 plan = recommends_plan(words, stage.release or stage.stand_in, installed_before=frozenset(before))
                 if stage.release is None:
                     plan = plan._replace(applicability=Applicability.UNSAFE)
