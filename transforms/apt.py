@@ -348,9 +348,11 @@ def recommends_plan(
     named by a curated functional claim, of the package or of the package
     of its Depends closure that recommends it: added to the install; judged
     not needed for this package: dropped; one of the recommends needed
-    whoever recommends them (ca-certificates...): added.  Anything else, a
-    package the release does not have, or a word that is not static makes
-    the fix unsafe.
+    whoever recommends them (ca-certificates...): added.  What is added
+    already, named in the install, or installed by the Depends of one of its
+    packages (python3-pip depends on ca-certificates) is not added again.
+    Anything else, a package the release does not have, or a word that is
+    not static makes the fix unsafe.
     """
     if recommends_off:
         return RecommendsPlan(Applicability.SAFE, (), (), ())
@@ -360,6 +362,8 @@ def recommends_plan(
         return RecommendsPlan(Applicability.UNSAFE, (), (), unknown)
     names = [package_name(p) for p in packages if p is not None]
     installed = set(names) | set(installed_before)
+    for name in names:
+        installed |= release.installs(name)
     unknown = ["(a word that is not static)"] if None in packages else []
     additions: list[str] = []
     reasons: list[str] = []

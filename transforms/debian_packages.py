@@ -51,6 +51,9 @@ class DebianRelease:
         self._dropped_index = list(accumulate(_u32(packed["dropped_packages"])))
         self._dropped_start = [0, *accumulate(_u32(packed["dropped_counts"]))]
         self._pairs = _u32(packed["dropped_pairs"])
+        self._covered_index = list(accumulate(_u32(packed["covered_packages"])))
+        self._covered_start = [0, *accumulate(_u32(packed["covered_counts"]))]
+        self._covered = _u32(packed["covered_targets"])
 
     def _index(self, name: str) -> int | None:
         i = bisect_left(self._names, name)
@@ -59,6 +62,16 @@ class DebianRelease:
     def has(self, name: str) -> bool:
         i = self._index(name)
         return i is not None and bool(self._present[i >> 3] >> (i & 7) & 1)
+
+    def installs(self, name: str) -> frozenset[str]:
+        """The packages DF204 may add (curated claims, always-needed recommends) that NAME's Depends install anyway."""
+        i = self._index(name)
+        if i is None:
+            return frozenset()
+        k = bisect_left(self._covered_index, i)
+        if k == len(self._covered_index) or self._covered_index[k] != i:
+            return frozenset()
+        return frozenset(self._names[t] for t in self._covered[self._covered_start[k] : self._covered_start[k + 1]])
 
     def dropped(self, name: str) -> dict[str, str]:
         """Recommends group `--no-install-recommends NAME` drops -> the package recommending it (harmless ones left out)."""

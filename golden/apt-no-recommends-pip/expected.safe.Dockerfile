@@ -3,7 +3,6 @@ RUN apt-get update \
     && apt-get install --no-install-recommends -y \
         python3 \
         python3-pip \
-        ca-certificates \
         build-essential \
         python3-dev \
     && rm -rf /var/lib/apt/lists/*

@@ -558,7 +558,12 @@ class Closures:
         A group counts when no alternative is selected, provided or in the
         base system, and one can be installed at all.
         """
+        return self.dropped_and_covered(name, frozenset())[0]
+
+    def dropped_and_covered(self, name: str, targets: frozenset[str]) -> tuple[dict[str, str], set[str]]:
+        """dropped(name), and which of `targets` NAME's Depends closure installs anyway."""
         order, chosen, provided = self.closure([name])
+        covered = {t for t in targets if t in chosen or t in provided}
         records, providers = self.archive.records, self.archive.providers
         out: dict[str, str] = {}
         for pkg in order:
@@ -570,7 +575,7 @@ class Closures:
                 if not any(a in records or providers.get(a) for a in group):
                     continue
                 out.setdefault(" | ".join(group), pkg)
-        return out
+        return out, covered
 
     def path(self, root: str, target: str) -> list[str]:
         """A shortest Depends chain from root to target within root's closure."""
@@ -592,22 +597,35 @@ class Closures:
         return out[::-1]
 
 
-def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], set[str], dict[str, Closures]]:
-    """Dropped recommends of every package of a release, over its architectures (union)."""
+def kept_targets() -> frozenset[str]:
+    """The packages dockerfix may add to an install: functional claims' targets and ALWAYS_FUNCTIONAL."""
+    names = set(ALWAYS_FUNCTIONAL)
+    for claims in FUNCTIONAL_RECOMMENDS.values():
+        for target in claims:
+            names.add(target.partition("=")[2] or target)
+    return frozenset(names)
+
+
+def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], dict[str, set[str]], set[str], dict[str, Closures]]:
+    """Per package of a release: its dropped recommends (union over the architectures) and the kept targets its Depends install (intersection)."""
     dropped: dict[str, dict[str, str]] = {}
+    covered: dict[str, set[str]] = {}
     names: set[str] = set()
     closures = {}
-    for archive in archives:
+    targets = kept_targets()
+    for k, archive in enumerate(archives):
         c = Closures(archive)
         closures[archive.arch] = c
         names |= set(archive.records)
         for name in archive.records:
-            found = {g: via for g, via in c.dropped(name).items() if not harmless(g)}
+            found, installs = c.dropped_and_covered(name, targets)
+            found = {g: via for g, via in found.items() if not harmless(g)}
             if found:
                 merged = dropped.setdefault(name, {})
                 for group, via in found.items():
                     merged.setdefault(group, via)
-    return dropped, names, closures
+            covered[name] = installs if k == 0 or name not in covered else covered[name] & installs
+    return dropped, {n: t for n, t in covered.items() if t}, names, closures
 
 
 def check_claims(release: str, dropped: dict[str, dict[str, str]], closures: Closures) -> tuple[list[list], list[str]]:
@@ -701,7 +719,10 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
     release holds `packages`, a bitmap of the names it has (see _bitmap),
     and uint32 arrays (see _u32): `dropped_packages`, the indices of the
     packages that drop recommends, delta-encoded; `dropped_counts`, how many each drops;
-    `dropped_pairs`, (group index, recommender index) pairs in that order.
+    `dropped_pairs`, (group index, recommender index) pairs in that order;
+    `covered_packages`, `covered_counts` and `covered_targets` the same for
+    the packages dockerfix may add (kept_targets) that a package's Depends
+    closure installs anyway, on every architecture.
     gzip's mtime is 0, so equal data gives equal bytes.
     """
     names = sorted(set().union(*(r["names"] for r in releases.values())))
@@ -720,7 +741,11 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             counts.append(len(entry))
             for group in sorted(entry):
                 pairs += [gindex[group], index[entry[group]]]
+        covering = sorted(index[n] for n in r["covered"])
         out_releases[release] = {
+            "covered_packages": _u32(_deltas(covering)),
+            "covered_counts": _u32([len(r["covered"][names[i]]) for i in covering]),
+            "covered_targets": _u32([index[t] for i in covering for t in sorted(r["covered"][names[i]])]),
             "version": RELEASES[release],
             "suites": r["suites"],
             "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
@@ -1033,13 +1058,14 @@ def main(argv=None) -> int:
     dev_archive = None
     for release in RELEASES:
         archives = [Archive(release, arch, a.mirror.rstrip("/"), a.security_mirror.rstrip("/"), a.cache) for arch in ARCHES]
-        dropped, names, closures = release_recommends(archives)
+        dropped, covered, names, closures = release_recommends(archives)
         claims, notes = check_claims(release, dropped, closures[ARCHES[0]])
         for note in notes:
             print(f"claim not needed on {note}", file=sys.stderr)
         releases[release] = {
             "names": names,
             "dropped": dropped,
+            "covered": covered,
             "claims": claims,
             "suites": {s: {"version": i["Version"], "date": i["Date"]} for s, i in sorted(archives[0].release_info.items())},
         }
