@@ -7,8 +7,13 @@ import pytest
 from helpers import codes, diagnostics, fixed
 from rewriter.rules import Applicability
 from transforms.apt import apt_call, package_name, recommends_plan
+from transforms.debian_packages import debian_release
 from rewriter.shell import ShellScript
 from rewriter.text import LogicalText
+
+
+def _plan(packages: list[str | None], release: str = "bookworm", **options):  # type: ignore[no-untyped-def]
+    return recommends_plan(packages, debian_release(release), **options)
 
 
 def _call(text: str):  # type: ignore[no-untyped-def]
@@ -35,36 +40,36 @@ def test_package_name(word: str, name: str) -> None:
 
 
 def test_curl_keeps_its_ca_certificates() -> None:
-    plan = recommends_plan(["curl"])
+    plan = _plan(["curl"])
     assert plan.applicability is Applicability.SAFE
     assert plan.additions == ("ca-certificates",)
 
 
 def test_ca_certificates_named_already() -> None:
-    plan = recommends_plan(["curl", "ca-certificates"])
+    plan = _plan(["curl", "ca-certificates"])
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
 def test_installed_by_an_earlier_install() -> None:
-    assert recommends_plan(["curl"], installed_before=frozenset({"ca-certificates"})).additions == ()
+    assert _plan(["curl"], installed_before=frozenset({"ca-certificates"})).additions == ()
 
 
 def test_recommend_of_a_dependency() -> None:
     """python3 -> python3.11 recommends ca-certificates; the claim is python3's."""
-    assert "ca-certificates" in recommends_plan(["python3"]).additions
+    assert "ca-certificates" in _plan(["python3"]).additions
 
 
 def test_pip_keeps_the_compilers_it_builds_sdists_with() -> None:
-    assert {"build-essential", "python3-dev"} <= set(recommends_plan(["python3-pip"]).additions)
+    assert {"build-essential", "python3-dev"} <= set(_plan(["python3-pip"]).additions)
 
 
 @pytest.mark.parametrize("packages", [["libfoo-tools"], [None], ["curl", None]])
 def test_unknown_or_dynamic_packages_are_unsafe(packages: list[str | None]) -> None:
-    assert recommends_plan(packages).applicability is Applicability.UNSAFE
+    assert _plan(packages).applicability is Applicability.UNSAFE
 
 
 def test_recommends_turned_off_in_config_is_safe_without_additions() -> None:
-    plan = recommends_plan(["curl", "libfoo-tools"], recommends_off=True)
+    plan = _plan(["curl", "libfoo-tools"], recommends_off=True)
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
@@ -118,14 +123,29 @@ def test_cleanup_goes_before_a_trailing_semicolon() -> None:
     )
 
 
-def test_unreadable_later_script_makes_it_unsafe() -> None:
-    found = diagnostics("FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN /setup.sh\n", select="DF205", raw=True)
+@pytest.mark.parametrize("later", ["/setup.sh", "cat /setup.txt | sh"])
+def test_unreadable_later_script_makes_it_unsafe(later: str) -> None:
+    found = diagnostics(f"FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN {later}\n", select="DF205", raw=True)
     assert [d.applicability for d in found] == [Applicability.UNSAFE]
 
 
-def test_later_stage_built_from_this_one_counts() -> None:
+def test_later_stage_built_from_this_one_gets_its_own_update() -> None:
     dockerfile = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq\nFROM base\nRUN apt-get install -y file\n"
-    assert [d.applicability for d in diagnostics(dockerfile, select="DF205", raw=True)] == [Applicability.SUGGESTION]
+    assert fixed(dockerfile, select="DF205", raw=True) == (
+        "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq && rm -rf /var/lib/apt/lists/*\n"
+        "FROM base\nRUN apt-get update && apt-get install -y file && rm -rf /var/lib/apt/lists/*\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "later",
+    ["if true; then apt-get install -y file; fi", "test -f /x || apt-get install -y file", "<<EOF\napt-get install -y file\nEOF"],
+    ids=["inside-if", "after-or", "heredoc"],
+)
+def test_no_update_is_put_where_it_would_not_run_right_before(later: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN apt-get update && apt-get install -y jq\nRUN {later}\n"
+    found = diagnostics(dockerfile, select="DF205", raw=True)
+    assert [d.fix for d in found if d.span.start < dockerfile.index("jq")] == [None]
 
 
 @pytest.mark.parametrize(
@@ -217,22 +237,52 @@ def test_df208_sorting_backs_off(command: str) -> None:
     assert fixed(dockerfile, select="DF208", sort_packages=True, raw=True).count("\n") <= dockerfile.count("\n")
 
 
-# -- DF204 with the uncurated extra metadata ---------------------------------------------
+# -- DF204: packages nobody judged, and the releases -----------------------------------
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_a_package_whose_closure_recommends_nothing_is_safe_on_each_release(release: str) -> None:
+    plan = _plan(["jq"], release)
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
+    plan = _plan(["curl"], release)
+    assert (plan.applicability, plan.additions) == (Applicability.SAFE, ("ca-certificates",))
+
+
+def test_no_release_means_unsafe() -> None:
+    assert recommends_plan(["jq"], None).applicability is Applicability.UNSAFE
+
+
+def test_a_name_the_release_does_not_have_is_unsafe() -> None:
+    """libasound2 became libasound2t64 in Debian 13."""
+    assert _plan(["libasound2"], "bookworm").applicability is Applicability.SAFE
+    assert _plan(["libasound2"], "trixie").unknown == ("libasound2",)
+
+
+def test_a_claim_follows_the_package_that_recommends() -> None:
+    """Maven runs on OpenJDK 21 in Debian 13, whose fonts libraries became Recommends: kept, as for the JRE."""
+    plan = _plan(["maven"], "trixie")
+    assert plan.applicability is Applicability.SAFE
+    assert {"libfontconfig1", "libfreetype6"} <= set(plan.additions)
+
 
 
 def test_extra_package_dropping_only_harmless_recommends_is_safe() -> None:
-    plan = recommends_plan(["libzip-dev"])
+    plan = _plan(["libzip-dev"])
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
 def test_extra_package_dropping_an_unjudged_recommend_is_unsafe() -> None:
-    plan = recommends_plan(["mc"])
+    plan = _plan(["mc"])
     assert plan.applicability is Applicability.UNSAFE
     assert any(u.startswith("mc (drops ") for u in plan.unknown)
 
 
 def test_extra_package_gets_ca_certificates() -> None:
-    assert "ca-certificates" in recommends_plan(["libcurl4"]).additions
+    assert "ca-certificates" in _plan(["libcurl4"]).additions
 
 
 @pytest.mark.parametrize(
@@ -262,3 +312,80 @@ def test_setup_script_earlier_in_a_merged_run_still_counts() -> None:
         "    && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs\n"
     )
     assert [d.applicability for d in diagnostics(before, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+# -- DF204: which sources keep Debian's packages ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "sed -i 's/deb.debian.org/mirrors.example.com/g' /etc/apt/sources.list",
+        "sed -i -e 's|http://deb.debian.org|https://mirror.example.org|g' -e 's|security.debian.org|mirror.example.org|' /etc/apt/sources.list.d/debian.sources",
+        "sed -i 's/http:/https:/g' /etc/apt/sources.list.d/debian.sources",
+        "echo 'deb http://mirror.example.org/debian bookworm main' > /etc/apt/sources.list",
+        'printf "deb http://mirror.example.org/debian bookworm main\\ndeb http://mirror.example.org/debian-security bookworm-security main\\n" > /etc/apt/sources.list',
+    ],
+    ids=["sed-host", "sed-deb822-two-expressions", "sed-scheme", "echo-release", "printf-release-and-security"],
+)
+def test_a_mirror_of_the_same_archive_keeps_the_fix_safe(before: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN {before}\nRUN apt-get update && apt-get install -y jq\n"
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.SAFE]
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "sed -i 's/bookworm/trixie/g' /etc/apt/sources.list.d/debian.sources",
+        "sed -i 's/deb.debian.org/mirror.example.org/; s/main/main contrib/' /etc/apt/sources.list",
+        "sed -i 's/deb.debian.org/mirror.example.org bookworm-backports/' /etc/apt/sources.list",
+        "sed 's/deb.debian.org/mirror.example.org/' /etc/apt/sources.list",
+        "echo 'deb http://mirror.example.org/debian bookworm main contrib non-free' > /etc/apt/sources.list",
+        "echo 'deb http://mirror.example.org/debian trixie main' > /etc/apt/sources.list",
+        "echo 'deb http://deb.debian.org/debian bookworm-backports main' >> /etc/apt/sources.list",
+        "echo \"deb http://mirror.example.org/debian $(lsb_release -cs) main\" > /etc/apt/sources.list",
+        "add-apt-repository ppa:example/tools",
+        "dpkg -i /tmp/tool.deb",
+        "curl -fsSL https://example.com/setup | sudo -E bash -",
+    ],
+    ids=["sed-release", "sed-component", "sed-suite", "sed-not-in-place", "echo-components", "echo-other-release",
+         "echo-backports", "echo-computed", "add-apt-repository", "dpkg-i", "setup-script"],
+)
+def test_other_sources_make_the_fix_unsafe(before: str) -> None:
+    dockerfile = f"FROM debian:12\nRUN {before}\nRUN apt-get update && apt-get install -y jq\n"
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+@pytest.mark.parametrize("install", ["apt-get install -y -t bookworm-backports jq", "apt-get install -y jq/bookworm-backports"])
+def test_packages_of_another_release_make_the_fix_unsafe(install: str) -> None:
+    (found,) = diagnostics(f"FROM debian:12\nRUN apt-get update && {install}\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.UNSAFE and "another release" in found.note
+
+
+def test_a_repository_added_in_the_parent_stage_counts() -> None:
+    dockerfile = (
+        "FROM debian:12 AS base\nRUN echo 'deb https://packages.example.com/apt stable main' > /etc/apt/sources.list.d/x.list\n"
+        "FROM base\nRUN apt-get update && apt-get install -y jq\n"
+    )
+    assert [d.fix.applicability for d in diagnostics(dockerfile, select="DF204", raw=True)] == [Applicability.UNSAFE]
+
+
+@pytest.mark.parametrize(
+    "image, decided",
+    [
+        ("python:3.13-slim", "Debian 13 (trixie)"),
+        ("python:3.11-slim-bookworm", "Debian 12 (bookworm)"),
+        ("node:22-bookworm-slim", "Debian 12 (bookworm)"),
+        ("debian:12", "Debian 12 (bookworm)"),
+        ("debian:trixie-20250428", "Debian 13 (trixie)"),
+    ],
+)
+def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
+    (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
+
+
+@pytest.mark.parametrize("image", ["debian:11", "ubuntu:24.04", "example.com/private/base:1", "eclipse-temurin:21"])
+def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
+    (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert found.fix.applicability is Applicability.UNSAFE

@@ -24,6 +24,12 @@ def test_apk(before: str, after: str) -> None:
     assert fixed(f"FROM alpine:3.20\n{before}\n", select="DF209", raw=True) == f"FROM alpine:3.20\n{after}\n"
 
 
+@pytest.mark.parametrize("target", ["/var/cache/apk", "/etc/apk/cache"])
+def test_apk_cache_mount_of_the_author_is_kept(target: str) -> None:
+    dockerfile = f"FROM alpine:3.20\nRUN --mount=type=cache,target={target} apk update && apk add curl\n"
+    assert codes(dockerfile, select="DF209", raw=True) == []
+
+
 @pytest.mark.parametrize(
     "command",
     ["dnf install -y x", "dnf --assumeyes install x", "yum -y install x", "dnf install --setopt=assumeyes=1 x",

@@ -16,6 +16,7 @@ from rewriter.rules import Edit
 from rewriter.shell import Command, ShellScript, Statement, walk
 from rewriter.syntax import Instruction, Stage, heredoc_name
 from rewriter.text import Span
+from rewriter.variables import resolve_image
 
 
 def facts() -> dict[str, Any]:
@@ -213,7 +214,7 @@ def base_image(context: FileContext, instruction: Instruction) -> tuple[str, str
         if parent is not None and parent.index < stage.index:
             stage = parent
             continue
-        image = context.expand(stage.image, stage.from_) or stage.image
+        image = resolve_image(context.document, stage) or stage.image
         name = image.split("@", 1)[0]
         tag = ""
         last = name.rsplit("/", 1)

@@ -4,8 +4,8 @@ The rules read the shell of each RUN (`FileContext.shell`), find `apt-get` and
 `apt` commands, and edit single words: a flag after the subcommand, a command
 appended to the RUN in its author's continuation style, a RUN moved into the
 next one.  Facts about apt's options live in `data/package_caches.toml`;
-which recommended packages a build needs comes from Debian's own metadata in
-`data/debian_recommends.toml`.
+which recommended packages a build needs comes from Debian's own metadata
+(`debian_packages`, read only when an install without the flag is seen).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from rewriter.rules import Applicability, Diagnostic, Edit, rule
 from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
 from rewriter.text import Span
+from transforms.debian_packages import DebianRelease, debian_packages, debian_release
+from transforms.base_images.knowledge import knowledge
 from transforms._shellfix import (
     Item,
     append_command,
@@ -332,123 +334,273 @@ class RecommendsPlan(NamedTuple):
     unknown: tuple[str, ...]
 
 
-def debian_recommends(name: str = "debian_recommends") -> dict[str, Any]:
-    try:
-        return load_data(name)
-    except (FileNotFoundError, OSError):
-        return {}
-
-
-def _harmless(group: str, harmless: set[str]) -> bool:
-    return group in harmless or group.endswith(("-doc", "-l10n"))
-
-
 def recommends_plan(
-    packages: list[str | None], recommends_off: bool = False, installed_before: frozenset[str] = frozenset()
+    packages: list[str | None],
+    release: DebianRelease | None,
+    recommends_off: bool = False,
+    installed_before: frozenset[str] = frozenset(),
 ) -> RecommendsPlan:
     """Decide from Debian's metadata what the flag would break and what keeps it working.
 
-    `packages` are the words of the install (None: not static).  For a
-    package of debian_recommends.toml, the dropped recommends its curated
-    `functional_recommends` name are added explicitly (unless installed
-    anyway); the others are not needed.  For a package only in
-    debian_recommends_extra.toml (not curated), a dropped ca-certificates is
-    added and other dropped recommends must be harmless ones.  A package in
-    neither, or a word that is not static, makes the fix unsafe.
+    `packages` are the words of the install (None: not static), `release`
+    the Debian release whose metadata describes them.  For each package,
+    every recommend the flag drops (data/debian_recommends.json.gz) is:
+    named by a curated functional claim, of the package or of the package
+    of its Depends closure that recommends it: added to the install; judged
+    not needed for this package: dropped; one of the recommends needed
+    whoever recommends them (ca-certificates...): added.  What is added
+    already, named in the install, or installed by the Depends of one of its
+    packages (python3-pip depends on ca-certificates) is not added again.
+    Anything else, a package the release does not have, or a word that is
+    not static makes the fix unsafe.
     """
     if recommends_off:
         return RecommendsPlan(Applicability.SAFE, (), (), ())
-    data = debian_recommends()
-    known = data.get("packages", {})
-    extra_data = debian_recommends("debian_recommends_extra")
-    extra = extra_data.get("packages", {})
-    harmless = set(extra_data.get("meta", {}).get("harmless", ()))
-    functional = data.get("functional_recommends", {})
+    data = debian_packages()
+    if release is None or data is None:
+        unknown = tuple(p if p is not None else "(a word that is not static)" for p in packages)
+        return RecommendsPlan(Applicability.UNSAFE, (), (), unknown)
     names = [package_name(p) for p in packages if p is not None]
     installed = set(names) | set(installed_before)
     for name in names:
-        for dep in known.get(name, {}).get("depends", []):
-            installed.update(d.strip() for d in dep.split("|"))
-    unknown = [p if p is not None else "(a word that is not static)" for p in packages if p is None or package_name(p) not in known and package_name(p) not in extra]
+        installed |= release.installs(name)
+    unknown = ["(a word that is not static)"] if None in packages else []
     additions: list[str] = []
     reasons: list[str] = []
 
-    def add(target: str, reason: str) -> None:
+    def add(target: str, path: tuple[str, ...], reason: str) -> None:
         if target not in installed and target not in additions:
             additions.append(target)
-            reasons.append(f"{target} ({reason})")
+            reasons.append(f"{target} ({' -> '.join(dict.fromkeys(path))}: {reason})")
 
     for name in names:
-        if name not in known and name in extra:
-            entry = extra[name]
-            for group in entry.get("recommends_dropped", []):
-                if _harmless(group, harmless):
-                    continue
-                if group in _apt()["always_functional"]:
-                    chain = dict.fromkeys([name, entry.get("recommends_via", {}).get(group, name), group])
-                    add(group, f"{' -> '.join(chain)}: {_apt()['always_functional'][group]}")
-                else:
-                    unknown.append(f"{name} (drops {group})")
+        if not release.has(name):
+            unknown.append(name)
             continue
-        entry = known.get(name, {})
-        via = entry.get("recommends_via", {})
-        for group in entry.get("recommends_dropped", []):
-            # The recommend may come from a dependency (python3-pip -> python3 -> ca-certificates).
-            recommender = via.get(group, name)
-            claims = [
-                (t, i)
-                for owner, targets in sorted(functional.items(), key=lambda kv: (kv[0] != name, kv[0]))
-                for t, i in sorted(targets.items())
-                if i.get("recommends_group") == group and (owner == name or i.get("path", [])[-2:-1] == [recommender])
-            ]
-            for target, info in claims:
-                add(target, f"{' -> '.join(info.get('path', [recommender]))}: {info.get('reason', 'recommended')}")
+        for group, recommender in release.dropped(name).items():
+            claims = [c for c in release.claims if c.group == group and (c.owner == name or c.recommender == recommender)]
+            claims.sort(key=lambda c: (c.owner != name, c.owner, c.target))
+            for claim in claims:
+                add(claim.target, claim.path if claim.owner == name else (name, *claim.path[-2:]), claim.reason)
+            if claims:
+                continue
+            if group in data.not_needed.get(name, ()):
+                continue
+            if group in data.always_functional:
+                add(group, (name, recommender, group), data.always_functional[group])
+            else:
+                unknown.append(f"{name} (drops {group})")
     unknown = list(dict.fromkeys(unknown))
     applicability = Applicability.UNSAFE if unknown else Applicability.SAFE
     return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
 
 
 _SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+-i|/etc/apt/preferences")
+_DEBIAN_SOURCES = ("/etc/apt/sources.list", "/etc/apt/sources.list.d/debian.sources")
+"""The files the Debian images list their archive in (classic, and deb822 since Debian 12)."""
+_URL_PART = r"[A-Za-z0-9.:/_~@%+-]"
 
 
-def _third_party_sources(context: FileContext, instruction: Instruction, script: ShellScript, call: AptCall) -> str | None:
-    """Why packages of this install may come from a repository other than Debian's, or None.
+def _mirror_switch(command: Command) -> bool:
+    """`sed -i 's/deb.debian.org/MIRROR/g' /etc/apt/sources.list` (or debian.sources): same archive, another host.
 
-    An earlier RUN of the stage, or an earlier command of this RUN, that
-    writes apt sources, adds a repository, pipes a download into a shell
-    (NodeSource-style setup scripts) or installs a .deb: the packages may then
-    have another maintainer's Depends and Recommends.
+    Every expression must replace a Debian host (or the URL scheme) with a
+    host or URL: a release name, a component or a line cannot be written.
     """
-    for run in earlier_runs(context, instruction):
-        text = run.args.text + "".join(h.content for h in run.heredocs)
-        found = _SOURCE_MARKERS.search(text)
-        if found:
-            return f"`{found.group(0)}` before it may add a non-Debian repository"
-        if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
-            return "a downloaded script piped into a shell before it may add a non-Debian repository"
+    if command.name != "sed":
+        return False
+    expressions: list[str] = []
+    files: list[str] = []
+    values = command.arg_values()
+    if any(v is None for v in values):
+        return False
+    i = 0
+    in_place = False
+    while i < len(values):
+        value = values[i] or ""
+        if value in ("-e", "--expression"):
+            if i + 1 >= len(values):
+                return False
+            expressions.append(values[i + 1] or "")
+            i += 2
+            continue
+        if value.startswith("-i") or value.startswith("--in-place"):
+            in_place = True
+        elif value in ("-E", "-r", "--regexp-extended"):
+            pass
+        elif value.startswith("-"):
+            return False
+        elif not expressions and not files and "-e" not in values:
+            expressions.append(value)
+        else:
+            files.append(value)
+        i += 1
+    if not in_place or not expressions or not files or any(f not in _DEBIAN_SOURCES for f in files):
+        return False
+    for expression in expressions:
+        match = re.fullmatch(r"s(.)(.+?)\1(.*?)\1g?", expression)
+        if match is None:
+            return False
+        old, new = match.group(2).replace("\\", ""), match.group(3).replace("\\", "")
+        if not re.fullmatch(f"{_URL_PART}+", old) or not re.fullmatch(f"{_URL_PART}*", new):
+            return False
+        if "debian.org" not in old and old.rstrip(":/") not in ("http", "https"):
+            return False
+        if new.rstrip(":/") not in ("http", "https") and ("." not in new or re.search(r"\b(stable|testing|unstable|sid|experimental|backports|contrib|non-free)\b|[a-z]+-(updates|security)\b", new)):
+            return False
+    return True
+
+
+def _same_archive_lines(context: FileContext, command: Command, codename: str | None) -> bool:
+    """`echo "deb http://MIRROR/debian CODENAME main" > /etc/apt/sources.list`: the release's own archive from a mirror.
+
+    Every line must name a Debian archive path (…/debian, …/debian-security),
+    the stage's release or its -updates/-security suite, and only `main`, the
+    one component the Debian images enable.
+    """
+    if command.name not in ("echo", "printf") or codename is None:
+        return False
+    target = re.search(r">>?\s*(\S+)\s*$", context.text[command.span.end : command.statement_span.end])
+    if target is None or not target.group(1).strip("'\"").startswith("/etc/apt/sources.list"):
+        return False
+    values = [v for v in command.arg_values() if v is None or not v.startswith("-")]
+    if not values or any(v is None for v in values):
+        return False
+    lines = [line.strip() for v in values for line in re.split(r"\\n|\n", v or "") if line.strip()]
+    suites = {codename, f"{codename}-updates", f"{codename}-security", f"{codename}/updates"}
+    for line in lines:
+        match = re.fullmatch(r"deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s+(.+)", line)
+        if match is None:
+            return False
+        uri, suite, components = match.groups()
+        if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?/debian(-security)?/?", uri) or suite not in suites or set(components.split()) != {"main"}:
+            return False
+    return bool(lines)
+
+
+def _source_change(context: FileContext, command: Command, codename: str | None) -> str | None:
+    """Why this command may make apt install packages from elsewhere than the stage's Debian release, or None."""
+    shells = ("bash", "sh", "dash")
+    if "pipeline" in command.ancestors and (command.name in shells or command.name == "sudo" and any(v in shells for v in command.arg_values())):
+        return "a downloaded script piped into a shell before it may add a non-Debian repository"
+    text = context.text[command.span.start : command.statement_span.end]
+    found = _SOURCE_MARKERS.search(text)
+    if found is None:
+        return None
+    if _mirror_switch(command) or _same_archive_lines(context, command, codename):
+        return None
+    return f"`{found.group(0)}` before it may add a non-Debian repository"
+
+
+def _third_party_sources(context: FileContext, instruction: Instruction, script: ShellScript, call: AptCall, codename: str | None) -> str | None:
+    """Why packages of this install may come from a repository other than the release's own, or None.
+
+    Looks at the earlier RUNs of the stage and of the stages it is built
+    FROM, and at the commands of this RUN before the install: a repository
+    added (a deb line of another archive or release, add-apt-repository, a
+    sources file COPYed in), a downloaded setup script piped into a shell
+    (NodeSource style) or a .deb installed with dpkg -i.  Switching the
+    Debian archive's host to a mirror, or writing the release's own lines
+    from a mirror, keeps the same packages.
+    """
+    for earlier in _earlier_in_image(context, instruction):
+        if earlier.name in ("COPY", "ADD"):
+            words = earlier.args.text.split()
+            if words and words[-1].startswith("/etc/apt"):
+                return f"{earlier.name} of apt configuration into {words[-1]} before it may add a non-Debian repository"
+            continue
+        script_before = context.shell(earlier)
+        if script_before is None:
+            text = earlier.args.text + "".join(h.content for h in earlier.heredocs)
+            found = _SOURCE_MARKERS.search(text)
+            if found:
+                return f"`{found.group(0)}` before it may add a non-Debian repository"
+            if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
+                return "a downloaded script piped into a shell before it may add a non-Debian repository"
+            continue
+        for command in script_before.commands:
+            reason = _source_change(context, command, codename)
+            if reason is not None:
+                return reason
     for command in script.commands:
         if command.span.start >= call.command.span.start:
             break
-        text = " ".join(w.text for w in command.words)
-        found = _SOURCE_MARKERS.search(text)
-        if found:
-            return f"`{found.group(0)}` before it may add a non-Debian repository"
-        if command.name in ("bash", "sh") and "pipeline" in command.ancestors:
-            return "a downloaded script piped into a shell before it may add a non-Debian repository"
+        reason = _source_change(context, command, codename)
+        if reason is not None:
+            return reason
     return None
 
 
-def _not_debian(context: FileContext, instruction: Instruction) -> str | None:
-    """Why Debian's metadata may not describe this stage's packages, or None for a Debian base."""
+def _earlier_in_image(context: FileContext, instruction: Instruction) -> Iterator[Instruction]:
+    """RUN, COPY and ADD instructions before `instruction` in its stage and in the stages it is built FROM."""
+    stage = context.stage(instruction)
+    chain = []
+    while stage is not None and len(chain) < 50:
+        chain.append(stage)
+        parent = context.document.stage_named(stage.image)
+        stage = parent if parent is not None and parent.index < stage.index else None
+    for i, stage in enumerate(reversed(chain)):
+        last = i == len(chain) - 1
+        yield from (ins for ins in stage.instructions if ins.name in ("RUN", "COPY", "ADD") and (not last or ins.index < instruction.index))
+
+
+class StageRelease(NamedTuple):
+    """The Debian release whose metadata decides DF204 for a stage, and why."""
+
+    release: DebianRelease | None
+    """None: no Debian metadata describes the stage's packages (the fix is unsafe)."""
+    described: str
+    """What decided: "python:3.13-slim is Debian 13 (trixie)", or why nothing could."""
+    stand_in: DebianRelease | None = None
+    """For an unsafe plan on a non-Debian base: the nearest Debian release, to name what would be kept."""
+
+
+def stage_release(context: FileContext, instruction: Instruction) -> StageRelease:
+    """The release of the image a stage starts FROM (ARGs and earlier stages resolved), read from its tag.
+
+    Official images built FROM debian carry the release in the tag or in
+    their default (`python:3.13-slim` is trixie, `node:22-bookworm-slim`
+    bookworm); data/base_images.toml knows which.  Ubuntu bases are
+    described by the Debian release their archive was imported from, as a
+    stand-in only (see DF204's documentation).
+    """
     found = base_image(context, instruction)
     table = _apt()["debian_images"]
     if found is None:
-        return "the base image is unknown"
+        return StageRelease(None, "the base image is unknown")
     name, tag = found
-    if any(codename in tag for codename in table["ubuntu_codenames"]) or name == "ubuntu":
-        return f"{name}:{tag} is Ubuntu, whose packages may recommend other things than Debian 12's" if tag else f"{name} is Ubuntu"
+    shown = f"{name}:{tag}" if tag else name
+    parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
+    codename = parsed.codename if parsed is not None else None
+    if name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]):
+        ubuntu = codename or next((c for c in table["ubuntu_codenames"] if c in tag), "")
+        nearest = table["ubuntu_nearest_debian"].get(ubuntu)
+        described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
+        return StageRelease(None, described, debian_release(nearest) if nearest else None)
     if name not in table["names"]:
-        return f"{name} is not known to be Debian-based"
+        return StageRelease(None, f"{name} is not known to be Debian-based")
+    if codename is None:
+        # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
+        codename = next((word for word in tag.split("-") if debian_release(word) is not None), None) if tag else None
+    if codename is None:
+        return StageRelease(None, f"the Debian release of {shown} is unknown")
+    release = debian_release(codename)
+    if release is None:
+        return StageRelease(None, f"{shown} is Debian {codename}, for which dockerfix has no package metadata")
+    return StageRelease(release, f"{shown} is Debian {release.version} ({codename})")
+
+
+def _other_release(call: AptCall) -> str | None:
+    """Why this install may take packages from another release (`-t bookworm-backports`, `git/bookworm-backports`), or None."""
+    words = [w.value or "" for w in call.command.words]
+    for i, value in enumerate(words):
+        if value in ("-t", "--target-release", "--default-release") and i + 1 < len(words):
+            return f"`{value} {words[i + 1]}` selects another release"
+        if value.startswith(("--target-release=", "--default-release=")) or re.fullmatch(r"-t\S+", value):
+            return f"`{value}` selects another release"
+    for word in call.packages:
+        if word.value is not None and "/" in word.value and not word.value.startswith((".", "/")):
+            return f"`{word.value}` comes from another release"
     return None
 
 
@@ -493,21 +645,46 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     Some recommends are what makes a package work: without `ca-certificates`
     curl, wget and git cannot verify any https server; without
     `build-essential` pip cannot build an sdist.  The decision comes from
-    Debian's metadata (`data/debian_recommends.toml`, generated with apt-cache
-    from Debian 12, with its curated `functional_recommends`; more packages,
-    not curated, in `data/debian_recommends_extra.toml`):
-    - every package is known and none of its needed recommends is dropped:
-      safe, the flag alone;
-    - a needed recommend would be dropped: safe, with that package added to
-      the install explicitly;
-    - a package is not in the metadata, or drops a recommend nobody judged
-      (only the extra, uncurated data has those), or a word is not static
-      (`$PKGS`): unsafe, what the missing recommends do is unknown.
-    The metadata is Debian 12's: on a base image not known to be built FROM
-    debian (ubuntu, eclipse-temurin, a private image), or when sources may
-    have been added before the install (sources.list, add-apt-repository,
-    `curl ... | bash` setup scripts, `dpkg -i`), the packages may not be
-    Debian's, and the fix is unsafe.
+    Debian's metadata for every binary package of Debian 12 and 13 (main,
+    amd64 and arm64; `data/debian_recommends.json.gz`, generated by
+    `data/regenerate_debian.py` from the archive's Packages indexes): what
+    `--no-install-recommends` leaves out is each recommend of the package or
+    of its Depends closure that nothing installed satisfies.
+    - nothing is left out, or only documentation, translations and what only
+      a booted host uses (time sync, sysctl defaults...): safe, the flag alone;
+    - a recommend a build needs would be left out (a curated claim, such as
+      pip's build-essential, or one needed whoever recommends it:
+      ca-certificates, netbase, libsasl2-modules): safe, with that package
+      added to the install explicitly;
+    - a curated package (curl, git, python3...) leaves out recommends judged
+      not needed (git's less and patch): safe;
+    - anything else left out, a package the release does not have, or a
+      word that is not static (`$PKGS`): unsafe, what the missing recommends
+      do is unknown.
+    The release comes from the stage's base image, ARGs and earlier stages
+    resolved, read from its tag with `data/base_images.toml`
+    (`python:3.13-slim` is Debian 13, `python:3.11-slim-bookworm` Debian
+    12); the note says which.  A base image whose release is unknown (a
+    private image, an image not built FROM debian, Debian 11) makes the fix
+    unsafe.
+    Sources added before the install (a third-party deb line, another
+    release such as backports, add-apt-repository, a sources file COPYed in,
+    `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
+    another release (`-t bookworm-backports`, `git/bookworm-backports`), may
+    bring packages with other Depends and Recommends: unsafe.  Switching the Debian archive's
+    host to a mirror (`sed -i 's/deb.debian.org/MIRROR/g'` on
+    /etc/apt/sources.list or the deb822 debian.sources), or writing the
+    release's own `main` lines from a mirror, keeps the same packages and
+    changes nothing.
+    Ubuntu: most of Ubuntu's packages are built from Debian's source
+    packages, imported when its development opened (jammy from Debian 12's
+    development, noble from 13's), so the names and most Recommends match;
+    but Ubuntu changes the Depends and Recommends of the packages it
+    patches (versions with an `ubuntu` suffix), adds packages of its own,
+    and updates packages after the import.  Telling the unchanged packages
+    from the patched ones needs Ubuntu's own archive, which dockerfix does
+    not carry: on an Ubuntu base the fix stays unsafe, and its note and the
+    packages it keeps follow the nearest Debian release.
     When an earlier RUN set `APT::Install-Recommends "false"`, the flag changes
     nothing and is safe.  `--install-recommends` written explicitly is left alone.
     """
@@ -525,10 +702,22 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
             if skips is None or skips:
                 before.update(package_name(w) for w in words if w is not None)
                 continue
-            plan = recommends_plan(words, configured, frozenset(before))
-            third_party = None if configured else (_third_party_sources(context, instruction, script, call) or _not_debian(context, instruction))
-            if third_party is not None and plan.applicability is Applicability.SAFE:
-                plan = RecommendsPlan(Applicability.UNSAFE, plan.additions, plan.reasons, plan.unknown)
+            notes = []
+            if configured:
+                plan = recommends_plan(words, None, recommends_off=True)
+            else:
+                stage = context.memo((stage_release, instruction.stage), lambda: stage_release(context, instruction))
+                codename = stage.release.codename if stage.release is not None else None
+                third_party = _other_release(call) or _third_party_sources(context, instruction, script, call, codename)
+                plan = recommends_plan(words, stage.release or stage.stand_in, installed_before=frozenset(before))
+                if stage.release is None:
+                    plan = plan._replace(applicability=Applicability.UNSAFE)
+                    notes.append(stage.described + (f"; what is kept follows Debian {stage.stand_in.version} ({stage.stand_in.codename})" if stage.stand_in is not None else ""))
+                elif third_party is not None:
+                    plan = plan._replace(applicability=Applicability.UNSAFE)
+                    notes.append(f"{third_party}; the decision uses the metadata of Debian {stage.release.version} ({stage.release.codename})")
+                else:
+                    notes.append(f"{stage.described}: decided by its package metadata")
             before.update(package_name(w) for w in words if w is not None)
             before.update(plan.additions)
             edits = [Edit.insert(call.sub_word.span.end, " --no-install-recommends")]
@@ -542,11 +731,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
                     continue
                 edits.append(addition)
             title = "Add `--no-install-recommends`" + (f" and install {', '.join(plan.additions)} explicitly" if plan.additions else "")
-            notes = []
             if plan.reasons:
                 notes.append("kept explicitly: " + "; ".join(plan.reasons))
-            if third_party is not None:
-                notes.append(f"{third_party}; the decision uses Debian 12's metadata")
             if plan.unknown:
                 notes.append("recommends not known to be unneeded, check what they do for the image: " + ", ".join(plan.unknown))
             yield apt_no_install_recommends.diagnostic(
@@ -584,9 +770,24 @@ def _cleans_lists(command: Command) -> bool:
     return any(v is not None and v.rstrip("/*").rstrip("/") in ("/var/lib/apt/lists", "/var/lib/apt") for v in command.arg_values())
 
 
-def lists_needed_later(context: FileContext, instruction: Instruction) -> tuple[bool, bool]:
-    """(a later RUN reads the lists without updating first, a later RUN runs a script we cannot see)."""
-    needs = set(_apt()["needs_lists"])
+class ListsReader(NamedTuple):
+    """A later RUN that reads the package lists before any `apt-get update` of its own."""
+
+    run: Instruction
+    script: ShellScript
+    command: Command
+
+
+def _reads_lists(command: Command) -> bool:
+    call = apt_call(command)
+    if call is not None:
+        return call.subcommand is None or call.subcommand in _apt()["needs_lists"]
+    return command.name == "apt-cache"
+
+
+def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[ListsReader], bool]:
+    """(later RUNs reading the lists without updating first, whether a later RUN runs a script we cannot see)."""
+    readers: list[ListsReader] = []
     opaque = False
     for run in later_runs(context, instruction):
         script = context.shell(run)
@@ -595,20 +796,28 @@ def lists_needed_later(context: FileContext, instruction: Instruction) -> tuple[
             continue
         for command in script.commands:
             call = apt_call(command)
-            if call is not None:
-                if call.subcommand == "update":
-                    break
-                if call.subcommand is None or call.subcommand in needs:
-                    return True, opaque
-            elif command.name == "apt-cache":
-                return True, opaque
-            elif command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
+            if call is not None and call.subcommand == "update":
+                break
+            if _reads_lists(command):
+                readers.append(ListsReader(run, script, command))
+                break
+            if command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
                 opaque = True
-            elif command.name in ("sh", "bash") and len(command.words) > 1:
+            elif command.name in ("sh", "bash") and (len(command.words) > 1 or "pipeline" in command.ancestors):
                 opaque = True
-        else:
-            continue
-    return False, opaque
+    return readers, opaque
+
+
+def _update_before(reader: ListsReader) -> Edit | None:
+    """`apt-get update && ` before the reader's command, when it heads or continues a top-level `&&` chain."""
+    run, script = reader.run, reader.script
+    if script.has_errors or has_heredoc_redirect(script) or is_heredoc_script(run) or reader.command.in_subshell:
+        return None  # timid: a heredoc or a shell we do not read as the shell would
+    for _, items in chains(script):
+        for item in items:
+            if item.command is reader.command or (item.command is not None and item.command.span == reader.command.span):
+                return Edit.insert(item.span.start, "apt-get update && ") if item.operator in ("", "&&") else None
+    return None  # inside an if, a loop or a pipeline
 
 
 @rule(
@@ -647,14 +856,19 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
 
     ## Fix safety
     The command is appended with `&&` to the last statement, so the RUN
-    fails exactly when it failed before.  Safe when no later RUN of the
-    stage (or of a stage built FROM it) reads the lists without its own
-    `apt-get update`; when one does, nothing is changed (move the update
-    there first); when a later RUN runs a script dockerfix cannot read, the
-    fix is unsafe.  In mount mode Debian's `docker-clean` hook stays in
-    place: the layer stays as clean as before, the lists are cached between
-    builds, and no apt configuration of the image changes (removing the hook
-    would make derived images keep every downloaded .deb).
+    fails exactly when it failed before.  A later RUN of the stage (or of a
+    stage built FROM it) that reads the lists without its own `apt-get
+    update` (DL3009's "lists used across RUNs") gets one, put before the
+    command that reads them: each RUN then installs from lists it fetched
+    itself, as DF202 would have it, and can remove them in turn.  Safe when
+    the reading command heads or continues a top-level `&&` chain, so the
+    update runs exactly before it; inside an `if`, a loop or a heredoc
+    nothing is changed (move an update there by hand).  When a later RUN
+    runs a script dockerfix cannot read, the fix is unsafe.  In mount mode
+    Debian's `docker-clean` hook stays in place: the layer stays as clean as
+    before, the lists are cached between builds, and no apt configuration of
+    the image changes (removing the hook would make derived images keep
+    every downloaded .deb).
     """
     mount = context.settings.cache_strategy == "mount"
     for instruction, script, calls in _runs_with_apt(context):
@@ -671,14 +885,21 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
         if not any(c.subcommand == "update" for c in calls):
             continue  # the lists come from an earlier layer: deleting or mounting them here is DF202's business
         message = "apt's package lists (/var/lib/apt/lists) are left in the layer"
-        needed, opaque = lists_needed_later(context, instruction)
-        if needed:
-            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="a later RUN installs without its own `apt-get update`; move an update into it first")
+        readers, opaque = lists_readers(context, instruction)
+        updates = [_update_before(reader) for reader in readers]
+        if None in updates:
+            yield apt_lists_in_layer.diagnostic(message, _diag_span(touching[0]), note="a later RUN reads the lists where an `apt-get update` cannot be put before it; move an update into it first")
             continue
         applicability = Applicability.UNSAFE if opaque else Applicability.SAFE
-        note = "a later RUN runs a script dockerfix cannot read; check it does not use apt without `apt-get update`" if opaque else ""
+        notes = []
+        if opaque:
+            notes.append("a later RUN runs a script dockerfix cannot read; check it does not use apt without `apt-get update`")
+        if readers:
+            notes.append("a later RUN used these lists; it runs its own `apt-get update` now")
+        note = "; ".join(notes)
+        extra = [u for u in updates if u is not None]
         if mount:
-            edits = [mount_edit(context, instruction, list(facts()["mounts"]["apt"]["targets"]), "locked")]
+            edits = [mount_edit(context, instruction, list(facts()["mounts"]["apt"]["targets"]), "locked"), *extra]
             syntax = syntax_edit(context)
             if syntax is not None:
                 edits.append(syntax)
@@ -693,7 +914,7 @@ def apt_lists_in_layer(context: FileContext) -> Iterator[Diagnostic]:
             continue
         yield apt_lists_in_layer.diagnostic(
             message, _diag_span(touching[0]),
-            apt_lists_in_layer.fix(applicability, "Append `rm -rf /var/lib/apt/lists/*`", edit), note=note,
+            apt_lists_in_layer.fix(applicability, "Append `rm -rf /var/lib/apt/lists/*`" + (" and update where the lists are read later" if extra else ""), edit, *extra), note=note,
         )
 
 
@@ -761,7 +982,13 @@ def apt_in_script(context: FileContext) -> Iterator[Diagnostic]:
 # -- DF207 ------------------------------------------------------------------------
 
 
-def _changes_sources(item: Item, known: dict[str, Any]) -> bool:
+def _in_debian(name: str) -> bool:
+    """A binary package of a Debian release dockerfix has metadata for."""
+    data = debian_packages()
+    return data is not None and any(release.has(name) for release in data.releases.values())
+
+
+def _changes_sources(item: Item) -> bool:
     """Could this chain element change apt's sources (so a new update is needed)?"""
     if item.command is None:
         return True
@@ -777,7 +1004,7 @@ def _changes_sources(item: Item, known: dict[str, Any]) -> bool:
         if value is None or "/" in value and value.startswith((".", "/")):
             return True
         name = package_name(value)
-        if name not in known or "keyring" in name or name.endswith(("-release", "-apt-config")):
+        if "keyring" in name or name.endswith(("-release", "-apt-config")) or not _in_debian(name):
             return True
     return False
 
@@ -819,7 +1046,6 @@ def apt_update_repeated(context: FileContext) -> Iterator[Diagnostic]:
     local .deb, which add sources), a remove/purge/clean, or the lists
     cleanup right before the second update.
     """
-    known = debian_recommends().get("packages", {})
     for instruction, script, _ in _runs_with_apt(context):
         for _, items in chains(script):
             first: int | None = None
@@ -838,7 +1064,7 @@ def apt_update_repeated(context: FileContext) -> Iterator[Diagnostic]:
                     if k + 1 < len(items) and items[k + 1].operator != "&&":
                         first = k
                         continue
-                    if any(_changes_sources(it, known) for it in middle):
+                    if any(_changes_sources(it) for it in middle):
                         first = k
                         continue
                     if k + 1 < len(items):

@@ -110,10 +110,14 @@ def apk_add_cache(context: FileContext) -> Iterator[Diagnostic]:
     the stored index (`apk upgrade`, `search`, `info`...), or when it is not
     joined to the add with `&&`.  With `--cache-strategy mount` the same
     fix applies: Alpine does not cache packages unless /etc/apk/cache
-    exists, so a mount would hold nothing.
+    exists, so a mount would hold nothing.  A RUN that already mounts
+    /var/cache/apk (or /etc/apk/cache) as a BuildKit cache keeps nothing in
+    the layer and is left alone: `--no-cache` would empty the author's cache.
     """
     needs_index = set(facts()["apk"]["needs_index"])
     for instruction, script in context.scripts():
+        if any(has_cache_mount(instruction, target) for target in ("/var/cache/apk", "/var/cache/apk/", "/etc/apk/cache", "/etc/apk/cache/")):
+            continue  # the author keeps the index and packages in a BuildKit cache, outside the layer
         for _, items in chains(script):
             for k, item in enumerate(items):
                 command = item.command

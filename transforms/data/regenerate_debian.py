@@ -1,53 +1,68 @@
 #!/usr/bin/env python3
-"""Regenerate the Debian package data files used by dockerfix.
+"""Regenerate the Debian package data used by dockerfix from the archive's own indexes.
 
 Maintainer tool, not imported by the package.  Standard library only.
 
-It writes, next to this script:
+It downloads the ``Packages`` indexes of Debian 12 (bookworm) and Debian 13
+(trixie), component main, suites RELEASE, RELEASE-updates and
+RELEASE-security, for amd64 and arm64 (each checked against the SHA256 its
+``InRelease`` file lists), and writes, next to this script:
 
-* ``debian_recommends.toml``  -- for the apt packages most often installed in
-  Dockerfiles: candidate version, Depends, Recommends, the recommends closure
-  (Recommends of the package or of any package in its Depends closure), and a
-  curated ``[functional_recommends]`` table whose every claim is checked
-  against the metadata (the script aborts if a claim does not hold).
+* ``debian_recommends.json.gz`` -- for every binary package of both
+  releases, the Recommends that ``apt-get install --no-install-recommends``
+  would leave out on a minimal base system (the Recommends of the package or
+  of anything in its Depends closure that nothing installed satisfies), with
+  the package that recommends each; plus the curated judgement below
+  (``FUNCTIONAL_RECOMMENDS``, ``JUDGED_PACKAGES``, ``HARMLESS``), every
+  functional claim checked against the metadata.  A packed, versioned file
+  (see ``pack``), read by ``transforms/apt.py`` only when it meets an
+  ``apt-get install`` without the flag.
 * ``debian_dev_runtime.toml`` -- for common ``-dev`` packages: the runtime
-  shared-library package(s) each one stands for, derived from its Depends,
-  plus a ``[compilers]`` table of build-stage-only toolchain packages.
+  shared-library package(s) each one stands for, derived from its Depends
+  (Debian 12, amd64), plus a ``[compilers]`` table of build-stage-only
+  toolchain packages.
 
-All metadata comes from ``apt-cache`` on a Debian 12 (bookworm) machine.  The
-script runs apt-cache with a private configuration that sees only the Debian
-archive (bookworm, bookworm-updates, bookworm-security; component main) and an
-empty dpkg status, so neither third-party repositories (e.g. NodeSource) nor
-locally installed packages can leak into the data.  It reads the index files
-that the system's ``apt-get update`` downloaded; it downloads nothing itself.
+The archive is the one this machine's apt uses for Debian (``apt-get
+indextargets``), or ``--mirror``/``--security-mirror``.  Third-party
+repositories and installed packages play no part.
 
-Usage (as root on Debian 12, or any user once the lists exist)::
+Usage::
 
-    apt-get update
-    python3 transforms/data/regenerate_debian.py [--date YYYY-MM-DD]
+    python3 transforms/data/regenerate_debian.py [--date YYYY-MM-DD] [--cache DIR]
 
-The output is deterministic for a given set of apt index files and date.
+The output is deterministic for a given set of indexes and date.
 """
 
 from __future__ import annotations
 
 import argparse
+import array
+import base64
 import datetime as _dt
+import gzip
+import hashlib
 import json
-import os
+import lzma
 import re
 import subprocess
 import sys
-import tempfile
-from collections import deque
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RECOMMENDS_OUT = HERE / "debian_recommends.toml"
+RECOMMENDS_OUT = HERE / "debian_recommends.json.gz"
 DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
+FORMAT = 1
+"""Version of debian_recommends.json.gz's layout; transforms/apt.py refuses another."""
 
-def _host_repository(release: str) -> str:
-    """The Debian archive this machine's apt already uses for `release` (empty if none)."""
+RELEASES = {"bookworm": "12", "trixie": "13"}
+ARCHES = ("amd64", "arm64")
+COMPONENT = "main"
+DEV_RUNTIME_RELEASE, DEV_RUNTIME_ARCH = "bookworm", "amd64"
+
+
+def _host_repository(suite: str) -> str:
+    """The Debian archive this machine's apt already uses for `suite` (empty if none)."""
     try:
         out = subprocess.run(
             ["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE)", "Created-By: Packages"],
@@ -57,18 +72,13 @@ def _host_repository(release: str) -> str:
         return ""
     for line in out.splitlines():
         uri, _, rel = line.partition(" ")
-        if rel == release:
+        if rel == suite:
             return uri.rstrip("/")
     return ""
 
 
-DEFAULT_MIRROR = os.environ.get("DEBIAN_MIRROR") or _host_repository("bookworm")
-DEFAULT_SECURITY_MIRROR = os.environ.get("DEBIAN_SECURITY_MIRROR") or _host_repository("bookworm-security")
-SUITES = ("bookworm", "bookworm-updates", "bookworm-security")
-COMPONENT = "main"
-
 # --------------------------------------------------------------------------
-# Curated package lists
+# Curated judgement
 # --------------------------------------------------------------------------
 
 # Packages commonly found in `apt-get install` lines of Dockerfiles.
@@ -149,6 +159,17 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     },
     "gcc": {
         "libc6-dev": "without libc headers and crt files even hello.c fails (stdio.h: No such file / cannot find crt1.o)",
+        "libc-dev=libc6-dev": "without libc headers and crt files even hello.c fails (Debian 13 recommends the virtual name)",
+    },
+    "gnupg": {
+        "gpgv": "Debian 13 moved it from gnupg's Depends to its Recommends: signature verification against a keyring (gpgv)",
+        "gnupg-utils": "Debian 13 moved it from gnupg's Depends to its Recommends: gpgtar, gpgsplit, gpg-connect-agent's helpers",
+        "gpg-wks-client": "Debian 13 moved it from gnupg's Depends to its Recommends: key lookup through Web Key Directories (gpg --locate-keys)",
+    },
+    "default-jre-headless": {
+        "libfontconfig1": "Debian 13's OpenJDK 21 recommends what Debian 12's depended on: headless AWT (fonts metrics, image text, PDF/report rendering) loads fontconfig",
+        "libfreetype6": "headless AWT rasterizes fonts with FreeType (Debian 12's OpenJDK depended on it)",
+        "libharfbuzz0b": "headless AWT lays out text with HarfBuzz (Debian 12's OpenJDK depended on it)",
     },
     "golang-go": {
         "gcc": "cgo (import \"C\"; CGO_ENABLED=1 is the default for native builds) needs a C compiler",
@@ -178,6 +199,7 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     "imagemagick": {
         "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
         "libmagickcore-6.q16-6-extra": "holds the svg, wmf, djvu, exr, dot and pango coder modules (per its file list); without it those formats are unavailable",
+        "libmagickcore-7.q16-10-extra": "Debian 13's package of the same coder modules (svg, wmf, djvu, exr, dot, pango)",
     },
     "graphicsmagick": {
         "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
@@ -218,170 +240,216 @@ COMPILER_PACKAGES = sorted(set("""
     cython3 libc6-dev linux-libc-dev autoconf-archive scons
 """.split()))
 
+
+# Recommends whose absence does not change what a build or a container does.
+# Every `*-doc` and `*-l10n` package counts as harmless too.  They are left
+# out of the packed data.  ca-certificates is not harmless: dockerfix adds it
+# explicitly (package_caches.toml, apt.always_functional).
+HARMLESS = sorted({
+    # Kerberos locale files, the GPM console mouse library, the Public Suffix
+    # List file (libpsl has the list built in), LDAP client defaults, man
+    # pages, glibc's developer tools (mtrace, sotruss), XDG user folders, GLib
+    # translations, the JavaScript of Sphinx-built documentation.
+    "krb5-locales", "libgpm2", "publicsuffix", "libldap-common", "manpages", "manpages-dev",
+    "libc-devtools", "xdg-user-dirs", "libglib2.0-data", "libjs-sphinxdoc",
+    # What only a booted host uses, never a container: clock synchronisation,
+    # sysctl defaults (a container cannot set them), kernel module loading,
+    # disk encryption units, systemd's NSS module for its dynamic users, the
+    # per-user session bus of systemd --user, binfmt registration (the
+    # host kernel's), sound card configuration.
+    "systemd-timesyncd | time-daemon", "linux-sysctl-defaults", "libkmod2", "systemd-cryptsetup",
+    "libnss-systemd", "dbus-user-session", "binfmt-support | systemd", "alsa-topology-conf",
+    "alsa-ucm-conf",
+    # Apache/lighttpd aliases for /usr/share/javascript (a web server's
+    # configuration snippet, inert unless that server is set up for it).
+    "javascript-common",
+    # Completion scripts for interactive shells; window decorations for
+    # Wayland clients (SDL/GTK windows nobody opens in a container).
+    "bash-completion", "default-libdecor-0-plugin-1 | libdecor-0-plugin-1",
+    "libdecor-0-plugin-1-cairo | libdecor-0-plugin-1",
+})
+
+# Packages whose every dropped recommend on JUDGED_RELEASE was judged: the
+# ones named in FUNCTIONAL_RECOMMENDS are needed, the others are not (git's
+# less and patch, gnupg-l10n...).  The judgement covers those recommends
+# only: one the package drops on another release, or after an update, is
+# unjudged (the generator lists them for review).  Other packages are safe
+# only when they drop nothing but HARMLESS recommends and the ones dockerfix
+# adds explicitly.
+JUDGED_PACKAGES = COMMON_PACKAGES
+JUDGED_RELEASE = "bookworm"
+
+# Recommends judged not needed later, per release, for JUDGED_PACKAGES that
+# drop them there and not on JUDGED_RELEASE (the generator's review list):
+# mostly Debian 12's judgement under Debian 13's names.
+LATER_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
+    "trixie": {
+        # Debian 12's pkg-config, judged not needed for Go there.
+        "golang": ["pkgconf"], "golang-go": ["pkgconf"],
+        # Debian 12's clang-tools-14, libclang-rt-14-dev, llvm-14-dev.
+        "clang": ["clang-tools-19", "libclang-rt-19-dev", "llvm-19-dev"],
+        # dpkg-source's signature checks, Debian 12's "gnupg | sq | ...".
+        "build-essential": ["sq | sqop | rsop | gosop | pgpainless-cli | gpg-sq | gnupg"],
+        "dpkg-dev": ["sq | sqop | rsop | gosop | pgpainless-cli | gpg-sq | gnupg"],
+        # rustc's LLVM tools (llvm-cov, lld for -C linker-plugin-lto), Debian 12's llvm-14.
+        "cargo": ["rust-llvm"], "rustc": ["rust-llvm"],
+        # Sound and printing for OpenJDK 21 (fonts are claimed above).
+        **{name: ["libasound2t64", "libcups2t64"] for name in (
+            "ant", "default-jdk-headless", "default-jre-headless", "gradle", "maven")},
+        # Another font family.
+        "fonts-liberation": ["fonts-liberation-sans-narrow"], "fonts-liberation2": ["fonts-liberation-sans-narrow"],
+        # systemd's system bus, which no container starts.
+        "cron": ["default-dbus-system-bus | dbus-system-bus"],
+        "openssh-server": ["default-dbus-system-bus | dbus-system-bus"],
+    },
+}
+
+
+# Recommends needed whichever package recommends them: dockerfix names them
+# in the install explicitly when --no-install-recommends would drop them.
+ALWAYS_FUNCTIONAL = {
+    "ca-certificates": "TLS clients verify servers against the CA bundle in /etc/ssl/certs",
+    "netbase": "/etc/services and /etc/protocols: service and protocol names resolve (getservbyname, getaddrinfo with a service name)",
+    "libsasl2-modules": "the SASL mechanisms (PLAIN, LOGIN, CRAM-MD5...) LDAP, SMTP and IMAP clients authenticate with",
+}
+
+
+def harmless(group: str) -> bool:
+    return group in HARMLESS or all(a.endswith(("-doc", "-l10n")) for a in group.split(" | "))
+
 # --------------------------------------------------------------------------
-# apt-cache access
+# The archive's indexes
 # --------------------------------------------------------------------------
 
 # Alternatives preferred when resolving or-groups: debootstrap installs
 # usr-is-merged (not usrmerge, which would pull in perl) on merged-/usr
-# systems such as the Debian 12 images, satisfying init-system-helpers'
+# systems such as the Debian images, satisfying init-system-helpers'
 # "usrmerge | usr-is-merged".
 PREFER = {"usr-is-merged"}
-
-PRIORITY_RANK = {"required": 0, "important": 1, "standard": 2,
-                 "optional": 3, "extra": 4}
+PRIORITY_RANK = {"required": 0, "important": 1, "standard": 2, "optional": 3, "extra": 4}
 _REL_NAME = re.compile(r"^\s*([a-z0-9][a-z0-9+.\-]*)(?::[a-z0-9\-]+)?")
 
 
-class AptCache:
-    """apt-cache restricted to the Debian archive and an empty dpkg status."""
+def parse_paragraphs(text: str) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    cur: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if not line.strip():
+            if cur:
+                out.append(cur)
+            cur, key = {}, None
+        elif line[0] in " \t":
+            if key is not None:
+                cur[key] += "\n" + line.strip()
+        else:
+            key, _, val = line.partition(":")
+            cur[key] = val.strip()
+    if cur:
+        out.append(cur)
+    return out
 
-    def __init__(self, mirror: str, security_mirror: str, arch: str | None):
-        self.tmp = tempfile.TemporaryDirectory(prefix="dockerfix-apt-")
-        t = Path(self.tmp.name)
-        (t / "parts").mkdir()
-        (t / "prefs").mkdir()
-        (t / "status").write_text("")
-        lines = [
-            f"deb {mirror} {SUITES[0]} {COMPONENT}",
-            f"deb {mirror} {SUITES[1]} {COMPONENT}",
-            f"deb {security_mirror} {SUITES[2]} {COMPONENT}",
-        ]
-        (t / "sources.list").write_text("\n".join(lines) + "\n")
-        self.opts = [
-            "-o", f"Dir::Etc::SourceList={t / 'sources.list'}",
-            "-o", f"Dir::Etc::SourceParts={t / 'parts'}",
-            "-o", "Dir::Etc::Preferences=/dev/null",
-            "-o", f"Dir::Etc::PreferencesParts={t / 'prefs'}",
-            "-o", f"Dir::State::status={t / 'status'}",
-            "-o", "Dir::Cache::pkgcache=",
-            "-o", "Dir::Cache::srcpkgcache=",
-        ]
-        if arch:
-            self.opts += ["-o", f"APT::Architecture={arch}"]
+
+def version_compare(a: str, b: str) -> int:
+    """dpkg's version order (deb-version(7)): epoch, then upstream and revision by its rules."""
+    def split(v: str) -> tuple[int, str, str]:
+        epoch, _, rest = v.rpartition(":") if ":" in v else ("0", "", v)
+        upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
+        return int(epoch or 0), upstream, revision
+
+    def order(c: str) -> int:
+        if c == "~":
+            return -1
+        if c.isalpha():
+            return ord(c)
+        return ord(c) + 256
+
+    def part(x: str, y: str) -> int:
+        while x or y:
+            xs = re.match(r"\D*", x).group(0)
+            ys = re.match(r"\D*", y).group(0)
+            for i in range(max(len(xs), len(ys))):
+                cx = order(xs[i]) if i < len(xs) else 0
+                cy = order(ys[i]) if i < len(ys) else 0
+                if cx != cy:
+                    return -1 if cx < cy else 1
+            x, y = x[len(xs):], y[len(ys):]
+            xd = re.match(r"\d*", x).group(0)
+            yd = re.match(r"\d*", y).group(0)
+            if int(xd or 0) != int(yd or 0):
+                return -1 if int(xd or 0) < int(yd or 0) else 1
+            x, y = x[len(xd):], y[len(yd):]
+        return 0
+
+    ea, ua, ra = split(a)
+    eb, ub, rb = split(b)
+    if ea != eb:
+        return -1 if ea < eb else 1
+    return part(ua, ub) or part(ra, rb)
+
+
+class Archive:
+    """One release of Debian main for one architecture: candidate records of its suites.
+
+    The record with the highest version wins across RELEASE, -updates and
+    -security, as apt's candidate would with default pins.
+    """
+
+    def __init__(self, release: str, arch: str, mirror: str, security_mirror: str, cache: Path | None):
+        self.release, self.arch = release, arch
         self.records: dict[str, dict[str, str]] = {}
-        self.missing: set[str] = set()
         self.providers: dict[str, list[str]] = {}
+        self.release_info: dict[str, dict[str, str]] = {}
+        for suite, base in ((release, mirror), (f"{release}-updates", mirror), (f"{release}-security", security_mirror)):
+            for rec in parse_paragraphs(self._index(base, suite, cache)):
+                name = rec["Package"]
+                old = self.records.get(name)
+                if old is None or version_compare(rec["Version"], old["Version"]) > 0:
+                    self.records[name] = rec
+        for name in sorted(self.records):
+            for virtual in provided_names(self.records[name]):
+                self.providers.setdefault(virtual, []).append(name)
+        for virtual, names in self.providers.items():
+            names.sort(key=lambda p: (PRIORITY_RANK.get(self.records[p].get("Priority", "optional"), 9), p))
 
-    def run(self, tool: str, *args: str) -> str:
-        env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
-        p = subprocess.run([tool, *self.opts, *args], capture_output=True,
-                           text=True, env=env)
-        if p.returncode not in (0, 100):
-            raise SystemExit(f"{tool} {' '.join(args[:3])}... failed: {p.stderr}")
-        return p.stdout
+    def _index(self, base: str, suite: str, cache: Path | None) -> str:
+        """The suite's Packages index, checked against its InRelease."""
+        release_text = _download(f"{base}/dists/{suite}/InRelease", cache).decode("utf-8", "replace")
+        fields = parse_paragraphs(release_text.split("\n\n", 1)[1] if release_text.startswith("-----BEGIN") else release_text)[0]
+        self.release_info[suite] = {k: fields.get(k, "") for k in ("Version", "Codename", "Date", "Suite")}
+        path = f"{COMPONENT}/binary-{self.arch}/Packages.xz"
+        sha = next((line.split()[0] for line in fields.get("SHA256", "").splitlines() if line.split()[-1:] == [path]), None)
+        if sha is None:
+            raise SystemExit(f"{suite}: InRelease lists no {path}")
+        data = _download(f"{base}/dists/{suite}/{path}", cache)
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise SystemExit(f"{suite}/{path}: SHA256 does not match InRelease")
+        return lzma.decompress(data).decode("utf-8")
 
-    @staticmethod
-    def parse_paragraphs(text: str) -> list[dict[str, str]]:
-        out: list[dict[str, str]] = []
-        cur: dict[str, str] = {}
-        key = None
-        for line in text.splitlines():
-            if not line.strip():
-                if cur:
-                    out.append(cur)
-                cur, key = {}, None
-            elif line[0] in " \t":
-                if key is not None:
-                    cur[key] += "\n" + line.strip()
-            else:
-                key, _, val = line.partition(":")
-                cur[key] = val.strip()
-        if cur:
-            out.append(cur)
-        return out
-
+    # The questions build_dev_runtime asks (once of apt-cache).
     def fetch(self, names) -> None:
-        """Load candidate records (apt-cache show --no-all-versions)."""
-        todo = sorted({n for n in names
-                       if n not in self.records and n not in self.missing})
-        for i in range(0, len(todo), 400):
-            chunk = todo[i:i + 400]
-            text = self.run("apt-cache", "show", "--no-all-versions", *chunk)
-            for rec in self.parse_paragraphs(text):
-                self.records.setdefault(rec["Package"], rec)
-            self.missing.update(n for n in chunk if n not in self.records)
-        # Virtual packages: who provides them (apt-cache showpkg).
-        virt = sorted(n for n in todo if n in self.missing
-                      and n not in self.providers)
-        for i in range(0, len(virt), 200):
-            chunk = virt[i:i + 200]
-            text = self.run("apt-cache", "showpkg", *chunk)
-            self._parse_showpkg(text)
-        provs = {p for v in virt for p in self.providers.get(v, [])}
-        if provs - set(self.records):
-            self.fetch(provs)
-            # Keep only providers whose candidate really Provides the name.
-            for v in virt:
-                self.providers[v] = sorted(
-                    p for p in self.providers.get(v, [])
-                    if p in self.records and v in provided_names(self.records[p]))
-
-    def _parse_showpkg(self, text: str) -> None:
-        pkg, in_rp = None, False
-        for line in text.splitlines():
-            if line.startswith("Package: "):
-                pkg, in_rp = line.split(":", 1)[1].strip(), False
-                self.providers.setdefault(pkg, [])
-            elif line.startswith("Reverse Provides:"):
-                in_rp = True
-            elif in_rp and line.strip() and pkg:
-                prov = line.split()[0]
-                if prov not in self.providers[pkg]:
-                    self.providers[pkg].append(prov)
-            elif not line.strip():
-                in_rp = False
+        """Everything is loaded already."""
 
     def rec(self, name: str) -> dict[str, str] | None:
         return self.records.get(name)
 
-    def policy_releases(self) -> list[str]:
-        out = []
-        for line in self.run("apt-cache", "policy").splitlines():
-            line = line.strip()
-            if line.startswith("release ") and "o=Debian" in line:
-                out.append(line[len("release "):])
-        return sorted(set(out))
-
-    def release_dates(self) -> dict[str, str]:
-        """Date: field of each suite's (In)Release file, from the lists dir."""
-        text = self.run("apt-get", "indextargets", "Identifier: Packages")
-        dates = {}
-        for t in self.parse_paragraphs(text):
-            fn = t.get("Filename", "")
-            base = t.get("Base-URI", "")
-            suite = t.get("Codename") or t.get("Release", "")
-            if not fn or not base:
-                continue
-            stem = re.sub(r"^[a-z]+://", "", base).rstrip("/").replace("/", "_")
-            for rel in ("InRelease", "Release"):
-                p = Path(fn).parent / f"{stem}_{rel}"
-                if p.exists():
-                    for line in p.read_text(errors="replace").splitlines():
-                        if line.startswith("Date:"):
-                            dates[suite] = line.split(":", 1)[1].strip()
-                            break
-                    break
-        return dates
-
     def required_names(self) -> list[str]:
-        """Packages with Priority: required or Essential: yes (dumpavail)."""
-        names = set()
-        pkg = prio = ess = None
-        for line in self.run("apt-cache", "dumpavail").splitlines():
-            if not line.strip():
-                if pkg and (prio == "required" or ess == "yes"):
-                    names.add(pkg)
-                pkg = prio = ess = None
-            elif line.startswith("Package:"):
-                pkg = line.split(":", 1)[1].strip()
-            elif line.startswith("Priority:"):
-                prio = line.split(":", 1)[1].strip()
-            elif line.startswith("Essential:"):
-                ess = line.split(":", 1)[1].strip()
-        if pkg and (prio == "required" or ess == "yes"):
-            names.add(pkg)
-        return sorted(names)
+        """Packages with Priority: required or Essential: yes."""
+        return sorted(n for n, r in self.records.items() if r.get("Priority") == "required" or r.get("Essential") == "yes")
+
+
+def _download(url: str, cache: Path | None) -> bytes:
+    target = None
+    if cache is not None:
+        target = cache / re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[-1])
+        if target.exists():
+            return target.read_bytes()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        data = response.read()
+    if target is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return data
 
 
 def parse_relations(value: str | None) -> list[list[str]]:
@@ -412,121 +480,295 @@ def hard_depends(rec: dict[str, str]) -> list[list[str]]:
     return parse_relations(rec.get("Pre-Depends")) + parse_relations(rec.get("Depends"))
 
 
-class Resolver:
-    def __init__(self, apt: AptCache):
-        self.apt = apt
-        self.base: set[str] = set()
+# --------------------------------------------------------------------------
+# Depends closures and the Recommends they leave out
+# --------------------------------------------------------------------------
 
-    def choose(self, group: list[str], chosen: set[str],
-               provided: dict[str, list[str]]) -> str | None:
-        """apt-like choice for an or-group.  An alternative that is already
-        chosen (or in the base system), or provided by a chosen package,
-        satisfies the group; else the first alternative that is a real
-        package; a virtual alternative resolves to the provider of highest
-        Priority (then by name).  Version constraints are not evaluated."""
-        self.apt.fetch(group)
+
+class Closures:
+    """What `apt-get install NAME` adds to a minimal system, with and without its Recommends.
+
+    The base system is the Depends closure of every Priority: required or
+    Essential: yes package, like a ``debootstrap --variant=minbase`` image
+    (the Debian images hold that and a little more, so a recommend it
+    already satisfies is counted as dropped: the safe direction).  A closure
+    is selected like apt's MarkInstall: depth-first in field order, where an
+    or-group, or a name that a selected package Provides, is satisfied by
+    what is already selected or in the base system, else by the first real
+    alternative (usr-is-merged preferred, as on debootstrapped systems; a
+    virtual name: its highest-Priority provider).  Version constraints and
+    Conflicts are not evaluated.
+    """
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        records = archive.records
+        self.depends = {n: tuple(tuple(g) for g in hard_depends(r)) for n, r in records.items()}
+        self.recommends = {n: tuple(tuple(g) for g in parse_relations(r.get("Recommends"))) for n, r in records.items()}
+        self.provides = {n: frozenset(provided_names(r)) for n, r in records.items()}
+        self.base: frozenset[str] = frozenset()
+        self.base_provided: frozenset[str] = frozenset()
+        order, _, provided = self.closure(archive.required_names())
+        self.base, self.base_provided = frozenset(order), frozenset(provided)
+
+    def _satisfied(self, group: tuple[str, ...], chosen: set[str], provided: set[str]) -> bool:
+        return any(a in chosen or a in provided or a in self.base or a in self.base_provided for a in group)
+
+    def _choose(self, group: tuple[str, ...]) -> str | None:
+        records, providers = self.archive.records, self.archive.providers
         for alt in group:
-            if (alt in chosen or alt in PREFER) and self.apt.rec(alt):
+            if alt in PREFER and alt in records:
                 return alt
-            if provided.get(alt):
-                return provided[alt][0]
         for alt in group:
-            if self.apt.rec(alt):
+            if alt in records:
                 return alt
-            provs = self.apt.providers.get(alt, [])
-            if provs:
-                return min(provs, key=lambda p: (
-                    PRIORITY_RANK.get(self.apt.rec(p).get("Priority", "optional"), 9), p))
+            if providers.get(alt):
+                return providers[alt][0]
         return None
 
-    def prefetch(self, roots) -> None:
-        """Load records for everything reachable through any alternative of
-        Pre-Depends/Depends/Recommends of `roots`, in a few batched calls
-        (a superset of what the closures below need)."""
-        seen: set[str] = set()
-        frontier = set(roots)
-        while frontier:
-            self.apt.fetch(frontier)
-            seen |= frontier
-            nxt = set()
-            for n in frontier:
-                targets = [n] + self.apt.providers.get(n, [])
-                for t in targets:
-                    r = self.apt.rec(t)
-                    if r:
-                        nxt.add(t)
-                        for g in hard_depends(r) + parse_relations(r.get("Recommends")):
-                            nxt.update(g)
-            frontier = nxt - seen
-
-    def _provided_map(self, names) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for n in sorted(names):
-            r = self.apt.rec(n)
-            if r:
-                for v in provided_names(r):
-                    out.setdefault(v, []).append(n)
-        return out
-
-    def depends_closure(self, roots: list[str]) -> dict[str, str | None]:
-        """Closure over Pre-Depends+Depends; returns {pkg: parent} in BFS
-        order (roots -> None), so that `path` gives a shortest chain.
-
-        The set is selected like apt's MarkInstall: depth-first in field
-        order, where an or-group (or a dependency on a name that a selected
-        package Provides) is satisfied by what is already selected or in the
-        base system.  Conflicts/Breaks and version constraints are not
-        evaluated."""
-        chosen = set(self.base) | set(roots)
-        provided = self._provided_map(chosen)
-        selected: list[str] = list(roots)
-        self.apt.fetch(roots)
-
-        def mark(c: str) -> None:
-            chosen.add(c)
-            selected.append(c)
-            for v in provided_names(self.apt.rec(c) or {}):
-                provided.setdefault(v, []).append(c)
-
-        stack = [(r, 0) for r in reversed(roots)]
-        # iterative DFS: (package, index of next dependency group)
+    def closure(self, roots: list[str]) -> tuple[list[str], set[str], set[str]]:
+        """(selected packages outside the base system in selection order, that set, the names they provide)."""
+        order = [r for r in roots if r in self.archive.records]
+        chosen = set(order)
+        provided: set[str] = set()
+        for r in order:
+            provided |= self.provides[r]
+        stack = [(r, 0) for r in reversed(order) if r not in self.base]
         while stack:
             pkg, i = stack.pop()
-            r = self.apt.rec(pkg)
-            groups = hard_depends(r) if r else []
-            if i == 0 and groups:
-                self.apt.fetch({n for g in groups for n in g})
+            groups = self.depends[pkg]
             if i >= len(groups):
                 continue
             stack.append((pkg, i + 1))
-            c = self.choose(groups[i], chosen, provided)
-            if c and c not in chosen:
-                mark(c)
-                stack.append((c, 0))
-            elif c and c in self.base and c not in selected:
-                selected.append(c)      # base member reached: keep in closure
-                stack.append((c, 0))
-        sel = set(selected)
-        # Shortest-path parents within the selected set (BFS).
-        parent: dict[str, str | None] = {r: None for r in roots}
-        queue = deque(roots)
-        prov_sel = self._provided_map(sel)
-        while queue:
-            p = queue.popleft()
-            r = self.apt.rec(p)
-            for g in (hard_depends(r) if r else []):
-                c = self.choose(g, sel, prov_sel)
-                if c and c in sel and c not in parent:
-                    parent[c] = p
-                    queue.append(c)
-        return parent
+            group = groups[i]
+            if self._satisfied(group, chosen, provided):
+                continue
+            choice = self._choose(group)
+            if choice is None or choice in chosen:
+                continue
+            chosen.add(choice)
+            order.append(choice)
+            provided |= self.provides[choice]
+            stack.append((choice, 0))
+        return order, chosen, provided
 
-    @staticmethod
-    def path(parent: dict[str, str | None], node: str) -> list[str]:
-        out = [node]
-        while parent.get(out[-1]) is not None:
+    def dropped(self, name: str) -> dict[str, str]:
+        """Recommends groups `--no-install-recommends NAME` leaves out -> the package recommending each.
+
+        A group counts when no alternative is selected, provided or in the
+        base system, and one can be installed at all.
+        """
+        return self.dropped_and_covered(name, frozenset())[0]
+
+    def dropped_and_covered(self, name: str, targets: frozenset[str]) -> tuple[dict[str, str], set[str]]:
+        """dropped(name), and which of `targets` NAME's Depends closure installs anyway."""
+        order, chosen, provided = self.closure([name])
+        covered = {t for t in targets if t in chosen or t in provided}
+        records, providers = self.archive.records, self.archive.providers
+        out: dict[str, str] = {}
+        for pkg in order:
+            if pkg in self.base:
+                continue
+            for group in self.recommends[pkg]:
+                if self._satisfied(group, chosen, provided):
+                    continue
+                if not any(a in records or providers.get(a) for a in group):
+                    continue
+                out.setdefault(" | ".join(group), pkg)
+        return out, covered
+
+    def path(self, root: str, target: str) -> list[str]:
+        """A shortest Depends chain from root to target within root's closure."""
+        _, chosen, _ = self.closure([root])
+        parent: dict[str, str | None] = {root: None}
+        queue = [root]
+        for pkg in queue:
+            for group in self.depends.get(pkg, ()):
+                for alt in group:
+                    for candidate in (alt, *self.archive.providers.get(alt, ())):
+                        if candidate in chosen and candidate not in parent:
+                            parent[candidate] = pkg
+                            queue.append(candidate)
+        if target not in parent:
+            return [root, target] if target != root else [root]
+        out = [target]
+        while parent[out[-1]] is not None:
             out.append(parent[out[-1]])
         return out[::-1]
+
+
+def kept_targets() -> frozenset[str]:
+    """The packages dockerfix may add to an install: functional claims' targets and ALWAYS_FUNCTIONAL."""
+    names = set(ALWAYS_FUNCTIONAL)
+    for claims in FUNCTIONAL_RECOMMENDS.values():
+        for target in claims:
+            names.add(target.partition("=")[2] or target)
+    return frozenset(names)
+
+
+def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], dict[str, set[str]], set[str], dict[str, Closures]]:
+    """Per package of a release: its dropped recommends (union over the architectures) and the kept targets its Depends install (intersection)."""
+    dropped: dict[str, dict[str, str]] = {}
+    covered: dict[str, set[str]] = {}
+    names: set[str] = set()
+    closures = {}
+    targets = kept_targets()
+    for k, archive in enumerate(archives):
+        c = Closures(archive)
+        closures[archive.arch] = c
+        names |= set(archive.records)
+        for name in archive.records:
+            found, installs = c.dropped_and_covered(name, targets)
+            found = {g: via for g, via in found.items() if not harmless(g)}
+            if found:
+                merged = dropped.setdefault(name, {})
+                for group, via in found.items():
+                    merged.setdefault(group, via)
+            covered[name] = installs if k == 0 or name not in covered else covered[name] & installs
+    return dropped, {n: t for n, t in covered.items() if t}, names, closures
+
+
+def check_claims(release: str, dropped: dict[str, dict[str, str]], closures: Closures) -> tuple[list[list], list[str]]:
+    """FUNCTIONAL_RECOMMENDS as they hold on one release: [owner, target, group, recommender, path] each.
+
+    A claim holds when the recommended name is in a group that
+    `--no-install-recommends OWNER` drops; one that does not hold needs no
+    action on that release (the recommend is not installed either way, or
+    comes through Depends), and is reported.
+    """
+    out, notes = [], []
+    for owner in sorted(FUNCTIONAL_RECOMMENDS):
+        for target, _ in sorted(FUNCTIONAL_RECOMMENDS[owner].items()):
+            name, _, provider = target.partition("=")
+            groups = [g for g in dropped.get(owner, {}) if name in g.split(" | ")]
+            if not groups:
+                notes.append(f"{release}: {owner} -> {name} is not dropped")
+                continue
+            if provider and provider not in closures.archive.providers.get(name, []):
+                raise SystemExit(f"{release}: {provider} does not provide {name}")
+            for group in groups:
+                recommender = dropped[owner][group]
+                path = closures.path(owner, recommender) + [name]
+                out.append([owner, provider or name, group, recommender, path])
+    return out, notes
+
+
+def not_needed(releases: dict[str, dict]) -> dict[str, list[str]]:
+    """JUDGED_PACKAGES -> the recommends they drop on JUDGED_RELEASE that no functional claim names, and LATER_NOT_NEEDED."""
+    judged = releases[JUDGED_RELEASE]
+    claimed = {(c[0], c[2]) for c in judged["claims"]}
+    out = {name: set(g for g in judged["dropped"].get(name, {}) if (name, g) not in claimed)
+           for name in JUDGED_PACKAGES if name in judged["names"]}
+    for release, table in LATER_NOT_NEEDED.items():
+        for name, groups in table.items():
+            missing = [g for g in groups if g not in releases[release]["dropped"].get(name, {})]
+            if missing or name not in JUDGED_PACKAGES:
+                raise SystemExit(f"LATER_NOT_NEEDED {release} {name}: {missing or 'not a judged package'} not dropped")
+            out.setdefault(name, set()).update(groups)
+    return {name: sorted(groups) for name, groups in sorted(out.items())}
+
+
+def _needed_for_decisions(release: dict) -> dict[str, dict[str, str]]:
+    """The dropped recommends dockerfix's decision reads, to keep the file small.
+
+    A judged package keeps all of them (its judgement is compared with
+    them); any other keeps those a functional claim or ALWAYS_FUNCTIONAL
+    names (they are added) and the first other one (which makes the fix
+    unsafe and is named in the note).
+    """
+    claimed = {c[2] for c in release["claims"]}
+    out = {}
+    for name, entry in release["dropped"].items():
+        if name in JUDGED_PACKAGES:
+            out[name] = entry
+            continue
+        kept = {g: v for g, v in entry.items() if g in claimed or g in ALWAYS_FUNCTIONAL}
+        other = sorted(g for g in entry if g not in kept)
+        if other:
+            kept[other[0]] = entry[other[0]]
+        out[name] = kept
+    return out
+
+
+def _u32(values: list[int]) -> str:
+    """Little-endian uint32s, base64: decoded in C by the reader (array.frombytes)."""
+    data = array.array("I", values)
+    assert data.itemsize == 4
+    if sys.byteorder == "big":
+        data.byteswap()
+    return base64.b64encode(data.tobytes()).decode()
+
+
+def _bitmap(size: int, members: list[int]) -> str:
+    """Bit i (byte i // 8, bit i % 8) set when name i is a member, base64: tested without decoding."""
+    bits = bytearray((size + 7) // 8)
+    for i in members:
+        bits[i >> 3] |= 1 << (i & 7)
+    return base64.b64encode(bytes(bits)).decode()
+
+
+def _deltas(values: list[int]) -> list[int]:
+    return [b - a for a, b in zip([0] + values, values)]
+
+
+def pack(releases: dict[str, dict], date: str) -> bytes:
+    """debian_recommends.json.gz, format FORMAT (read by transforms/debian_packages.py).
+
+    Package names and recommends groups are interned in two sorted tables
+    (newline-joined strings), so a name's index is found by bisection.  A
+    release holds `packages`, a bitmap of the names it has (see _bitmap),
+    and uint32 arrays (see _u32): `dropped_packages`, the indices of the
+    packages that drop recommends, delta-encoded; `dropped_counts`, how many each drops;
+    `dropped_pairs`, (group index, recommender index) pairs in that order;
+    `covered_packages`, `covered_counts` and `covered_targets` the same for
+    the packages dockerfix may add (kept_targets) that a package's Depends
+    closure installs anyway, on every architecture.
+    gzip's mtime is 0, so equal data gives equal bytes.
+    """
+    names = sorted(set().union(*(r["names"] for r in releases.values())))
+    index = {n: i for i, n in enumerate(names)}
+    out_releases = {}
+    decided = {release: _needed_for_decisions(r) for release, r in releases.items()}
+    groups = sorted({g for d in decided.values() for entry in d.values() for g in entry})
+    gindex = {g: i for i, g in enumerate(groups)}
+    for release, r in releases.items():
+        dropped = decided[release]
+        order = sorted((index[n] for n in dropped if dropped[n]))
+        pairs: list[int] = []
+        counts = []
+        for i in order:
+            entry = dropped[names[i]]
+            counts.append(len(entry))
+            for group in sorted(entry):
+                pairs += [gindex[group], index[entry[group]]]
+        covering = sorted(index[n] for n in r["covered"])
+        out_releases[release] = {
+            "covered_packages": _u32(_deltas(covering)),
+            "covered_counts": _u32([len(r["covered"][names[i]]) for i in covering]),
+            "covered_targets": _u32([index[t] for i in covering for t in sorted(r["covered"][names[i]])]),
+            "version": RELEASES[release],
+            "suites": r["suites"],
+            "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
+            "dropped_packages": _u32(_deltas(order)),
+            "dropped_counts": _u32(counts),
+            "dropped_pairs": _u32(pairs),
+            "claims": r["claims"],
+        }
+    doc = {
+        "format": FORMAT,
+        "always_functional": ALWAYS_FUNCTIONAL,
+        "generated": date,
+        "source": f"Debian {COMPONENT} Packages indexes ({', '.join(ARCHES)}), suites RELEASE, RELEASE-updates, RELEASE-security; "
+                  "regenerate with transforms/data/regenerate_debian.py",
+        "not_needed": not_needed(releases),
+        "functional": {owner: {t.partition("=")[2] or t.partition("=")[0]: reason for t, reason in sorted(claims.items())}
+                       for owner, claims in sorted(FUNCTIONAL_RECOMMENDS.items())},
+        "names": "\n".join(names),
+        "groups": "\n".join(groups),
+        "releases": out_releases,
+    }
+    raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+    return gzip.compress(raw, compresslevel=9, mtime=0)
 
 
 # --------------------------------------------------------------------------
@@ -575,107 +817,6 @@ def emit_table(lines: list[str], header: str, table: dict) -> None:
 
 def comment_block(text: str) -> list[str]:
     return [("# " + l).rstrip() for l in text.strip("\n").splitlines()]
-
-
-# --------------------------------------------------------------------------
-# debian_recommends.toml
-# --------------------------------------------------------------------------
-
-def build_recommends(apt: AptCache, res: Resolver, base: set[str]):
-    apt.fetch(COMMON_PACKAGES)
-    packages = {}
-    closures = {}
-    not_found = []
-    for name in COMMON_PACKAGES:
-        r = apt.rec(name)
-        if not r:
-            not_found.append(name)
-            continue
-        parent = res.depends_closure([name])
-        closures[name] = parent
-        dep_names = set(parent)
-        satisfied_names = set()
-        for n in dep_names | base:
-            satisfied_names.add(n)
-            if apt.rec(n):
-                satisfied_names |= provided_names(apt.rec(n))
-        # BFS order == insertion order of `parent`; the first recommender of a
-        # group is therefore one with the shortest Depends path.
-        via: dict[str, str] = {}
-        nonbase_recommenders: dict[str, bool] = {}
-        for p in parent:
-            pr = apt.rec(p)
-            if not pr:
-                continue
-            for g in parse_relations(pr.get("Recommends")):
-                s = gstr(g)
-                via.setdefault(s, p)
-                if p not in base:
-                    nonbase_recommenders[s] = True
-        dropped = sorted(
-            s for s in via
-            if nonbase_recommenders.get(s)
-            and not any(n in satisfied_names for n in s.split(" | ")))
-        entry = {
-            "version": r["Version"],
-            "section": r.get("Section", ""),
-            "depends": [gstr(g) for g in parse_relations(r.get("Depends"))],
-            "recommends": [gstr(g) for g in parse_relations(r.get("Recommends"))],
-            "depends_closure_size": len(parent) - 1,
-            "recommends_closure": sorted(via),
-            "recommends_via": {s: p for s, p in via.items() if p != name},
-            "recommends_dropped": dropped,
-        }
-        pre = parse_relations(r.get("Pre-Depends"))
-        if pre:
-            entry["pre_depends"] = [gstr(g) for g in pre]
-        if r.get("Source"):
-            entry["source"] = r["Source"].split()[0]
-        packages[name] = entry
-
-    functional = {}
-    failures: list[str] = []
-    for pkg in sorted(FUNCTIONAL_RECOMMENDS):
-        claims = FUNCTIONAL_RECOMMENDS[pkg]
-        if pkg not in packages:
-            raise SystemExit(f"functional_recommends: {pkg} not in package data")
-        parent = closures[pkg]
-        via_map = dict(packages[pkg]["recommends_via"])
-        for s in packages[pkg]["recommends"]:
-            via_map.setdefault(s, pkg)
-        out = {}
-        for target, reason in sorted(claims.items()):
-            rec_name, _, provider = target.partition("=")
-            groups = [s for s in packages[pkg]["recommends_closure"]
-                      if rec_name in s.split(" | ")]
-            if not groups:
-                failures.append(f"claim {pkg} -> {rec_name}: not in its recommends closure")
-                continue
-            if rec_name in parent or (provider and provider in parent):
-                failures.append(f"claim {pkg} -> {rec_name}: already in its Depends closure")
-                continue
-            if provider:
-                apt.fetch([provider])
-                if provider not in apt.providers.get(rec_name, []) and \
-                        rec_name not in provided_names(apt.rec(provider) or {}):
-                    failures.append(f"claim {pkg}: {provider} does not provide {rec_name}")
-                    continue
-            g = groups[0]
-            recommender = via_map.get(g, pkg)
-            item = {
-                "reason": reason,
-                "recommends_group": g,
-                "path": Resolver.path(parent, recommender) + [rec_name],
-            }
-            if provider:
-                item["provided_by"] = provider
-            out[provider or rec_name] = item
-        if out:
-            functional[pkg] = out
-    if failures:
-        raise SystemExit("unverified functional_recommends claims:\n  "
-                         + "\n  ".join(failures))
-    return packages, functional, not_found
 
 
 # --------------------------------------------------------------------------
@@ -826,25 +967,22 @@ def build_dev_runtime(apt: AptCache, base: set[str]):
 
 # --------------------------------------------------------------------------
 
-def header(kind: str, apt: AptCache, date: str, arch: str, extra: str) -> list[str]:
-    rel = apt.policy_releases()
-    dates = apt.release_dates()
+def header(kind: str, archive: Archive, date: str, extra: str) -> list[str]:
+    suites = sorted(archive.release_info)
     lines = [
         f"# {kind}",
         "# GENERATED FILE -- do not edit by hand.",
         "#",
-        "# Source: Debian 12 bookworm apt metadata via `apt-cache show --no-all-versions`",
-        f"#   (candidate versions), archive suites {', '.join(SUITES)}, component {COMPONENT},",
-        f"#   architecture {arch}; third-party repositories and installed packages ignored.",
+        f"# Source: Debian {RELEASES[archive.release]} {archive.release} Packages indexes, suites {', '.join(suites)},",
+        f"#   component {COMPONENT}, architecture {archive.arch} (candidate: highest version over the suites);",
+        "#   third-party repositories and installed packages play no part.",
     ]
-    for r in rel:
-        lines.append(f"#   release {r}")
-    for s in sorted(dates):
-        lines.append(f"#   {s} Release Date: {dates[s]}")
+    for suite in suites:
+        info = archive.release_info[suite]
+        lines.append(f"#   {suite} {info['Version'] or '(no version)'}, Release Date: {info['Date']}")
     lines += [
         f"# Generated: {date}",
-        "# Regenerate (on Debian 12): apt-get update && "
-        "python3 transforms/data/regenerate_debian.py",
+        "# Regenerate: python3 transforms/data/regenerate_debian.py",
         "#",
     ]
     lines += comment_block(extra)
@@ -852,128 +990,11 @@ def header(kind: str, apt: AptCache, date: str, arch: str, extra: str) -> list[s
     return lines
 
 
-def self_check(apt: AptCache, res: Resolver) -> None:
-    """Compare depends_closure with apt's own simulation from an empty dpkg
-    status.  The only expected difference is usr-is-merged (preferred here)
-    versus usrmerge and the perl it pulls in (apt's choice on an empty
-    system)."""
-    saved, res.base = res.base, set()
-    usr = {"usr-is-merged", "usrmerge"}
-    bad = 0
-    for p in COMMON_PACKAGES:
-        if not apt.rec(p):
-            continue
-        out = apt.run("apt-get", "-o", "Debug::NoLocking=1", "-s", "install",
-                      "--no-install-recommends", p)
-        sim = {l.split()[1] for l in out.splitlines() if l.startswith("Inst ")}
-        ours = set(res.depends_closure([p]))
-        diff = (ours ^ sim) - usr
-        if diff and not ({"usr-is-merged", "usrmerge"} & (ours ^ sim)):
-            bad += 1
-            print(f"self-check {p}: only ours {sorted(ours - sim)}, "
-                  f"only apt {sorted(sim - ours)}", file=sys.stderr)
-    res.base = saved
-    print(f"self-check: {bad} unexplained differences in {len(COMMON_PACKAGES)} closures",
-          file=sys.stderr)
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--date", default=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
-                    help="date written into the headers (default: today, UTC)")
-    ap.add_argument("--mirror", default=DEFAULT_MIRROR)
-    ap.add_argument("--security-mirror", default=DEFAULT_SECURITY_MIRROR)
-    ap.add_argument("--arch", default=None, help="default: dpkg --print-architecture")
-    ap.add_argument("--outdir", default=str(HERE))
-    ap.add_argument("--self-check", action="store_true",
-                    help="also compare every Depends closure with apt-get -s install "
-                         "--no-install-recommends on an empty system (slow)")
-    a = ap.parse_args(argv)
-    arch = a.arch or subprocess.run(["dpkg", "--print-architecture"], capture_output=True,
-                                    text=True, check=True).stdout.strip()
-    apt = AptCache(a.mirror, a.security_mirror, arch)
-    apt.fetch(["libc6"])
-    if not apt.rec("libc6"):
-        raise SystemExit("apt-cache sees no Debian bookworm packages: run `apt-get update` "
-                         "(and pass --mirror if your sources use another mirror)")
-    res = Resolver(apt)
-    required = apt.required_names()
-    res.prefetch(sorted(set(required) | set(COMMON_PACKAGES) | set(DEV_PACKAGES)
-                        | set(COMPILER_PACKAGES)))
-    base = set(res.depends_closure(required))
-    res.base = base
-
-    if a.self_check:
-        self_check(apt, res)
-    packages, functional, nf1 = build_recommends(apt, res, base)
-    lines = header(
-        "dockerfix: apt Depends/Recommends data for packages common in Dockerfiles",
-        apt, a.date, arch, f"""
-Fields of [packages.NAME]:
-  version            candidate version in the suites above
-  source             source package (when it differs from NAME)
-  section            Debian archive section
-  pre_depends/depends  relation names; alternatives kept as "a | b";
-                     version constraints and :any qualifiers dropped
-  recommends         the package's own Recommends, same format
-  depends_closure_size  number of packages in its Depends+Pre-Depends closure,
-                     excluding NAME (base-system members included).  The
-                     closure is selected like apt's MarkInstall: depth-first
-                     in field order; an or-group, or a name that a selected
-                     package Provides, is satisfied by what is already
-                     selected or in the base system, else by the first real
-                     alternative (a virtual name: its highest-Priority
-                     provider); usr-is-merged is preferred to usrmerge as on
-                     debootstrapped bookworm systems.  Version constraints and
-                     Conflicts are not evaluated.  `--self-check` compares it
-                     with `apt-get -s install --no-install-recommends`.
-  recommends_closure every Recommends group of the package or of any package
-                     in its Depends closure (one level of Recommends, not
-                     recursive)
-  recommends_via     group -> the package in the Depends closure that
-                     recommends it (the one with the shortest Depends path;
-                     groups recommended by NAME itself are omitted)
-  recommends_dropped the part of recommends_closure that
-                     `apt-get install --no-install-recommends NAME` leaves out
-                     on a minimal base system: groups not satisfied by the
-                     Depends closure nor by the base system, and recommended by
-                     at least one non-base package.  The base system is the
-                     Depends closure of all Priority: required / Essential:
-                     yes packages ({len(base)} packages, listed in [meta]), like
-                     a debootstrap --variant=minbase image.
-[functional_recommends.PKG.NAME]: curated recommends whose absence breaks
-common use.  Every entry was checked by the generator against this metadata:
-NAME appears in PKG's recommends_closure (recommends_group) and is not pulled
-in by PKG's Depends closure.  `path` is the Depends chain from PKG to the
-package that recommends NAME, ending in NAME.
-""")
-    meta = {
-        "generated": a.date,
-        "architecture": arch,
-        "suites": list(SUITES),
-        "package_count": len(packages),
-        "not_in_archive": nf1,
-        "base_system": sorted(base),
-    }
-    emit_table(lines, "meta", meta)
-    for name in sorted(packages):
-        emit_table(lines, f"packages.{tkey(name)}", packages[name])
-    lines += comment_block("""
-functional_recommends: recommended packages that --no-install-recommends
-drops and whose absence breaks common use.  Recommends judged not functional
-are deliberately absent (e.g. git's less and patch; gnupg-l10n; man pages).
-""")
-    for pkg in sorted(functional):
-        for tgt in sorted(functional[pkg]):
-            emit_table(lines, f"functional_recommends.{tkey(pkg)}.{tkey(tgt)}",
-                       functional[pkg][tgt])
-    outdir = Path(a.outdir)
-    (outdir / RECOMMENDS_OUT.name).write_text("\n".join(lines).rstrip("\n") + "\n")
-
-    dev, compilers, nf2 = build_dev_runtime(apt, base)
+def write_dev_runtime(archive: Archive, base: frozenset[str], date: str, outdir: Path) -> str:
+    dev, compilers, not_found = build_dev_runtime(archive, set(base))
     lines = header(
         "dockerfix: -dev package -> runtime library package(s), and build-only toolchains",
-        apt, a.date, arch, """
+        archive, date, """
 [dev.NAME]: a -dev package needed by native builds (pip/gem/npm) and the
 runtime shared-library package(s) it stands for, for use in the final stage
 of a multi-stage build.
@@ -987,21 +1008,80 @@ of a multi-stage build.
             excluding the base system (libc6, libstdc++6, ...); usually pulled
             in through the runtime library anyway
   note      present where the derivation is ambiguous or indirect
-  version/source/section/depends  as in debian_recommends.toml
+  version   candidate version; source, section: the archive's fields
+  depends   relation names; alternatives kept as "a | b"; version
+            constraints and :any qualifiers dropped
 [compilers.NAME]: toolchain packages that belong only in a build stage;
   description is Debian's short package description.
 """)
-    meta = {"generated": a.date, "architecture": arch, "suites": list(SUITES),
-            "dev_count": len(dev), "compiler_count": len(compilers),
-            "not_in_archive": nf2}
+    meta = {"generated": date, "architecture": archive.arch,
+            "suites": [archive.release, f"{archive.release}-updates", f"{archive.release}-security"],
+            "dev_count": len(dev), "compiler_count": len(compilers), "not_in_archive": not_found}
     emit_table(lines, "meta", meta)
     for name in sorted(dev):
         emit_table(lines, f"dev.{tkey(name)}", dev[name])
     for name in sorted(compilers):
         emit_table(lines, f"compilers.{tkey(name)}", compilers[name])
     (outdir / DEV_RUNTIME_OUT.name).write_text("\n".join(lines).rstrip("\n") + "\n")
-    print(f"packages={len(packages)} functional={sum(len(v) for v in functional.values())} "
-          f"dev={len(dev)} compilers={len(compilers)} not_found={nf1 + nf2}")
+    return f"dev={len(dev)} compilers={len(compilers)} not_found={len(not_found)}"
+
+
+def review(releases: dict[str, dict]) -> None:
+    """Print what a maintainer should look at: judged packages whose dropped recommends differ by release."""
+    first = JUDGED_RELEASE
+    others = [r for r in releases if r != first]
+    for name in sorted(JUDGED_PACKAGES):
+        base = set(releases[first]["dropped"].get(name, {}))
+        for other in others:
+            dropped = releases[other]["dropped"].get(name, {})
+            claimed = {(c[2], c[3]) for c in releases[other]["claims"]}
+            now = {g for g, via in dropped.items() if (g, via) not in claimed and g not in ALWAYS_FUNCTIONAL}
+            now -= set(LATER_NOT_NEEDED.get(other, {}).get(name, ()))
+            if now - base:
+                print(f"review {name}: {other} drops {sorted(now - base)} that {first} does not", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--date", default=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+                    help="date written into the outputs (default: today, UTC)")
+    ap.add_argument("--mirror", default=_host_repository("bookworm") or _host_repository("trixie"),
+                    help="Debian archive URL (default: the one apt uses here)")
+    ap.add_argument("--security-mirror", default=_host_repository("bookworm-security") or _host_repository("trixie-security"),
+                    help="Debian security archive URL (default: the one apt uses here)")
+    ap.add_argument("--cache", type=Path, default=None, help="keep downloaded indexes in DIR and reuse them")
+    ap.add_argument("--outdir", type=Path, default=HERE)
+    a = ap.parse_args(argv)
+    if not a.mirror or not a.security_mirror:
+        raise SystemExit("no Debian archive in apt's sources here: pass --mirror and --security-mirror")
+    releases: dict[str, dict] = {}
+    dev_archive = None
+    for release in RELEASES:
+        archives = [Archive(release, arch, a.mirror.rstrip("/"), a.security_mirror.rstrip("/"), a.cache) for arch in ARCHES]
+        dropped, covered, names, closures = release_recommends(archives)
+        claims, notes = check_claims(release, dropped, closures[ARCHES[0]])
+        for note in notes:
+            print(f"claim not needed on {note}", file=sys.stderr)
+        releases[release] = {
+            "names": names,
+            "dropped": dropped,
+            "covered": covered,
+            "claims": claims,
+            "suites": {s: {"version": i["Version"], "date": i["Date"]} for s, i in sorted(archives[0].release_info.items())},
+        }
+        if release == DEV_RUNTIME_RELEASE:
+            dev_archive = next(x for x in archives if x.arch == DEV_RUNTIME_ARCH)
+            dev_base = closures[DEV_RUNTIME_ARCH].base
+        print(f"{release}: packages={len(names)} with_dropped_recommends={len(dropped)} claims={len(claims)}")
+    held = {(c[0], c[1]) for r in releases.values() for c in r["claims"]}
+    never = [f"{o} -> {t}" for o, ts in FUNCTIONAL_RECOMMENDS.items() for t in ts
+             if (o, t.partition("=")[2] or t) not in held]
+    if never:
+        raise SystemExit("functional_recommends claims that hold on no release:\n  " + "\n  ".join(never))
+    review(releases)
+    (a.outdir / RECOMMENDS_OUT.name).write_bytes(pack(releases, a.date))
+    assert dev_archive is not None
+    print(write_dev_runtime(dev_archive, dev_base, a.date, a.outdir))
     return 0
 
 

@@ -1,0 +1,10 @@
+FROM python:3.13-slim
+RUN apt-get update && apt-get install --no-install-recommends -y \
+        git \
+        gnupg \
+        ca-certificates \
+        openssh-client \
+        gnupg-utils \
+        gpg-wks-client \
+        gpgv \
+    && rm -rf /var/lib/apt/lists/*
