@@ -536,3 +536,9 @@ def test_maven_go_offline_is_unsafe_where_extensions_run_code(files: dict[str, s
     context = {"pom.xml": "<project><modelVersion>4.0.0</modelVersion></project>", **files}
     assert fix(before, context) == before
     assert why in notes(before, context)[0]
+
+
+def test_installing_a_tool_before_the_copy_is_not_its_dependency_step() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry\nCOPY . /app/\nRUN poetry install --no-interaction\n"
+    files = {"pyproject.toml": '[tool.poetry]\nname = "app"\n', "poetry.lock": ""}
+    assert "COPY pyproject.toml poetry.lock /app/\nRUN poetry install --no-interaction --no-root\n" in fix(before, files, unsafe=True)
