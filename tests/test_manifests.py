@@ -522,3 +522,23 @@ def test_pip_install_dot_installs_the_declared_dependencies_first(files: dict[st
     expected = f"FROM python:3.12\nWORKDIR /app\n{inserted}COPY . .\nRUN pip install .\n"
     assert fix(before, files, unsafe=True) == expected
     assert (fix(before, files) == expected) is safe
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        pytest.param({".mvn/extensions.xml": "<extensions/>"}, "loads core extensions", id="core-extensions"),
+        pytest.param({"pom.xml": "<project><build><plugins><plugin><extensions>true</extensions></plugin></plugins></build></project>"}, "loads build extensions", id="build-extensions"),
+    ],
+)
+def test_maven_go_offline_is_unsafe_where_extensions_run_code(files: dict[str, str], why: str) -> None:
+    before = "FROM maven:3.9\nWORKDIR /build\nCOPY . .\nRUN mvn -B package\n"
+    context = {"pom.xml": "<project><modelVersion>4.0.0</modelVersion></project>", **files}
+    assert fix(before, context) == before
+    assert why in notes(before, context)[0]
+
+
+def test_installing_a_tool_before_the_copy_is_not_its_dependency_step() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry\nCOPY . /app/\nRUN poetry install --no-interaction\n"
+    files = {"pyproject.toml": '[tool.poetry]\nname = "app"\n', "poetry.lock": ""}
+    assert "COPY pyproject.toml poetry.lock /app/\nRUN poetry install --no-interaction --no-root\n" in fix(before, files, unsafe=True)

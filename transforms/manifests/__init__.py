@@ -177,12 +177,14 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     - bundler: a frozen install, or a committed Gemfile.lock whose
       DEPENDENCIES are the Gemfile's gems with the same requirements and
       whose PLATFORMS cover the image.
+    - maven: one pom without core or build extensions (`dependency:go-offline`
+      fills only ~/.m2 and runs no plugin).
 
     Unsafe, with a note saying what may differ, when a proof fails (an
     unresolved MSBuild import, a plugin, a lock file read later, an
-    uncovered platform, a WORKDIR owned by another user), for maven and
-    poetry (which may read more than the manifests) and for `uv pip install
-    -r pyproject.toml`.  Declined, with a note saying why, for local path
+    uncovered platform, a WORKDIR owned by another user, a multi-module
+    maven build), for poetry (which may read more than the manifests) and
+    for `uv pip install -r pyproject.toml`.  Declined, with a note saying why, for local path
     installs (`-e .`, `./pkg`, `file:`), `--target`,
     `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts,
     workspaces whose member manifests are missing, a local NuGet feed,
@@ -250,8 +252,10 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     later install finds in place (no plugins, no package-event scripts);
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
-    obj/ current.  Unsafe otherwise: `dependency:go-offline` and `gradle
-    dependencies` may fetch less or more than the build (plugins), `poetry
+    obj/ current; `mvn dependency:go-offline` of one pom without extensions
+    fills only ~/.m2.  Unsafe otherwise: go-offline fails in a multi-module
+    build whose modules depend on each other, `gradle dependencies` runs the
+    build scripts and resolves the root project only, `poetry
     install --no-root` and `uv sync --no-install-project` are new steps
     whose environment the later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`

@@ -194,6 +194,11 @@ def outputs_in_context(project: Project, folder: str, outputs: list[str], tool: 
     return ""
 
 
+def committed_locks(project: Project, folder: str, spec: dict[str, Any]) -> tuple[str, ...]:
+    """The lock files of `spec` that the build context has in `folder`: what the source copy puts back."""
+    return tuple(in_folder(folder, name) for name in spec.get("locks", []) if project.is_file(in_folder(folder, name)))
+
+
 def has_lock(project: Project, folder: str, spec: dict[str, Any]) -> bool:
     return any(project.is_file(in_folder(folder, name)) for name in spec.get("locks", []))
 

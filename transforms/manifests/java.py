@@ -64,12 +64,40 @@ def maven_install(command: Command, words: list[str], project: Project, env: Env
     why = outputs_in_context(project, root, data["outputs"], "maven")
     if why:
         return Plan("source", "maven", decline=why)
-    note = "maven plugins and the dependency plugin resolve differently: `dependency:go-offline` may miss artifacts the build fetches later, or fetch more."
+    note = offline_prefetch_risk(project, files)
+    applicability = Applicability.UNSAFE if note else Applicability.SAFE
     if kind == "install":
-        return Plan("install", "maven", files=tuple(files), applicability=Applicability.UNSAFE, note=note)
+        return Plan("install", "maven", files=tuple(files), applicability=applicability, note=note)
     kept = option_words(words[1:], set(data["value_options"]), ("-o", "--offline", "-pl", "--projects", "-rf", "--resume-from"))
     prefetch = " ".join([shell_quote(launcher), *map(shell_quote, kept), data["prefetch_goal"]])
-    return Plan("build", "maven", files=tuple(files), applicability=Applicability.UNSAFE, note=note, prefetch=prefetch)
+    return Plan("build", "maven", files=tuple(files), applicability=applicability, note=note, prefetch=prefetch, prefetch_safe=not note)
+
+
+def offline_prefetch_risk(project: Project, files: list[str]) -> str:
+    """The safety proof of `mvn dependency:go-offline` before the source copy; "" when safe.
+
+    go-offline resolves the project's dependencies and plugins into the local repository (~/.m2), a
+    download cache, and runs no plugin: the build after the source copy then finds there what it needs,
+    and downloads what go-offline missed, so the image differs only in that cache.  That holds for one
+    pom without build extensions: in a multi-module build go-offline resolves each module and fails on a
+    module that depends on another module of the reactor, which is not installed yet; core extensions
+    (.mvn/extensions.xml) and build extensions (`<extensions>true</extensions>`) run code when Maven
+    loads the project, and may read files that are not copied yet."""
+    for path in files:
+        name = PurePosixPath(path).name
+        if name == "extensions.xml" and PurePosixPath(path).parent.name == ".mvn":
+            return f"`{path}` loads core extensions, which run when Maven starts and may read files of the project that are not copied yet."
+        if not name.endswith(".xml") or PurePosixPath(path).parent.name == ".mvn":
+            continue
+        text = re.sub(r"(?s)<!--.*?-->", "", project.read(path) or "")
+        if re.search(r"<modules>\s*<module>", text):
+            return (
+                f"`{path}` is a multi-module build: `dependency:go-offline` resolves every module and fails on one that depends "
+                "on another module of the build, which is not installed yet."
+            )
+        if re.search(r"<extensions>\s*true\s*</extensions>|<build>.*<extensions>\s*<extension>", text, re.S):
+            return f"`{path}` loads build extensions, which run when Maven reads the project and may read files that are not copied yet."
+    return ""
 
 
 def _maven_modules(project: Project, pom: str, seen: set[str]) -> tuple[list[str], str]:

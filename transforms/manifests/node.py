@@ -16,6 +16,7 @@ from transforms.manifests.common import (
     Plan,
     Project,
     cap,
+    committed_locks,
     has_lock,
     in_folder,
     installs,
@@ -199,7 +200,7 @@ def unfrozen_install_rewrites(project: Project, folder: str, spec: dict[str, Any
     committed.  Node reads no lock file at run time: the reorder is safe as long as no later step of the
     build reads the lock file either (the caller checks, `patterns.lock_read_later`).  A lock file the
     context lacks is written by the install in both orders and left alone by the source copy."""
-    return tuple(in_folder(folder, name) for name in spec.get("locks", []) if project.is_file(in_folder(folder, name)))
+    return committed_locks(project, folder, spec)
 
 
 def reads_lock(command: Command) -> bool:

@@ -514,14 +514,20 @@ def prefetched_before(context: FileContext, stage: Stage, copy: SourceCopy, pref
     gunicorn` inserted for a `pip install .` reads nothing of the project, so `already_fetched` misses it):
     a command with every word of `prefetch` that is not an option."""
     try:
-        needed = {w for w in shlex.split(prefetch) if not w.startswith("-")}
+        words = [w for w in shlex.split(prefetch) if "=" not in w.split("/", 1)[0] or w.startswith("-")]
     except ValueError:
         return False
+    program = next((w for w in words if not w.startswith("-")), "")
+    needed = {w for w in words if not w.startswith("-")}
     for ins in stage.instructions:
         if ins.index >= copy.instruction.index:
             break
         script = context.shell(ins) if ins.name == "RUN" else None
-        if script is not None and any(needed <= {v for v in c.arg_values() if v} | {c.words[0].value} for c in script.commands if c.words):
+        if script is not None and any(
+            PurePosixPath(c.words[0].value or "").name == PurePosixPath(program).name and needed <= {v for v in c.arg_values() if v} | {program}
+            for c in script.commands
+            if c.words
+        ):  # the same program: `pip install poetry` is not `poetry install`
             return True
     return False
 

@@ -16,6 +16,7 @@ from transforms.manifests.common import (
     Plan,
     Project,
     cap,
+    committed_locks,
     has_lock,
     in_folder,
     installs,
@@ -391,7 +392,7 @@ def _rewritten_locks(project: Project, folder: str, spec: dict[str, Any]) -> tup
     Python reads no lock file at run time, so the reorder is safe unless a later step reads it (`uv run`,
     `pipenv sync`...: `patterns.lock_read_later`).  Without a committed lock file the one it writes stays in
     both orders."""
-    return tuple(in_folder(folder, name) for name in spec.get("locks", []) if project.is_file(in_folder(folder, name)))
+    return committed_locks(project, folder, spec)
 
 
 def _reads_python_lock(command: Command) -> bool:
