@@ -238,6 +238,11 @@ class Facts:
             raise Decline(self.blocked)
 
     @property
+    def build_stage(self) -> str:
+        """The name `COPY --from` uses: the stage's own name when it has one (the split adds `AS build` only when not)."""
+        return self.stage.alias if self.stage.alias is not None else BUILD_STAGE
+
+    @property
     def document(self):  # type: ignore[no-untyped-def]
         return self.context.document
 
@@ -639,14 +644,14 @@ def workdir_and_binaries(facts: Facts, outputs_paths: list[str]) -> list[str]:
         target = path
         if str(PurePosixPath(path).parent) in gobin:
             target = f"/usr/local/bin/{PurePosixPath(path).name}"
-        lines.append(f"COPY --from={BUILD_STAGE} {path} {target}")
+        lines.append(f"COPY --from={facts.build_stage} {path} {target}")
     return lines
 
 
 class Plan:
     """A runtime stage for the facts: what to add, and what to change in the build stage."""
 
-    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime")
+    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime", "replays_from")
 
     def __init__(
         self,
@@ -672,6 +677,9 @@ class Plan:
         """The rule that made the plan, named in the runtime stage's comment."""
         self.extra_runtime = [] if extra_runtime is None else extra_runtime
         """Instruction texts (verbatim, from the build stage) repeated in the runtime stage before COPY."""
+        self.replays_from: int | None = None
+        """Index of the first build-stage instruction the runtime stage replays (a COPY, an install): the ENVs
+        set before it are repeated before the replayed steps, as they ran in the build stage."""
 
 
 def newline(text: str) -> str:
@@ -744,18 +752,20 @@ def build_fix_edits(facts: Facts, plan: Plan) -> list[Edit]:
             chunk += nl
         moved_texts.append(chunk)
         edits.append(Edit.delete(tail))
-    repeated = [facts.text(i) for i in facts.envs]
+    replays_from = plan.replays_from if plan.replays_from is not None else -1
+    early_envs = [t if t.endswith("\n") else t + nl for t in (facts.text(i) for i in facts.envs if i.index < replays_from)]
+    repeated = [facts.text(i) for i in facts.envs if i.index >= replays_from]
     if facts.user is not None and facts.user not in facts.moved:
         repeated.append(facts.text(facts.user))
     repeated = [t if t.endswith("\n") else t + nl for t in repeated]
-    args = [facts.text(i) for i in _referenced_args(facts, repeated + moved_texts + plan.lines)]
+    args = [facts.text(i) for i in _referenced_args(facts, early_envs + repeated + moved_texts + plan.lines)]
     args = [t if t.endswith("\n") else t + nl for t in args]
     lines = [
         "",
         f"# Runtime stage (dockerfix {plan.code}): {plan.title.lower()}",
         f"FROM {plan.runtime_image}",
     ]
-    body = nl.join(lines) + nl + "".join(args) + "".join(t if t.endswith("\n") else t + nl for t in plan.extra_runtime)
+    body = nl.join(lines) + nl + "".join(args) + "".join(early_envs) + "".join(t if t.endswith("\n") else t + nl for t in plan.extra_runtime)
     body += "".join(line + nl for line in plan.lines)
     body += "".join(repeated) + "".join(moved_texts)
     kept_end = tail.start if tail is not None else len(text)
