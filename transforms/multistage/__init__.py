@@ -152,8 +152,12 @@ def python_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Unsafe: the runtime has only what is listed. On the full image, where a
     compiled package can link to a library nobody installed explicitly, the
     runtime stage checks the venv with `ldd` and fails the build instead of
-    shipping a broken image. Declines when a RUN changes files outside the
-    application directory, pip installs to a chosen location, a `-dev`
+    shipping a broken image. A RUN after the build that only creates
+    directories or sets modes and owners outside the application directory
+    (`mkdir`, `chmod`, `chgrp`, `chown`) is replayed after the runtime stage's
+    copies, when each path it changes is one the runtime stage has. Declines
+    when another RUN changes files outside the application directory, pip
+    installs to a chosen location, a `-dev`
     package has no known runtime library, or the container installs at
     start-up.
     """

@@ -19,6 +19,8 @@ VENV = "/opt/venv"
 _RUNTIME_ONLY = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "LABEL", "STOPSIGNAL", "VOLUME", "MAINTAINER"})
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 USER_TOOLS = frozenset({"useradd", "groupadd", "adduser", "addgroup", "usermod"})
+STATE_TOOLS = frozenset({"mkdir", "chmod", "chgrp", "chown"})
+"""Commands that only create directories or set modes and owners: replayed in the runtime stage, not declined."""
 HARMLESS = frozenset({"true", ":", "echo", "set", "rm", "ls", "cat", "test", "["})
 APT = frozenset({"apt-get", "apt"})
 _APT_OPTIONS_WITH_VALUE = frozenset({"-t", "--target-release", "--default-release", "-o", "--option", "-c", "--config-file"})
@@ -236,6 +238,11 @@ class Facts:
     def commit(self) -> None:
         if self.blocked is not None:
             raise Decline(self.blocked)
+
+    @property
+    def build_stage(self) -> str:
+        """The name `COPY --from` uses: the stage's own name when it has one (the split adds `AS build` only when not)."""
+        return self.stage.alias if self.stage.alias is not None else BUILD_STAGE
 
     @property
     def document(self):  # type: ignore[no-untyped-def]
@@ -521,20 +528,87 @@ def check_redirects(facts: Facts, ins: Instruction, script: ShellScript) -> None
             raise Decline(f"line {ins.line}: writes `{target}` outside the application directory")  # timid:
 
 
+def _state_paths(facts: Facts, ins: Instruction, command: Command) -> list[str | None]:
+    """The absolute paths a mkdir/chmod/chgrp/chown/touch names (None where not known), without modes and owners."""
+    values = command.arg_values()
+    if command.name in ("chown", "chgrp"):
+        values = _after_first_operand(values)
+    words = [v for v in values if v is None or not v.startswith("-") and not re.fullmatch(r"[0-7]+|[ugoa]*[+=-][rwxXstugo]*(,[ugoa]*[+=-][rwxXstugo]*)*", v)]
+    return [absolute(v, facts.context.workdir_at(ins)) if v is not None else None for v in words]
+
+
+def _after_first_operand(values: list[str | None]) -> list[str | None]:
+    """The operands of chown/chgrp after the owner (options dropped)."""
+    operands = [v for v in values if v is None or not v.startswith("-")]
+    return operands[1:]
+
+
+def state_only_run(script: ShellScript) -> bool:
+    """A RUN of state-only commands (directories, modes, owners, users) that the runtime stage can replay."""
+    names = {c.name for c in script.commands}
+    return bool(names) and names <= STATE_TOOLS | USER_TOOLS and not names <= USER_TOOLS
+
+
 def check_run_command(facts: Facts, ins: Instruction, command: Command) -> None:
     """Decline for a RUN command whose effect outside the application directory would be lost."""
     name = command.name
-    values = command.arg_values()
     if name in APT or name in USER_TOOLS or name in HARMLESS:
         return
-    if name in ("mkdir", "chown", "chmod", "touch"):
-        paths = [v for v in values if v is not None and not v.startswith("-") and ":" not in v and not re.fullmatch(r"[0-7]+|[ugoa]*[+=-][rwxXst]*", v)]
-        if all(under(absolute(p, facts.context.workdir_at(ins)) or "", facts.workdir or "//") for p in paths):
+    if name in STATE_TOOLS | {"touch"}:
+        paths = _state_paths(facts, ins, command)
+        if all(p is not None and under(p, facts.workdir or "//") for p in paths):
             return
+        script = facts.context.shell(ins)
+        if name in STATE_TOOLS and script is not None and state_only_run(script):
+            return  # replayed in the runtime stage (state_replays)
     raise Decline(
         f"line {ins.line}: `{name or '?'}` may change files outside the application directory; "
         "what the runtime stage needs cannot be told"
     )  # timid:
+
+
+def state_replays(facts: Facts, plan: Plan) -> list[str]:
+    """The state-only RUNs that write outside the application directory, replayed after the runtime stage's copies.
+
+    Each path they change must exist in the runtime stage: the WORKDIR, a COPY destination of the runtime
+    stage, or a directory an earlier replayed `mkdir` made; declines otherwise (the build would fail there).
+    """
+    if plan.code not in ("DF402", "DF403"):
+        return []  # the Go, Java and Rust splits copy only their artifact and read no RUN after the build
+    replays: list[str] = []
+    known: set[str] = set()
+    parents: set[str] = set()
+    for line in plan.lines:
+        words = line.split()
+        if words and words[0] in ("WORKDIR", "COPY") and len(words) > 1:
+            target = absolute(words[-1], facts.workdir)
+            if target is not None:
+                known.add(target.rstrip("/") or "/")
+    if facts.workdir:
+        known.add(facts.workdir)
+    for ins, script in facts.runs:
+        if not state_only_run(script):
+            continue
+        paths = [(command, _state_paths(facts, ins, command)) for command in script.commands if command.name in STATE_TOOLS]
+        if all(p is not None and under(p, facts.workdir or "//") for _, ps in paths for p in ps):
+            continue  # inside the application directory: as before, the runtime copy carries it
+        if "distroless" in plan.runtime_image:
+            raise Decline(f"line {ins.line}: the RUN sets up files outside the application directory and `{plan.runtime_image}` has no shell to replay it")  # timid:
+        for command, ps in paths:
+            for path in ps:
+                if path is None:
+                    raise Decline(f"line {ins.line}: `{command.name}` of a path that is not known")  # timid:
+                exists = any(under(path, k) for k in known) or path in parents
+                if command.name == "mkdir":
+                    if exists and "-p" not in command.arg_values():
+                        raise Decline(f"line {ins.line}: `mkdir {path}`: the runtime stage may already have it")  # timid:
+                    known.add(path)
+                    if "-p" in command.arg_values():
+                        parents.update(str(p) for p in PurePosixPath(path).parents)  # exist after `mkdir -p`, but not all of what is under them
+                elif not exists:
+                    raise Decline(f"line {ins.line}: `{command.name}` of `{path}`, which the runtime stage may not contain")  # timid:
+        replays.append(facts.text(ins))
+    return replays
 
 
 def runtime_libraries(dev: dict[str, Any], package: str, depth: int = 0) -> list[str]:
@@ -639,14 +713,14 @@ def workdir_and_binaries(facts: Facts, outputs_paths: list[str]) -> list[str]:
         target = path
         if str(PurePosixPath(path).parent) in gobin:
             target = f"/usr/local/bin/{PurePosixPath(path).name}"
-        lines.append(f"COPY --from={BUILD_STAGE} {path} {target}")
+        lines.append(f"COPY --from={facts.build_stage} {path} {target}")
     return lines
 
 
 class Plan:
     """A runtime stage for the facts: what to add, and what to change in the build stage."""
 
-    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime")
+    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime", "replays_from", "after_copies")
 
     def __init__(
         self,
@@ -672,6 +746,11 @@ class Plan:
         """The rule that made the plan, named in the runtime stage's comment."""
         self.extra_runtime = [] if extra_runtime is None else extra_runtime
         """Instruction texts (verbatim, from the build stage) repeated in the runtime stage before COPY."""
+        self.after_copies: list[str] = []
+        """State-only RUNs (verbatim) replayed after the runtime stage's copies, in their order (`state_replays`)."""
+        self.replays_from: int | None = None
+        """Index of the first build-stage instruction the runtime stage replays (a COPY, an install): the ENVs
+        set before it are repeated before the replayed steps, as they ran in the build stage."""
 
 
 def newline(text: str) -> str:
@@ -744,19 +823,22 @@ def build_fix_edits(facts: Facts, plan: Plan) -> list[Edit]:
             chunk += nl
         moved_texts.append(chunk)
         edits.append(Edit.delete(tail))
-    repeated = [facts.text(i) for i in facts.envs]
+    replays_from = plan.replays_from if plan.replays_from is not None else -1
+    early_envs = [t if t.endswith("\n") else t + nl for t in (facts.text(i) for i in facts.envs if i.index < replays_from)]
+    repeated = [facts.text(i) for i in facts.envs if i.index >= replays_from]
     if facts.user is not None and facts.user not in facts.moved:
         repeated.append(facts.text(facts.user))
     repeated = [t if t.endswith("\n") else t + nl for t in repeated]
-    args = [facts.text(i) for i in _referenced_args(facts, repeated + moved_texts + plan.lines)]
+    args = [facts.text(i) for i in _referenced_args(facts, early_envs + repeated + moved_texts + plan.lines)]
     args = [t if t.endswith("\n") else t + nl for t in args]
     lines = [
         "",
         f"# Runtime stage (dockerfix {plan.code}): {plan.title.lower()}",
         f"FROM {plan.runtime_image}",
     ]
-    body = nl.join(lines) + nl + "".join(args) + "".join(t if t.endswith("\n") else t + nl for t in plan.extra_runtime)
+    body = nl.join(lines) + nl + "".join(args) + "".join(early_envs) + "".join(t if t.endswith("\n") else t + nl for t in plan.extra_runtime)
     body += "".join(line + nl for line in plan.lines)
+    body += "".join(t if t.endswith("\n") else t + nl for t in plan.after_copies)
     body += "".join(repeated) + "".join(moved_texts)
     kept_end = tail.start if tail is not None else len(text)
     prefix = "" if text[:kept_end].endswith("\n") else nl
@@ -796,14 +878,15 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
     span = Span(span.start, facts.stage.from_.header_end)
     try:
         plan = make_plan(facts)
+        if plan is None:
+            return
+        plan.after_copies = state_replays(facts, plan)
     except Decline as exc:
         yield check.diagnostic(
             f"single-stage build ships the {TOOLCHAIN[check.code]}; not split: {exc}",
             span,
             note="Split it by hand: build in one stage, then copy only what runs into a small runtime stage.",
         )
-        return
-    if plan is None:
         return
     edits = build_fix_edits(facts, plan)
     if plan.before_mb == plan.after_mb:

@@ -6,7 +6,6 @@ import re
 from pathlib import PurePosixPath
 
 from transforms.multistage.common import (
-    BUILD_STAGE,
     Decline,
     Facts,
     Plan,
@@ -114,7 +113,7 @@ def plan_java(facts: Facts) -> Plan | None:
     lines = []
     if facts.workdir and facts.workdir != "/":
         lines.append(f"WORKDIR {facts.workdir}")
-    lines.append(f"COPY --from={BUILD_STAGE} {source} {target}")
+    lines.append(f"COPY --from={facts.build_stage} {source} {target}")
     sizes = image_facts()["images"]["eclipse-temurin"]["sizes"]
     before = size_of(("java", "sizes", tool), knowledge()) if facts.image.repo != "eclipse-temurin" else float(sizes["jdk_alpine" if alpine else "jdk"])
     after = float(sizes["jre_alpine" if alpine else "jre"])

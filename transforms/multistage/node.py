@@ -9,7 +9,6 @@ from typing import Any
 from rewriter.context import json_loads
 from rewriter.shell import Command
 from transforms.multistage.common import (
-    BUILD_STAGE,
     Decline,
     Facts,
     Plan,
@@ -195,20 +194,23 @@ def plan_node(facts: Facts) -> Plan | None:
     offset = install_cmd.words[1].span.end - install_ins.span.start if len(install_cmd.words) > 1 else install_cmd.words[0].span.end - install_ins.span.start
     prod_install = install_text[:offset] + f" {flag}" + install_text[offset:]
     extra: list[str] = []
+    replayed = [install_ins]
     check_user(facts, runtime, user_setup_runs(facts))
     for ins, script in facts.runs:
         if only_user_setup(script) or all(c.name == "corepack" for c in script.commands):
             extra.append(facts.text(ins))
+            replayed.append(ins)
     copies_before: list[str] = []
     copies_after: list[str] = []
     for ins in facts.stage.instructions:
         if ins.name in ("COPY", "ADD") and ins.flag("from") is None:
             (copies_before if ins.index < install_ins.index else copies_after).append(facts.text(ins))
+            replayed.append(ins)
     output_abs = absolute(output, workdir)
     lines = [apt_line(sorted(set(extra_tools)))] if extra_tools else []
     lines.append(f"WORKDIR {workdir}")
     lines += [t.rstrip("\r\n") for t in copies_before + [prod_install] + copies_after]
-    lines.append(f"COPY --from={BUILD_STAGE} {output_abs} {output_abs}")
+    lines.append(f"COPY --from={facts.build_stage} {output_abs} {output_abs}")
     before = size_of(("images", "node", "sizes", "slim" if "slim" in image.tag else "alpine" if is_alpine(image) else "full"))
     after = size_of(("images", "node", "sizes", "alpine" if is_alpine(image) else "slim"))
     note = (
@@ -219,6 +221,7 @@ def plan_node(facts: Facts) -> Plan | None:
     )
     plan = Plan(runtime, lines, [], "production dependencies and the build output", note, before, after, "DF403")
     plan.extra_runtime = extra
+    plan.replays_from = min(ins.index for ins in replayed)
     return plan
 
 

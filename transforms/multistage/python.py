@@ -9,7 +9,6 @@ from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
 from transforms.multistage.common import (
-    BUILD_STAGE,
     Decline,
     Facts,
     Plan,
@@ -121,8 +120,8 @@ def plan_python(facts: Facts) -> Plan | None:
         lines.append(apt_line(runtime_packages))
     lines.append(f"WORKDIR {facts.workdir}")
     chown = _chown(facts)
-    lines.append(f"COPY --from={BUILD_STAGE} {VENV} {VENV}")
-    lines.append(f"COPY --from={BUILD_STAGE}{chown} {facts.workdir} {facts.workdir}")
+    lines.append(f"COPY --from={facts.build_stage} {VENV} {VENV}")
+    lines.append(f"COPY --from={facts.build_stage}{chown} {facts.workdir} {facts.workdir}")
     lines += _outside_copies(facts, facts.workdir, chown)
     lines.append(f"ENV PATH=\"{VENV}/bin:$PATH\"")
     if full:
@@ -175,5 +174,5 @@ def _outside_copies(facts: Facts, workdir: str, chown: str) -> list[str]:
             if build is None or not build.is_file(source.strip("/")):
                 raise Decline(f"line {ins.line}: {ins.name} of `{source}` outside {workdir}: not a single file of the build context")  # timid:
             path = dest + PurePosixPath(source).name if dest.endswith("/") else dest
-            out.append(f"COPY --from={BUILD_STAGE} {path} {path}")
+            out.append(f"COPY --from={facts.build_stage} {path} {path}")
     return out
