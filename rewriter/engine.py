@@ -6,6 +6,12 @@ the re-parsed result.  The loop stops when no rule offers an applicable fix.
 Output that does not parse is never produced: a round whose result does not
 parse is retried fix by fix, and a fix that breaks the file is dropped and
 reported as an internal error of its rule.
+
+Diagnostics are reported from the original text, but a fix taken in a later
+round may stop another from applying (a merge that puts a RUN in the way of
+a reorder).  So the engine follows every original diagnostic through the
+rounds (`_Follower`): it knows which ones the output still has, and the
+report says exactly what was written.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import sys
 from bisect import bisect_right, insort
 from pathlib import Path
+from typing import NamedTuple
 
 from rewriter.context import BuildContext, FileContext, Settings
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, select_rules
@@ -44,12 +51,28 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}{': ' + message if message else ''}{where}"
 
 
+class Outcome(NamedTuple):
+    """What this run did about one diagnostic of the original text."""
+
+    diagnostic: Diagnostic
+    fixed: bool
+    """The output no longer has it: its own fix was applied, or another fix removed the problem."""
+    applied: bool
+    """Its own fix was applied."""
+    blocked: bool = False
+    """This run could apply its fix, but did not: the fixes made before it left it inapplicable
+    (or its fix broke the file).  `left` says why."""
+    left: Diagnostic | None = None
+    """When not fixed: the same diagnostic as the output has it (positions in the output)."""
+
+
 class Result:
     """What the engine did to one file.
 
     `diagnostics` were found in the original text (positions in it);
-    `applied` are the ones fixed, over all rounds (positions in the text of
-    their round).
+    `outcomes` say, for each of them in the same order, whether the output
+    still has it; `applied` are the fixes taken, over all rounds (positions
+    in the text of their round).
     """
 
     def __init__(self, source: bytes, document: Document, settings: Settings) -> None:
@@ -59,6 +82,7 @@ class Result:
         self.document = document
         self.diagnostics: list[Diagnostic] = []
         self.applied: list[Diagnostic] = []
+        self.outcomes: list[Outcome] = []
         self.internal_errors: list[str] = []
         self.created: dict[str, str] = {}
         """Files the applied fixes create (full path to text); none of them existed."""
@@ -72,9 +96,10 @@ class Result:
         """The least safe fix that this run applies."""
         return _threshold(self.settings)
 
-    def remaining(self) -> list[Diagnostic]:
-        """Diagnostics whose fix this run did not apply (suggestions, unsafe without the flag)."""
-        return [d for d in self.diagnostics if d.fix is None or d.fix.applicability < self.threshold]
+    def remaining(self) -> list[Outcome]:
+        """Diagnostics the output still has (suggestions, unsafe fixes without the flag, fixes that the
+        other fixes left inapplicable)."""
+        return [o for o in self.outcomes if not o.fixed]
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -89,6 +114,86 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
         pos = edit.span.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def map_offset(offset: int, edits: list[Edit], *, end: bool = False) -> int:
+    """Where `offset` of a text is once non-overlapping `edits` are applied.  Text inserted at the
+    offset comes before it; an offset inside a replaced range goes to the start of its replacement
+    (to its end when `end`, so that a span mapped this way covers what replaced it)."""
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+        start, stop = edit.span
+        if stop < offset or (stop == offset and (start < offset or start == stop)):
+            shift += len(edit.text) - (stop - start)
+        elif start < offset < stop:
+            return start + shift + (len(edit.text) if end else 0)
+        else:
+            break
+    return offset + shift
+
+
+class _Follower:
+    """Follows the diagnostics of the original text through the rounds, pass-agnostic.
+
+    A diagnostic is the same in a later round when it has the same rule and
+    its span, mapped through the edits made since, overlaps the later one's
+    (the nearest is taken); failing that, the same rule and message (the
+    instruction moved).  Its fix counts as applied when the same diagnostic's
+    fix is taken in some round; when none of the output's diagnostics is the
+    same, another fix removed the problem.
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.original = diagnostics
+        self.spans = [d.span for d in diagnostics]
+        self.applied = [False] * len(diagnostics)
+
+    def find(self, diagnostics: list[Diagnostic]) -> dict[int, Diagnostic]:
+        """The diagnostics of the current text that stand for original ones not yet applied, by index."""
+        found: dict[int, Diagnostic] = {}
+        taken: set[int] = set()
+        for same in (self._same_place, self._same_message):  # every match in place before any by message
+            pairs = sorted(
+                (self._distance(i, d), i, j)
+                for i, original in enumerate(self.original)
+                if not self.applied[i] and i not in found
+                for j, d in enumerate(diagnostics)
+                if j not in taken and d.rule == original.rule and same(i, d)
+            )
+            for _, i, j in pairs:  # the closest pairs first
+                if i not in found and j not in taken:
+                    found[i] = diagnostics[j]
+                    taken.add(j)
+        return found
+
+    def _same_place(self, i: int, diagnostic: Diagnostic) -> bool:
+        return diagnostic.span.overlaps(self.spans[i])
+
+    def _same_message(self, i: int, diagnostic: Diagnostic) -> bool:
+        return diagnostic.message == self.original[i].message
+
+    def _distance(self, i: int, diagnostic: Diagnostic) -> int:
+        span = self.spans[i]
+        return abs(diagnostic.span.start - span.start) + abs(diagnostic.span.end - span.end)
+
+    def round(self, found: dict[int, Diagnostic], chosen: list[tuple[Diagnostic, Fix]]) -> None:
+        """Record the fixes taken this round, and map the remaining spans into the new text."""
+        taken = {id(d) for d, _ in chosen}
+        edits = [e for _, fix in chosen for e in fix.edits]
+        for i, span in enumerate(self.spans):
+            if i in found and id(found[i]) in taken:
+                self.applied[i] = True
+            elif not self.applied[i]:
+                self.spans[i] = Span(map_offset(span.start, edits), map_offset(span.end, edits, end=True))
+
+    def outcomes(self, final: dict[int, Diagnostic], threshold: Applicability) -> list[Outcome]:
+        """Given the output's diagnostics that stand for original ones (`find`)."""
+        outcomes = []
+        for i, diagnostic in enumerate(self.original):
+            fixed = self.applied[i] or i not in final
+            blocked = not fixed and diagnostic.fix is not None and diagnostic.fix.applicability >= threshold
+            outcomes.append(Outcome(diagnostic, fixed, self.applied[i], blocked, final.get(i)))
+        return outcomes
 
 
 def check(context: FileContext, rules: list[Rule]) -> list[Diagnostic]:
@@ -215,11 +320,14 @@ def _fix_source(
     order = {rule.code: rule.order for rule in rules}
     result = Result(source, document, settings)
     text = document.text
+    follower = _Follower([])
     for round_ in range(MAX_ROUNDS):
         context = FileContext(document, path=path, settings=settings, build_context=build_context)
         diagnostics = check(context, rules)
         if round_ == 0:
             result.diagnostics = sorted(diagnostics, key=lambda d: (d.span.start, d.rule))
+            follower = _Follower(result.diagnostics)
+        found = follower.find(diagnostics)
         applicable = [(d, d.fix) for d in diagnostics if d.fix is not None and d.fix.applicability >= threshold]
         if not applicable:
             break
@@ -244,6 +352,7 @@ def _fix_source(
         if new_text == text and not created:
             break
         result.applied.extend(d for d, _ in chosen)
+        follower.round(found, chosen)
         text, document = new_text, new_document
         if created:
             result.created.update(created)
@@ -252,6 +361,7 @@ def _fix_source(
     else:
         codes = sorted({d.rule for d in result.applied[-10:]})
         raise FixError(f"fixes did not converge after {MAX_ROUNDS} rounds (rules {', '.join(codes)})")
+    result.outcomes = follower.outcomes(found, threshold)
     # The BOM is outside the text the passes see: keep the original's.
     result.output = _render(result.document, text) if text != result.document.text else source
     return result

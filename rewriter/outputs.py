@@ -22,7 +22,7 @@ from rewriter.text import Span
 
 if TYPE_CHECKING:
     from rewriter.cli import FileReport
-    from rewriter.engine import Result
+    from rewriter.engine import Outcome, Result
 
 JSON_FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -76,25 +76,46 @@ def _range(document: Document, span: Span) -> tuple[int, int, int, int]:
     return (*_position(document, span.start), *_position(document, span.end))
 
 
-def fix_marker(diagnostic: Diagnostic, threshold: Applicability) -> str:
-    fix = diagnostic.fix
-    if fix is not None and fix.applicability >= threshold:
+def fix_marker(outcome: Outcome, threshold: Applicability) -> str:
+    """` [*]` when this run resolves the diagnostic; otherwise what it would take."""
+    if outcome.fixed:
         return " [*]"
-    if fix is not None and fix.applicability == Applicability.UNSAFE:
+    fix = (outcome.left if outcome.blocked else outcome.diagnostic).fix  # type: ignore[union-attr]
+    if fix is not None and fix.applicability == Applicability.UNSAFE and threshold > Applicability.UNSAFE:
         return " [unsafe fix: --unsafe-fixes]"
     return ""
 
 
-def format_diagnostic(path: str, document: Document, diagnostic: Diagnostic, threshold: Applicability) -> str:
+def explanation(outcome: Outcome, threshold: Applicability) -> str:
+    """The note shown with a diagnostic this run leaves: why its fix was not applied, what to check."""
+    if outcome.fixed:
+        return ""
+    if outcome.blocked:
+        left = outcome.left
+        assert left is not None
+        if left.fix is not None and left.fix.applicability >= threshold:
+            return "Not fixed: its fix could not be applied (see the internal error)."
+        return _join("Not fixed: once the other fixes are made, its fix no longer applies.", left.note)
+    fix = outcome.diagnostic.fix
+    return outcome.diagnostic.note if fix is None or fix.applicability < threshold else ""
+
+
+def _join(*sentences: str) -> str:
+    return " ".join(s for s in sentences if s)
+
+
+def format_diagnostic(path: str, document: Document, outcome: Outcome, threshold: Applicability) -> str:
+    diagnostic = outcome.diagnostic
     line, column = _position(document, diagnostic.span.start)
-    text = f"{path}:{line}:{column}: {diagnostic.rule} {diagnostic.message}{fix_marker(diagnostic, threshold)}"
-    if diagnostic.note and (diagnostic.fix is None or diagnostic.fix.applicability < threshold):
-        text += "\n    note: " + diagnostic.note.replace("\n", "\n    ")
+    text = f"{path}:{line}:{column}: {diagnostic.rule} {diagnostic.message}{fix_marker(outcome, threshold)}"
+    note = explanation(outcome, threshold)
+    if note:
+        text += "\n    note: " + note.replace("\n", "\n    ")
     return text
 
 
-def _reported(result: Result, only_remaining: bool) -> list[Diagnostic]:
-    return result.remaining() if only_remaining else result.diagnostics
+def _reported(result: Result, only_remaining: bool) -> list[Outcome]:
+    return result.remaining() if only_remaining else result.outcomes
 
 
 def _with_results(reports: Iterable[FileReport]) -> Iterable[tuple[FileReport, Result]]:
@@ -115,34 +136,38 @@ def render(fmt: str, reports: list[FileReport], *, only_remaining: bool = False)
 
 def render_text(reports: list[FileReport], only_remaining: bool) -> str:
     lines: list[str] = []
-    fixable = unsafe = suggestions = 0
+    fixable = unsafe = blocked = suggestions = 0
     for report, result in _with_results(reports):
         assert result.document is not None
-        for diagnostic in _reported(result, only_remaining):
-            lines.append(format_diagnostic(report.path, result.document, diagnostic, result.threshold))
-            applicability = diagnostic.applicability
-            if applicability >= result.threshold and applicability != Applicability.SUGGESTION:
+        for outcome in _reported(result, only_remaining):
+            lines.append(format_diagnostic(report.path, result.document, outcome, result.threshold))
+            if outcome.fixed:
                 fixable += 1
-            elif applicability == Applicability.UNSAFE:
+            elif fix_marker(outcome, result.threshold):
                 unsafe += 1
+            elif outcome.blocked:
+                blocked += 1
             else:
                 suggestions += 1
     if not lines:
         return ""
-    total = fixable + unsafe + suggestions
+    total = fixable + unsafe + blocked + suggestions
     parts = []
     if fixable:
-        parts.append(f"{fixable} fixed" if only_remaining else f"{fixable} fixable with --write")
+        parts.append(f"{fixable} fixable with --write")
     if unsafe:
         parts.append(f"{unsafe} more with --unsafe-fixes")
+    if blocked:
+        parts.append(f"{blocked} not fixed after the other fixes")
     if suggestions:
         parts.append(plural(suggestions, "suggestion"))
     lines.append(f"Found {plural(total, 'issue')}: {', '.join(parts)}.")
     return "".join(line + "\n" for line in lines)
 
 
-def _diagnostic_json(result: Result, diagnostic: Diagnostic) -> dict[str, Any]:
+def _diagnostic_json(result: Result, outcome: Outcome) -> dict[str, Any]:
     assert result.document is not None
+    diagnostic = outcome.diagnostic
     line, column, end_line, end_column = _range(result.document, diagnostic.span)
     fix = diagnostic.fix
     return {
@@ -155,12 +180,14 @@ def _diagnostic_json(result: Result, diagnostic: Diagnostic) -> dict[str, Any]:
         "applicability": str(diagnostic.applicability),
         "note": diagnostic.note or None,
         "saving_mb": diagnostic.saving_mb,
+        "fixed": outcome.fixed,
         "fix": None
         if fix is None
         else {
             "title": fix.title,
             "applicability": str(fix.applicability),
-            "applied": fix.applicability >= result.threshold,
+            "applied": outcome.applied,
+            "not_applied_because": explanation(outcome, result.threshold) if outcome.blocked else None,
             "edits": [
                 {"start": _position(result.document, e.span.start), "end": _position(result.document, e.span.end), "content": e.text}
                 for e in fix.edits
@@ -215,14 +242,16 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
             continue
         result = report.result
         assert result.document is not None
-        for diagnostic in _reported(result, only_remaining):
+        for outcome in _reported(result, only_remaining):
+            diagnostic = outcome.diagnostic
             line, column, end_line, end_column = _range(result.document, diagnostic.span)
+            note = explanation(outcome, result.threshold) if outcome.blocked else diagnostic.note
             entry: dict[str, Any] = {
                 "ruleId": diagnostic.rule,
                 "level": _sarif_level(diagnostic),
-                "message": {"text": diagnostic.message + (f" Note: {diagnostic.note}" if diagnostic.note else "")},
+                "message": {"text": diagnostic.message + (f" Note: {note}" if note else "")},
                 "locations": [_sarif_location(report.path, line, column, end_line, end_column)],
-                "properties": {"applicability": str(diagnostic.applicability)},
+                "properties": {"applicability": str(diagnostic.applicability), "fixed": outcome.fixed},
             }
             if diagnostic.rule in index:
                 entry["ruleIndex"] = index[diagnostic.rule]
@@ -305,13 +334,15 @@ def render_github(reports: list[FileReport], only_remaining: bool) -> str:
             continue
         result = report.result
         assert result.document is not None
-        for diagnostic in _reported(result, only_remaining):
+        for outcome in _reported(result, only_remaining):
+            diagnostic = outcome.diagnostic
             line, column, end_line, end_column = _range(result.document, diagnostic.span)
             level = "notice" if diagnostic.applicability == Applicability.SUGGESTION else "warning"
             props = f"file={_escape_github(report.path, True)},line={line},col={column},endLine={end_line},endColumn={end_column},title={_escape_github(diagnostic.rule, True)}"
-            message = diagnostic.message + fix_marker(diagnostic, result.threshold)
-            if diagnostic.note:
-                message += f"\n{diagnostic.note}"
+            message = diagnostic.message + fix_marker(outcome, result.threshold)
+            note = explanation(outcome, result.threshold) if outcome.blocked else diagnostic.note
+            if note:
+                message += f"\n{note}"
             lines.append(f"::{level} {props}::{_escape_github(message)}")
     return "".join(line + "\n" for line in lines)
 
@@ -321,10 +352,10 @@ def statistics(reports: list[FileReport]) -> str:
     counts: Counter[str] = Counter()
     fixable: dict[str, bool] = {}
     for _, result in _with_results(reports):
-        for diagnostic in result.diagnostics:
-            counts[diagnostic.rule] += 1
-            if diagnostic.fix is not None and diagnostic.fix.applicability >= result.threshold:
-                fixable[diagnostic.rule] = True
+        for outcome in result.outcomes:
+            counts[outcome.diagnostic.rule] += 1
+            if outcome.fixed:
+                fixable[outcome.diagnostic.rule] = True
     from rewriter.rules import all_rules
 
     names = {rule.code: rule.name for rule in all_rules()}

@@ -113,7 +113,7 @@ class Case:
     def report(self) -> str:
         result = self.run(unsafe=False)
         assert result.document is not None
-        lines = [format_diagnostic("Dockerfile", result.document, d, Applicability.SAFE) for d in result.diagnostics]
+        lines = [format_diagnostic("Dockerfile", result.document, o, Applicability.SAFE) for o in result.outcomes]
         return "".join(line + "\n" for line in lines)
 
 

@@ -7,7 +7,7 @@ from typing import Iterator
 import pytest
 
 from rewriter.context import FileContext
-from rewriter.engine import FixError, apply_edits, fix_source
+from rewriter.engine import FixError, apply_edits, fix_source, map_offset
 from rewriter.rules import Applicability, Diagnostic, Edit, Rule, select_rules
 from rewriter.text import Span
 
@@ -97,6 +97,60 @@ def test_bom_and_untouched_bytes_survive_a_fix() -> None:
     source = b"\xef\xbb\xbfFROM python\r\nRUN pip install \\\r\n  flask\r\n"
     result = fix_source(source, rules=[make_rule("T006", rule)])
     assert result.output == b"\xef\xbb\xbfFROM python\r\nRUN pip install --no-cache-dir \\\r\n  flask\r\n"
+
+
+def test_an_offset_follows_the_edits_before_it() -> None:
+    edits = [Edit.replace(Span(2, 5), "XY"), Edit.insert(8, "__")]
+    assert [map_offset(i, edits) for i in (0, 2, 3, 5, 8, 9)] == [0, 2, 2, 4, 9, 10]
+    assert map_offset(3, edits, end=True) == 4  # inside a replaced range: the end of what replaced it
+
+
+def make_ordered_rule(code: str, check, order: int, applicability: Applicability = Applicability.SAFE) -> Rule:  # type: ignore[no-untyped-def]
+    return make_rule(code, check, applicability)._replace(order=order)
+
+
+def test_a_fix_that_an_earlier_fix_makes_inapplicable_is_not_reported_as_fixed() -> None:
+    """As when merging two RUNs puts one in the way of a reorder: the report says what was written."""
+
+    def merge(context: FileContext) -> Iterator[Diagnostic]:
+        run = context.document.instructions[1]
+        if "echo a" in run.args.text:
+            yield fix("T010", run.args.physical_span, "echo b")
+
+    def reorder(context: FileContext) -> Iterator[Diagnostic]:
+        run = context.document.instructions[1]
+        if "echo a" in run.args.text:
+            yield fix("T011", run.keyword.span, "RUN", Applicability.SAFE)._replace(span=context.document.instructions[0].span)
+        else:
+            yield make_rule("T011", lambda c: ()).diagnostic("message", context.document.instructions[0].span, note="`echo b` is in the way.")
+
+    rules = [make_ordered_rule("T010", merge, 0), make_ordered_rule("T011", reorder, 1)]
+    result = fix_source(b"FROM alpine\nRUN echo a\n", rules=rules)
+    assert result.output == b"FROM alpine\nRUN echo b\n"
+    merged, reordered = sorted(result.outcomes, key=lambda o: o.diagnostic.rule)
+    assert (merged.fixed, merged.applied, merged.blocked) == (True, True, False)
+    assert (reordered.fixed, reordered.applied, reordered.blocked) == (False, False, True)
+    assert reordered.left is not None and reordered.left.note == "`echo b` is in the way."
+    assert result.remaining() == [reordered]
+
+
+def test_a_problem_that_another_fix_removes_counts_as_fixed() -> None:
+    """An unsafe fix is not applied in safe mode, but a safe fix that deletes its instruction resolves it."""
+
+    def unsafe_join(context: FileContext) -> Iterator[Diagnostic]:
+        for ins in context.document.instructions[2:]:
+            yield fix("T012", ins.keyword.span, "RUN", Applicability.UNSAFE)
+
+    def drop_true(context: FileContext) -> Iterator[Diagnostic]:
+        for ins in context.document.instructions:
+            if ins.args.text == "true":
+                yield fix("T013", ins.span, "")
+
+    rules = [make_rule("T012", unsafe_join, Applicability.UNSAFE), make_rule("T013", drop_true)]
+    result = fix_source(b"FROM alpine\nRUN echo\nRUN true\nRUN echo again\n", rules=rules)
+    assert result.output == b"FROM alpine\nRUN echo\nRUN echo again\n"
+    fixed = {(o.diagnostic.rule, o.diagnostic.span.start): (o.fixed, o.applied) for o in result.outcomes}
+    assert fixed == {("T012", 21): (True, False), ("T013", 21): (True, True), ("T012", 30): (False, False)}
 
 
 def test_rule_selection_by_prefix() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from golden_cases import Case, cases
+from rewriter.engine import Result
 from rewriter.syntax import parse
 
 CASES = cases()
@@ -53,20 +54,24 @@ def test_golden_output(case: Case, mode: str, request: pytest.FixtureRequest) ->
         _check_expected(request, case.path / f"expected.{mode}.{name}", created.get(name, b""), default_created.get(name, b""))
 
 
+def _run_on_written(case: Case, mode: str, first: Result) -> Result:
+    """A run over what `first` wrote: its output, in the context with the files it created."""
+    if not first.created:
+        return case.run(mode == "unsafe", source=first.output)
+    with tempfile.TemporaryDirectory(prefix="dockerfix-golden-") as tmp:
+        context = Path(tmp) / "context"
+        shutil.copytree(case.context, context, symlinks=True)
+        for path, text in first.created.items():
+            (context / Path(path).relative_to(case.context)).write_text(text)
+        return case.run(mode == "unsafe", source=first.output, context=context)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("mode", ["safe", "unsafe"])
 def test_golden_fixed_point(case: Case, mode: str) -> None:
     """A second run over the output changes nothing."""
     first = case.run(mode == "unsafe")
-    if not first.created:
-        second = case.run(mode == "unsafe", source=first.output)
-    else:  # the second run sees the files the first one created
-        with tempfile.TemporaryDirectory(prefix="dockerfix-golden-") as tmp:
-            context = Path(tmp) / "context"
-            shutil.copytree(case.context, context, symlinks=True)
-            for path, text in first.created.items():
-                (context / Path(path).relative_to(case.context)).write_text(text)
-            second = case.run(mode == "unsafe", source=first.output, context=context)
+    second = _run_on_written(case, mode, first)
     assert second.output == first.output, _diff(first.output, second.output)
     assert not second.created, f"a second run creates {sorted(second.created)} again"
 
@@ -94,3 +99,24 @@ def test_golden_output_parses_with_buildkit(case: Case, mode: str) -> None:
     output = case.run(mode == "unsafe").output
     commands = buildkit.parse_string(output.decode("utf-8"))
     assert len(commands) == len(parse(output).instructions)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("mode", ["safe", "unsafe"])
+def test_golden_report_says_what_was_written(case: Case, mode: str) -> None:
+    """The diagnostics reported as fixed are exactly those the written file no longer has: what it
+    still has is, diagnostic for diagnostic, what the report left (so one fix never silently costs
+    another).  A fix may only bring findings of a new kind, with no fix to apply (a JDK base makes
+    the JRE suggestion DF302)."""
+    result = case.run(mode == "unsafe")
+    written = _run_on_written(case, mode, result)
+    reported_rules = {d.rule for d in result.diagnostics}
+    left = sorted((o.left.rule, o.left.span, o.left.message) for o in result.remaining() if o.left is not None)
+    still_there = sorted(
+        (d.rule, d.span, d.message)
+        for d in written.diagnostics
+        if d.rule in reported_rules or (d.fix is not None and d.fix.applicability >= written.threshold)
+    )
+    assert left == still_there
+    assert all(o.left is not None for o in result.remaining())
+    assert all(o.fixed for o in result.outcomes if o.applied)

@@ -35,10 +35,12 @@ def test_json_is_versioned_and_complete(dockerfile: Path, capsys: pytest.Capture
     assert {k: diagnostic[k] for k in ("code", "line", "column", "end_line", "end_column", "applicability")} == {
         "code": "DF201", "line": 2, "column": 9, "end_line": 2, "end_column": 16, "applicability": "safe",
     }
+    assert diagnostic["fixed"] is True
     assert diagnostic["fix"] == {
         "title": "Add `--no-cache-dir`",
         "applicability": "safe",
         "applied": True,
+        "not_applied_because": None,
         "edits": [{"start": [2, 16], "end": [2, 16], "content": " --no-cache-dir"}],
         "creates": [],
     }

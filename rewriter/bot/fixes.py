@@ -121,6 +121,7 @@ def scan(
     configuration with the command line over it), `rules_for` the rules they select.
     """
     from rewriter.engine import FixError, fix_source
+    from rewriter.outputs import explanation
     from rewriter.rules import Applicability
     from rewriter.syntax import DockerfileSyntaxError
 
@@ -163,14 +164,12 @@ def scan(
             unsafe = diagnostic.fix.applicability < Applicability.SAFE
             note = diagnostic.note if unsafe else ""
             report.changes.append(Change(diagnostic.rule, line, diagnostic.fix.title, diagnostic.message, diagnostic.saving_mb, unsafe, note))
-        for diagnostic in result.diagnostics:
-            if diagnostic.fix is not None and diagnostic.fix.applicability >= threshold:
-                continue
+        for outcome in result.remaining():
+            diagnostic = outcome.diagnostic
             fix = diagnostic.fix
-            unsafe_fix = fix.title if fix is not None and fix.applicability == Applicability.UNSAFE else None
-            report.suggestions.append(
-                Suggestion(diagnostic.rule, lines.line(diagnostic.span.start), diagnostic.message, diagnostic.note, unsafe_fix)
-            )
+            unsafe_fix = fix.title if fix is not None and fix.applicability == Applicability.UNSAFE and not outcome.blocked else None
+            note = explanation(outcome, threshold) or diagnostic.note
+            report.suggestions.append(Suggestion(diagnostic.rule, lines.line(diagnostic.span.start), diagnostic.message, note, unsafe_fix))
         report.changes.sort(key=lambda c: (c.line is None, c.line or 0, c.rule))
         files.append(report)
     return Scan(files, problems)
