@@ -56,6 +56,9 @@ PAIRS = [
     ("exit 3", "echo b"),
     ("echo a", "exit 4"),
     ("(cd /tmp && echo in)", "pwd"),
+    ("mkdir -p d/x && rm -rf d/*", "rm -rf d/* && ls d && echo b"),
+    ("mkdir d && rm -r d", "rm -r d && echo b"),
+    ("mkdir -p d/x; true || rm -rf d/x", "rm -rf d/x && ls d && echo b"),
 ]
 
 
@@ -71,6 +74,29 @@ def test_cd_is_wrapped_in_a_subshell() -> None:
     assert fixed("FROM debian:12\nRUN cd /src && make\nRUN make install\n", select="DF216", raw=True, unsafe=True) == (
         "FROM debian:12\nRUN (cd /src && make) \\\n    && make install\n"
     )
+
+
+def test_a_removal_the_first_run_ends_with_runs_once() -> None:
+    """As after DF205 appended the lists cleanup to a RUN whose successor starts with it."""
+    before = "FROM debian:12\nRUN apt-get update && apt-get clean && rm -rf /var/lib/apt/lists/*\nRUN rm -rf /var/lib/apt/lists/* && localedef -i en_US en_US.UTF-8\n"
+    assert fixed(before, select="DF216", raw=True, unsafe=True) == (
+        "FROM debian:12\nRUN apt-get update && apt-get clean && rm -rf /var/lib/apt/lists/* \\\n    && localedef -i en_US en_US.UTF-8\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("make && rm -r build", "rm -r build && echo b"),  # not forced: fails the second time
+        ("make || rm -rf build", "rm -rf build && echo b"),  # may not have run
+        ("make && rm -rf build", "rm -rf dist && echo b"),
+        ("make && rm -rf build", "rm -rf build"),  # nothing after it: the RUN is not rewritten
+    ],
+    ids=["not-forced", "after-or", "other-path", "alone"],
+)
+def test_a_removal_that_may_do_something_is_kept(first: str, second: str) -> None:
+    after = fixed(f"FROM debian:12\nRUN {first}\nRUN {second}\n", select="DF216", raw=True, unsafe=True)
+    assert after.count("rm -") == 2, after
 
 
 def test_second_run_with_or_is_braced() -> None:

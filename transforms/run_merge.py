@@ -14,7 +14,7 @@ from typing import Iterator
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Diagnostic, Edit, rule
-from rewriter.shell import ShellScript, walk
+from rewriter.shell import Command, ShellScript, walk
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
 from transforms._shellfix import has_heredoc_redirect, layout
@@ -118,6 +118,11 @@ def consecutive_runs(context: FileContext) -> Iterator[Diagnostic]:
     `set`/`shopt` (a subshell on the left of `&&` ignores `set -e`), when a
     SHELL instruction is in effect, when it starts a background job, or
     when it ends with a comment or `;`.
+
+    When the second RUN starts with the forced removal the first ends with
+    (`... && rm -rf /var/lib/apt/lists/*` then `RUN rm -rf
+    /var/lib/apt/lists/* && ...`, as after DF205), the joined RUN runs it
+    once: run again right after it succeeded, it removes nothing.
     """
     for stage in context.document.stages:
         instructions = stage.instructions
@@ -179,7 +184,28 @@ def _join_edits(
     wrap_second = any(op == "||" for _, op in b_chain)
     if wrap_second:
         glue += "{ "
+    elif _repeats_last_removal(a, b):
+        b_start = b_chain[1][0].start
     edits.append(Edit.replace(Span(a_end, b_start), glue))
     if wrap_second:
         edits.append(Edit.insert(b.statements()[0].span.end, "; }"))
     return edits
+
+
+def _repeats_last_removal(a: ShellScript, b: ShellScript) -> bool:
+    """True if `b` starts with `rm -f` of what `a` removes last, joined with `&&` to more commands:
+    right after the same removal succeeded, it removes nothing."""
+    a_chain, b_chain = a.statements()[-1].and_or, b.statements()[0].and_or
+    if len(b_chain) < 2 or b_chain[1][1] != "&&" or (len(a_chain) > 1 and a_chain[-1][1] != "&&"):
+        return False
+    last, first = _command_at(a, a_chain[-1][0]), _command_at(b, b_chain[0][0])
+    if last is None or first is None or last.name != "rm" or last.assignments or first.assignments:
+        return False
+    words = [w.value for w in last.words]
+    forced = any(w is not None and (w == "--force" or (w.startswith("-") and not w.startswith("--") and "f" in w)) for w in words[1:])
+    return forced and None not in words and words == [w.value for w in first.words]
+
+
+def _command_at(script: ShellScript, span: Span) -> Command | None:
+    """The simple command that is the whole of a chain item (None for a pipeline, subshell...)."""
+    return next((c for c in script.commands if c.statement_span == span and c.span == span), None)
