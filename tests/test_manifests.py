@@ -122,6 +122,29 @@ def test_a_run_that_reads_nothing_of_the_project_moves_along() -> None:
     ]
 
 
+def test_a_cleaned_apt_run_moves_along_like_the_runs_it_was_merged_from() -> None:
+    """What DF202/DF204/DF205 make of `RUN apt-get update` + `RUN apt-get install -y curl` reads nothing of
+    the project either: `rm -rf` of a folder outside the copy's destination is free."""
+    apt = "RUN apt-get update && apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*"
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\n{apt}\nRUN pip install -r requirements.txt\n"
+    assert fix(before, REQ).splitlines()[2:] == [apt, "COPY requirements.txt ./", "RUN pip install -r requirements.txt", "COPY . ."]
+
+
+@pytest.mark.parametrize(
+    "step, dest",
+    [
+        ("RUN chmod +x *.sh", "."),  # moved above the copy, the glob would match nothing and chmod fail
+        ("RUN rm -rf build/*", "."),
+        ("RUN chown -R app:app /home/app", "/home/app/src/"),  # a folder above the destination holds the copy
+        ("RUN rm -rf /home/*/cache", "/home/app/src/"),
+    ],
+)
+def test_a_run_that_may_change_copied_files_is_not_moved_above_the_copy(step: str, dest: str) -> None:
+    before = f"FROM python:3.12\nWORKDIR /home/app/src\nCOPY . {dest}\n{step}\nRUN pip install -r requirements.txt\n"
+    lines = fix(before, {**REQ, "run.sh": "echo hi\n", "build/x": ""}).splitlines()
+    assert lines.index(step) > lines.index(f"COPY . {dest}")
+
+
 def test_env_between_is_repeated_before_the_install() -> None:
     before = "FROM node:20\nWORKDIR /app\nCOPY . .\nENV NODE_ENV=production\nRUN npm ci\n"
     out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})

@@ -249,11 +249,27 @@ def touches_only_image(command: Command, words: list[str], project: Project) -> 
         value = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
         if value.startswith("-") or not value:
             continue
-        path = project.context_path(value)
-        if value in (".", "./") or (path is not None and ("/" in value or project.exists(path) or any(c in value for c in "*?["))):
-            return False  # (a pattern in the copied folder, `chmod +x *.sh`, matches what the copy brings)
+        if value in (".", "./") or names_copy(project, value):
+            return False
     return True
 
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def names_copy(project: Project, value: str) -> bool:
+    """True if the image path `value` (globs allowed) may name a copied file: a path into the copy (relative
+    ones only when they exist in the context: `curl` is a package), the destination or a folder above it
+    (`chown -R app /home/app`), or a glob matching in any of these (`chmod +x *.sh`).  A glob like
+    `/var/lib/apt/lists/*` does not."""
+    glob = _GLOB.search(value)
+    literal = (value[: value.rfind("/", 0, glob.start()) + 1] or ".") if glob else value
+    known = literal.startswith("/") or UNKNOWN_CWD not in (project.cwd, *project.cwd.parents)
+    image = PurePosixPath(normpath(str(project.cwd / literal)))
+    if known and (image == project.dest or image in project.dest.parents):
+        return True
+    path = project.context_path(literal)
+    return path is not None and (glob is not None or "/" in value or project.exists(path))
 
 
 # -- the registry of ecosystems ---------------------------------------------------
