@@ -25,15 +25,13 @@ installing packages.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from rewriter.context import Settings
+from test_verify_build import _buildah_ready
 
 pytestmark = pytest.mark.build
 
@@ -57,24 +55,12 @@ EXAMPLE_SETTINGS = {
 }
 
 
-def _missing(images: tuple[str, ...]) -> str | None:
-    """Why these builds cannot run here, or None."""
-    if shutil.which("buildah") is None:
-        return "buildah is not installed (apt-get install buildah)"
-    if os.geteuid() != 0:
-        return "real builds need root (buildah, overlay storage, chroot isolation)"
-    for image in images:
-        if subprocess.run(["buildah", "inspect", "--type", "image", image], capture_output=True).returncode != 0:
-            return f"no local {image}: run tools/standins/prepare.sh (or pull it)"
-    return None
-
-
 @pytest.mark.parametrize("name", sorted(EXAMPLE_SETTINGS))
 def test_reordered_install_builds_the_same_image_and_is_cached(name: str, request: pytest.FixtureRequest) -> None:
     if "build" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("real builds run only when asked for: pytest -m build")
     example = EXAMPLE_SETTINGS[name]
-    reason = _missing(example.images)
+    reason = next(filter(None, map(_buildah_ready, example.images)), None)
     if reason:
         pytest.skip(reason)
     from rewriter.verify.builders import BuildahBuilder

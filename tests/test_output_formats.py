@@ -112,3 +112,39 @@ def test_exit_zero(dockerfile: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_write_reports_only_what_it_left(dockerfile: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = output(capsys, "--write", str(dockerfile))
     assert code == 0 and out == ""
+
+
+def test_a_fix_that_the_other_fixes_leave_inapplicable_is_reported_with_the_reason() -> None:
+    """The report says what --write writes: no [*], and why (the note of the diagnostic that remains)."""
+    from rewriter.cli import FileReport
+    from rewriter.engine import fix_source
+    from rewriter.outputs import render
+    from rewriter.rules import Applicability, Edit, Rule
+
+    def rewrite(context):  # type: ignore[no-untyped-def]
+        run = context.document.instructions[1]
+        if "echo a" in run.args.text:
+            yield first.diagnostic("message", run.args.physical_span, first.fix(Applicability.SAFE, "b", Edit.replace(run.args.physical_span, "echo b")))
+
+    def reorder(context):  # type: ignore[no-untyped-def]
+        base = context.document.instructions[0]
+        if "echo a" in context.text:
+            yield second.diagnostic("needs a", base.keyword.span, second.fix(Applicability.SAFE, "x", Edit.replace(base.keyword.span, "FROM")))
+        else:
+            yield second.diagnostic("needs a", base.keyword.span, note="`echo b` is in the way.")
+
+    first = Rule("T010", "t10", "test", Applicability.SAFE, rewrite, order=0)
+    second = Rule("T011", "t11", "test", Applicability.SAFE, reorder, order=1)
+    result = fix_source(b"from alpine\nRUN echo a\n", rules=[first, second])
+    assert result.output == b"from alpine\nRUN echo b\n"
+    reports = [FileReport("Dockerfile", result)]
+    assert render("text", reports) == (
+        "Dockerfile:1:1: T011 needs a\n"
+        "    note: Not fixed: once the other fixes are made, its fix no longer applies. `echo b` is in the way.\n"
+        "Dockerfile:2:5: T010 message [*]\n"
+        "Found 2 issues: 1 fixable with --write, 1 not fixed after the other fixes.\n"
+    )
+    blocked, fixed = json.loads(render("json", reports))["files"][0]["diagnostics"]
+    assert (blocked["fixed"], blocked["fix"]["applied"], fixed["fixed"], fixed["fix"]["applied"]) == (False, False, True, True)
+    assert blocked["fix"]["not_applied_because"].endswith("`echo b` is in the way.")
+    assert render("text", reports, only_remaining=True).startswith("Dockerfile:1:1: T011 needs a\n    note: Not fixed")
