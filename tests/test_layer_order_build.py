@@ -17,10 +17,9 @@ one-line source change, the dependency layer served from the cache.
   nothing: the build shows the reorder and the cached download step, not a
   download.  Needs the golang stand-in (skipped where it is missing).
 
-The npm and Go rewrites run with --unsafe-fixes where the pass still calls
-them unsafe, and without DF3xx there (its base image updates name images the
-stand-ins do not provide).  About 4 minutes in all on two cores, most of it
-installing packages.
+All three are default (safe) rewrites: the unlocked npm install and the
+inserted `go mod download` are proven safe from the build context.  About
+3.5 minutes in all on two cores, most of it installing packages.
 """
 
 from __future__ import annotations
@@ -38,39 +37,34 @@ pytestmark = pytest.mark.build
 EXAMPLES = Path(__file__).resolve().parent / "build_examples"
 
 
-class Example(NamedTuple):
+class App(NamedTuple):
     rule: str
     images: tuple[str, ...]
-    settings: Settings
 
 
-EXAMPLE_SETTINGS = {
-    "pip-flask": Example("DF101", ("docker.io/library/python:3.11-slim",), Settings()),
-    "npm-unlocked": Example("DF101", ("docker.io/library/node:20-slim",), Settings(unsafe_fixes=True, ignore=("DF3",))),
-    "go-module": Example(
-        "DF102",
-        ("docker.io/library/golang:1.19-bookworm", "docker.io/library/debian:bookworm-slim"),
-        Settings(unsafe_fixes=True, ignore=("DF3",)),
-    ),
+APPS = {
+    "pip-flask": App("DF101", ("docker.io/library/python:3.11-slim",)),
+    "npm-unlocked": App("DF101", ("docker.io/library/node:20-slim",)),
+    "go-module": App("DF102", ("docker.io/library/golang:1.19-bookworm", "docker.io/library/debian:bookworm-slim")),
 }
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLE_SETTINGS))
+@pytest.mark.parametrize("name", sorted(APPS))
 def test_reordered_install_builds_the_same_image_and_is_cached(name: str, request: pytest.FixtureRequest) -> None:
     if "build" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("real builds run only when asked for: pytest -m build")
-    example = EXAMPLE_SETTINGS[name]
-    reason = next(filter(None, map(_buildah_ready, example.images)), None)
+    app = APPS[name]
+    reason = next(filter(None, map(_buildah_ready, app.images)), None)
     if reason:
         pytest.skip(reason)
     from rewriter.verify.builders import BuildahBuilder
     from rewriter.verify.run import Inputs, verify
 
     folder = EXAMPLES / name
-    result = verify(Inputs(folder / "Dockerfile", folder, example.settings), BuildahBuilder())
+    result = verify(Inputs(folder / "Dockerfile", folder, Settings()), BuildahBuilder())
     unexplained = [d.describe() for d in result.differences if not d.allowed]
     assert result.exit_code == 0 and result.verdict == "verified", (result.problems, result.errors, result.blame, unexplained)
-    assert example.rule in result.applied
+    assert app.rule in result.applied
     before, after = result.original, result.rewritten
     assert before.snapshot is not None and after.snapshot is not None
     assert after.snapshot.python == before.snapshot.python and after.snapshot.node == before.snapshot.node
