@@ -72,7 +72,8 @@ class Result:
     `diagnostics` were found in the original text (positions in it);
     `outcomes` say, for each of them in the same order, whether the output
     still has it; `applied` are the fixes taken, over all rounds (positions
-    in the text of their round).
+    in the text of their round); `output_diagnostics` are the output's own
+    (positions in `output_document`).
     """
 
     def __init__(self, source: bytes, document: Document, settings: Settings) -> None:
@@ -83,6 +84,8 @@ class Result:
         self.diagnostics: list[Diagnostic] = []
         self.applied: list[Diagnostic] = []
         self.outcomes: list[Outcome] = []
+        self.output_document = document
+        self.output_diagnostics: list[Diagnostic] = []
         self.internal_errors: list[str] = []
         self.created: dict[str, str] = {}
         """Files the applied fixes create (full path to text); none of them existed."""
@@ -100,6 +103,13 @@ class Result:
         """Diagnostics the output still has (suggestions, unsafe fixes without the flag, fixes that the
         other fixes left inapplicable)."""
         return [o for o in self.outcomes if not o.fixed]
+
+    def written(self) -> list[Outcome]:
+        """What the output still has, positions in `output_document` (what `--write` reports): each
+        diagnostic that stands for an original one keeps its verdict; the others are findings that only
+        the fixes brought (a JDK base image gets the JRE suggestion)."""
+        blocked = {id(o.left) for o in self.outcomes if o.blocked}
+        return [Outcome(d, False, False, id(d) in blocked, d) for d in self.output_diagnostics]
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -362,6 +372,8 @@ def _fix_source(
         codes = sorted({d.rule for d in result.applied[-10:]})
         raise FixError(f"fixes did not converge after {MAX_ROUNDS} rounds (rules {', '.join(codes)})")
     result.outcomes = follower.outcomes(found, threshold)
+    result.output_document = document
+    result.output_diagnostics = sorted(diagnostics, key=lambda d: (d.span.start, d.rule))
     # The BOM is outside the text the passes see: keep the original's.
     result.output = _render(result.document, text) if text != result.document.text else source
     return result

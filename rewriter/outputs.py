@@ -114,8 +114,13 @@ def format_diagnostic(path: str, document: Document, outcome: Outcome, threshold
     return text
 
 
-def _reported(result: Result, only_remaining: bool) -> list[Outcome]:
-    return result.remaining() if only_remaining else result.outcomes
+def _reported(result: Result, only_remaining: bool) -> tuple[Document, list[Outcome]]:
+    """The diagnostics to report and the text their positions are in: the original's, or after
+    `--write` what the written file still has, at its positions there."""
+    if only_remaining:
+        return result.output_document, result.written()
+    assert result.document is not None
+    return result.document, result.outcomes
 
 
 def _with_results(reports: Iterable[FileReport]) -> Iterable[tuple[FileReport, Result]]:
@@ -138,9 +143,9 @@ def render_text(reports: list[FileReport], only_remaining: bool) -> str:
     lines: list[str] = []
     fixable = unsafe = blocked = suggestions = 0
     for report, result in _with_results(reports):
-        assert result.document is not None
-        for outcome in _reported(result, only_remaining):
-            lines.append(format_diagnostic(report.path, result.document, outcome, result.threshold))
+        document, outcomes = _reported(result, only_remaining)
+        for outcome in outcomes:
+            lines.append(format_diagnostic(report.path, document, outcome, result.threshold))
             if outcome.fixed:
                 fixable += 1
             elif fix_marker(outcome, result.threshold):
@@ -165,10 +170,9 @@ def render_text(reports: list[FileReport], only_remaining: bool) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _diagnostic_json(result: Result, outcome: Outcome) -> dict[str, Any]:
-    assert result.document is not None
+def _diagnostic_json(result: Result, document: Document, outcome: Outcome) -> dict[str, Any]:
     diagnostic = outcome.diagnostic
-    line, column, end_line, end_column = _range(result.document, diagnostic.span)
+    line, column, end_line, end_column = _range(document, diagnostic.span)
     fix = diagnostic.fix
     return {
         "code": diagnostic.rule,
@@ -189,7 +193,7 @@ def _diagnostic_json(result: Result, outcome: Outcome) -> dict[str, Any]:
             "applied": outcome.applied,
             "not_applied_because": explanation(outcome, result.threshold) if outcome.blocked else None,
             "edits": [
-                {"start": _position(result.document, e.span.start), "end": _position(result.document, e.span.end), "content": e.text}
+                {"start": _position(document, e.span.start), "end": _position(document, e.span.end), "content": e.text}
                 for e in fix.edits
             ],
             "creates": _created_json(fix.creates),
@@ -204,7 +208,8 @@ def render_json(reports: list[FileReport], only_remaining: bool) -> str:
         if report.result is not None:
             entry["changed"] = report.result.changed
             entry["created"] = _created_json(report.result.created.items())
-            entry["diagnostics"] = [_diagnostic_json(report.result, d) for d in _reported(report.result, only_remaining)]
+            document, outcomes = _reported(report.result, only_remaining)
+            entry["diagnostics"] = [_diagnostic_json(report.result, document, o) for o in outcomes]
             entry["error"] = None
         else:
             entry["changed"] = False
@@ -241,10 +246,10 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
             )
             continue
         result = report.result
-        assert result.document is not None
-        for outcome in _reported(result, only_remaining):
+        document, outcomes = _reported(result, only_remaining)
+        for outcome in outcomes:
             diagnostic = outcome.diagnostic
-            line, column, end_line, end_column = _range(result.document, diagnostic.span)
+            line, column, end_line, end_column = _range(document, diagnostic.span)
             note = explanation(outcome, result.threshold) if outcome.blocked else diagnostic.note
             entry: dict[str, Any] = {
                 "ruleId": diagnostic.rule,
@@ -259,7 +264,7 @@ def render_sarif(reports: list[FileReport], only_remaining: bool) -> str:
                 changes = [
                     {
                         "artifactLocation": {"uri": _uri(report.path)},
-                        "replacements": [_sarif_replacement(result.document, e) for e in diagnostic.fix.edits],
+                        "replacements": [_sarif_replacement(document, e) for e in diagnostic.fix.edits],
                     }
                 ] if diagnostic.fix.edits else []
                 # A created file: an insertion at the start of an empty artifact.
@@ -333,10 +338,10 @@ def render_github(reports: list[FileReport], only_remaining: bool) -> str:
             lines.append(f"::error file={_escape_github(report.path, True)},line={line}::{_escape_github(report.error or 'error')}")
             continue
         result = report.result
-        assert result.document is not None
-        for outcome in _reported(result, only_remaining):
+        document, outcomes = _reported(result, only_remaining)
+        for outcome in outcomes:
             diagnostic = outcome.diagnostic
-            line, column, end_line, end_column = _range(result.document, diagnostic.span)
+            line, column, end_line, end_column = _range(document, diagnostic.span)
             level = "notice" if diagnostic.applicability == Applicability.SUGGESTION else "warning"
             props = f"file={_escape_github(report.path, True)},line={line},col={column},endLine={end_line},endColumn={end_column},title={_escape_github(diagnostic.rule, True)}"
             message = diagnostic.message + fix_marker(outcome, result.threshold)

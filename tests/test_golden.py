@@ -118,5 +118,6 @@ def test_golden_report_says_what_was_written(case: Case, mode: str) -> None:
         if d.rule in reported_rules or (d.fix is not None and d.fix.applicability >= written.threshold)
     )
     assert left == still_there
+    assert [(o.diagnostic.rule, o.diagnostic.span) for o in result.written()] == [(d.rule, d.span) for d in written.diagnostics]
     assert all(o.left is not None for o in result.remaining())
     assert all(o.fixed for o in result.outcomes if o.applied)

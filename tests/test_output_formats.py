@@ -148,3 +148,17 @@ def test_a_fix_that_the_other_fixes_leave_inapplicable_is_reported_with_the_reas
     assert (blocked["fixed"], blocked["fix"]["applied"], fixed["fixed"], fixed["fix"]["applied"]) == (False, False, True, True)
     assert blocked["fix"]["not_applied_because"].endswith("`echo b` is in the way.")
     assert render("text", reports, only_remaining=True).startswith("Dockerfile:1:1: T011 needs a\n    note: Not fixed")
+
+
+def test_write_reports_what_the_written_file_has_at_its_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """After the merge of line 2 into line 3, the unsafe join left is on line 3 of the written file."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(
+        "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nRUN make\n"
+    )
+    code = main(["--select", "DF202,DF216", "--write", str(path)])
+    assert code == 0 and path.read_text().count("\n") == 3
+    assert capsys.readouterr().out == (
+        f"{path}:3:1: DF216 RUN right after a RUN: one more layer [unsafe fix: --unsafe-fixes]\n"
+        "Found 1 issue: 1 more with --unsafe-fixes.\n"
+    )
