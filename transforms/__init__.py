@@ -11,6 +11,10 @@ sees the finished result of the earlier ones:
 1. order 100 – package-manager hygiene (DF2xx): clean up RUN chains first, so
    that the manifest pass splits an install that is already in its final form;
 2. order 200 – dependency manifests before source copies (DF1xx);
+   then order 250 – joining consecutive RUNs (DF216), which must see the layer
+   order the manifest pass made: joined first, a system package install and
+   the dependency install would move as one RUN, and a change to the
+   manifest would reinstall the system packages too;
 3. order 300 – base images (DF3xx);
 4. order 400 – multi-stage split (DF4xx), which reads the finished single stage.
 

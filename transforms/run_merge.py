@@ -80,7 +80,7 @@ def _between(context: FileContext, first: Instruction, second: Instruction) -> l
     summary="consecutive RUN instructions make a layer each",
     applicability=Applicability.UNSAFE,
     hadolint=("DL3059",),
-    order=100,
+    order=250,
 )
 def consecutive_runs(context: FileContext) -> Iterator[Diagnostic]:
     """## What it does

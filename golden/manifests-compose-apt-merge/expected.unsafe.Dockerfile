@@ -1,7 +1,0 @@
-FROM python:3.11-slim
-WORKDIR /app
-COPY requirements.txt ./
-RUN apt-get update && apt-get install --no-install-recommends -y curl ca-certificates && rm -rf /var/lib/apt/lists/* \
-    && pip install --no-cache-dir -r requirements.txt
-COPY . .
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
