@@ -122,10 +122,12 @@ def test_comments_between_are_kept_and_blank_lines_dropped() -> None:
         ("RUN a && \\\n    b\nRUN c\n", "RUN a && \\\n    b && \\\n    c\n"),
         ("RUN a \\\n  && b\nRUN c\n", "RUN a \\\n  && b \\\n  && c\n"),
         ("RUN a\r\nRUN c\r\n", "RUN a \\\r\n    && c\r\n"),
+        ("RUN a\nRUN b \\\n  && c\n", "RUN a \\\n  && b \\\n  && c\n"),
+        ("RUN a\nRUN b && \\\n\tc\n", "RUN a && \\\n\tb && \\\n\tc\n"),
     ],
-    ids=["trailing-and", "leading-and", "crlf"],
+    ids=["trailing-and", "leading-and", "crlf", "one-line-first-leading", "one-line-first-trailing"],
 )
-def test_continuation_style_is_the_first_runs(style: str, expected: str) -> None:
+def test_continuation_style_is_the_first_continued_runs(style: str, expected: str) -> None:
     assert fixed("FROM debian:12\n" + style, select="DF216", raw=True, unsafe=True) == "FROM debian:12\n" + expected
 
 

@@ -109,7 +109,8 @@ def consecutive_runs(context: FileContext) -> Iterator[Diagnostic]:
     dockerfix touches must never get slower by default.  (An `apt-get
     update` alone in its RUN is another matter, with a safe fix: DF202.)
 
-    The shell does the same thing: the fix is only offered with both RUNs in shell form with
+    The continuation style is the first RUN's (the second's when the first
+    is one line).  The shell does the same thing: the fix is only offered with both RUNs in shell form with
     the same flags, no heredoc, the second one a single statement (wrapped
     in `{ ...; }` if it contains `||`, so that it still runs only after
     the first succeeded).  A first RUN that changes the shell's state (`cd`,
@@ -163,6 +164,8 @@ def _join_edits(
     context: FileContext, first: Instruction, second: Instruction, a: ShellScript, b: ShellScript, trivia: list[Trivia], wrap_first: bool
 ) -> list[Edit]:
     lay = layout(context, first)
+    if not lay.multiline:
+        lay = layout(context, second)  # a one-line RUN joined to a continued one takes its style
     escape = context.document.escape
     newline = lay.newline
     indent = lay.indent if lay.multiline else "    "
