@@ -477,18 +477,19 @@ def test_nothing_to_fix_builds_nothing(tmp_path: Path) -> None:
 
 # -- the procedure, with a stand-in for the engine ---------------------------------
 
+SEED_REORDERED = """\
+    FROM python:3.11-slim
+    WORKDIR /app
+    COPY requirements.txt /app/
+    RUN pip install -r requirements.txt
+    COPY . /app
+    EXPOSE 5000
+    CMD ["python", "app.py"]
+"""
+
 
 def test_dependency_install_cached_after_a_manifest_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rewritten = """\
-        FROM python:3.11-slim
-        WORKDIR /app
-        COPY requirements.txt /app/
-        RUN pip install -r requirements.txt
-        COPY . /app
-        EXPOSE 5000
-        CMD ["python", "app.py"]
-    """
-    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED_REORDERED}, ["DF101"]))
     result = verify_app(make_app(tmp_path, SEED))
     assert result.exit_code == 0, result.problems
     assert (result.original.dependency_install_cached, result.rewritten.dependency_install_cached) == (False, True)
@@ -497,16 +498,7 @@ def test_dependency_install_cached_after_a_manifest_fix(tmp_path: Path, monkeypa
 
 def test_a_second_run_on_the_same_builder_gives_the_same_honest_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Layers left by an earlier run (or by the other image's rebuild) must not serve the changed copy."""
-    rewritten = """\
-        FROM python:3.11-slim
-        WORKDIR /app
-        COPY requirements.txt /app/
-        RUN pip install -r requirements.txt
-        COPY . /app
-        EXPOSE 5000
-        CMD ["python", "app.py"]
-    """
-    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): rewritten}, ["DF101"]))
+    monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): SEED_REORDERED}, ["DF101"]))
     app = make_app(tmp_path, SEED)
     builder = FakeBuilder()  # its layer cache outlives a run, as BuildKit's outlives `rmi`
     answers = []
