@@ -522,3 +522,15 @@ def test_pip_install_dot_installs_the_declared_dependencies_first(files: dict[st
     expected = f"FROM python:3.12\nWORKDIR /app\n{inserted}COPY . .\nRUN pip install .\n"
     assert fix(before, files, unsafe=True) == expected
     assert (fix(before, files) == expected) is safe
+
+
+def test_installing_the_tool_before_the_copy_is_not_its_dependency_step() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry\nCOPY . /app/\nRUN poetry install --no-interaction\n"
+    files = {"pyproject.toml": "[tool.poetry]\nname = 'a'\n", "poetry.lock": ""}
+    assert [d.rule for d in diagnostics(before, select=SELECT, files=files)] == ["DF102"]
+
+
+def test_an_install_after_an_item_the_pass_cannot_read_is_declined_with_a_reason() -> None:
+    before = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -eux; arch="$(uname -m)"; pip install -r requirements.txt\n'
+    found = notes(before, REQ)
+    assert len(found) == 1 and "plain `&&` chain" in found[0], found

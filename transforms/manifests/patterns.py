@@ -512,16 +512,24 @@ def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: 
 def prefetched_before(context: FileContext, stage: Stage, copy: SourceCopy, prefetch: str) -> bool:
     """True if a RUN before the source copy already runs the dependency-only command (`pip install flask
     gunicorn` inserted for a `pip install .` reads nothing of the project, so `already_fetched` misses it):
-    a command with every word of `prefetch` that is not an option."""
+    a command of the same program with every other word of `prefetch` that is not an option."""
     try:
-        needed = {w for w in shlex.split(prefetch) if not w.startswith("-")}
+        words = shlex.split(prefetch)
     except ValueError:
         return False
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=([^=].*)?", words[0]):
+        words.pop(0)  # an env prefix (`CGO_ENABLED=0 go mod download`)
+    needed = [w for w in words if not w.startswith("-")]
+    if not needed:
+        return False
+    program = PurePosixPath(needed[0]).name
     for ins in stage.instructions:
         if ins.index >= copy.instruction.index:
             break
         script = context.shell(ins) if ins.name == "RUN" else None
-        if script is not None and any(needed <= {v for v in c.arg_values() if v} | {c.words[0].value} for c in script.commands if c.words):
+        if script is not None and any(
+            c.name == program and set(needed[1:]) <= {v for v in c.arg_values() if v} for c in script.commands
+        ):
             return True
     return False
 
