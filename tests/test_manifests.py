@@ -534,3 +534,9 @@ def test_an_install_after_an_item_the_pass_cannot_read_is_declined_with_a_reason
     before = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -eux; arch="$(uname -m)"; pip install -r requirements.txt\n'
     found = notes(before, REQ)
     assert len(found) == 1 and "plain `&&` chain" in found[0], found
+
+
+def test_a_global_install_of_a_scoped_package_moves_with_the_install() -> None:
+    before = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm i -g @nestjs/cli@10\nRUN npm ci\n"
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert out.startswith("FROM node:20\nWORKDIR /app\nRUN npm i -g @nestjs/cli@10\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n")
