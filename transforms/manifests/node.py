@@ -27,9 +27,8 @@ from transforms.manifests.common import (
     touches_only_image,
 )
 
-
-
 _REGISTRY_PACKAGE = re.compile(r"^@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*(@[^/\s]*)?$")
+
 
 def _package_json(project: Project, folder: str) -> tuple[dict[str, Any] | None, str]:
     path = in_folder(folder, "package.json")
