@@ -565,3 +565,15 @@ def test_installing_a_tool_before_the_copy_is_not_its_dependency_step() -> None:
     before = "FROM python:3.12\nWORKDIR /app\nRUN pip install poetry\nCOPY . /app/\nRUN poetry install --no-interaction\n"
     files = {"pyproject.toml": '[tool.poetry]\nname = "app"\n', "poetry.lock": ""}
     assert "COPY pyproject.toml poetry.lock /app/\nRUN poetry install --no-interaction --no-root\n" in fix(before, files, unsafe=True)
+
+
+def test_an_install_after_an_item_the_pass_cannot_read_is_declined_with_a_reason() -> None:
+    before = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -eux; arch="$(uname -m)"; pip install -r requirements.txt\n'
+    found = notes(before, REQ)
+    assert len(found) == 1 and "plain `&&` chain" in found[0], found
+
+
+def test_a_global_install_of_a_scoped_package_moves_with_the_install() -> None:
+    before = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm i -g @nestjs/cli@10\nRUN npm ci\n"
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert out.startswith("FROM node:20\nWORKDIR /app\nRUN npm i -g @nestjs/cli@10\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n")

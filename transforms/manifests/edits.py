@@ -65,7 +65,7 @@ def split_run(
                 if guarded.kind not in ("free", "install"):
                     break
                 continue
-            compound = next((t for c in candidate.script.commands if span.contains(c.span) for t in [tool_of(c)] if t), "")
+            compound = next((t for c in candidate.script.commands if c.span.start >= span.start for t in [tool_of(c)] if t), "")
             break
         if command.name in data["repeat_in_remainder"]:
             if command.name == "cd":

@@ -28,6 +28,8 @@ from transforms.manifests.common import (
     touches_only_image,
 )
 
+_REGISTRY_PACKAGE = re.compile(r"^@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*(@[^/\s]*)?$")
+
 
 def _package_json(project: Project, folder: str) -> tuple[dict[str, Any] | None, str]:
     path = in_folder(folder, "package.json")
@@ -134,7 +136,9 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
     options, positionals = parse_options(args, value_options)
     names = [name for name, _ in options]
     if "-g" in names or "--global" in names or "--location=global" in names:
-        return Plan("free", tool) if touches_only_image(command, words, project) else Plan("source", tool)
+        # (a scoped registry package, `@nestjs/cli@10`, is no path of the project despite its slash)
+        paths = [w for w in words if not (w in positionals and _REGISTRY_PACKAGE.match(w))]
+        return Plan("free", tool) if touches_only_image(command, paths, project) else Plan("source", tool)
     if positionals:
         return Plan("source", tool)  # `npm install express`: adds a package, edits package.json
     package, why = _package_json(project, folder)

@@ -512,7 +512,7 @@ def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: 
 def prefetched_before(context: FileContext, stage: Stage, copy: SourceCopy, prefetch: str) -> bool:
     """True if a RUN before the source copy already runs the dependency-only command (`pip install flask
     gunicorn` inserted for a `pip install .` reads nothing of the project, so `already_fetched` misses it):
-    a command with every word of `prefetch` that is not an option."""
+    a command of the same program with every other word of `prefetch` that is not an option."""
     try:
         words = [w for w in shlex.split(prefetch) if "=" not in w.split("/", 1)[0] or w.startswith("-")]
     except ValueError:
