@@ -922,6 +922,16 @@ def test_a_hard_link_in_an_exported_tar_is_the_file_it_links_to() -> None:
     assert snapshot.files[link.name] == snapshot.files[cache.name] and snapshot.files[link.name].startswith("f ")
 
 
+def test_a_lock_file_restored_by_the_source_copy_is_the_layer_order_promise(tmp_path: Path) -> None:
+    before, after = Snapshot(), Snapshot()
+    for path, (old, new) in {"app/package-lock.json": ("f 644 0:0 aa", "f 644 0:0 bb"), "app/Gemfile.lock": ("f 644 0:0 cc", "f 644 0:0 dd")}.items():
+        before.files[path], after.files[path] = old, new
+    config = ImageConfig()
+    allowed = {d.subject: d.allowed_by for d in compare_images((config, before), (config, after), applied=["DF101"])}
+    assert allowed == {"/app/package-lock.json": "DF1xx", "/app/Gemfile.lock": ""}, "bundler/setup reads Gemfile.lock at run time"
+    assert not any(d.allowed for d in compare_images((config, before), (config, after), applied=["DF201"]))
+
+
 def test_cache_churn_is_not_a_removal(tmp_path: Path) -> None:
     builder = _built(tmp_path, before="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/01-debug.log\n", after="FROM python:3.11-slim\nRUN echo a > /root/.npm/_logs/02-debug.log\n")
     before, after = _image(builder, "before"), _image(builder, "after")

@@ -12,6 +12,7 @@ a category, and each rule family promises which categories it may change:
 | language build tools removed, added or of another version (pip, uv, wheel...) | DF4xx |
 | application files removed (sources only the build used) | DF4xx |
 | a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points) | DF4xx |
+| a lock file an unfrozen install rewrote and the source copy restored (not Gemfile.lock) | DF1xx |
 | environment variables set by the base image | DF3xx |
 | environment variables whose ENV line the rewrite changed | any fix (on purpose) |
 
@@ -160,6 +161,10 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
                 allowed = _first(families, "DF2", "DF4")
             else:
                 allowed = "cache contents"
+        elif kind == "app" and change == "changed" and path.rsplit("/", 1)[-1] in restored_locks():
+            # DF1xx's promise (docs/layer-order.md): an unfrozen install may rewrite its lock file, and
+            # the source copy puts the committed one back; nothing reads it at run time.
+            allowed = _first(families, "DF1")
         elif kind == "app" and change == "removed":
             allowed = _first(families, "DF4")
         elif kind == "app" and change == "added" and any(_within(path, root) or _within(root, path) for root in venvs):
@@ -170,6 +175,19 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
             allowed = ""
         out.append(Difference("cache" if kind == "cache" else "app" if kind == "app" else "system", change, "/" + path, _detail(before, after), allowed))
     return _fold(out)
+
+
+def restored_locks() -> frozenset[str]:
+    """Lock files that a layer-order fix may leave as committed where the install had rewritten them.
+
+    From the package-manager data; a lock that a runtime reads (Bundler's Gemfile.lock) is not one.
+    """
+    from rewriter.context import load_data
+
+    data = load_data("package_managers")
+    return frozenset(
+        name for spec in data.values() if isinstance(spec, dict) and not spec.get("lock_read_at_run_time") for name in spec.get("locks", [])
+    )
 
 
 def _within(path: str, folder: str) -> bool:
