@@ -255,13 +255,22 @@ def load_data(name: str) -> dict[str, Any]:
     the parsed form is cached per user, keyed by the file's contents.
     """
     raw = (DATA_DIR / f"{name}.toml").read_bytes()
+    return parsed_once(name, raw, lambda: toml_loads(raw.decode("utf-8")))
+
+
+def parsed_once(name: str, raw: bytes, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`parse()` of a knowledge file's bytes `raw`, from the per-user cache when its contents are unchanged.
+
+    For every knowledge file, whatever its format: TOML, and the packed
+    Debian metadata (gunzip and JSON cost ~27 ms, the cache ~1 ms).
+    """
     cache = _data_cache_path(name, raw)
     if cache is not None:
         try:
             return _load_cached(cache.read_bytes())
         except Exception:  # missing, stale format, truncated: parse again
             pass
-    data = toml_loads(raw.decode("utf-8"))
+    data = parse()
     if cache is not None:
         _store_cached(cache, data)
     return data

@@ -21,7 +21,7 @@ from bisect import bisect_left
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from rewriter.context import DATA_DIR
+from rewriter.context import DATA_DIR, parsed_once
 
 FORMAT = 1
 """The layout this module reads (`FORMAT` of regenerate_debian.py)."""
@@ -105,7 +105,8 @@ def _u32(text: str) -> array:
 def debian_packages() -> DebianPackages | None:
     """The packed metadata, or None when the file is missing or of another format."""
     try:
-        doc = json.loads(gzip.decompress((DATA_DIR / "debian_recommends.json.gz").read_bytes()))
+        raw = (DATA_DIR / "debian_recommends.json.gz").read_bytes()
+        doc = parsed_once("debian_recommends", raw, lambda: json.loads(gzip.decompress(raw)))
     except (OSError, ValueError, EOFError):
         return None
     if doc.get("format") != FORMAT or array("I").itemsize != 4:
