@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from bisect import bisect_right, insort
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from rewriter.context import BuildContext, FileContext, Settings
 from rewriter.rules import Applicability, Diagnostic, Edit, Fix, Rule, select_rules
@@ -130,16 +130,31 @@ def map_offset(offset: int, edits: list[Edit], *, end: bool = False) -> int:
     """Where `offset` of a text is once non-overlapping `edits` are applied.  Text inserted at the
     offset comes before it; an offset inside a replaced range goes to the start of its replacement
     (to its end when `end`, so that a span mapped this way covers what replaced it)."""
-    shift = 0
-    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
-        start, stop = edit.span
-        if stop < offset or (stop == offset and (start < offset or start == stop)):
-            shift += len(edit.text) - (stop - start)
-        elif start < offset < stop:
-            return start + shift + (len(edit.text) if end else 0)
-        else:
-            break
-    return offset + shift
+    return _OffsetMap(edits).map(offset, end=end)
+
+
+class _OffsetMap:
+    """`map_offset` for many offsets through the same edits: sorted once, each offset found by bisection."""
+
+    def __init__(self, edits: list[Edit]) -> None:
+        self.edits = sorted(edits, key=lambda e: (e.span.start, e.span.end))
+        self.stops = [e.span.end for e in self.edits]
+        self.shifts = [0]  # shift after the first k edits
+        for edit in self.edits:
+            self.shifts.append(self.shifts[-1] + len(edit.text) - (edit.span.end - edit.span.start))
+
+    def map(self, offset: int, *, end: bool = False) -> int:
+        from bisect import bisect_left
+
+        k = bisect_left(self.stops, offset)  # edits [0, k) end before the offset
+        # Edits ending exactly at the offset: those starting before it (or empty ones) shift it too.
+        while k < len(self.edits) and self.edits[k].span.end == offset and (self.edits[k].span.start < offset or self.edits[k].span.start == offset):
+            k += 1
+        if k < len(self.edits):
+            start, stop = self.edits[k].span
+            if start < offset < stop:
+                return start + self.shifts[k] + (len(self.edits[k].text) if end else 0)
+        return offset + self.shifts[k]
 
 
 class _Follower:
@@ -162,13 +177,11 @@ class _Follower:
         """The diagnostics of the current text that stand for original ones not yet applied, by index."""
         found: dict[int, Diagnostic] = {}
         taken: set[int] = set()
-        for same in (self._same_place, self._same_message):  # every match in place before any by message
+        for candidates in (self._near, self._same_message_pairs):  # every match in place before any by message
             pairs = sorted(
-                (self._distance(i, d), i, j)
-                for i, original in enumerate(self.original)
-                if not self.applied[i] and i not in found
-                for j, d in enumerate(diagnostics)
-                if j not in taken and d.rule == original.rule and same(i, d)
+                (self._distance(i, diagnostics[j]), i, j)
+                for i, j in candidates(diagnostics, found, taken)
+                if not self.applied[i]
             )
             for _, i, j in pairs:  # the closest pairs first
                 if i not in found and j not in taken:
@@ -176,11 +189,39 @@ class _Follower:
                     taken.add(j)
         return found
 
-    def _same_place(self, i: int, diagnostic: Diagnostic) -> bool:
-        return diagnostic.span.overlaps(self.spans[i])
+    def _near(self, diagnostics: list[Diagnostic], found: dict[int, Diagnostic], taken: set[int]) -> Iterator[tuple[int, int]]:
+        """(original, current) pairs of one rule whose spans overlap, found by bisection on the
+        originals' starts (linear in the file, where comparing every pair was quadratic)."""
+        from bisect import bisect_right
 
-    def _same_message(self, i: int, diagnostic: Diagnostic) -> bool:
-        return diagnostic.message == self.original[i].message
+        by_rule: dict[str, list[int]] = {}
+        for i, original in enumerate(self.original):
+            by_rule.setdefault(original.rule, []).append(i)
+        for indices in by_rule.values():
+            indices.sort(key=lambda i: self.spans[i].start)
+        starts = {rule: [self.spans[i].start for i in indices] for rule, indices in by_rule.items()}
+        longest = {rule: max(self.spans[i].end - self.spans[i].start for i in indices) for rule, indices in by_rule.items()}
+        for j, diagnostic in enumerate(diagnostics):
+            indices = by_rule.get(diagnostic.rule)
+            if not indices:
+                continue
+            span = diagnostic.span
+            k = bisect_right(starts[diagnostic.rule], span.end)  # originals starting after it cannot overlap
+            while k > 0 and starts[diagnostic.rule][k - 1] >= span.start - longest[diagnostic.rule]:
+                k -= 1
+                if span.overlaps(self.spans[indices[k]]) and indices[k] not in found and j not in taken:
+                    yield indices[k], j
+
+    def _same_message_pairs(self, diagnostics: list[Diagnostic], found: dict[int, Diagnostic], taken: set[int]) -> Iterator[tuple[int, int]]:
+        """(original, current) pairs of one rule and message, among those not matched in place."""
+        by_message: dict[tuple[str, str], list[int]] = {}
+        for i, original in enumerate(self.original):
+            if i not in found and not self.applied[i]:
+                by_message.setdefault((original.rule, original.message), []).append(i)
+        for j, diagnostic in enumerate(diagnostics):
+            if j not in taken:
+                for i in by_message.get((diagnostic.rule, diagnostic.message), ()):
+                    yield i, j
 
     def _distance(self, i: int, diagnostic: Diagnostic) -> int:
         span = self.spans[i]
@@ -189,12 +230,12 @@ class _Follower:
     def round(self, found: dict[int, Diagnostic], chosen: list[tuple[Diagnostic, Fix]]) -> None:
         """Record the fixes taken this round, and map the remaining spans into the new text."""
         taken = {id(d) for d, _ in chosen}
-        edits = [e for _, fix in chosen for e in fix.edits]
+        offsets = _OffsetMap([e for _, fix in chosen for e in fix.edits])
         for i, span in enumerate(self.spans):
             if i in found and id(found[i]) in taken:
                 self.applied[i] = True
             elif not self.applied[i]:
-                self.spans[i] = Span(map_offset(span.start, edits), map_offset(span.end, edits, end=True))
+                self.spans[i] = Span(offsets.map(span.start), offsets.map(span.end, end=True))
 
     def outcomes(self, final: dict[int, Diagnostic], threshold: Applicability) -> list[Outcome]:
         """Given the output's diagnostics that stand for original ones (`find`)."""
