@@ -425,7 +425,7 @@ def _process(name: str, args: Options) -> FileReport:
         if dockerfile_path is None:
             return FileReport(display, error="--prove builds images: it needs a Dockerfile path, not standard input")
         try:
-            settings = _proven_settings(dockerfile_path, context_dir, settings, args)
+            settings = _proven_settings(dockerfile_path, source, context_dir, settings, args)
         except DockerfileSyntaxError as exc:
             return FileReport(display, error_line=exc.line, error=exc.message)
     try:
@@ -467,7 +467,7 @@ def _process(name: str, args: Options) -> FileReport:
     return FileReport(display, result)
 
 
-def _proven_settings(dockerfile: Path, context: Path, settings: Settings, args: Options) -> Settings:
+def _proven_settings(dockerfile: Path, source: bytes, context: Path, settings: Settings, args: Options) -> Settings:
     """`settings` trusting the unsafe fixes real builds proved (`rewriter.verify.prove`), each verdict said on stderr.
 
     Without a builder that works here, every unsafe fix is "not provable" and the safe fixes alone apply.
@@ -481,7 +481,7 @@ def _proven_settings(dockerfile: Path, context: Path, settings: Settings, args: 
         proofs = prove(dockerfile, context, settings, builder, progress=lambda message: say(f"{dockerfile}: {message}")).proofs
     except BuilderError as exc:
         why = str(exc).splitlines()[0]
-        proofs = [Proof(rule, NOT_PROVABLE, why) for rule in candidates(dockerfile.read_bytes(), dockerfile, context, settings)]
+        proofs = [Proof(rule, NOT_PROVABLE, why) for rule in candidates(source, dockerfile, context, settings)]
     for proof in proofs:
         detail = f": {proof.why}" if proof.why else ""
         say(f"{dockerfile}: {proof.rule} {proof.verdict}{detail}")

@@ -147,8 +147,8 @@ class _OffsetMap:
         from bisect import bisect_left
 
         k = bisect_left(self.stops, offset)  # edits [0, k) end before the offset
-        # Edits ending exactly at the offset: those starting before it (or empty ones) shift it too.
-        while k < len(self.edits) and self.edits[k].span.end == offset and (self.edits[k].span.start < offset or self.edits[k].span.start == offset):
+        # Edits ending exactly at the offset (replacements before it, insertions at it) shift it too.
+        while k < len(self.edits) and self.edits[k].span.end == offset:
             k += 1
         if k < len(self.edits):
             start, stop = self.edits[k].span

@@ -30,6 +30,7 @@ packages are judged through the package sets, not file by file.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -177,6 +178,7 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
     return _fold(out)
 
 
+@lru_cache(maxsize=1)
 def restored_locks() -> frozenset[str]:
     """Lock files that a layer-order fix may leave as committed where the install had rewritten them.
 
