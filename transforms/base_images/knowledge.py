@@ -106,6 +106,29 @@ class ImageRef(NamedTuple):
         return self._replace(tag=tag)
 
 
+class ImageConfig(NamedTuple):
+    """What a stage FROM an image starts with, as far as `[image_configs]` knows; None in a field = unknown.
+
+    `workdir` is "/" when nothing along the image's chain sets a WORKDIR
+    (BuildKit then runs in `/`); `user` is "root" when nothing sets USER;
+    `cmd` and `entrypoint` are exec-form lists, `()` when unset.  `os` is
+    "debian", "ubuntu", "alpine"... and `codename` the Debian or Ubuntu
+    release (None where only the family is known).
+    """
+
+    image: str
+    """The repository the facts are about ("python", "mcr.microsoft.com/dotnet/sdk")."""
+    workdir: str | None
+    cmd: tuple[str, ...] | None
+    entrypoint: tuple[str, ...] | None
+    user: str | None
+    os: str | None
+    codename: str | None
+
+
+_CONFIG_FIELDS = ("workdir", "cmd", "entrypoint", "user")
+
+
 # -- tags ----------------------------------------------------------------------
 
 
@@ -297,6 +320,163 @@ class Knowledge:
             return None
         return Tag(image, version, alias, flavour, variant, knowledge=self)
 
+    # -- image configs
+
+    def repository(self, ref: ImageRef, settings: Settings) -> str | None:
+        """The `[image_configs]` key a reference names: the official image's name, or the full
+        repository of another registry ("mcr.microsoft.com/dotnet/sdk"); None when not described."""
+        configs = self.data.get("image_configs", {})
+        official = self.official_name(ref, settings) or (ref.name.lower() if ref.prefix.lower() in self.data["registries"]["official_prefixes"] else None)
+        if official is not None:
+            return official if official in configs else None
+        full = f"{ref.prefix}/{ref.name}".lower()
+        return full if full in configs else None
+
+    def image_config(self, ref: ImageRef, settings: Settings) -> ImageConfig | None:
+        """The config a FROM of `ref` starts with (see `ImageConfig`); None when the image or its tag is not described.
+
+        A digest alone says nothing about which tag it was; with a tag beside
+        it (`python:3.12@sha256:...`) the tag decides.
+        """
+        repository = self.repository(ref, settings)
+        if repository is None or (ref.tag is None and ref.digest is not None):
+            return None
+        entry = self._config_entry(repository)
+        if entry is None:
+            return None
+        release = self._tag_release(repository, entry, ref.tag)
+        if release is None:
+            return None
+        os_name, codename, version, flavour = release
+        values: dict[str, Any] = dict.fromkeys(_CONFIG_FIELDS)
+        inherited = self.data["image_configs"].get(os_name or "", {}) if entry.get("from_os") else entry
+        for name in _CONFIG_FIELDS:
+            if name in inherited:
+                values[name] = inherited[name]
+        own = {name: entry[name] for name in _CONFIG_FIELDS if name in entry}
+        unknown = set(entry.get("unknown", ()))
+        flavour_entry = entry.get("flavours", {}).get(flavour, {})
+        for older in entry.get("older", ()):
+            place = _version_place(version, str(older["below"]), str(older.get("from", "")) or None)
+            changed = [n for n in _CONFIG_FIELDS if n in older] + list(older.get("inherit", ())) + list(older.get("unknown", ()))
+            if place == "inside":
+                own.update({n: older[n] for n in _CONFIG_FIELDS if n in older})
+                for name in older.get("inherit", ()):
+                    own.pop(name, None)
+                unknown.update(older.get("unknown", ()))
+                if older.get("unknown_os"):
+                    os_name = codename = None
+            elif place == "unsure":
+                unknown.update(changed)
+                if older.get("unknown_os"):
+                    os_name = codename = None
+        for name in flavour_entry.get("inherit", ()):
+            own.pop(name, None)
+        own.update({n: flavour_entry[n] for n in _CONFIG_FIELDS if n in flavour_entry})
+        if "entrypoint" in own and "cmd" not in own:
+            own["cmd"] = []  # BuildKit: setting ENTRYPOINT resets the CMD inherited from the base
+        values.update(own)
+        for name in set(entry.get("since", {})) | set(entry.get("since_version", {})):
+            by_date = name in entry.get("since", {}) and self._built_since(repository, version, entry["since"][name])
+            by_version = name in entry.get("since_version", {}) and version is not None and _at_least(version, entry["since_version"][name])
+            if not (by_date or by_version):
+                unknown.add(name)
+        if os_name is None or (entry.get("from_os") and os_name not in self.data["image_configs"]):
+            unknown.update(n for n in _CONFIG_FIELDS if n not in own)
+        for name in unknown:
+            values[name] = None
+        workdir, user = values["workdir"], values["user"]
+        return ImageConfig(
+            image=repository,
+            workdir=None if workdir is None else (workdir or "/"),
+            cmd=None if values["cmd"] is None else tuple(values["cmd"]),
+            entrypoint=None if values["entrypoint"] is None else tuple(values["entrypoint"]),
+            user=None if user is None else (user or "root"),
+            os=os_name,
+            codename=codename or None,
+        )
+
+    def _config_entry(self, repository: str) -> dict[str, Any] | None:
+        configs = self.data.get("image_configs", {})
+        entry = configs.get(repository)
+        seen = 0
+        while entry is not None and "same_as" in entry and seen < 5:
+            entry, seen = configs.get(entry["same_as"]), seen + 1
+        return entry
+
+    def _tag_release(self, repository: str, entry: Mapping[str, Any], tag: str | None) -> tuple[str | None, str | None, str | None, str] | None:
+        """(os, codename, version, flavour) a tag of `repository` is built on; None for a tag shape not described."""
+        if repository in self.data["images"] and not entry.get("own_tags"):
+            parsed = self.parse_tag(repository, tag)
+            if parsed is None:
+                return None
+            os_name, codename = self._os_of_tag(parsed)
+            return os_name, codename, parsed.version, parsed.flavour or self.image_info(repository).get("default_flavour", "")
+        words = (tag or "latest").split("-")
+        version = words[0] if _VERSION.match(words[0]) else None
+        rest_words = words[1:] if version is not None else words
+        flavour = rest_words[0] if rest_words and rest_words[0] in entry.get("flavours", {}) else ""
+        rest = "-".join(rest_words[1:] if flavour else rest_words)
+        if any(word in rest for word in entry.get("unknown_words", ())):
+            return None
+        if "fixed_os" in entry:
+            os_name, codename = entry["fixed_os"]
+            return os_name, codename or None, version, flavour
+        suffixes = self.data["variant_suffixes"]
+        for suffix in sorted(suffixes, key=len, reverse=True):
+            if rest == suffix or rest.endswith("-" + suffix):
+                found = suffixes[suffix]
+                if found.get("ignore"):
+                    return None
+                default = entry.get("default_os", ["", ""])
+                codename = found.get("codename", "")
+                if codename.startswith("("):  # "(image default_codename)": the image's default, when of that OS
+                    codename = default[1] if default[0] == found["os"] else ""
+                return found["os"], codename or None, version, flavour
+        for word, os_name, codename in entry.get("os_words", ()):
+            if re.search(rf"(^|-){re.escape(word)}(-|$|\d)", rest):
+                return os_name, codename or None, version, flavour
+        by_version = entry.get("default_os_by_version")
+        if by_version is not None:
+            key = next((k for k in by_version if version is not None and _version_place(version, _successor(k), k) == "inside"), None)
+            if key is None:
+                return None
+            os_name, codename = by_version[key]
+            return os_name, codename or None, version, flavour
+        if "default_os" in entry and version is None and rest in ("", "latest"):
+            os_name, codename = entry["default_os"]
+            return os_name, codename or None, version, flavour
+        if not entry.get("from_os"):
+            return entry.get("os"), None, version, flavour
+        return None
+
+    def _os_of_tag(self, tag: Tag) -> tuple[str | None, str | None]:
+        suffix = tag.suffix
+        if suffix.get("os") not in (None, "debian", "ubuntu"):
+            return suffix["os"], None
+        if tag.image in ("debian", "ubuntu", "alpine"):
+            return tag.image, tag.codename
+        codename = tag.codename
+        if codename is None:
+            return None, None
+        for os_name in ("debian", "ubuntu"):
+            if self.release(os_name, codename) is not None:
+                return os_name, codename
+        return None, None
+
+    def _built_since(self, repository: str, version: str | None, since: dt.date) -> bool:
+        """True if the image a tag names today was built on or after `since`: a tag that floats within a
+        version line still published after that day (a pinned release may be older)."""
+        if version is None:
+            return True
+        if repository not in self.data["images"]:
+            return False
+        key = self.version_key(repository, version)
+        if key is None or version != key:
+            return False
+        entry = self.image_info(repository)["versions"][key]
+        return not is_eol(entry, since)
+
     # -- life cycle
 
     def supported_version(self, image: str, key: str, on: dt.date) -> str | None:
@@ -390,6 +570,49 @@ def is_eol(entry: Mapping[str, Any], on: dt.date) -> bool:
 
 def _number(key: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else -1 for p in key.split("."))
+
+
+def _version_place(version: str | None, below: str, start: str | None) -> str:
+    """Where the releases a tag may name fall against [start, below): "inside", "outside" or "unsure".
+
+    A tag names every release its version is a prefix of (`5` is 5.0 up to
+    5.x, `5.4` is 5.4.0 up to 5.4.x, `8u302` is 8); a floating tag (no
+    version) is the newest release, after every range the data describes.
+    """
+    if version is None:
+        return "outside"
+    parts = _release_parts(version)
+    width = 4
+    low = _padded(parts, width)
+    high = _padded(parts[:-1] + (parts[-1] + 1,), width)
+    end = _padded(_number(below), width)
+    begin = _padded(_number(start), width) if start else (0,) * width
+    if low == end:
+        return "unsure"  # the first release with the newer config may also have been published with the older one
+    if high <= begin or low >= end:
+        return "outside"
+    if low >= begin and high <= end:
+        return "inside"
+    return "unsure"
+
+
+def _at_least(version: str, release: str) -> bool:
+    """Every release a tag may name is `release` or newer."""
+    return _version_place(version, release, None) == "outside" and _padded(_release_parts(version), 4) >= _padded(_number(release), 4)
+
+
+def _successor(key: str) -> str:
+    """The first version after a version line: "8.0" -> "8.1", "8" -> "9"."""
+    parts = _number(key)
+    return ".".join(str(p) for p in parts[:-1] + (parts[-1] + 1,))
+
+
+def _release_parts(version: str) -> tuple[int, ...]:
+    return _number(re.split(r"[-_+a-z]", version, maxsplit=1)[0])
+
+
+def _padded(parts: tuple[int, ...], width: int) -> tuple[int, ...]:
+    return (parts + (0,) * width)[:width]
 
 
 def _next_supported(versions: Mapping[str, Any], key: str, on: dt.date) -> str | None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from rewriter.context import FileContext
@@ -23,7 +24,7 @@ from rewriter.text import Span
 from rewriter.variables import assignments, resolve_image
 
 from . import knowledge as kb
-from .knowledge import ImageRef, Tag
+from .knowledge import ImageConfig, ImageRef, Tag
 
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
@@ -79,6 +80,64 @@ def official_unknown(context: FileContext, stage: Stage) -> ImageRef | None:
     if ref.digest is not None or kb.knowledge(context).official_name(ref, context.settings) is not None:
         return None
     return ref
+
+
+def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
+    """The config `stage` starts with: its FROM resolved through global ARGs, or the config an earlier
+    stage it is built FROM ends with (its WORKDIR, USER, CMD and ENTRYPOINT applied).  None when the
+    image is not described (a private image, a digest without a tag, an ARG without default, scratch)."""
+
+    def compute() -> ImageConfig | None:
+        parent = context.document.stage_named(stage.image) if stage.image else None
+        if parent is not None and parent.index < stage.index:
+            start = stage_config(context, parent)
+            return None if start is None else _after(context, parent.instructions, start)
+        resolved = resolve_image(context.document, stage) if stage.image else None
+        if resolved is None or resolved.lower() == "scratch":
+            return None
+        return kb.knowledge(context).image_config(ImageRef.parse(resolved), context.settings)
+
+    return context.memo((stage_config, stage.index), compute)
+
+
+def _after(context: FileContext, instructions: list[Instruction], config: ImageConfig) -> ImageConfig:
+    """`config` with the WORKDIR, USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
+    for ins in instructions:
+        ins = ins.effective
+        if ins.name == "WORKDIR":
+            value = context.expand(ins.args.text.strip(), ins)
+            if value is None or config.workdir is None and not value.startswith("/"):
+                config = config._replace(workdir=None)
+            else:
+                config = config._replace(workdir=str(PurePosixPath(config.workdir or "/") / value))
+        elif ins.name == "USER":
+            config = config._replace(user=context.expand(ins.args.text.strip(), ins))
+        elif ins.name in ("CMD", "ENTRYPOINT"):
+            value = ins.json if ins.json is not None else ("/bin/sh", "-c", ins.args.text.strip())
+            if ins.name == "CMD":
+                config = config._replace(cmd=tuple(value))
+            else:
+                config = config._replace(entrypoint=tuple(value), cmd=())
+    return config
+
+
+def workdir_at(context: FileContext, instruction: Instruction) -> str | None:
+    """The working directory `instruction` runs in, the base image's WORKDIR counted; None if unknown.
+
+    `FileContext.workdir_at` knows only what the Dockerfile sets; where that
+    depends on the base image, the image's known WORKDIR (`/` when it sets
+    none) completes it."""
+    own = context.workdir_at(instruction)
+    if own is not None:
+        return own
+    stage = context.stage(instruction)
+    if stage is None:
+        return None
+    start = stage_config(context, stage)
+    if start is None or start.workdir is None:
+        return None
+    before = [ins for ins in stage.instructions if ins.index < instruction.index]
+    return _after(context, before, start).workdir
 
 
 def children(context: FileContext, stage: Stage) -> list[Stage]:

@@ -1,0 +1,186 @@
+"""What a stage inherits from its base image: `Knowledge.image_config` and `stage_config`.
+
+The facts are in `[image_configs]` of data/base_images.toml; these pin down
+how a FROM finds them (tags, registries, digests, ARGs, earlier stages) and
+that what no source confirms stays unknown.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import dedent
+from rewriter.context import FileContext, Settings, load_data
+from rewriter.syntax import parse
+from transforms.base_images import knowledge as kb
+from transforms.base_images.stage import stage_config, workdir_at
+
+SHIPPED = kb.Knowledge(load_data("base_images"))
+
+
+def config(text: str) -> kb.ImageConfig | None:
+    return SHIPPED.image_config(kb.ImageRef.parse(text), Settings())
+
+
+# -- one reference ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ref", "workdir", "cmd", "entrypoint", "user", "os", "codename"),
+    [
+        ("python:3.12-slim-bookworm", "/", ("python3",), (), "root", "debian", "bookworm"),
+        ("python:3.12-alpine", "/", ("python3",), (), "root", "alpine", None),
+        ("golang:1.22-bookworm", "/go", ("bash",), (), "root", "debian", "bookworm"),
+        ("golang:alpine", "/go", ("/bin/sh",), (), "root", "alpine", None),
+        ("php:8.3-apache-bookworm", "/var/www/html", ("apache2-foreground",), ("docker-php-entrypoint",), "root", "debian", "bookworm"),
+        ("php:8.2-fpm-alpine", "/var/www/html", ("php-fpm",), ("docker-php-entrypoint",), "root", "alpine", None),
+        ("php:8.3-cli-bookworm", "/", ("php", "-a"), ("docker-php-entrypoint",), "root", "debian", "bookworm"),
+        ("composer:2", "/app", ("composer",), ("/docker-entrypoint.sh",), "root", "alpine", None),
+        ("node:22-bookworm-slim", "/", ("node",), ("docker-entrypoint.sh",), "root", "debian", "bookworm"),
+        ("eclipse-temurin:21-jre-noble", "/", (), ("/__cacert_entrypoint.sh",), "root", "ubuntu", "noble"),
+        ("eclipse-temurin:21-jdk-jammy", "/", ("jshell",), ("/__cacert_entrypoint.sh",), "root", "ubuntu", "jammy"),
+        ("maven:3.6.0-jdk-11-slim", "/", ("mvn",), ("/usr/local/bin/mvn-entrypoint.sh",), "root", "debian", None),
+        ("rust:1.72.0-buster", "/", ("bash",), (), "root", "debian", "buster"),
+        ("mcr.microsoft.com/dotnet/sdk:8.0", "/", ("bash",), (), "root", "debian", "bookworm"),
+        ("mcr.microsoft.com/dotnet/aspnet:7.0", "/", ("bash",), (), "root", "debian", "bullseye"),
+        ("mcr.microsoft.com/dotnet/sdk:10.0", "/", ("/bin/bash",), (), "root", "ubuntu", "noble"),
+        ("mcr.microsoft.com/dotnet/core/sdk:3.1", "/", ("bash",), (), "root", "debian", "buster"),
+        ("ubuntu:22.04", "/", ("/bin/bash",), (), "root", "ubuntu", "jammy"),
+    ],
+)
+def test_image_config_of_a_tag(ref: str, workdir: str, cmd: tuple[str, ...], entrypoint: tuple[str, ...], user: str, os: str, codename: str | None) -> None:
+    found = config(ref)
+    assert found is not None
+    assert (found.workdir, found.cmd, found.entrypoint, found.user, found.os, found.codename) == (workdir, cmd, entrypoint, user, os, codename)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "python:3.12",
+        "docker.io/library/python:3.12",
+        "library/python:3.12",
+        "python:3.12@sha256:0123456789abcdef",
+    ],
+)
+def test_registry_prefixes_and_a_digest_beside_a_tag_name_the_same_image(ref: str) -> None:
+    assert config(ref) == config("python:3.12")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "python@sha256:0123456789abcdef",  # which tag the digest was is unknown
+        "nginx:1.27",  # no facts
+        "registry.example.com/python:3.12",  # a private image of the same name
+        "python:3.12-onbuild",  # a tag shape the data does not describe
+        "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",  # chiseled images are not described
+        "mcr.microsoft.com/dotnet/sdk:4.0",  # a version the data has no OS for
+    ],
+)
+def test_images_and_tags_without_facts_are_unknown(ref: str) -> None:
+    assert config(ref) is None
+
+
+def test_a_field_valid_only_since_a_date_is_unknown_for_a_release_pinned_before() -> None:
+    pinned = config("node:10.15.3")
+    assert pinned is not None and pinned.entrypoint is None and pinned.workdir == "/"
+    assert (config("node:18.17.1") or pinned).entrypoint == ("docker-entrypoint.sh",)
+    assert (config("node:22") or pinned).entrypoint == ("docker-entrypoint.sh",)
+
+
+@pytest.mark.parametrize(
+    ("ref", "user", "workdir"),
+    [
+        ("gradle:8.5-jdk17", "root", "/home/gradle"),
+        ("gradle:4.10.3-jdk8", "gradle", "/home/gradle"),  # USER gradle from Gradle 3.4 to 5.4
+        ("gradle:4.10-jdk8", "gradle", "/home/gradle"),
+        ("gradle:5.4.1-jdk11", None, "/home/gradle"),  # the boundary release was published both ways
+        ("gradle:5-jdk11", None, "/home/gradle"),  # 5.x spans both sides
+        ("gradle:3.3-jdk8", "root", "/opt"),
+    ],
+)
+def test_older_releases_have_their_own_config(ref: str, user: str | None, workdir: str) -> None:
+    found = config(ref)
+    assert found is not None and (found.user, found.workdir) == (user, workdir)
+
+
+def test_an_entrypoint_resets_the_inherited_cmd() -> None:
+    """eclipse-temurin's JRE sets ENTRYPOINT and no CMD: ubuntu's /bin/bash is not inherited."""
+    found = config("eclipse-temurin:17-jre-jammy")
+    assert found is not None and found.cmd == ()
+
+
+# -- a stage ----------------------------------------------------------------------
+
+
+def _context(source: str) -> FileContext:
+    return FileContext(parse(dedent(source)))
+
+
+def test_the_from_is_resolved_through_arg_defaults() -> None:
+    context = _context(
+        """\
+        ARG GO=1.22
+        FROM golang:${GO}-alpine
+        """
+    )
+    found = stage_config(context, context.document.stages[0])
+    assert found is not None and (found.image, found.workdir, found.os) == ("golang", "/go", "alpine")
+
+
+def test_an_arg_without_default_leaves_the_image_unknown() -> None:
+    context = _context(
+        """\
+        ARG BASE
+        FROM ${BASE}
+        """
+    )
+    assert stage_config(context, context.document.stages[0]) is None
+
+
+def test_a_stage_built_on_an_earlier_stage_inherits_what_that_stage_ends_with() -> None:
+    context = _context(
+        """\
+        FROM python:3.12-slim AS base
+        WORKDIR app
+        USER nobody
+        ENTRYPOINT ["python"]
+        FROM base AS test
+        RUN pytest
+        """
+    )
+    found = stage_config(context, context.document.stages[1])
+    assert found is not None
+    assert (found.workdir, found.user, found.entrypoint, found.cmd) == ("/app", "nobody", ("python",), ())
+
+
+def test_workdir_at_counts_the_base_image_workdir() -> None:
+    context = _context(
+        """\
+        FROM golang:1.22
+        COPY go.mod .
+        WORKDIR src
+        RUN go build
+        FROM private.example.com/builder
+        RUN make
+        """
+    )
+    copy, _, run, _, make = context.document.instructions[1:]
+    assert workdir_at(context, copy) == "/go"
+    assert workdir_at(context, run) == "/go/src"
+    assert workdir_at(context, make) is None
+
+
+# -- provenance ---------------------------------------------------------------------
+
+
+def test_every_image_config_names_a_source_that_exists() -> None:
+    data = load_data("base_images")
+    sources = data["meta"]["src"]
+    for name, entry in data["image_configs"].items():
+        for table in [entry, *entry.get("older", ())]:
+            ids = table.get("src")
+            assert ids, f"image_configs.{name}: no src"
+            for source in [ids] if isinstance(ids, str) else ids:
+                assert source in sources, f"image_configs.{name}: unknown source {source!r}"
