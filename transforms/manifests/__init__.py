@@ -168,7 +168,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       also no later step that reads the lock file (`npm prune`, `npm ci` in
       another stage, a `COPY --from` of it); the same for `uv sync` and
       `pipenv install` (`uv run` reads uv.lock);
-    - go: no go.work (or GOWORK), no local `replace`;
+    - go: module mode (a go.mod, no GO111MODULE=off, a Go that has
+      modules), no go.work (or GOWORK), no local `replace`;
     - composer: composer.lock with no `composer-plugin` package, no
       allowed plugins, no package-event scripts;
     - dotnet: every `<Import>` and `<ProjectReference>` of the project
