@@ -432,13 +432,54 @@ def test_leaves_alone(dockerfile: str, files: dict[str, str]) -> None:
     assert result.diagnostics == []
 
 
-def test_cargo_is_a_suggestion_unless_cargo_chef_is_used() -> None:
-    files = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}
-    text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n"
-    found = diagnostics(text, select=SELECT, files=files, unsafe=True)
-    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "cargo-chef" in found[0].note
+CARGO = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}
+
+
+def test_cargo_chef_orders_the_file() -> None:
     chef = "FROM rust:1.82 AS chef\nRUN cargo install cargo-chef\nWORKDIR /app\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n"
-    assert diagnostics(chef, select=SELECT, files=files) == []
+    assert diagnostics(chef, select=SELECT, files=CARGO) == []
+
+
+@pytest.mark.parametrize(
+    ("manifest", "files", "stubs"),
+    [
+        pytest.param("", ["src/main.rs", "src/lib.rs"], "mkdir -p src && touch src/lib.rs && echo 'fn main() {}' > src/main.rs", id="lib-and-bin"),
+        pytest.param("autobins = false\n[lib]\npath = 'lib.rs'\n", ["src/main.rs", "lib.rs"], "touch lib.rs", id="declared-lib-no-autobins"),
+        pytest.param("[[bin]]\nname = 'a'\n", ["src/main.rs"], "mkdir -p src && echo 'fn main() {}' > src/main.rs", id="bin-named-like-the-package"),
+        pytest.param("[[example]]\nname = 'demo'\n", ["src/lib.rs"], "mkdir -p examples src && echo 'fn main() {}' > examples/demo.rs && touch src/lib.rs", id="declared-example"),
+        pytest.param("build = false\n", ["src/main.rs", "build.rs"], "mkdir -p src && echo 'fn main() {}' > src/main.rs", id="build-script-off"),
+    ],
+)
+def test_cargo_stubs_every_target_cargo_loads(manifest: str, files: list[str], stubs: str) -> None:
+    package, _, rest = manifest.partition("[")
+    cargo_toml = f"[package]\nname = 'a'\nversion = '0.1.0'\n{package}" + (f"[{rest}" if rest else "")
+    text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo build\n"
+    out = fix(text, {"Cargo.toml": cargo_toml, "Cargo.lock": "", **{f: "" for f in files}})
+    assert f"RUN {stubs} && cargo build && cargo clean -p a && rm -r " in out
+
+
+@pytest.mark.parametrize(
+    ("run", "files", "why"),
+    [
+        pytest.param("cargo test --release", CARGO, "`cargo test` builds more than the stub targets", id="test"),
+        pytest.param("cargo build --manifest-path x/Cargo.toml", CARGO, "names a manifest", id="manifest-path"),
+        pytest.param("cargo build", {**CARGO, "target/release/a": ""}, "`target` is in the build context", id="target-in-context"),
+        pytest.param("cargo build", {**CARGO, ".cargo/config.toml": "[source.vendored]\ndirectory = 'vendor'\n"}, "vendored directory", id="vendored"),
+    ],
+)
+def test_cargo_declines_what_the_stubs_cannot_stand_for(run: str, files: dict[str, str], why: str) -> None:
+    found = diagnostics(f"FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN {run}\n", select=SELECT, files=files, unsafe=True)
+    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and why in found[0].note and "cargo-chef" in found[0].note
+
+
+def test_cargo_declines_stubs_in_the_root_folder() -> None:
+    found = diagnostics("FROM rust:1.82\nWORKDIR /\nCOPY . .\nRUN cargo build\n", select=SELECT, files=CARGO, unsafe=True)
+    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "destination is `/`" in found[0].note
+
+
+def test_cargo_install_of_a_registry_crate_is_not_the_project() -> None:
+    text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo install sqlx-cli\n"
+    assert diagnostics(text, select=SELECT, files=CARGO, unsafe=True) == []
 
 
 def test_the_dependency_only_command_keeps_the_program_path_as_written() -> None:

@@ -168,7 +168,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       also no later step that reads the lock file (`npm prune`, `npm ci` in
       another stage, a `COPY --from` of it); the same for `uv sync` and
       `pipenv install` (`uv run` reads uv.lock);
-    - go: no go.work (or GOWORK), no local `replace`;
+    - go: module mode (a go.mod, no GO111MODULE=off, a Go that has
+      modules), no go.work (or GOWORK), no local `replace`;
     - composer: composer.lock with no `composer-plugin` package, no
       allowed plugins, no package-event scripts;
     - dotnet: every `<Import>` and `<ProjectReference>` of the project
@@ -213,7 +214,9 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `mvn dependency:go-offline`, `gradle dependencies`, `dotnet restore`,
     `poetry install --no-root`, `uv sync --no-install-project`, `composer
     install --no-scripts --no-autoloader`); the build itself stays after the
-    copy, unchanged.  For cargo it only explains what to do.  For `pip
+    copy, unchanged.  For cargo (`cargo build`, `cargo install --path .`) it
+    builds the dependencies against stub targets, then removes the stubs and
+    the crate's own artifacts (`cargo clean -p`).  For `pip
     install .` (or `-e .`) it installs the dependencies the project declares
     statically: the requirement file setup.py or setuptools reads, or the
     list of `[project] dependencies` or a literal `install_requires`.
@@ -259,8 +262,14 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     install --no-root` and `uv sync --no-install-project` are new steps
     whose environment the later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`
-    in the context...).  Cargo is a suggestion only: it cannot fetch
-    without the crate's targets (use cargo-chef).  `pip install .`
+    in the context...).  Cargo's stub build is safe for one package (no
+    workspace, no path dependency or vendored source in the copy, no
+    target/ in the context): `cargo clean -p` removes every artifact and
+    fingerprint of the crate, so the build after the copy compiles it from
+    the real sources (COPY keeps the context's older mtimes, which would
+    otherwise make the stub's binary look fresh), against dependencies
+    compiled with the same options; the stubs, and a Cargo.lock the stub
+    build wrote where none is committed, are removed.  `pip install .`
     (and `-e .`) is safe when the declaration is static and complete (no
     `dynamic` dependencies, no computed `install_requires`; setup.py is read
     with libcst, never run): `pip install .` then finds exactly the

@@ -108,7 +108,7 @@ def split_run(
         prefetch = None  # `go mod download && go build`: the download already moves
     if prefetch is not None and commands[cut] is not None and commands[cut].assignments:  # type: ignore[union-attr]
         prefix = " ".join(a.text for a in commands[cut].assignments)  # type: ignore[union-attr]
-        prefetch = prefetch._replace(prefetch=f"{prefix} {prefetch.prefetch}")  # `GOPROXY=... go build`
+        prefetch = prefetch._replace(prefetch=_with_prefix(prefetch.prefetch, prefix, commands[cut]))  # type: ignore[arg-type]
     if prefetch is not None and not prefetch.prefetch_safe:
         prefetch = cap(prefetch, Applicability.UNSAFE, "The dependency-only command is new: it runs before the source copy and the original command still runs after it.")
     if not any(p.kind == "install" for p in moved) and prefetch is None:
@@ -120,6 +120,17 @@ def split_run(
         return None
     # An item repeated in the remainder must not sit after an install (it would run twice in one order).
     return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut))
+
+
+def _with_prefix(prefetch: str, prefix: str, build: Command) -> str:
+    """The prefetch run with the build's variables (`GOPROXY=... go build` -> `GOPROXY=... go mod download`): on
+    each command of the prefetch's `&&` chain that runs the build's program (the cargo commands of a stub build,
+    not its `mkdir`)."""
+    steps = prefetch.split(" && ")
+    if len(steps) == 1:
+        return f"{prefix} {prefetch}"
+    program = build.words[0].text if build.words else ""
+    return " && ".join(f"{prefix} {step}" if step.split(" ", 1)[0] == program else step for step in steps)
 
 
 def _guarded_plan(candidate: Candidate, span: Span, project: Project, env: Env) -> Plan | None:

@@ -25,9 +25,14 @@ def go_install(command: Command, words: list[str], project: Project, env: Env) -
     module = folder
     while not project.is_file(in_folder(module, "go.mod")):
         if not module:
-            return Plan("source", "go", decline="there is no go.mod in the copied folder") if is_download else Plan("source", "go")
+            if is_download:
+                return Plan("source", "go", decline="there is no go.mod in the copied folder")
+            return Plan("source", "go", decline=NO_MODULE) if sub in ("get", "build", "install") else Plan("source", "go")
         module = str(PurePosixPath(module).parent)
         module = "" if module == "." else module
+    gopath = gopath_mode(project, {**env, **_assigned(command)})
+    if gopath:
+        return Plan("source", "go", decline=gopath)
     if not is_download and project.exists(in_folder(module, "vendor")) and not project.exists(in_folder(module, "go.work")):
         return Plan("source", "go")  # a vendored build downloads nothing: there is nothing to move
     why = prefetch_risk(project, folder, module, env)
@@ -37,6 +42,48 @@ def go_install(command: Command, words: list[str], project: Project, env: Env) -
     if is_download:
         return Plan("install", "go", files=tuple(files))
     return Plan("build", "go", files=tuple(files), prefetch=data["prefetch"], prefetch_safe=True)
+
+
+NO_MODULE = (
+    "there is no go.mod in the copied folder, so go works in GOPATH mode and finds the dependencies in the source's "
+    "imports; with a go.mod and go.sum (`go mod init` and `go mod tidy`) they could be downloaded before the source copy"
+)
+
+
+def _assigned(command: Command) -> Env:
+    """The variables a command sets for itself (`GO111MODULE=on go build`)."""
+    pairs = (a.text.partition("=") for a in command.assignments)
+    return {name: value for name, _, value in pairs}
+
+
+def gopath_mode(project: Project, env: Env) -> str:
+    """Why the go command works in GOPATH mode although the copy has a go.mod ("" in module mode).
+
+    `go mod download` does not exist before Go 1.11 and reads nothing in GOPATH mode; Go 1.11 and 1.12 use
+    modules inside $GOPATH/src only with GO111MODULE=on; GO111MODULE=off turns them off in every version.  The
+    version is read from a `golang:<major>.<minor>` image; another image is taken to run a current Go."""
+    data = package_managers()["go"]
+    setting = (env.get("GO111MODULE") or "").lower()
+    if setting == "off":
+        return "GO111MODULE=off: go works in GOPATH mode, and `go mod download` would read nothing"
+    found = re.search(r"(?:^|/)golang:(\d+)\.(\d+)", project.image)
+    if found is None:
+        return ""
+    version = (int(found.group(1)), int(found.group(2)))
+    if version < _version(data["modules_since"]):
+        return f"Go {found.group(1)}.{found.group(2)} has no modules: it reads the dependencies from GOPATH and the source's imports, and has no `go mod download`"
+    gopath_src = PurePosixPath(data["gopath"]) / "src"
+    inside = project.cwd == gopath_src or gopath_src in project.cwd.parents
+    if version < _version(data["modules_auto_since"]) and setting != "on" and inside:
+        return (
+            f"Go {found.group(1)}.{found.group(2)} works in GOPATH mode inside {gopath_src} unless GO111MODULE=on, "
+            "so it reads the dependencies from GOPATH and the source's imports"
+        )
+    return ""
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
 
 
 def prefetch_risk(project: Project, folder: str, module: str, env: Env) -> str:

@@ -1,16 +1,59 @@
-"""Rust: cargo cannot fetch from its manifests alone, so the pass only explains what to do (DF102)."""
+"""Rust: cargo builds the dependencies before the source copy against stub targets (DF102).
+
+cargo cannot fetch or build anything from Cargo.toml and Cargo.lock alone: loading the package needs its
+targets (src/main.rs, src/lib.rs, the `[[bin]]` paths...).  The well-known rewrite gives it empty ones, builds
+the dependencies, and then removes what belongs to the project before the source copy:
+
+    COPY Cargo.toml Cargo.lock ./
+    RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release \\
+        && cargo clean --release -p app && rm -r src
+    COPY . .
+    RUN cargo build --release
+
+`cargo clean -p` is what makes it right: cargo decides whether a local crate is fresh by comparing its
+sources' mtimes with the stub build's dep-info, and COPY keeps the context's mtimes, which are usually older
+than the stub build, so without it the real build keeps the stub's binary (measured with cargo 1.95: the
+image prints nothing).  With the crate's artifacts and fingerprints gone it is rebuilt from the real sources,
+while the dependencies, compiled with the same profile, features and target, are found fresh.
+"""
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import PurePosixPath
+from typing import Any
 
 from rewriter.shell import Command
-from transforms.manifests.common import Env, Plan, Project, in_folder, installs, package_managers
+from transforms.manifests.common import (
+    SAFE_WORD,
+    Env,
+    Plan,
+    Project,
+    in_folder,
+    installs,
+    normpath,
+    outputs_in_context,
+    package_managers,
+    parse_options,
+    shell_quote,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def _fetched_elsewhere(dockerfile: str) -> bool:
     """cargo-chef and `cargo fetch` recipes live in stages of their own: anywhere in the file, they order it."""
     return re.search(r"cargo[ \t]+(chef|fetch)\b", dockerfile) is not None
+
+
+_CHEF = (
+    "Use cargo-chef (`cargo chef prepare` / `cargo chef cook --release`), or copy the manifests with stub targets, "
+    "build, and remove the stubs and the crate's own artifacts (`cargo clean -p`) before `COPY . .`."
+)
 
 
 @installs("cargo", tool="cargo", fetches_in_build=True, only_builds=True, ordered_by=_fetched_elsewhere)
@@ -22,13 +65,146 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
     folder = project.folder()
     if folder is None or not project.is_file(in_folder(folder, "Cargo.toml")):
         return Plan("source", "cargo")
+    options, positionals = parse_options(words[2:], set(data["value_options"]))
+    names = [name for name, _ in options]
+    if sub == "install" and "--path" not in names:
+        return Plan("source", "cargo")  # `cargo install ripgrep` builds a crate of the registry, not this one
+    if sub not in data["stub_builds"]:
+        return Plan("source", "cargo", decline=f"`cargo {sub}` builds more than the stub targets can prefetch. {_CHEF}")
+    if sub == "install" and any(project.context_path(value or "") != folder for name, value in options if name == "--path"):
+        return Plan("source", "cargo", decline=f"`cargo install --path` names another folder than the working directory. {_CHEF}")
+    if "--manifest-path" in names or positionals:
+        return Plan("source", "cargo", decline=f"`cargo {sub}` names a manifest or crate the pass does not follow. {_CHEF}")
+    try:
+        manifest = tomllib.loads(project.read(in_folder(folder, "Cargo.toml")) or "")
+    except tomllib.TOMLDecodeError:
+        return Plan("source", "cargo", decline=f"`{in_folder(folder, 'Cargo.toml')}` is not valid TOML")
+    stubs, why = stub_build_risk(project, folder, manifest)
+    if why:
+        return Plan("source", "cargo", decline=f"{why}. {_CHEF}")
+    files = [in_folder(folder, "Cargo.toml")]
+    files += [in_folder(folder, n) for n in data["locks"] + data["optional"] if project.is_file(in_folder(folder, n))]
+    locked = project.is_file(in_folder(folder, "Cargo.lock"))
     return Plan(
-        "source",
-        "cargo",
-        decline=(
-            "cargo cannot fetch or build dependencies from Cargo.toml and Cargo.lock alone: it needs the crate's targets "
-            "(src/main.rs or src/lib.rs). Use cargo-chef (`cargo chef prepare` / `cargo chef cook --release`) or copy the "
-            "manifests with an empty `src/main.rs` and run `cargo build --release` before `COPY . .`, then touch the real sources."
-        ),
+        "build", "cargo", files=tuple(files), prefetch=_stub_build(sub, options, manifest["package"]["name"], stubs, locked), prefetch_safe=True
     )
 
+
+def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> tuple[list[tuple[str, bool]], str]:
+    """The safety proof of the stub build before the source copy: (the stub targets, why it is declined or "").
+
+    The stub build compiles the dependencies into target/ and writes Cargo.lock; it is followed by `cargo
+    clean -p <crate>` (with the build's profile and target), which removes every artifact and fingerprint of
+    the crate itself, and by removing the stubs, and the Cargo.lock it wrote when none is committed (the
+    source copy puts a committed one back).  So the image differs only in target/'s cache of dependencies,
+    and the build after the copy compiles the crate from its real sources, as before.  That holds for one
+    package whose every target cargo would load is stubbed, and whose dependencies are not source: a
+    workspace, a path dependency or `[patch]` inside the copy, a vendored source (`directory` in
+    .cargo/config.toml) and a target/ folder in the context (the copy would overwrite the build's) are
+    declined."""
+    if project.dest == PurePosixPath("/"):
+        return [], "the copy's destination is `/`, where the stubs and target/ would mix with the image's own folders"
+    if "workspace" in manifest or "package" not in manifest:
+        return [], "Cargo.toml is a workspace, whose members the stub build does not follow yet"
+    package = manifest["package"]
+    if not isinstance(package.get("name"), str) or not SAFE_WORD.match(package["name"]):
+        return [], "the package has no plain name"
+    local = _path_dependency(manifest)
+    if local:
+        return [], f"Cargo.toml depends on the local path `{local}`, which is source"
+    for config in (".cargo/config.toml", ".cargo/config"):
+        text = project.read(in_folder(folder, config)) or ""
+        if re.search(r"^\s*directory\s*=", text, re.M):
+            return [], f"`{in_folder(folder, config)}` replaces a source with a vendored directory, which is source"
+    why = outputs_in_context(project, folder, package_managers()["cargo"]["outputs"], "cargo")
+    if why:
+        return [], why.split(" (add")[0]
+    stubs = crate_targets(project, folder, manifest)
+    if not stubs:
+        return [], "the package has no target the pass can find"
+    odd = next((path for path, _ in stubs if not SAFE_WORD.match(path) or path.startswith(("/", "..")) or normpath(path) != path), None)
+    if odd is not None:
+        return [], f"the target path `{odd}` is not a plain path inside the package"
+    return stubs, ""
+
+
+def _path_dependency(manifest: dict[str, Any]) -> str:
+    """The first `path` of a dependency table, a target-specific one or `[patch]` ("" when there is none)."""
+    tables: list[Any] = [manifest.get(key, {}) for key in ("dependencies", "dev-dependencies", "build-dependencies")]
+    for target in manifest.get("target", {}).values():
+        tables.extend(target.get(key, {}) for key in ("dependencies", "dev-dependencies", "build-dependencies"))
+    tables.extend(manifest.get("patch", {}).values())
+    tables.append(manifest.get("replace", {}))
+    for table in tables:
+        for spec in table.values() if isinstance(table, dict) else ():
+            if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+                return spec["path"]
+    return ""
+
+
+def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> list[tuple[str, bool]]:
+    """The target files cargo loads for the package, relative to its folder, each with whether it is the
+    library (the others are given a `main`): the declared `[lib]`, `[[bin]]`, `[[example]]`, `[[test]]`,
+    `[[bench]]` and `build` paths (or their defaults), and what target auto-discovery finds in the context
+    (src/lib.rs, src/main.rs, src/bin/*.rs, src/bin/*/main.rs, build.rs)."""
+    package = manifest["package"]
+    found: dict[str, bool] = {}
+
+    def exists(path: str) -> bool:
+        return project.is_file(in_folder(folder, path))
+
+    lib = manifest.get("lib")
+    if isinstance(lib, dict) or (package.get("autolib", True) and exists("src/lib.rs")):
+        found[str((lib or {}).get("path") or "src/lib.rs")] = True
+    if package.get("autobins", True):
+        if exists("src/main.rs"):
+            found["src/main.rs"] = False
+        prefix = in_folder(folder, "")
+        for path in project.under(in_folder(folder, "src/bin"), "*.rs") + project.under(in_folder(folder, "src/bin"), "*/main.rs"):
+            found[path[len(prefix) :]] = False
+    defaults = {"bin": "src/bin", "example": "examples", "test": "tests", "bench": "benches"}
+    for kind, directory in defaults.items():
+        for target in manifest.get(kind, []):
+            path = target.get("path")
+            if not isinstance(path, str):
+                name = str(target.get("name", ""))
+                candidates = [f"{directory}/{name}.rs", f"{directory}/{name}/main.rs"]
+                if kind == "bin" and name == package["name"]:
+                    candidates.insert(0, "src/main.rs")
+                path = next((c for c in candidates if exists(c)), candidates[-2 if kind == "bin" and name == package["name"] else 0])
+            found[path] = False
+    build = package.get("build")
+    if isinstance(build, str):
+        found[build] = False
+    elif build is not False and exists("build.rs"):
+        found["build.rs"] = False
+    return sorted(found.items())
+
+
+def _stub_build(sub: str, options: list[tuple[str, str | None]], crate: str, stubs: list[tuple[str, bool]], locked: bool) -> str:
+    """The stub build's chain: make the stubs, build, clean the crate's own artifacts, remove the stubs."""
+    data = package_managers()["cargo"]
+    build: list[str] = []
+    clean: list[str] = []
+    for name, value in options:
+        option = [name] + ([value] if value is not None else [])
+        if sub == "install" and name in data["install_only"]:
+            continue
+        if not locked and name in ("--locked", "--frozen"):  # with no lock to keep, `cargo build` would refuse to write one
+            option = [] if name == "--locked" else ["--offline"]
+        build.extend(option)
+        if name.split("=")[0] in data["clean_options"]:
+            clean.extend(option)
+    profile = [n.split("=")[0] for n, _ in options]
+    if sub == "install" and "--debug" not in profile and "--profile" not in profile:
+        build.insert(0, "--release")
+        clean.insert(0, "--release")
+    parents = {str(PurePosixPath(path).parent) for path, _ in stubs} - {"."}
+    folders = sorted(f for f in parents if not any(other.startswith(f + "/") for other in parents))
+    steps = [f"mkdir -p {' '.join(folders)}"] if folders else []
+    steps += [f"touch {path}" if is_lib else f"echo 'fn main() {{}}' > {path}" for path, is_lib in stubs]
+    steps.append(" ".join(["cargo", "build", *map(shell_quote, build)]))
+    steps.append(" ".join(["cargo", "clean", *map(shell_quote, clean), "-p", crate]))
+    made = sorted({PurePosixPath(path).parts[0] for path, _ in stubs} | (set() if locked else {"Cargo.lock"}))
+    steps.append(f"rm -r {' '.join(made)}")
+    return " && ".join(steps)

@@ -1,0 +1,1 @@
+pub fn count(words: &str) -> usize { words.split_whitespace().count() }

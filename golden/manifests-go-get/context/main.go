@@ -1,0 +1,5 @@
+package main
+
+import "github.com/example/words"
+
+func main() { println(words.Hello()) }
