@@ -28,6 +28,7 @@ from transforms.manifests.common import (
     touches_only_image,
 )
 
+_GLOBAL_FLAGS = frozenset({"-g", "--global", "--location=global"})
 _REGISTRY_PACKAGE = re.compile(r"^@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*(@[^/\s]*)?$")
 
 
@@ -135,7 +136,7 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
     value_options = set(spec.get("value_options", [])) | set(data["npm"]["value_options"])
     options, positionals = parse_options(args, value_options)
     names = [name for name, _ in options]
-    if "-g" in names or "--global" in names or "--location=global" in names:
+    if _GLOBAL_FLAGS & set(names):
         # (a scoped registry package, `@nestjs/cli@10`, is no path of the project despite its slash)
         paths = [w for w in words if not (w in positionals and _REGISTRY_PACKAGE.match(w))]
         return Plan("free", tool) if touches_only_image(command, paths, project) else Plan("source", tool)
@@ -210,6 +211,8 @@ def unfrozen_install_rewrites(project: Project, folder: str, spec: dict[str, Any
 def reads_lock(command: Command) -> bool:
     """True for an npm, yarn or pnpm command that reads the lock file (installs, prunes, lists, packs...)."""
     values = [v for v in command.arg_values() if v is not None]
+    if _GLOBAL_FLAGS & set(values):
+        return False  # `npm install -g serve` installs into the global prefix and reads no project's lock file
     subcommand = next((v for v in values if not v.startswith("-")), None)
     if subcommand is None:
         return command.name == "yarn"  # bare `yarn` installs
