@@ -163,8 +163,10 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       another owner;
     - pip and `uv pip`: requirement files with no local path, `-e` or
       local index;
-    - npm, yarn, pnpm: no lifecycle script, local path, missing workspace
-      member or configuration naming project files; without a frozen lock,
+    - npm, yarn, pnpm: no lifecycle script (but those the data file knows
+      to do the same in both orders: `npx only-allow pnpm`, `husky install`
+      without a `.git` in the context), local path or configuration naming
+      project files; without a frozen lock,
       also no later step that reads the lock file (`npm prune`, `npm ci` in
       another stage, a `COPY --from` of it); the same for `uv sync` and
       `pipenv install` (`uv run` reads uv.lock);
@@ -187,8 +189,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     maven build), for poetry (which may read more than the manifests) and
     for `uv pip install -r pyproject.toml`.  Declined, with a note saying why, for local path
     installs (`-e .`, `./pkg`, `file:`), `--target`,
-    `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts,
-    workspaces whose member manifests are missing, a local NuGet feed,
+    `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts
+    that may read the source, a local NuGet feed,
     symbolic-link manifests, an install that is not in an `&&` chain (or a
     `;` list under `set -e`), and steps between the copy and the install
     that may need the source (`RUN ./configure`, SHELL) or change what it

@@ -9,7 +9,8 @@ from typing import Any
 
 from rewriter.context import json_loads
 from rewriter.rules import Applicability
-from rewriter.shell import Command
+from rewriter.shell import Command, ShellScript
+from rewriter.text import LogicalText
 from transforms.manifests.common import (
     REMOTE,
     Env,
@@ -28,6 +29,7 @@ from transforms.manifests.common import (
     touches_only_image,
 )
 
+_GLOBAL_FLAGS = frozenset({"-g", "--global", "--location=global"})
 _REGISTRY_PACKAGE = re.compile(r"^@[a-z0-9][\w.-]*/[a-z0-9][\w.-]*(@[^/\s]*)?$")
 
 
@@ -43,16 +45,22 @@ def _package_json(project: Project, folder: str) -> tuple[dict[str, Any] | None,
     return (data, "") if isinstance(data, dict) else (None, f"`{path}` is not a JSON object")
 
 
-def _node_package_checks(package: dict[str, Any], path: str, ignore_scripts: bool) -> str:
+def _node_package_checks(package: dict[str, Any], path: str, ignore_scripts: bool, project: Project, rewrites: set[str] | None = None) -> str:
+    """Why the install of this package.json may read more than the manifests; "" when it provably does not.
+    The lock files its lifecycle scripts may rewrite are added to `rewrites`."""
     node = package_managers()["node"]
     scripts = package.get("scripts") or {}
     if isinstance(scripts, dict) and not ignore_scripts:
-        found = [s for s in node["lifecycle_scripts"] if s in scripts]
-        if found:
-            return (
-                f"`{path}` has a `{found[0]}` script (`{scripts[found[0]]}`), which the install runs and which may "
-                "read the project's source; add `--ignore-scripts` to the install and run it after the copy, if it allows"
-            )
+        folder = str(PurePosixPath(path).parent) if "/" in path else ""
+        for name in (s for s in node["lifecycle_scripts"] if s in scripts):
+            written = inert_script(scripts[name], project, folder)
+            if written is None:
+                return (
+                    f"`{path}` has a `{name}` script (`{scripts[name]}`), which the install runs and which may "
+                    "read the project's source; add `--ignore-scripts` to the install and run it after the copy, if it allows"
+                )
+            if rewrites is not None:
+                rewrites.update(written)
     for key in node["dependency_fields"]:
         deps = package.get(key) or {}
         if not isinstance(deps, dict):
@@ -61,6 +69,46 @@ def _node_package_checks(package: dict[str, Any], path: str, ignore_scripts: boo
             if isinstance(spec, str) and any(spec.startswith(p) for p in node["local_protocols"]):
                 return f"`{path}` depends on `{name}` at the local path `{spec}`, which is source, not a manifest"
     return ""
+
+
+def inert_script(script: Any, project: Project, folder: str) -> tuple[str, ...] | None:
+    """The proof that a lifecycle script does the same before and after the source copy: every command of its
+    `&&` chain is one of `node.inert_scripts` (`npx only-allow pnpm`, `husky install` where the build context
+    has no `.git` for it to find).  Returns the lock files it may rewrite (context paths), or None when the
+    script is not shown to be inert."""
+    from transforms.manifests.patterns import and_chain  # (patterns imports the ecosystem registry)
+
+    if not isinstance(script, str):
+        return None
+    parsed = ShellScript(LogicalText.from_slices(script, [(0, len(script))]))
+    chain = and_chain(parsed)
+    if chain is None:
+        return None
+    rewrites: list[str] = []
+    for command in chain[1]:
+        values = command.arg_values() if command is not None else [None]
+        if command is None or command.assignments or command.span != command.statement_span or any(v is None for v in values):
+            return None  # timid: a compound, an env prefix, a redirection, an expansion
+        words = [command.name or "", *(v for v in values if v is not None)]
+        entry = next((e for e in package_managers()["node"]["inert_scripts"] if _matches(words, e)), None)
+        if entry is None:
+            return None
+        absent = entry.get("inert_without")
+        if absent and _found_at_or_above(project, folder, absent):
+            return None
+        rewrites.extend(in_folder(folder, name) for name in entry.get("rewrites", []) if project.is_file(in_folder(folder, name)))
+    return tuple(rewrites)
+
+
+def _matches(words: list[str], entry: dict[str, Any]) -> bool:
+    command = entry["command"]
+    return words[: len(command)] == command and (len(words) == len(command) or bool(entry.get("more_args")))
+
+
+def _found_at_or_above(project: Project, folder: str, name: str) -> bool:
+    """True if the copied context has `name` in `folder` or a folder above it, up to the copy's root."""
+    parts = PurePosixPath(folder).parts if folder else ()
+    return any(project.exists(in_folder("/".join(parts[:i]), name)) for i in range(len(parts), -1, -1))
 
 
 def _workspace_patterns(package: dict[str, Any], project: Project, folder: str, tool: str) -> tuple[list[str], str]:
@@ -104,16 +152,15 @@ def _yaml_list(text: str, key: str) -> tuple[list[str], bool]:
 
 
 def _workspace_members(project: Project, folder: str, patterns: list[str]) -> tuple[list[str], str]:
-    """package.json of every workspace member, or why they cannot be found."""
+    """package.json of every workspace member in the build context, or why they cannot be found."""
     members: list[str] = []
     for pattern in patterns:
         if pattern.startswith("!"):
             return [], f"workspace pattern `{pattern}` (negation) is not supported"
         pattern = pattern.strip("/").removeprefix("./")
-        found = [m for m in project.under(folder, pattern.rstrip("/") + "/package.json")]
-        if not found:
-            return [], f"workspace `{pattern}` has no package.json in the build context: its members' manifests are missing"
-        members.extend(found)
+        # A pattern that matches no package.json of the build context (its members are left out by
+        # .dockerignore) matches none after the source copy either: the install sees the same members.
+        members.extend(project.under(folder, pattern.rstrip("/") + "/package.json"))
     return sorted(set(members)), ""
 
 
@@ -135,7 +182,7 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
     value_options = set(spec.get("value_options", [])) | set(data["npm"]["value_options"])
     options, positionals = parse_options(args, value_options)
     names = [name for name, _ in options]
-    if "-g" in names or "--global" in names or "--location=global" in names:
+    if _GLOBAL_FLAGS & set(names):
         # (a scoped registry package, `@nestjs/cli@10`, is no path of the project despite its slash)
         paths = [w for w in words if not (w in positionals and _REGISTRY_PACKAGE.match(w))]
         return Plan("free", tool) if touches_only_image(command, paths, project) else Plan("source", tool)
@@ -150,7 +197,8 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
     if why:
         return Plan("source", tool, decline=why)
     ignore_scripts = "--ignore-scripts" in names
-    why = _node_package_checks(package, in_folder(folder, "package.json"), ignore_scripts)
+    script_rewrites: set[str] = set()
+    why = _node_package_checks(package, in_folder(folder, "package.json"), ignore_scripts, project, script_rewrites)
     patterns, why2 = _workspace_patterns(package, project, folder, tool)
     why = why or why2
     if why:
@@ -163,7 +211,7 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
             return Plan("source", tool, decline=why)
         for member in members:
             member_package, why = _package_json(project, str(PurePosixPath(member).parent))
-            why = why or _node_package_checks(member_package or {}, member, ignore_scripts)
+            why = why or _node_package_checks(member_package or {}, member, ignore_scripts, project, script_rewrites)
             if why:
                 return Plan("source", tool, decline=why)
             member_folder = str(PurePosixPath(member).parent)
@@ -191,6 +239,8 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
         # Not frozen: the install may rewrite the lock file, and the source copy then puts the committed one
         # back.  Safe by `unfrozen_install_is_safe` unless a later step reads it (see `Plan.rewrites`).
         plan = plan._replace(rewrites=unfrozen_install_rewrites(project, folder, spec))
+    if script_rewrites:  # a lifecycle script rewrites the lock file even under a frozen install
+        plan = plan._replace(rewrites=tuple(dict.fromkeys((*plan.rewrites, *sorted(script_rewrites)))))
     return plan._replace(files=tuple(dict.fromkeys(files)))
 
 
@@ -210,6 +260,8 @@ def unfrozen_install_rewrites(project: Project, folder: str, spec: dict[str, Any
 def reads_lock(command: Command) -> bool:
     """True for an npm, yarn or pnpm command that reads the lock file (installs, prunes, lists, packs...)."""
     values = [v for v in command.arg_values() if v is not None]
+    if _GLOBAL_FLAGS & set(values):
+        return False  # `npm install -g serve` installs into the global prefix and reads no project's lock file
     subcommand = next((v for v in values if not v.startswith("-")), None)
     if subcommand is None:
         return command.name == "yarn"  # bare `yarn` installs

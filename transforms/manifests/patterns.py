@@ -14,7 +14,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
-from transforms.manifests.steps import Stay, copy_step, idempotent, run_step, unused_by_copy
+from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
     UNKNOWN_CWD,
@@ -204,6 +204,9 @@ def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
                 between.append(ins)  # repeated, or (referring to itself) moved: see `steps.moves`
                 continue
         elif ins.name == "COPY":
+            if recopies_in_place(context, ins, copy.source, copy.dest, copy.flags, stays) and not copy.flattened:
+                stays.append(Stay(ins, ()))  # changes nothing
+                continue
             step = copy_step(context, ins, copy.dest)
             if step is True and copy.dest != PurePosixPath("/"):
                 between.append(ins)

@@ -50,6 +50,19 @@ def _local_requirement(spec: str) -> bool:
     return True
 
 
+def requirement_part(line: str) -> str:
+    """The requirement of a requirements-file line, without its options, split as pip does
+    (`req_file.break_args_options`, pip 25.3): the space-separated words before the first that starts with
+    `-`.  On a requirement line pip applies only `--hash` and `--config-settings` and ignores the other
+    options (`torch --index-url https://...` installs `torch` from the usual index)."""
+    words: list[str] = []
+    for token in line.split(" "):
+        if token.startswith("-"):
+            break
+        words.append(token)
+    return " ".join(words).strip()
+
+
 def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str], str]:
     """Context files a requirements file reads (itself and its -r/-c includes), or a reason to decline."""
     if path in seen:
@@ -95,8 +108,8 @@ def _requirements(project: Project, path: str, seen: set[str]) -> tuple[list[str
             return [], f"`{path}` has `{line}`, a package index in the project's own files"
         elif head.startswith("-"):
             continue
-        elif _local_requirement(line):
-            return [], f"`{path}` installs the local path `{line}`, which is source, not a manifest"
+        elif _local_requirement(requirement_part(line)):
+            return [], f"`{path}` installs the local path `{requirement_part(line)}`, which is source, not a manifest"
     return files, ""
 
 

@@ -96,10 +96,30 @@ def copy_step(context: FileContext, ins: Instruction, dest: PurePosixPath) -> St
     rel = "" if rel == "." else rel
     into_folder = target.endswith("/") or target in (".", "./") or len(sources) > 1
     if into_folder and not any(c in s for s in sources for c in "*?["):
-        touched = tuple(normpath(f"{rel}/{PurePosixPath(s).name}") for s in sources)
+        touched = tuple(normpath(f"{rel}/{PurePosixPath(s).name}") if rel else PurePosixPath(s).name for s in sources)
     else:
         touched = (rel,)
     return Stay(ins, touched)
+
+
+def recopies_in_place(context: FileContext, ins: Instruction, source: str, dest: PurePosixPath, flags: str, earlier: Iterable[Stay]) -> bool:
+    """True for a COPY of context files onto the very paths where the source copy (of context folder `source` to
+    `dest`, with `flags`) put them, with the same flags, when no step since touched them
+    (`COPY requirements.txt /app/requirements.txt` after `COPY . /app/`): it writes the same bytes, mode and
+    owner again, so it changes nothing and commutes with any step."""
+    step = copy_step(context, ins, dest)
+    if not isinstance(step, Stay) or ins.flag("from") is not None or " ".join(context.slice(f.span) for f in ins.flags) != flags:
+        return False
+    build = context.build_context
+    words = ins.words()
+    sources = [context.expand(w.text, ins) if ins.json is None else w.text for w in words[:-1]]
+    if build is None or len(sources) != len(step.touched) or any(s is None or any(c in s for c in "*?[") for s in sources):
+        return False
+    for value, touched in zip(sources, step.touched):
+        path = normpath((value or "").lstrip("/"))
+        if not build.is_file(path) or normpath(f"{source}/{touched}" if source else touched) != path:
+            return False
+    return not any(_overlap(t, p) or _overlap(p, t) for stay in earlier for t in stay.touched for p in step.touched)
 
 
 def run_step(context: FileContext, ins: Instruction, project: Project) -> Stay | None:

@@ -1,0 +1,1 @@
+if (!process.env.npm_config_user_agent) process.exit(1)

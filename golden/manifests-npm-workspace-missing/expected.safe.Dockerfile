@@ -1,0 +1,5 @@
+FROM node:20-slim
+WORKDIR /repo
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
