@@ -240,13 +240,13 @@ def test_df208_sorting_backs_off(command: str) -> None:
 # -- DF204: packages nobody judged, and the releases -----------------------------------
 
 
-@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+@pytest.mark.parametrize("release", ["bullseye", "bookworm", "trixie"])
 def test_a_package_whose_closure_recommends_nothing_is_safe_on_each_release(release: str) -> None:
     plan = _plan(["jq"], release)
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())
 
 
-@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+@pytest.mark.parametrize("release", ["bullseye", "bookworm", "trixie"])
 def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
     plan = _plan(["curl"], release)
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ("ca-certificates",))
@@ -254,6 +254,13 @@ def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
 
 def test_no_release_means_unsafe() -> None:
     assert recommends_plan(["jq"], None).applicability is Applicability.UNSAFE
+
+
+def test_a_judgement_made_on_one_release_covers_the_names_of_another() -> None:
+    """OpenJDK 11 exists on Debian 11 only; its dropped recommends there were judged like OpenJDK 17's on 12."""
+    plan = _plan(["openjdk-11-jre-headless"], "bullseye")
+    assert (plan.applicability, plan.unknown) == (Applicability.SAFE, ())
+    assert "clang (drops libomp-11-dev)" in _plan(["clang"], "bullseye").unknown, "-fopenmp needs it: not judged"
 
 
 def test_a_name_the_release_does_not_have_is_unsafe() -> None:
@@ -378,6 +385,8 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("node:22-bookworm-slim", "Debian 12 (bookworm)"),
         ("debian:12", "Debian 12 (bookworm)"),
         ("debian:trixie-20250428", "Debian 13 (trixie)"),
+        ("debian:11", "Debian 11 (bullseye)"),
+        ("node:18-bullseye-slim", "Debian 11 (bullseye)"),
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
@@ -385,7 +394,37 @@ def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
     assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
 
 
-@pytest.mark.parametrize("image", ["debian:11", "ubuntu:24.04", "example.com/private/base:1", "eclipse-temurin:21"])
+@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "example.com/private/base:1", "eclipse-temurin:21"])
 def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
     (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert found.fix.applicability is Applicability.UNSAFE
+
+
+# -- DF204: package lists in a variable --------------------------------------------
+
+
+def _df204(dockerfile: str):  # type: ignore[no-untyped-def]
+    (found,) = diagnostics(dockerfile, select="DF204", raw=True)
+    return found
+
+
+def test_an_arg_default_is_read_as_the_package_list_and_the_note_says_so() -> None:
+    found = _df204('FROM debian:bookworm-slim\nARG PKGS="jq  wget"\nRUN apt-get update && apt-get install -y $PKGS\n')
+    assert found.fix.applicability is Applicability.SAFE
+    assert "`$PKGS` read as jq wget" in found.note and "--build-arg" in found.note
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        'FROM debian:bookworm-slim\nARG PKGS\nRUN apt-get update && apt-get install -y $PKGS\n',
+        'FROM debian:bookworm-slim\nARG PKGS=jq\nRUN PKGS="$PKGS curl" && apt-get install -y $PKGS\n',
+        'FROM debian:bookworm-slim\nARG PKGS=jq\nRUN read PKGS < list && apt-get install -y ${PKGS}\n',
+        'FROM debian:bookworm-slim\nARG PKGS=jq\nRUN apt-get install -y "$PKGS"\n',
+        'FROM debian:bookworm-slim\nARG PKGS=libjq*\nRUN apt-get install -y $PKGS\n',
+        'ARG PKGS=jq\nFROM debian:bookworm-slim\nRUN apt-get install -y $PKGS\n',
+    ],
+    ids=["no default", "assigned in the RUN", "read in the RUN", "quoted", "a glob", "global ARG not redeclared"],
+)
+def test_a_package_list_the_dockerfile_does_not_fix_stays_unsafe(dockerfile: str) -> None:
+    assert _df204(dockerfile).fix.applicability is Applicability.UNSAFE

@@ -7,6 +7,7 @@
 # with them, an unchanged `FROM python:3.11-slim` builds without pulling.
 #
 #   docker.io/library/debian:bookworm-slim  debootstrap minbase, slimmed like the official image
+#   docker.io/library/debian:trixie-slim    the same for Debian 13 (trixie)
 #   docker.io/library/python:3.11-slim      + Debian's python3 (3.11), pip, venv
 #   docker.io/library/node:20-slim          + Debian's nodejs and npm (NOTE: Debian 12 ships Node 18)
 #   docker.io/library/python:3.11           the slim one + compilers and headers (build-essential, python3-dev, libpq-dev...)
@@ -38,10 +39,12 @@ SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(host_repo bookworm-security)}"
 SUITE=bookworm
 EXTRA_CA_DIR="${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"
 BUILDAH=(buildah)  # storage driver: buildah's configuration or $STORAGE_DRIVER (overlay as root)
-IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-slim docker.io/library/node:20-slim
+BOOKWORM_IMAGES=(docker.io/library/debian:bookworm-slim docker.io/library/python:3.11-slim docker.io/library/node:20-slim
         docker.io/library/python:3.11 docker.io/library/python:3.11-bookworm
         docker.io/library/golang:1.19 docker.io/library/golang:1.19-bookworm
         gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian13)
+TRIXIE_IMAGES=(docker.io/library/debian:trixie-slim)
+IMAGES=("${BOOKWORM_IMAGES[@]}" "${TRIXIE_IMAGES[@]}")
 
 have_image() { "${BUILDAH[@]}" inspect --type image "$1" >/dev/null 2>&1; }
 needed() { [[ ${force:-0} == 1 ]] || ! have_image "$1"; }  # build this image's section?
@@ -105,19 +108,19 @@ CFG
     echo 'Acquire::Languages "none";' > "$root/etc/apt/apt.conf.d/docker-no-languages"
 }
 
-sources() {  # the official image's deb822 sources
-    local root=$1
+sources() {  # $1 = rootfs, $2 = suite: the official image's deb822 sources
+    local root=$1 suite=$2
     rm -f "$root/etc/apt/sources.list"
     cat > "$root/etc/apt/sources.list.d/debian.sources" <<SRC
 Types: deb
 URIs: $MIRROR
-Suites: $SUITE $SUITE-updates
+Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: $SECURITY_MIRROR
-Suites: $SUITE-security
+Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
@@ -183,13 +186,32 @@ if compgen -G "$EXTRA_CA_DIR/*.crt" >/dev/null; then
     CA_ENV=("ENV PIP_CERT=$BUNDLE REQUESTS_CA_BUNDLE=$BUNDLE SSL_CERT_FILE=$BUNDLE NODE_EXTRA_CA_CERTS=$BUNDLE")
 fi
 
-log "debootstrap --variant=minbase $SUITE (from $MIRROR)"
+base_system() {  # $1 = rootfs, $2 = suite: debootstrap minbase, slimmed, with the official image's sources
+    local root=$1 suite=$2
+    log "debootstrap --variant=minbase $suite (from $MIRROR)"
+    debootstrap --variant=minbase "$suite" "$root" "$MIRROR" >"$WORK/debootstrap-$suite.log" 2>&1 || { tail -20 "$WORK/debootstrap-$suite.log" >&2; exit 1; }
+    sources "$root" "$suite"
+    slim "$root"
+    extra_cas "$root"
+    echo 'debian' > "$root/etc/hostname"
+}
+
+any_needed() { local image; for image in "$@"; do needed "$image" && return 0; done; return 1; }
+
+if any_needed "${TRIXIE_IMAGES[@]}"; then
+    # Debian 13, for real builds of rewrites judged with trixie's package metadata.
+    TRIXIE="$WORK/trixie"
+    base_system "$TRIXIE" trixie
+    finish "$TRIXIE"
+    import_image "$TRIXIE" docker.io/library/debian:trixie-slim "${CA_ENV[@]}" 'CMD ["bash"]'
+fi
+if ! any_needed "${BOOKWORM_IMAGES[@]}"; then
+    log "done"
+    exit 0
+fi
+
 BASE="$WORK/base"
-debootstrap --variant=minbase "$SUITE" "$BASE" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log" >&2; exit 1; }
-sources "$BASE"
-slim "$BASE"
-extra_cas "$BASE"
-echo 'debian' > "$BASE/etc/hostname"
+base_system "$BASE" "$SUITE"
 # Keep a pristine copy to derive the others from.
 cp -a "$BASE" "$WORK/python"
 cp -a "$BASE" "$WORK/node"

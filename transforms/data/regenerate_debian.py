@@ -3,13 +3,13 @@
 
 Maintainer tool, not imported by the package.  Standard library only.
 
-It downloads the ``Packages`` indexes of Debian 12 (bookworm) and Debian 13
-(trixie), component main, suites RELEASE, RELEASE-updates and
+It downloads the ``Packages`` indexes of Debian 11 (bullseye), Debian 12
+(bookworm) and Debian 13 (trixie), component main, suites RELEASE, RELEASE-updates and
 RELEASE-security, for amd64 and arm64 (each checked against the SHA256 its
 ``InRelease`` file lists), and writes, next to this script:
 
-* ``debian_recommends.json.gz`` -- for every binary package of both
-  releases, the Recommends that ``apt-get install --no-install-recommends``
+* ``debian_recommends.json.gz`` -- for every binary package of the
+  three releases, the Recommends that ``apt-get install --no-install-recommends``
   would leave out on a minimal base system (the Recommends of the package or
   of anything in its Depends closure that nothing installed satisfies), with
   the package that recommends each; plus the curated judgement below
@@ -23,7 +23,9 @@ RELEASE-security, for amd64 and arm64 (each checked against the SHA256 its
   toolchain packages.
 
 The archive is the one this machine's apt uses for Debian (``apt-get
-indextargets``), or ``--mirror``/``--security-mirror``.  Third-party
+indextargets``), or ``--mirror``/``--security-mirror``.  Debian 10 (buster)
+is not included: it has left deb.debian.org for archive.debian.org, which
+the machines this was generated on do not reach.  Third-party
 repositories and installed packages play no part.
 
 Usage::
@@ -55,7 +57,7 @@ DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
 FORMAT = 1
 """Version of debian_recommends.json.gz's layout; transforms/apt.py refuses another."""
 
-RELEASES = {"bookworm": "12", "trixie": "13"}
+RELEASES = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
 ARCHES = ("amd64", "arm64")
 COMPONENT = "main"
 DEV_RUNTIME_RELEASE, DEV_RUNTIME_ARCH = "bookworm", "amd64"
@@ -100,7 +102,8 @@ COMMON_PACKAGES = sorted(set("""
     libmagic1 libxml2 libxslt1.1 libsqlite3-0 libnss3 libatk1.0-0
     libatk-bridge2.0-0 libcups2 libxkbcommon0 libxrandr2 libgbm1 libasound2
     libgtk-3-0 libpango-1.0-0 libcairo2 unixodbc nodejs npm openjdk-17-jdk
-    openjdk-17-jdk-headless openjdk-17-jre openjdk-17-jre-headless default-jre
+    openjdk-17-jdk-headless openjdk-17-jre openjdk-17-jre-headless openjdk-11-jdk-headless
+    openjdk-11-jre-headless openjdk-21-jdk-headless openjdk-21-jre-headless default-jre
     default-jre-headless default-jdk default-jdk-headless maven gradle ant
     ruby ruby-dev ruby-bundler php-cli php-fpm php-mysql php-pgsql php-curl
     php-xml php-mbstring php-zip php-gd composer perl cpanminus r-base unzip
@@ -279,10 +282,40 @@ HARMLESS = sorted({
 JUDGED_PACKAGES = COMMON_PACKAGES
 JUDGED_RELEASE = "bookworm"
 
-# Recommends judged not needed later, per release, for JUDGED_PACKAGES that
-# drop them there and not on JUDGED_RELEASE (the generator's review list):
-# mostly Debian 12's judgement under Debian 13's names.
-LATER_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
+# Recommends judged not needed on another release, per release, for
+# JUDGED_PACKAGES that drop them there and not on JUDGED_RELEASE (the
+# generator's review list): mostly Debian 12's judgement under Debian 11's or
+# 13's names.  What the review lists and is not here stays unjudged, so
+# unsafe: clang's libomp-11-dev on Debian 11 (-fopenmp needs it), xdg-utils'
+# helpers behind npm, chromium's sandbox, nginx's GeoIP database...
+_VULKAN_ICD = "mesa-vulkan-drivers | vulkan-icd"
+OTHER_RELEASE_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
+    "bullseye": {
+        # dpkg-source's signature checks (Debian 12's "gnupg | sq | ..." is judged).
+        "build-essential": ["gnupg"], "dpkg-dev": ["gnupg"],
+        # libdpkg-perl's helpers (dpkg-architecture behind pkg-config's cross
+        # wrappers) and GLib's MIME database (g_content_type_guess): a native
+        # build's pkg-config and headers read neither.
+        **{name: ["bzip2", "libfile-fcntllock-perl", "liblocale-gettext-perl", "shared-mime-info", "xz-utils"]
+           for name in ("pkg-config", "libcairo2-dev", "libgdal-dev")},
+        # mailcap's decompressors and file(1), for run-mailcap only; PHP and
+        # Apache never call it.
+        **{name: ["bzip2", "file", "xz-utils"] for name in ("apache2", "composer", "php-cli", "php-fpm")},
+        # Debugger wrappers (rust-gdb), not the compiler.
+        "cargo": ["rust-gdb | rust-lldb"], "rustc": ["rust-gdb | rust-lldb"],
+        # Vulkan drivers (Java2D, GLX under Xvfb and OpenCV's libGL do not use
+        # Vulkan) and GLib's MIME database.
+        "default-jdk": [_VULKAN_ICD, "shared-mime-info"], "default-jre": [_VULKAN_ICD, "shared-mime-info"],
+        "openjdk-17-jdk": [_VULKAN_ICD], "openjdk-17-jre": [_VULKAN_ICD],
+        "xvfb": [_VULKAN_ICD], "libgl1": [_VULKAN_ICD],
+        # The system bus daemon, which no container starts, and GLib's MIME
+        # database (Debian 12's OpenJDK 17 judgement).
+        "openjdk-11-jdk-headless": ["dbus", "shared-mime-info"], "openjdk-11-jre-headless": ["dbus", "shared-mime-info"],
+        # binfmt registration is the host kernel's; Debian 12's llvm-14-dev, judged.
+        "llvm": ["binfmt-support", "llvm-11-dev"],
+        # nip2 is a GUI for VIPS.
+        "libvips42": ["nip2"],
+    },
     "trixie": {
         # Debian 12's pkg-config, judged not needed for Go there.
         "golang": ["pkgconf"], "golang-go": ["pkgconf"],
@@ -296,6 +329,8 @@ LATER_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
         # Sound and printing for OpenJDK 21 (fonts are claimed above).
         **{name: ["libasound2t64", "libcups2t64"] for name in (
             "ant", "default-jdk-headless", "default-jre-headless", "gradle", "maven")},
+        "openjdk-21-jdk-headless": ["libasound2t64", "libcups2t64"], "openjdk-21-jre-headless": ["libasound2t64", "libcups2t64"],
+        "xvfb": [_VULKAN_ICD], "libgl1": [_VULKAN_ICD],
         # Another font family.
         "fonts-liberation": ["fonts-liberation-sans-narrow"], "fonts-liberation2": ["fonts-liberation-sans-narrow"],
         # systemd's system bus, which no container starts.
@@ -654,16 +689,16 @@ def check_claims(release: str, dropped: dict[str, dict[str, str]], closures: Clo
 
 
 def not_needed(releases: dict[str, dict]) -> dict[str, list[str]]:
-    """JUDGED_PACKAGES -> the recommends they drop on JUDGED_RELEASE that no functional claim names, and LATER_NOT_NEEDED."""
+    """JUDGED_PACKAGES -> the recommends they drop on JUDGED_RELEASE that no functional claim names, and OTHER_RELEASE_NOT_NEEDED."""
     judged = releases[JUDGED_RELEASE]
     claimed = {(c[0], c[2]) for c in judged["claims"]}
     out = {name: set(g for g in judged["dropped"].get(name, {}) if (name, g) not in claimed)
            for name in JUDGED_PACKAGES if name in judged["names"]}
-    for release, table in LATER_NOT_NEEDED.items():
+    for release, table in OTHER_RELEASE_NOT_NEEDED.items():
         for name, groups in table.items():
             missing = [g for g in groups if g not in releases[release]["dropped"].get(name, {})]
             if missing or name not in JUDGED_PACKAGES:
-                raise SystemExit(f"LATER_NOT_NEEDED {release} {name}: {missing or 'not a judged package'} not dropped")
+                raise SystemExit(f"OTHER_RELEASE_NOT_NEEDED {release} {name}: {missing or 'not a judged package'} not dropped")
             out.setdefault(name, set()).update(groups)
     return {name: sorted(groups) for name, groups in sorted(out.items())}
 
@@ -1036,7 +1071,7 @@ def review(releases: dict[str, dict]) -> None:
             dropped = releases[other]["dropped"].get(name, {})
             claimed = {(c[2], c[3]) for c in releases[other]["claims"]}
             now = {g for g, via in dropped.items() if (g, via) not in claimed and g not in ALWAYS_FUNCTIONAL}
-            now -= set(LATER_NOT_NEEDED.get(other, {}).get(name, ()))
+            now -= set(OTHER_RELEASE_NOT_NEEDED.get(other, {}).get(name, ()))
             if now - base:
                 print(f"review {name}: {other} drops {sorted(now - base)} that {first} does not", file=sys.stderr)
 
