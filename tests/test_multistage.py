@@ -12,6 +12,7 @@ from helpers import dedent, diagnostics, fixed, run
 from rewriter.rules import Applicability
 from rewriter.syntax import parse
 from transforms.multistage import Image, dev_runtime_data, runtime_libraries, slim_tag
+from transforms.multistage.go import go_string_literals
 
 GO_MOD = "module example.com/app\n\ngo 1.26\n"
 MAIN_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n'
@@ -170,6 +171,55 @@ def test_build_only_env_is_not_repeated() -> None:
     text = go_file(tail='ENV GOFLAGS=-mod=vendor\nCMD ["/bin/app"]')
     runtime = fixed(text, select="DF4", unsafe=True, files=GO_FILES).split("# Runtime stage", 1)[1]
     assert "GOFLAGS" not in runtime
+
+
+
+# -- Go programs that read files at run time ----------------------------------------
+
+
+def test_go_string_literals_skip_comments_runes_imports_and_escapes() -> None:
+    source = dedent(
+        """\
+        package main
+
+        import (
+        \t"os"
+        \tt "text/template"
+        )
+        import "fmt"
+
+        // "in a comment.txt"
+        var quote = '"'
+        var a, b, c = "templates/*.html", `raw/dir`, "line\\n" /* "nor.here" */
+        """
+    )
+    assert list(go_string_literals(source)) == ["templates/*.html", "raw/dir"]
+
+
+def reads(main: str, **files: str) -> str:
+    source = f'package main\n\nimport "os"\n\nfunc main() {{ {main} }}\n'
+    return fixed(go_file(), select="DF4", unsafe=True, files={**GO_FILES, "main.go": source, **files})
+
+
+def test_go_copies_a_file_a_literal_names_even_through_a_variable() -> None:
+    out = reads('name := "data/cities.json"; os.ReadFile(name)', **{"data/cities.json": "[]"})
+    assert "COPY --from=build /src/data/cities.json /src/data/cities.json\n" in out
+
+
+def test_go_default_read_of_godotenv_is_the_dot_env_file() -> None:
+    out = reads("godotenv.Load(); os.Exit(0)", **{".env": "A=1\n"})
+    assert "COPY --from=build /src/.env /src/.env\n" in out
+
+
+def test_go_literal_naming_only_go_sources_copies_nothing_and_declines() -> None:
+    found = only(go_file(), files={**GO_FILES, "main.go": 'package main\nimport "os"\nfunc main() { os.ReadFile("internal") }\n', "internal/x.go": "package internal\n"})
+    assert found.fix is None and "what it reads cannot be told" in found.message
+
+
+def test_go_declines_when_a_run_sets_owners_on_a_file_it_reads() -> None:
+    files = {**GO_FILES, "main.go": 'package main\nimport "os"\nfunc main() { os.ReadFile("conf/app.ini") }\n', "conf/app.ini": ""}
+    found = only(go_file(build="RUN go build -o /bin/app . && chown -R 1000 conf"), files=files)
+    assert found.fix is None and "COPY --from would not keep" in found.message
 
 
 # -- Python ----------------------------------------------------------------------

@@ -102,11 +102,15 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     ```
 
     ## Fix safety
-    Unsafe: only the binary is copied. Declines (no fix, a message saying
-    why) when the program reads files at run time (os.ReadFile, templates,
-    http.Dir...), when the container runs `go` at start-up or a script that
-    installs, when the output of `go build` is not known, and when cgo is
-    needed together with system libraries.
+    Unsafe: the binary is copied, and when a source reads files at run time
+    (os.ReadFile, templates, http.Dir, viper...), the files and folders that
+    string literals of the sources name in the image (relative to the
+    WORKDIR, or absolute; the folder of a glob), less Go sources: a path the
+    program computes is not followed, and the note says so. Declines (no fix,
+    a message saying why) when the program reads files but no literal names
+    one the stage copied, when the container runs `go` at start-up or a
+    script that installs, when the output of `go build` is not known, and
+    when cgo is needed together with system libraries.
     """
     yield from split_rule(context, go_single_stage, ("golang",), plan_go)
 

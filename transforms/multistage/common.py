@@ -317,6 +317,12 @@ class Facts:
 
     def context_text(self, image_path: str) -> str | None:
         """The build-context file that ends up at `image_path`, if the stage copied it there."""
+        source = self.context_source(image_path)
+        build = self.context.build_context
+        return build.read_text(source) if source is not None and build is not None else None
+
+    def context_source(self, image_path: str) -> str | None:
+        """The build-context path (file or folder) the stage copied to `image_path`, if it did; the last COPY wins."""
         build = self.context.build_context
         if build is None:
             return None
@@ -324,17 +330,17 @@ class Facts:
             for source in sources:
                 src = source.strip("/") or "."
                 if dest.endswith("/") or len(sources) > 1 or build.exists(src) and not build.is_file(src):
-                    base = dest.rstrip("/")
+                    base = dest.rstrip("/") or "/"
                     if build.is_file(src):
-                        if base + "/" + PurePosixPath(src).name == image_path:
-                            return build.read_text(src)
+                        if absolute(PurePosixPath(src).name, base) == image_path:
+                            return src
                     elif under(image_path, base) and image_path != base:
                         rel = image_path[len(base.rstrip("/")) + 1 :]
                         candidate = rel if src == "." else f"{src}/{rel}"
-                        if build.is_file(candidate):
-                            return build.read_text(candidate)
-                elif dest == image_path:
-                    return build.read_text(src)
+                        if build.exists(candidate):
+                            return candidate
+                elif dest == image_path and build.exists(src):
+                    return src
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Iterator
 
 from rewriter.rules import Edit
 from rewriter.shell import Command
@@ -27,6 +28,7 @@ from transforms.multistage.common import (
     is_alpine,
     knowledge,
     size_of,
+    under,
     user_setup_runs,
     workdir_and_binaries,
 )
@@ -143,19 +145,101 @@ def _go_needs_cgo(facts: Facts, sources: list[tuple[str, str]]) -> str | None:
     return None
 
 
+_GO_TOKENS = re.compile(
+    r"""(?P<skip>//[^\n]*|/\*.*?\*/|'(?:[^'\\\n]|\\.)*'|^[ \t]*import\s*\([^)]*\)|^[ \t]*import\s+(?:[\w.]+\s+)?"[^"\n]*")"""
+    r"""|"(?P<interpreted>(?:[^"\\\n]|\\.)*)"|`(?P<raw>[^`]*)`""",
+    re.S | re.M,
+)
+_GLOB = re.compile(r"[*?\[]")
+
+
+def go_string_literals(text: str) -> Iterator[str]:
+    """The string literals of Go source text, outside comments, rune literals and imports.
+
+    Interpreted strings with escapes are left out: a path is written without them.
+    """
+    for token in _GO_TOKENS.finditer(text):
+        if token.group("raw") is not None:
+            yield token.group("raw")
+        elif token.group("interpreted") is not None and "\\" not in token.group("interpreted"):
+            yield token.group("interpreted")
+
+
+def _literal_path(value: str) -> str | None:
+    """The path a string literal may name: the folder part before a wildcard (`templates/*.html` -> `templates`)."""
+    if not value or value.strip() != value or "\n" in value or "://" in value or value.startswith(("-", "~", "$")):
+        return None
+    parts = PurePosixPath(value).parts
+    for index, part in enumerate(parts):
+        if _GLOB.search(part):
+            parts = parts[:index]
+            break
+    if not parts or parts in (("/",), (".",)):
+        return None  # the working directory or the root: not one file that can be named
+    return str(PurePosixPath(*parts))
+
+
+def _only_sources(build, source: str) -> bool:  # type: ignore[no-untyped-def]
+    """A context file or folder that holds nothing but Go sources and module files (the binary has them compiled in)."""
+    names = [source] if build.is_file(source) else [f for f in build.files() if under(f, source)]
+    return all(n.endswith(".go") or PurePosixPath(n).name in ("go.mod", "go.sum", "go.work", "go.work.sum") for n in names)
+
+
+def go_runtime_files(facts: Facts, sources: list[tuple[str, str]], binaries: set[str]) -> tuple[list[str], str]:
+    """The image paths the Go program reads at run time, told from its sources, and a note naming them.
+
+    Only when a source calls a file API (os.ReadFile, template.ParseFiles, viper...): then every string
+    literal of the sources that names a file or folder the stage copied from the build context (relative
+    to the working directory, or absolute), less Go sources, is copied to the runtime stage.  A path the
+    program computes from nothing literal cannot be told: the split declines when no literal names one.
+    """
+    uses = sorted({api.strip("(.") for _, text in sources for api in knowledge()["go"]["file_apis"] if api in text})
+    if not uses:
+        return [], ""
+    build = facts.context.build_context
+    found: dict[str, str] = {}
+    defaults = knowledge()["go"]["default_reads"]
+    for _, text in sources:
+        implicit = [path for call, path in defaults.items() if call in text]
+        for value in [*go_string_literals(text), *implicit]:
+            literal = _literal_path(value)
+            image_path = absolute(literal, facts.workdir) if literal is not None else None
+            if image_path is None or image_path in binaries or image_path.endswith(".go"):
+                continue
+            source = facts.context_source(image_path)
+            if source is not None and build is not None and not _only_sources(build, source):
+                found.setdefault(image_path, value)
+    paths = sorted(p for p in found if not any(p != q and under(p, q) for q in found))
+    if not paths:
+        where = next(path for path, text in sources if any(api in text for api in knowledge()["go"]["file_apis"]))
+        raise Decline(
+            f"{where} reads files at run time ({', '.join(uses[:3])}) and no string in the Go sources names a file "
+            "the stage copied: what it reads cannot be told"
+        )  # timid:
+    for ins, command in facts.commands():
+        if command.name in ("chmod", "chown", "chgrp"):
+            workdir = facts.context.workdir_at(ins)
+            operands = [v for v in command.arg_values() if v is None or not v.startswith("-")]
+            for value in operands[1:]:  # after the mode or owner
+                target = absolute(value, workdir) if value is not None else None
+                if target is None or any(under(p, target) or under(target, p) for p in paths):
+                    raise Decline(f"line {ins.line}: `{command.name}` sets modes or owners that a COPY --from would not keep")  # timid:
+    named = ", ".join(f"`{found[p]}`" for p in paths)
+    note = (
+        f"The program reads files at run time ({', '.join(uses[:3])}): besides the binary, what string literals "
+        f"of its sources name in the image is copied ({named}); files it reads by a computed path must be added with COPY"
+    )
+    return paths, note
+
+
 def plan_go(facts: Facts) -> Plan:
     facts.commit()
     commands = check_start(facts)
     outputs = go_outputs(facts)
     sources = _go_sources(facts)
     cgo = _go_needs_cgo(facts, sources)
-    for path, text in sources:
-        uses = [api for api in knowledge()["go"]["file_apis"] if api in text]
-        if uses:
-            raise Decline(
-                f"{path} reads files at run time ({', '.join(uses[:3])}); only the binary would be copied"
-            )  # timid:
     binaries = {p for p, _, _ in outputs}
+    read, read_note = go_runtime_files(facts, sources, binaries)
     check_outputs_stay(facts, binaries)
     entry_binary(facts, commands, binaries, on_path={knowledge()["go"]["gopath_bin"]})
     tools = healthcheck_tools(facts)
@@ -190,13 +274,17 @@ def plan_go(facts: Facts) -> Plan:
     repeated = user_setup_runs(facts) if runtime.startswith("debian:") else []
     check_user(facts, runtime, repeated)
     lines += workdir_and_binaries(facts, [p for p, _, _ in outputs])
+    lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in read]
     before = size_of(("images", "golang", "sizes", "alpine" if is_alpine(facts.image) else "full"))
     after = distroless_size(runtime) if "distroless" in runtime else size_of(("images", "debian", "sizes", "slim"))
     note = (
-        f"Runtime on `{runtime}`: {why_runtime}. Only the binary is copied"
+        f"Runtime on `{runtime}`: {why_runtime}. "
+        + (read_note if read else "Only the binary is copied")
         + ("" if "distroless" not in runtime else " (distroless has CA certificates and tzdata, but no shell)")
-        + ": files the program reads at run time must be added with COPY. Check that the image still starts."
+        + ("." if read else ": files the program reads at run time must be added with COPY.")
+        + " Check that the image still starts."
     )
-    plan = Plan(runtime, lines, build_edits, "copy only the binary", note, before, after, "DF401")
+    title = "copy the binary and the files it reads" if read else "copy only the binary"
+    plan = Plan(runtime, lines, build_edits, title, note, before, after, "DF401")
     plan.extra_runtime = [facts.text(i) for i in repeated]
     return plan
