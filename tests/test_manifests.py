@@ -346,7 +346,10 @@ def test_set_e_with_pipefail_heads_a_chain_that_splits() -> None:
         pytest.param("RUN composer install", {"composer.json": json.dumps({"repositories": [{"type": "path", "url": "../pkg"}]})}, "`path` repository", id="composer-path-repo"),
         pytest.param("RUN composer install", {"composer.json": "{}", "vendor/autoload.php": ""}, "`vendor` is in the build context", id="composer-vendor-in-context"),
         pytest.param("RUN go mod download", {"go.mod": "module x\n", "go.work": "go 1.23\n"}, "workspace", id="go-work"),
-        pytest.param("RUN dotnet restore", {"app.csproj": "<Project/>", "obj/project.assets.json": ""}, "`obj` is in the build context", id="dotnet-obj-in-context"),
+        pytest.param("RUN dotnet restore", {"app.csproj": "<Project/>", "obj/project.assets.json": ""}, "without the restore's cache file", id="dotnet-obj-without-cache"),
+        pytest.param("RUN dotnet restore", {"app.csproj": "<Project/>", "obj/project.nuget.cache": ""}, "no later build of the project", id="dotnet-obj-not-restored-again"),
+        pytest.param("RUN dotnet restore\nRUN cd /app && dotnet publish", {"app.csproj": "<Project/>", "obj/project.nuget.cache": ""}, "no later build", id="dotnet-obj-restored-elsewhere"),
+        pytest.param("RUN dotnet restore a.csproj\nRUN dotnet publish b.csproj", {"a.csproj": "<Project/>", "b.csproj": "<Project/>", "obj/project.nuget.cache": ""}, "no later build", id="dotnet-obj-other-project"),
         pytest.param("RUN ./gradlew build", {"settings.gradle": "", "gradlew": "", "buildSrc/build.gradle": ""}, "buildSrc", id="gradle-buildsrc"),
         pytest.param("RUN bundle install", {"Gemfile": "eval_gemfile 'Gemfile.local'\n", "Gemfile.lock": ""}, "eval_gemfile", id="gemfile-eval"),
         pytest.param("RUN uv pip install --system -r requirements.txt", {**REQ, "uv.toml": 'find-links = [\n  "./wheels",\n]\n'}, "`find-links` to `./wheels`", id="uv-toml-local-find-links"),
@@ -432,6 +435,13 @@ def test_leaves_alone(dockerfile: str, files: dict[str, str]) -> None:
 
 
 CARGO = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}
+
+
+def test_dotnet_build_after_an_inserted_restore_restores_the_context_obj_again() -> None:
+    """The publish after the copy decides from the context's obj/ in both orders (see dotnet.stale_restore_outputs)."""
+    before = "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /app\n"
+    files = {"app.csproj": "<Project/>", "obj/app.csproj.nuget.cache": "", "obj/project.assets.json": "", "bin/Debug/app.dll": ""}
+    assert "COPY app.csproj ./\nRUN dotnet restore\nCOPY . .\n" in fix(before, files)
 
 
 def test_cargo_chef_orders_the_file() -> None:

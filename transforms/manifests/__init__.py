@@ -131,7 +131,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     Instructions between the copy and the install are kept working: ENV,
     ARG, USER and an absolute WORKDIR are repeated before the install (only
     when repeating them is idempotent and the copy does not use what they
-    set); an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`)
+    set; after a copy to a relative destination a WORKDIR back to the
+    copy's folder follows the install); an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`)
     moves instead; RUNs that read and write nothing of the project (`pip
     install poetry`, `apt-get install ...`) and COPYs that write outside the
     copy's destination (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`) move
@@ -176,7 +177,10 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       allowed plugins, no package-event scripts;
     - dotnet: every `<Import>` and `<ProjectReference>` of the project
       files and of the Directory.Build.props/.targets and
-      Directory.Packages.props above them resolves to a copied file;
+      Directory.Packages.props above them resolves to a copied file; an
+      `obj` folder in the context, which the source copy puts over what
+      restore wrote, has the restore's cache file, and a later `dotnet
+      build`/`publish` of the project restores again (no `--no-restore`);
     - bundler: a frozen install, or a committed Gemfile.lock whose
       DEPENDENCIES are the Gemfile's gems with the same requirements and
       whose PLATFORMS cover the image.
@@ -263,8 +267,8 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     build scripts and resolves the root project only, `poetry
     install --no-root` and `uv sync --no-install-project` are new steps
     whose environment the later install completes.  The same declines as
-    DF101 apply (local `replace`s, path dependencies, buildSrc, `bin`/`obj`
-    in the context...).  Cargo's stub build is safe for one package (no
+    DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
+    with stale restore outputs in the context...).  Cargo's stub build is safe for one package (no
     workspace, no path dependency or vendored source in the copy, no
     target/ in the context): `cargo clean -p` removes every artifact and
     fingerprint of the crate, so the build after the copy compiles it from

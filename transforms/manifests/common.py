@@ -46,6 +46,9 @@ class Plan(NamedTuple):
     """For `build`: the ecosystem's proof shows that inserting `prefetch` changes nothing the definition of safe
     counts (`go mod download` fills only the module cache; composer's later install finds the packages in
     place and does the rest)."""
+    overwritten: str = ""
+    """Why the source copy overwrites what the install wrote (`obj` in the context): the reorder is declined
+    unless a later command of the stage installs again (`Installer.reinstalls`)."""
     rewrites: tuple[str, ...] = ()
     """Lock files of the context the install may rewrite; the source copy puts them back as committed, which
     is safe while no later step reads them (`patterns.lock_read_later`)."""
@@ -298,6 +301,10 @@ class Installer(NamedTuple):
     """True for a Dockerfile text that already fetches this tool's dependencies elsewhere (cargo-chef)."""
     manifest_names: tuple[str, ...] = ()
     """Manifest name patterns besides the data's `manifests`/`locks` (`requirements*.txt`, `*.csproj`)."""
+    reinstalls: Callable[[Command, Command], bool | None] | None = None
+    """For (the install, a later command of the tool): True when the later command installs again what the
+    install wrote (`dotnet publish` of the same project restores first), False when it reads it as it is
+    (`--no-restore`), None when it does neither."""
     reads_lock: Callable[[Command], bool] | None = None
     """True for a command of the tool that reads its lock file (see `Plan.rewrites`)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatch
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
@@ -11,7 +12,21 @@ from rewriter.shell import Command
 from transforms.manifests.common import Env, Plan, Project, in_folder, installs, normpath, package_managers, parse_options, shell_quote
 
 
-@installs("dotnet", tool="dotnet", fetches_in_build=True, manifest_names=("*.csproj", "*.fsproj", "*.sln"))
+def restores_again(install: Command, later: Command) -> bool | None:
+    """`dotnet build`/`publish`/`test`... of the project `install` restored, without `--no-restore`: it restores
+    again first (True); with `--no-restore` it reads obj/ as it is (False); anything else None."""
+    data = package_managers()["dotnet"]
+    values = [w.value for w in later.words]
+    if len(values) < 2 or values[1] not in data["build_subcommands"] or any(v is None for v in values):
+        return None
+    if "--no-restore" in values:
+        return False
+    target = parse_options([v or "" for v in values[2:]], set(data["value_options"]))[1][:1]
+    restored = parse_options([w.value or "" for w in install.words[2:]], set(data["value_options"]))[1][:1]
+    return target == restored
+
+
+@installs("dotnet", tool="dotnet", fetches_in_build=True, manifest_names=("*.csproj", "*.fsproj", "*.sln"), reinstalls=restores_again)
 def dotnet_install(command: Command, words: list[str], project: Project, env: Env) -> Plan:
     data = package_managers()["dotnet"]
     sub = words[1] if len(words) > 1 else ""
@@ -37,11 +52,15 @@ def dotnet_install(command: Command, words: list[str], project: Project, env: En
     for pattern in data["optional_globs"]:
         files.extend(project.under(root, pattern))
     projects = sorted(set(files))
-    for directory in sorted({str(PurePosixPath(f).parent) for f in files}):
-        for out in data["outputs"]:
-            path = in_folder("" if directory == "." else directory, out)
-            if project.exists(path):
-                return Plan("source", "dotnet", decline=f"`{path}` is in the build context and not in .dockerignore: the source copy would overwrite what `dotnet restore` wrote (add `**/bin` and `**/obj` to .dockerignore)")
+    overwritten = [
+        in_folder("" if directory == "." else directory, out)
+        for directory in sorted({str(PurePosixPath(f).parent) for f in files})
+        for out in data["outputs"]
+        if project.exists(in_folder("" if directory == "." else directory, out))
+    ]
+    why = stale_restore_outputs(project, overwritten)
+    if why:
+        return Plan("source", "dotnet", decline=why)
     for target in positionals[:1]:
         path = project.context_path(target)
         if path is None or not project.exists(path):
@@ -52,7 +71,11 @@ def dotnet_install(command: Command, words: list[str], project: Project, env: En
     files = sorted(set(projects) | set(read))
     applicability, note = (Applicability.UNSAFE, unsafe) if unsafe else (Applicability.SAFE, "")
     if kind == "install":
-        return Plan("install", "dotnet", files=tuple(files), applicability=applicability, note=note)
+        again = (
+            f"`{overwritten[0]}` is in the build context and not in .dockerignore: the source copy would overwrite what "
+            "`dotnet restore` wrote, and no later build of the project in this stage restores again (add `**/bin` and `**/obj` to .dockerignore)"
+        ) if overwritten else ""
+        return Plan("install", "dotnet", files=tuple(files), applicability=applicability, note=note, overwritten=again)
     kept: list[str] = []
     restore = set(data["restore_options"])
     for name, value in options:
@@ -63,6 +86,33 @@ def dotnet_install(command: Command, words: list[str], project: Project, env: En
                 kept.append(value)
     prefetch = " ".join([shell_quote(words[0]), "restore", *map(shell_quote, positionals[:1]), *map(shell_quote, kept)])
     return Plan("build", "dotnet", files=tuple(files), applicability=applicability, prefetch=prefetch, note=note, prefetch_safe=not unsafe)
+
+
+def stale_restore_outputs(project: Project, folders: list[str]) -> str:
+    """Why obj/ folders of the context would make the restore after the source copy decide otherwise; "" when not.
+
+    With obj/ in the context the source copy overwrites what the restore moved before it wrote.  The restore a
+    later `dotnet build`/`publish` runs first (or the build itself, after an inserted `dotnet restore`) then
+    decides from the context's obj/, as the restore did in the original order: NuGet's no-op check compares
+    the dependency graph's hash with the one in the cache file (`project.nuget.cache`, `<project>.nuget.cache`
+    before SDK 3) and restores again when they differ, writing what the original restore wrote.  That holds
+    when each obj/ of the context has its cache file, or no restore output at all (then the earlier restore's
+    outputs are all that is there, the ones a restore of the same projects writes).  An obj/ with restore
+    outputs (project.assets.json...) but no cache file would leave the earlier restore's cache beside the
+    context's stale outputs, and the later restore would take them as current."""
+    data = package_managers()["dotnet"]
+    for folder in folders:
+        outputs = [f for f in project.under(folder, "*") if "/" not in f[len(folder) + 1 :]]
+        names = [PurePosixPath(f).name for f in outputs]
+        if any(n.endswith(".nuget.cache") for n in names):
+            continue
+        stale = next((n for n in names if any(fnmatch(n, p) for p in data["restore_outputs"])), None)
+        if stale is not None:
+            return (
+                f"`{folder}/{stale}` is in the build context without the restore's cache file: after the source copy the "
+                "restore would take it as current (add `**/bin` and `**/obj` to .dockerignore)"
+            )
+    return ""
 
 
 _MSBUILD_FILES = (".csproj", ".fsproj", ".vbproj", ".proj", ".props", ".targets")

@@ -229,6 +229,11 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     removal = _removal_span(context, run)
     if moved_whole:  # the RUN's own comments travel with it, above the manifest copy
         block.extend(_comment_lines(context, Span(removal.start, run.span.start)))
+    copy_keyword = copy.instruction.keyword.text
+    copies = [line.replace("COPY", "COPY" if copy_keyword.isupper() else copy_keyword.lower().replace("add", "copy"), 1) for line in copy_lines]
+    back = _workdir_back(context, candidate)
+    if back:  # a relative destination: the manifests go where the copy puts them, before the WORKDIR changes
+        block.extend(copies)
     moved = moves(context, candidate.between)
     for ins in candidate.between:
         if ins.index in moved:  # moved, with its comments
@@ -237,9 +242,10 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
             block.append(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t"))
         else:  # repeated
             block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
-    copy_keyword = copy.instruction.keyword.text
-    block.extend(line.replace("COPY", "COPY" if copy_keyword.isupper() else copy_keyword.lower().replace("add", "copy"), 1) for line in copy_lines)
+    if not back:
+        block.extend(copies)
     block.append(run_line)
+    block.extend(back)
     insertion = "".join(f"{indent}{line}{newline}" for line in block)
     start = _leading_comments_start(context, copy.instruction)
     previous = context.text[:start].splitlines(keepends=True)
@@ -253,6 +259,19 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
         repeat = "".join(text[items[i][0].start : items[i][0].end] + separator for i in split.repeat)
         edits.append(Edit.replace(Span(items[0][0].start, items[split.cut][0].start), repeat))
     return edits, applicability, " ".join(notes), to_copy
+
+
+def _workdir_back(context: FileContext, candidate: Candidate) -> list[str]:
+    """For a WORKDIR between a copy to a relative destination and the install: the WORKDIR that takes the source
+    copy back to the folder it copied into (`WORKDIR /app`, `COPY . .`, `WORKDIR /app/src/Web`, `RUN dotnet restore`).
+
+    The manifests are copied before the repeated WORKDIR, as the source copy was, and the install runs after
+    it, as it did; going back to the copy's folder is idempotent (the folder exists: it was the working
+    directory), and the original WORKDIR after the source copy still sets what follows."""
+    workdir = candidate.between_workdir
+    if workdir is None or not candidate.copy.relative:
+        return []
+    return [f"{workdir.keyword.text} {context.workdir_at(candidate.copy.instruction)}"]
 
 
 def _leading_comments_start(context: FileContext, ins: Instruction) -> int:

@@ -141,8 +141,12 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         return
     code = "DF102" if result.prefetch is not None else "DF101"
     message = _message(copy, plans, context, code)
-    if workdir is not None and (copy.relative or context.workdir_at(run) is None):  # type: ignore[arg-type]
-        yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one.")
+    if workdir is not None and (context.workdir_at(run) is None or (copy.relative and not SAFE_WORD.match(context.workdir_at(copy.instruction) or ""))):  # type: ignore[arg-type]
+        yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one, which is not known.")
+        return
+    overwritten = next((p for p in result.plans if p.overwritten), None)
+    if overwritten is not None and not _installed_again(context, stage, run, result, overwritten):  # type: ignore[arg-type]
+        yield Finding(code, message, at, f"Not reordered: {overwritten.overwritten}.")
         return
     conflict = stay_conflict(project_for(context, copy)(copy.dest), stays, plans)
     if conflict is not None:
@@ -169,6 +173,29 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
     action = f"Copy {names} and install dependencies" if files else "Install dependencies"
     title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"
     yield Finding(code, message, at, note, tuple(edits), applicability, title)
+
+
+def _installed_again(context: FileContext, stage: Stage, run: Instruction, split: Split, plan: Plan) -> bool:
+    """True if the first later command of the plan's tool, in the rest of the RUN or a later RUN of the stage,
+    in the same working directory, installs again what the moved install wrote (`Installer.reinstalls`), so that
+    what the source copy overwrote is written again as before.  A `cd` on the way, or a command that reads the
+    install's output as it is, ends the search."""
+    installer = installer_of_tool(plan.tool)
+    install = split.commands[split.plans.index(plan)]
+    if installer is None or installer.reinstalls is None or install is None:
+        return False
+    later = [(c, plan.cwd) for c in split.commands[split.cut :]]
+    for ins in (i for i in stage.instructions if i.index > run.index and i.name == "RUN"):
+        script = context.shell(ins)
+        workdir = context.workdir_at(ins)
+        later.extend((c, PurePosixPath(workdir) if workdir else None) for c in (script.commands if script is not None else ()))
+    for command, cwd in later:
+        if command is None or command.name == "cd":
+            return False
+        again = installer.reinstalls(install, command) if command.name == install.name else None
+        if again is not None:
+            return again and cwd == plan.cwd
+    return False
 
 
 def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Followed) -> Iterator[Finding]:
