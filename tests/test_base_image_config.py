@@ -111,6 +111,12 @@ def test_an_entrypoint_resets_the_inherited_cmd() -> None:
     assert found is not None and found.cmd == ()
 
 
+def test_a_cmd_reset_by_an_entrypoint_of_unknown_age_is_unknown_too() -> None:
+    """A JRE release pinned from before the ENTRYPOINT (2023-08) kept ubuntu's CMD: neither is known."""
+    found = config("eclipse-temurin:17.0.5_8-jre-jammy")
+    assert found is not None and (found.entrypoint, found.cmd, found.workdir) == (None, None, "/")
+
+
 # -- a stage ----------------------------------------------------------------------
 
 

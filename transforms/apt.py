@@ -20,6 +20,7 @@ from rewriter.syntax import Instruction
 from rewriter.text import Span
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 from transforms.base_images.knowledge import knowledge
+from transforms.base_images.stage import stage_config
 from transforms._shellfix import (
     Item,
     append_command,
@@ -560,7 +561,9 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
 
     Official images built FROM debian carry the release in the tag or in
     their default (`python:3.13-slim` is trixie, `node:22-bookworm-slim`
-    bookworm); data/base_images.toml knows which.  Ubuntu bases are
+    bookworm); data/base_images.toml knows which, and its [image_configs]
+    the OS of other images built FROM debian or ubuntu (.NET is Debian 12
+    for 8.0, Ubuntu noble for 10.0).  Ubuntu bases are
     described by the Debian release their archive was imported from, as a
     stand-in only (see DF204's documentation).
     """
@@ -572,12 +575,16 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
-    if name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]):
+    stage = context.stage(instruction)
+    config = stage_config(context, stage) if name not in table["names"] and stage is not None else None
+    if config is not None and config.os in ("debian", "ubuntu"):
+        codename = config.codename  # an image built FROM debian or ubuntu that data/base_images.toml describes (dotnet...)
+    if name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]) or config is not None and config.os == "ubuntu":
         ubuntu = codename or next((c for c in table["ubuntu_codenames"] if c in tag), "")
         nearest = table["ubuntu_nearest_debian"].get(ubuntu)
         described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
         return StageRelease(None, described, debian_release(nearest) if nearest else None)
-    if name not in table["names"]:
+    if name not in table["names"] and (config is None or config.os != "debian"):
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
         # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.

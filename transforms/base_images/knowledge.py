@@ -272,12 +272,16 @@ class Knowledge:
 
     def official_name(self, ref: ImageRef, settings: Settings) -> str | None:
         """The official image a reference names, or None (private registry, user namespace, unknown image)."""
+        name = self._docker_hub_name(ref, settings)
+        return name if name in self.data["images"] else None
+
+    def _docker_hub_name(self, ref: ImageRef, settings: Settings) -> str | None:
+        """The official image's name when the reference is written with an official prefix (or a mirror the user allows)."""
         prefixes = set(self.data["registries"]["official_prefixes"])
         prefixes.update(str(p).rstrip("/") for p in options(settings).get("allowed_registries", ()))
         if ref.prefix.lower() not in prefixes and ref.prefix not in prefixes:
             return None
-        name = ref.name.lower()
-        return name if name in self.data["images"] else None
+        return ref.name.lower()
 
     def image_info(self, name: str) -> dict[str, Any]:
         return self.data["images"].get(name, {})
@@ -326,11 +330,8 @@ class Knowledge:
         """The `[image_configs]` key a reference names: the official image's name, or the full
         repository of another registry ("mcr.microsoft.com/dotnet/sdk"); None when not described."""
         configs = self.data.get("image_configs", {})
-        official = self.official_name(ref, settings) or (ref.name.lower() if ref.prefix.lower() in self.data["registries"]["official_prefixes"] else None)
-        if official is not None:
-            return official if official in configs else None
-        full = f"{ref.prefix}/{ref.name}".lower()
-        return full if full in configs else None
+        name = self._docker_hub_name(ref, settings) or f"{ref.prefix}/{ref.name}".lower()
+        return name if name in configs else None
 
     def image_config(self, ref: ImageRef, settings: Settings) -> ImageConfig | None:
         """The config a FROM of `ref` starts with (see `ImageConfig`); None when the image or its tag is not described.
@@ -373,7 +374,8 @@ class Knowledge:
         for name in flavour_entry.get("inherit", ()):
             own.pop(name, None)
         own.update({n: flavour_entry[n] for n in _CONFIG_FIELDS if n in flavour_entry})
-        if "entrypoint" in own and "cmd" not in own:
+        reset = "entrypoint" in own and "cmd" not in own
+        if reset:
             own["cmd"] = []  # BuildKit: setting ENTRYPOINT resets the CMD inherited from the base
         values.update(own)
         for name in set(entry.get("since", {})) | set(entry.get("since_version", {})):
@@ -381,6 +383,8 @@ class Knowledge:
             by_version = name in entry.get("since_version", {}) and version is not None and _at_least(version, entry["since_version"][name])
             if not (by_date or by_version):
                 unknown.add(name)
+        if reset and "entrypoint" in unknown:
+            unknown.add("cmd")  # without the entrypoint, the CMD would be the base image's
         if os_name is None or (entry.get("from_os") and os_name not in self.data["image_configs"]):
             unknown.update(n for n in _CONFIG_FIELDS if n not in own)
         for name in unknown:

@@ -10,6 +10,7 @@ from rewriter.rules import Applicability, Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
+from transforms.base_images.stage import workdir_at
 from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
 from transforms.manifests.conditions import taken_branch
 from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk, set_options_only
@@ -51,7 +52,7 @@ def split_run(
         return Plan("source", tool, decline=NOT_A_CHAIN)
     items, commands = chain
     env = context.env_at(candidate.run)
-    cwd = PurePosixPath(context.workdir_at(candidate.run) or UNKNOWN_CWD)
+    cwd = PurePosixPath(workdir_at(context, candidate.run) or UNKNOWN_CWD)
     data = package_managers()["meta"]
     plans: list[Plan] = []
     repeat: list[int] = []
@@ -271,7 +272,7 @@ def _workdir_back(context: FileContext, candidate: Candidate) -> list[str]:
     workdir = candidate.between_workdir
     if workdir is None or not candidate.copy.relative:
         return []
-    return [f"{workdir.keyword.text} {context.workdir_at(candidate.copy.instruction)}"]
+    return [f"{workdir.keyword.text} {workdir_at(context, candidate.copy.instruction)}"]
 
 
 def _leading_comments_start(context: FileContext, ins: Instruction) -> int:

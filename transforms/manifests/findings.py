@@ -10,6 +10,7 @@ from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
 from rewriter.shell import Command
 from rewriter.text import Span
+from transforms.base_images.stage import workdir_at
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software
 from transforms.manifests.steps import install_inputs, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
@@ -141,7 +142,7 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         return
     code = "DF102" if result.prefetch is not None else "DF101"
     message = _message(copy, plans, context, code)
-    if workdir is not None and (context.workdir_at(run) is None or (copy.relative and not SAFE_WORD.match(context.workdir_at(copy.instruction) or ""))):  # type: ignore[arg-type]
+    if workdir is not None and (workdir_at(context, run) is None or (copy.relative and not SAFE_WORD.match(workdir_at(context, copy.instruction) or ""))):  # type: ignore[arg-type]
         yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one, which is not known.")
         return
     overwritten = next((p for p in result.plans if p.overwritten), None)
@@ -187,7 +188,7 @@ def _installed_again(context: FileContext, stage: Stage, run: Instruction, split
     later = [(c, plan.cwd) for c in split.commands[split.cut :]]
     for ins in (i for i in stage.instructions if i.index > run.index and i.name == "RUN"):
         script = context.shell(ins)
-        workdir = context.workdir_at(ins)
+        workdir = workdir_at(context, ins)
         later.extend((c, PurePosixPath(workdir) if workdir else None) for c in (script.commands if script is not None else ()))
     for command, cwd in later:
         if command is None or command.name == "cd":

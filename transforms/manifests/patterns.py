@@ -14,6 +14,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
+from transforms.base_images.stage import workdir_at
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
@@ -132,7 +133,7 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     build = context.build_context
     if source and (not build.exists(source) or build.is_file(source)):
         return None
-    workdir = context.workdir_at(ins)
+    workdir = workdir_at(context, ins)
     if dest.startswith("/"):
         absolute = PurePosixPath(normpath(dest))
     else:
@@ -218,7 +219,7 @@ def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
             if copy.dest != PurePosixPath("/") and free_run(context, copy, ins):
                 between.append(ins)
                 continue
-            cwd = PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD)
+            cwd = PurePosixPath(workdir_at(context, ins) or UNKNOWN_CWD)
             stay = run_step(context, ins, project_for(context, copy)(cwd))
             if stay is not None:
                 stays.append(stay)
@@ -239,7 +240,7 @@ def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instr
     path = context.expand(workdir.args.text, workdir)
     if path is None:
         return "the repeated WORKDIR's path is not known"
-    before = context.workdir_at(copy.instruction)
+    before = workdir_at(context, copy.instruction)
     existing = {PurePosixPath("/")} | ({PurePosixPath(before), *PurePosixPath(before).parents} if before else set())
     target = PurePosixPath(normpath(path))
     shared = ({target, *target.parents} & {copy.dest, *copy.dest.parents}) - existing
@@ -385,7 +386,7 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
     chain = and_chain(script)
     if chain is None or any(c is None for c in chain[1]):
         return False
-    project = project_for(context, copy)(PurePosixPath(context.workdir_at(run) or UNKNOWN_CWD))
+    project = project_for(context, copy)(PurePosixPath(workdir_at(context, run) or UNKNOWN_CWD))
     env = context.env_at(run)
     return all(analyse(c, project, env).kind == "free" for c in chain[1] if c is not None)
 
@@ -504,7 +505,7 @@ def already_fetched(context: FileContext, stage: Stage, copy: SourceCopy, tool: 
         script = context.shell(ins)
         if script is None:
             continue
-        project = make(PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD))
+        project = make(PurePosixPath(workdir_at(context, ins) or UNKNOWN_CWD))
         env = context.env_at(ins)
         for command in script.commands:
             if family(tool_of(command)) == family(tool) and analyse(command, project, env).kind != "free":
@@ -557,7 +558,7 @@ def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: i
         script = context.shell(ins)
         if script is None:
             continue
-        cwd = PurePosixPath(context.workdir_at(ins) or UNKNOWN_CWD)
+        cwd = PurePosixPath(workdir_at(context, ins) or UNKNOWN_CWD)
         project = make(cwd)
         if project.folder() is None:
             continue
@@ -597,7 +598,7 @@ def _copied_in_place(context: FileContext, ins: Instruction, copy: SourceCopy) -
     if any(v is None or any(c in v for c in "*?[") or URL.match(v) for v in values):
         return None
     *sources, dest = [v for v in values if v is not None]
-    workdir = context.workdir_at(ins)
+    workdir = workdir_at(context, ins)
     if not (dest.endswith("/") or dest in (".", "./")) or (not dest.startswith("/") and workdir is None):
         return None  # timid: `COPY a.txt b.txt` may rename; a folder only the base image knows
     folder = PurePosixPath(normpath(dest if dest.startswith("/") else f"{workdir}/{dest}"))

@@ -27,6 +27,7 @@ from typing import Iterable, NamedTuple
 from rewriter.context import FileContext
 from rewriter.syntax import Instruction
 from rewriter.variables import assignments
+from transforms.base_images.stage import workdir_at
 from transforms.manifests.common import URL, Plan, Project, normpath, package_managers, registered
 
 # Commands that change only the files they name (their metadata, or whether they exist).
@@ -86,7 +87,7 @@ def copy_step(context: FileContext, ins: Instruction, dest: PurePosixPath) -> St
     if any(v is None or URL.match(v) for v in values):
         return None
     *sources, target = [v for v in values if v is not None]
-    workdir = context.workdir_at(ins)
+    workdir = workdir_at(context, ins)
     if not target.startswith("/") and workdir is None:
         return None  # timid: relative to a folder only the base image knows
     absolute = PurePosixPath(normpath(target if target.startswith("/") else f"{workdir}/{target}"))
