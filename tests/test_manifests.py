@@ -498,13 +498,14 @@ def test_the_dependency_only_command_keeps_the_program_path_as_written() -> None
 
 
 COMPOSER_LOCK = json.dumps({"packages": [{"name": "monolog/monolog", "type": "library"}], "packages-dev": []})
+PLUGIN_LOCK = json.dumps({"packages": [{"name": "php-http/discovery", "type": "composer-plugin"}], "packages-dev": []})
 
 
 @pytest.mark.parametrize(
     ("composer_json", "files", "why"),
     [
-        pytest.param({"config": {"allow-plugins": {"php-http/discovery": True}}}, {"composer.lock": COMPOSER_LOCK}, "allows plugins", id="allow-plugins"),
-        pytest.param({"config": {"allow-plugins": True}}, {"composer.lock": COMPOSER_LOCK}, "allows plugins", id="allow-all-plugins"),
+        pytest.param({"config": {"allow-plugins": True}}, {"composer.lock": PLUGIN_LOCK}, "has the plugin `php-http/discovery`", id="locked-plugin"),
+        pytest.param({"type": "composer-plugin"}, {"composer.lock": COMPOSER_LOCK}, "is itself a `composer-plugin`", id="root-plugin"),
         pytest.param({"scripts": {"post-package-install": "App\\Installer::done"}}, {"composer.lock": COMPOSER_LOCK}, "`post-package-install` scripts", id="package-event"),
         pytest.param({}, {}, "there is no composer.lock", id="no-lock"),
     ],
@@ -516,6 +517,9 @@ def test_composer_is_safe_only_without_plugins_or_package_events(composer_json: 
     assert why in notes(before, context)[0]
     disallowed = {"config": {"allow-plugins": {"php-http/discovery": False}}}
     assert fix(before, {"composer.json": json.dumps(disallowed), "composer.lock": COMPOSER_LOCK}) != before
+    # Allowed plugins that the lock does not list are never installed, so they cannot run.
+    allowed = {"config": {"allow-plugins": {"php-http/discovery": True, "pestphp/pest-plugin": True}}}
+    assert fix(before, {"composer.json": json.dumps(allowed), "composer.lock": COMPOSER_LOCK}) != before
 
 
 GEMFILE = 'source "https://rubygems.org"\ngem "sinatra", "~> 4.0"\n'

@@ -173,8 +173,9 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       `pipenv install` (`uv run` reads uv.lock);
     - go: module mode (a go.mod, no GO111MODULE=off, a Go that has
       modules), no go.work (or GOWORK), no local `replace`;
-    - composer: composer.lock with no `composer-plugin` package, no
-      allowed plugins, no package-event scripts;
+    - composer: composer.lock with no `composer-plugin` package (so the
+      plugins `allow-plugins` allows are never installed), a root package
+      that is no plugin, no package-event scripts;
     - dotnet: every `<Import>` and `<ProjectReference>` of the project
       files and of the Directory.Build.props/.targets and
       Directory.Packages.props above them resolves to a copied file; an

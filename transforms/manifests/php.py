@@ -61,7 +61,8 @@ def plugin_risk(project: Project, folder: str, manifest: dict[str, Any]) -> str:
     locked packages into vendor/ and runs nothing of the root package; the install after the source copy
     then finds them in place, dumps the autoloader and runs the root scripts, as the original did.  What
     could still run before the source copy is a plugin: a `composer-plugin` package of the lock, activated
-    because `config.allow-plugins` allows it, which may read any file of the project.  And root scripts on
+    because `config.allow-plugins` allows it, which may read any file of the project (an allowed plugin that
+    the lock does not list is never installed, so it does not run).  And root scripts on
     package events (`post-package-install`...) fire only for packages installed in that run, which is now
     the dependency-only one, where scripts are off.  Without composer.lock, which packages are plugins is
     not known."""
@@ -77,10 +78,10 @@ def plugin_risk(project: Project, folder: str, manifest: dict[str, Any]) -> str:
     plugin = next((p.get("name", "?") for p in packages if p.get("type") == "composer-plugin"), None)
     if plugin is not None:
         return f"composer.lock has the plugin `{plugin}`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
-    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
-    allowed = config.get("allow-plugins")
-    if allowed is True or (isinstance(allowed, dict) and any(v is True for v in allowed.values())):
-        return "composer.json allows plugins (`config.allow-plugins`), which run during the install (with `--no-scripts` too) and may read any file of the project."
+    if manifest.get("type") == "composer-plugin":
+        return "composer.json is itself a `composer-plugin`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
+    # `config.allow-plugins` only lets plugins run; the install from a lock file installs exactly its packages,
+    # and none of them is a plugin, so what it allows is never installed.
     scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
     events = [e for e in package_managers()["composer"]["package_events"] if e in scripts]
     if events:
