@@ -444,6 +444,25 @@ def test_dotnet_build_after_an_inserted_restore_restores_the_context_obj_again()
     assert "COPY app.csproj ./\nRUN dotnet restore\nCOPY . .\n" in fix(before, files)
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param("mvn -f ${POM} package", id="pom-path"),
+        pytest.param("mvn -s${SETTINGS} package", id="glued-settings-path"),
+        pytest.param("mvn ${GOALS}", id="goal"),
+    ],
+)
+def test_maven_leaves_alone_a_goal_or_a_file_only_the_shell_knows(run: str) -> None:
+    text = f"FROM maven:3.9\nWORKDIR /b\nCOPY . .\nARG POM=pom.xml SETTINGS=s.xml GOALS=package\nRUN {run}\n"
+    assert fix(text, {"pom.xml": "<project/>"}) == text
+
+
+def test_maven_with_an_absolute_pom_needs_no_working_directory() -> None:
+    before = "FROM maven:3.9\nCOPY . /home/app\nRUN mvn -f /home/app/pom.xml clean package\n"
+    after = fix(before, {"pom.xml": "<project/>"})
+    assert "COPY pom.xml /home/app/\nRUN mvn -f /home/app/pom.xml dependency:go-offline\nCOPY . /home/app\n" in after
+
+
 def test_cargo_chef_orders_the_file() -> None:
     chef = "FROM rust:1.82 AS chef\nRUN cargo install cargo-chef\nWORKDIR /app\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n"
     assert diagnostics(chef, select=SELECT, files=CARGO) == []

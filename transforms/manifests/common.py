@@ -218,7 +218,15 @@ def is_frozen(values: list[str], spec: dict[str, Any], env: dict[str, str | None
 SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
 
 
+class Verbatim(str):
+    """A word whose value is known only when the shell runs (`-P ${PROFILE}`), as written: passed on unquoted
+    to a command inserted in the same stage, it expands there as it did in the original (see
+    `Installer.keeps_variables`)."""
+
+
 def shell_quote(word: str) -> str:
+    if isinstance(word, Verbatim):
+        return str(word)
     return word if SAFE_WORD.match(word) else "'" + word.replace("'", "'\"'\"'") + "'"
 
 
@@ -301,6 +309,9 @@ class Installer(NamedTuple):
     """True for a Dockerfile text that already fetches this tool's dependencies elsewhere (cargo-chef)."""
     manifest_names: tuple[str, ...] = ()
     """Manifest name patterns besides the data's `manifests`/`locks` (`requirements*.txt`, `*.csproj`)."""
+    keeps_variables: bool = False
+    """The analyser accepts words whose value is not static as `Verbatim` (it must not read a path or a
+    subcommand from one): the dependency-only command it derives passes them on as written."""
     reinstalls: Callable[[Command, Command], bool | None] | None = None
     """For (the install, a later command of the tool): True when the later command installs again what the
     install wrote (`dotnet publish` of the same project restores first), False when it reads it as it is
@@ -376,13 +387,17 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
     """What running `command` before the source copy would need (see `Plan`)."""
     name = command.name
     values = [w.value for w in command.words]
-    if name is None or any(v is None for v in values):
+    installer = installer_for(name or "")
+    if name is None or values[0] is None:
         return Plan("source")
+    if any(v is None for v in values):
+        if installer is None or not installer.keeps_variables:
+            return Plan("source")
+        values = [v if v is not None else Verbatim(w.text) for v, w in zip(values, command.words)]
     words: list[str] = [v for v in values if v is not None]  # words[0] as written: `./mvnw`, `/opt/poetry/bin/poetry`
     meta = package_managers()["meta"]
     if name in meta["context_free_commands"] or is_venv(words):
         return Plan("free", name) if touches_only_image(command, words, project) else Plan("source")
-    installer = installer_for(name)
     tool = installer.tool if installer is not None else ""
     if len(words) > 1 and words[1] in meta["free_subcommands"].get(name, ()):
         required = meta["free_only_with"].get(name)

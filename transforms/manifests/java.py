@@ -12,6 +12,7 @@ from transforms.manifests.common import (
     Env,
     Plan,
     Project,
+    Verbatim,
     in_folder,
     installs,
     normpath,
@@ -23,11 +24,13 @@ from transforms.manifests.common import (
 )
 
 
-@installs("mvn", "mvnw", tool="maven", fetches_in_build=True)
+@installs("mvn", "mvnw", tool="maven", fetches_in_build=True, keeps_variables=True)
 def maven_install(command: Command, words: list[str], project: Project, env: Env) -> Plan:
     data = package_managers()["maven"]
     options, goals = parse_options(words[1:], set(data["value_options"]))
     launcher = words[0]
+    if _unknown_goal_or_file(words[1:], data):
+        return Plan("source", "maven")  # timid: a goal or a file only the shell knows (`-P ${PROFILE}` is fine)
     if data["prefetch_goal"] in goals or "dependency:resolve" in goals:
         kind = "install"
     elif any(g in data["build_goals"] for g in goals):
@@ -35,14 +38,14 @@ def maven_install(command: Command, words: list[str], project: Project, env: Env
     else:
         return Plan("source", "maven")
     folder = project.folder()
-    if folder is None:
-        return Plan("source", "maven", decline=project.outside())
-    pom = in_folder(folder, "pom.xml")
-    for name, value in options:
-        if name in ("-f", "--file") and value:
-            pom = project.context_path(value) or ""
-            if project.exists(pom) and not project.is_file(pom):
-                pom = in_folder(pom, "pom.xml")
+    given = next((value for name, value in options if name in ("-f", "--file") and value), None)
+    if folder is None and not (given is not None and given.startswith("/") and not launcher.startswith("./")):
+        return Plan("source", "maven", decline=project.outside())  # (`-f /abs/pom.xml`: the working directory does not matter)
+    pom = in_folder(folder or "", "pom.xml")
+    if given is not None:
+        pom = project.context_path(given) or ""
+        if project.exists(pom) and not project.is_file(pom):
+            pom = in_folder(pom, "pom.xml")
     if not project.is_file(pom):
         return Plan("source", "maven", decline=f"`{pom}` is not in the build context")
     files, why = _maven_modules(project, pom, set())
@@ -56,10 +59,12 @@ def maven_install(command: Command, words: list[str], project: Project, env: Env
     for name, value in options:
         if name in ("-s", "--settings", "-gs", "--global-settings", "-t", "--toolchains") and value:
             path = project.context_path(value)
+            if path is None and folder is None and not value.startswith("/"):
+                return Plan("source", "maven", decline=project.outside(value))
             if path is None or not project.is_file(path):
                 continue  # a file of the image, not the context
             files.append(path)
-    if launcher.startswith("./") and not project.is_file(in_folder(folder, launcher[2:])):
+    if launcher.startswith("./") and not project.is_file(in_folder(folder or "", launcher[2:])):
         return Plan("source", "maven", decline=f"`{launcher}` is not in the build context")
     why = outputs_in_context(project, root, data["outputs"], "maven")
     if why:
@@ -71,6 +76,21 @@ def maven_install(command: Command, words: list[str], project: Project, env: Env
     kept = option_words(words[1:], set(data["value_options"]), ("-o", "--offline", "-pl", "--projects", "-rf", "--resume-from"))
     prefetch = " ".join([shell_quote(launcher), *map(shell_quote, kept), data["prefetch_goal"]])
     return Plan("build", "maven", files=tuple(files), applicability=applicability, note=note, prefetch=prefetch, prefetch_safe=not note)
+
+
+def _unknown_goal_or_file(words: list[str], data: dict[str, object]) -> bool:
+    """True if a word whose value only the shell knows (`Verbatim`) is a goal, or names a file (`-f ${POM}`)."""
+    paths = set(data["path_options"])  # type: ignore[call-overload]
+    values = set(data["value_options"])  # type: ignore[call-overload]
+    for i, word in enumerate(words):
+        if not isinstance(word, Verbatim):
+            continue
+        previous = words[i - 1] if i else ""
+        if previous in paths or word.split("=", 1)[0] in paths or any(word.startswith(p) for p in paths if not p.startswith("--")):
+            return True
+        if not word.startswith("-") and previous not in values:
+            return True
+    return False
 
 
 def offline_prefetch_risk(project: Project, files: list[str]) -> str:
