@@ -19,7 +19,7 @@ from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
 from rewriter.text import Span
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
-from transforms.base_images.knowledge import knowledge
+from transforms.base_images.knowledge import Tag, is_eol, knowledge, today
 from transforms.base_images.stage import stage_config
 from transforms._shellfix import (
     Item,
@@ -556,14 +556,33 @@ class StageRelease(NamedTuple):
     """For an unsafe plan on a non-Debian base: the nearest Debian release, to name what would be kept."""
 
 
+def _built_on_an_older_default(context: FileContext, tag: Tag) -> bool:
+    """A tag whose release comes from the image's default, but which stopped being rebuilt: `python:3.9.15`, `python:3.8-slim`.
+
+    Such a tag was last built on the default release of its day (bullseye
+    for Python 3.9.15), not on today's.  Only a tag that still floats (no
+    version, or a supported version line, or its newest release) follows
+    today's default.
+    """
+    names_its_release = not str(tag.suffix.get("codename", "(")).startswith("(")
+    if tag.version is None or names_its_release or tag.info.get("kind") == "os":
+        return False
+    key = knowledge(context).version_key(tag.image, tag.version)
+    entry = tag.info.get("versions", {}).get(key or "")
+    if not entry or tag.version not in (key, entry.get("current")):
+        return True  # a version the data does not list, or an older patch release
+    # An end-of-life line was last built at its end, on the line's own default when the data records it.
+    return is_eol(entry, today(context.settings)) and not entry.get("default_codename")
+
+
 def stage_release(context: FileContext, instruction: Instruction) -> StageRelease:
     """The release of the image a stage starts FROM (ARGs and earlier stages resolved), read from its tag.
 
     Official images built FROM debian carry the release in the tag or in
     their default (`python:3.13-slim` is trixie, `node:22-bookworm-slim`
-    bookworm); data/base_images.toml knows which, and its [image_configs]
-    the OS of other images built FROM debian or ubuntu (.NET is Debian 12
-    for 8.0, Ubuntu noble for 10.0).  Ubuntu bases are
+    bookworm); data/base_images.toml knows which, and which OS release
+    other images are built on (`mcr.microsoft.com/dotnet/sdk:8.0` is
+    bookworm, `maven:3-eclipse-temurin-21` Ubuntu).  Ubuntu bases are
     described by the Debian release their archive was imported from, as a
     stand-in only (see DF204's documentation).
     """
@@ -575,16 +594,19 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
+    if parsed is not None and codename is not None and _built_on_an_older_default(context, parsed):
+        return StageRelease(None, f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
     stage = context.stage(instruction)
-    config = stage_config(context, stage) if name not in table["names"] and stage is not None else None
-    if config is not None and config.os in ("debian", "ubuntu"):
-        codename = config.codename  # an image built FROM debian or ubuntu that data/base_images.toml describes (dotnet...)
-    if name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]) or config is not None and config.os == "ubuntu":
+    config = stage_config(context, stage) if codename is None and name != "ubuntu" and stage is not None else None
+    os_name = config.os if config is not None else None
+    if os_name in ("debian", "ubuntu"):
+        codename = config.codename  # built FROM debian or ubuntu, as data/base_images.toml describes (dotnet, rust...)
+    if name == "ubuntu" or os_name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]):
         ubuntu = codename or next((c for c in table["ubuntu_codenames"] if c in tag), "")
         nearest = table["ubuntu_nearest_debian"].get(ubuntu)
         described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
         return StageRelease(None, described, debian_release(nearest) if nearest else None)
-    if name not in table["names"] and (config is None or config.os != "debian"):
+    if name not in table["names"] and os_name != "debian":
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
         # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
@@ -701,9 +723,11 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     The release comes from the stage's base image, ARGs and earlier stages
     resolved, read from its tag with `data/base_images.toml`
     (`python:3.13-slim` is Debian 13, `python:3.11-slim-bookworm` Debian
-    12); the note says which.  A base image whose release is unknown (a
-    private image, an image not built FROM debian, Debian 10) makes the fix
-    unsafe.
+    12, `mcr.microsoft.com/dotnet/sdk:8.0` Debian 12); the note says which.
+    A base image whose release is unknown (a private image, an image not
+    built FROM debian, Debian 10) makes the fix unsafe; so does a tag that
+    is no longer rebuilt and does not name its release (`python:3.9.15`,
+    `node:18`): it was last built on the default release of its day.
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
     `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
