@@ -116,6 +116,56 @@ def test_go_binary_named_after_the_module_when_built_without_o() -> None:
     assert "COPY --from=build /src/app /src/app\n" in out
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        "RUN cd cmd/app && go build -o app .",
+        "RUN cd cmd \\\n && cd app \\\n && go build -o app .",
+        "RUN go build -C cmd/app -o app .",
+    ],
+    ids=["cd", "cd-twice", "go-build-C"],
+)
+def test_go_output_follows_cd_and_go_build_C(build: str) -> None:
+    out = fixed(go_file(build, 'CMD ["/src/cmd/app/app"]'), select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
+    assert "COPY --from=build /src/cmd/app/app /src/cmd/app/app\n" in out
+
+
+def test_go_cd_in_one_run_does_not_move_the_next() -> None:
+    text = go_file("RUN cd cmd && go vet ./...\nRUN go build -o app .", 'CMD ["./app"]')
+    assert "COPY --from=build /src/app /src/app\n" in fixed(text, select="DF4", unsafe=True, files=GO_FILES)
+
+
+@pytest.mark.parametrize(
+    ("image", "workdir", "files", "binary"),
+    [
+        ("golang:1.13-alpine", "/go/src/app", {"main.go": MAIN_GO}, "app"),  # GOPATH mode: the folder under $GOPATH/src
+        ("golang:1.10", "$GOPATH/src/example.com/tool", {"go.mod": GO_MOD, "main.go": MAIN_GO}, "tool"),  # go.mod ignored before 1.11
+        ("golang:1.26", "/src", {"go.mod": "module example.com/app/v2\n", "main.go": MAIN_GO}, "app"),  # major version suffix
+        ("golang:1.26", "/src", {"go.mod": GO_MOD, "cmd/api/main.go": MAIN_GO, "internal/x.go": "package x\n"}, "api"),
+    ],
+    ids=["gopath-mode", "gopath-env-in-workdir", "major-version", "one-main-under-dots"],
+)
+def test_go_install_dots_names_each_main_package(image: str, workdir: str, files: dict[str, str], binary: str) -> None:
+    text = f"FROM {image}\nWORKDIR {workdir}\nCOPY . .\nRUN go install -v ./...\nCMD [\"{binary}\"]\n"
+    out = fixed(text, select="DF4", unsafe=True, files=files)
+    assert f"COPY --from=build /go/bin/{binary} /usr/local/bin/{binary}\n" in out
+
+
+def test_go_install_honours_gobin() -> None:
+    text = go_file("ENV GOBIN=/out\nRUN go install ./cmd/app", 'CMD ["/out/app"]')
+    assert "COPY --from=build /out/app /out/app\n" in fixed(text, select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
+
+
+def test_go_build_of_files_names_the_binary_after_the_first() -> None:
+    out = fixed(go_file("RUN go build ./cmd/main.go", 'CMD ["./main"]'), select="DF4", unsafe=True, files={**GO_FILES, "cmd/main.go": MAIN_GO})
+    assert "COPY --from=build /src/main /src/main\n" in out
+
+
+def test_go_without_go_mod_on_a_modules_only_go_declines() -> None:
+    found = only("FROM golang:1-alpine\nWORKDIR /go/src/app\nCOPY . .\nRUN go install ./...\nCMD [\"app\"]\n", files={"main.go": MAIN_GO})
+    assert found.fix is None and "no go.mod at or above /go/src/app" in found.message
+
+
 def test_go_install_binary_goes_on_the_runtime_path() -> None:
     out = fixed(go_file("RUN go install ./cmd/app", 'CMD ["app"]'), select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
     assert "COPY --from=build /go/bin/app /usr/local/bin/app\n" in out
@@ -211,9 +261,19 @@ def test_go_default_read_of_godotenv_is_the_dot_env_file() -> None:
     assert "COPY --from=build /src/.env /src/.env\n" in out
 
 
-def test_go_literal_naming_only_go_sources_copies_nothing_and_declines() -> None:
-    found = only(go_file(), files={**GO_FILES, "main.go": 'package main\nimport "os"\nfunc main() { os.ReadFile("internal") }\n', "internal/x.go": "package internal\n"})
-    assert found.fix is None and "what it reads cannot be told" in found.message
+def test_go_literal_naming_only_go_sources_is_not_what_it_reads() -> None:
+    out = reads('os.ReadFile("internal")', **{"internal/x.go": "package internal\n", "seed.sql": ""})
+    assert "COPY --from=build /src /src\n" in out and "/src/internal" not in out
+
+
+def test_go_data_file_missing_from_the_checkout_brings_the_whole_application_folder() -> None:
+    out = reads('os.ReadFile("settings.yaml"); os.ReadFile("data/cities.json")', **{"data/cities.json": "[]"})
+    assert out.endswith("WORKDIR /src\nCOPY --from=build /bin/app /bin/app\nCOPY --from=build /src /src\nCMD [\"/bin/app\"]\n")
+
+
+def test_go_template_name_is_not_a_missing_file() -> None:
+    out = reads('t, _ := template.ParseGlob("views/*.html"); t.ExecuteTemplate(os.Stdout, "home.html", nil)', **{"views/home.html": ""})
+    assert "COPY --from=build /src/views /src/views\n" in out and "COPY --from=build /src /src" not in out
 
 
 def test_go_declines_when_a_run_sets_owners_on_a_file_it_reads() -> None:
@@ -376,8 +436,8 @@ def test_final_stage_go_without_cgo_disabled_gets_distroless_base() -> None:
     [
         (go_file(tail='CMD ["go", "run", "."]'), GO_FILES, "runs `go` at start-up"),
         (go_file("RUN go build -o /bin/ ."), GO_FILES, "to a directory"),
-        (go_file("RUN cd cmd && go build -o /bin/app ."), GO_FILES, "`cd`"),
-        (go_file(), {**GO_FILES, "main.go": 'package main\nimport "os"\nfunc main() { os.ReadFile("config.yaml") }\n'}, "reads files at run time"),
+        (go_file('RUN cd "$SRC" && go build -o app .'), GO_FILES, "in an unknown working directory"),
+        (go_file().replace("/src", "/go"), {**GO_FILES, "main.go": 'package main\nimport "os"\nfunc main() { os.ReadFile(os.Args[1]) }\n'}, "module cache in /go/pkg"),
         (go_file(tail='USER app\nCMD ["/bin/app"]'), GO_FILES, "USER app"),
         (go_file(tail="RUN adduser -D app\nUSER app\nCMD /bin/app", image="golang:1.26-alpine"), GO_FILES, "created with Alpine tools"),
         (go_file(tail='CMD ["./start.sh"]'), GO_FILES, "cannot read in the build context"),
@@ -412,7 +472,7 @@ def test_final_stage_go_without_cgo_disabled_gets_distroless_base() -> None:
         (py_file(cmd='ENTRYPOINT ["./entrypoint.sh"]\nCMD ["pip", "install", "x"]'), {**PY, "entrypoint.sh": "#!/bin/sh -e\nexec \"$@\"\n"}, "runs `pip install`"),
     ],
     ids=[
-        "go-run", "go-output-dir", "go-cd", "go-reads-files", "go-named-user-distroless", "go-alpine-user-on-debian", "go-missing-script", "go-sh-c",
+        "go-run", "go-output-dir", "go-cd", "go-reads-files-beside-module-cache", "go-named-user-distroless", "go-alpine-user-on-debian", "go-missing-script", "go-sh-c",
         "go-healthcheck-nc", "go-cgo-with-libs", "go-no-cmd", "onbuild", "pip-user", "unknown-dev-package", "python-setup-install",
         "entrypoint-installs", "sh-c-installs", "no-workdir", "node-dev-server", "node-too-old", "tsc-no-outdir",
         "native-addon", "yarn-berry", "maven-unknown-jdk", "mvn-at-start", "jar-name-mismatch", "cargo-run", "cargo-workspace",

@@ -105,12 +105,18 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Unsafe: the binary is copied, and when a source reads files at run time
     (os.ReadFile, templates, http.Dir, viper...), the files and folders that
     string literals of the sources name in the image (relative to the
-    WORKDIR, or absolute; the folder of a glob), less Go sources: a path the
-    program computes is not followed, and the note says so. Declines (no fix,
-    a message saying why) when the program reads files but no literal names
-    one the stage copied, when the container runs `go` at start-up or a
-    script that installs, when the output of `go build` is not known, and
-    when cgo is needed together with system libraries.
+    WORKDIR, or absolute; the folder of a glob), less Go sources. When a
+    literal names a data file the build context lacks (a git-ignored `.env`
+    that a `COPY . .` brings where the image is built), or no literal names
+    one, the application files (the stage's COPY destinations) are copied
+    whole. The binary's path follows `cd DIR &&`, `go build -C`, `-o`, the
+    base image's WORKDIR, and Go's naming (the module path in go.mod, or
+    the folder under $GOPATH/src in GOPATH mode, as the image's Go release
+    and GO111MODULE choose; `go install` writes to GOBIN or $GOPATH/bin).
+    Declines (no fix, a message saying why) when the application files
+    share a folder with the module cache, when the container runs `go` at
+    start-up or a script that installs, when the output of `go build` is
+    not known, and when cgo is needed together with system libraries.
     """
     yield from split_rule(context, go_single_stage, ("golang",), plan_go)
 

@@ -11,7 +11,8 @@ from rewriter.rules import Applicability, Diagnostic, Edit, Rule
 from rewriter.shell import POSIX_SHELLS, Command, ShellScript
 from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
-from rewriter.variables import assignments, resolve_image
+from rewriter.variables import assignments, expand, resolve_image
+from transforms.base_images.stage import stage_config, workdir_at as base_workdir_at
 
 
 BUILD_STAGE = "build"
@@ -256,15 +257,29 @@ class Facts:
             for command in script.commands:
                 yield ins, command
 
-    def build_commands(self, tool: str) -> Iterator[tuple[Instruction, Command, str, list[str]]]:
-        """`TOOL build|install ARGS` commands of the stage: (instruction, command, verb, args).
+    def workdir_at(self, ins: Instruction) -> str | None:
+        """The working directory `ins` runs in, the base image's WORKDIR counted (golang: /go); None if unknown."""
+        return workdir_at(self.context, self.stage, self.image, ins)
 
-        Declines when the output path cannot be known: a `cd` anywhere in the
-        stage's RUNs, or arguments that are not static words.
+    def command_dirs(self) -> Iterator[tuple[Instruction, Command, str | None]]:
+        """Each command of the stage's RUNs with the directory it runs in: the WORKDIR, or where a `cd`
+        earlier in the same RUN went.  None after a `cd` that cannot be followed (computed, in a
+        subshell, under a condition)."""
+        for ins, script in self.runs:
+            cwd = self.workdir_at(ins)
+            for command in script.commands:
+                yield ins, command, cwd
+                if command.name == "cd":
+                    operands = [v for v in command.arg_values() if v is None or not v.startswith("-") or v == "-"]
+                    followed = len(operands) == 1 and operands[0] not in (None, "-") and not command.in_subshell and not command.conditional
+                    cwd = absolute(str(operands[0]), cwd) if followed else None
+
+    def build_commands(self, tool: str) -> Iterator[tuple[Instruction, Command, str, list[str], str | None]]:
+        """`TOOL build|install ARGS` commands of the stage: (instruction, command, verb, args, directory it runs in).
+
+        Declines when the arguments are not static words.
         """
-        for ins, command in self.commands():
-            if command.name == "cd":
-                raise Decline(f"line {ins.line}: `cd` in a RUN makes the output path of `{tool} build` uncertain")  # timid:
+        for ins, command, cwd in self.command_dirs():
             if command.name != tool:
                 continue
             values = command.arg_values()
@@ -272,7 +287,7 @@ class Facts:
                 continue
             if any(v is None for v in values):
                 raise Decline(f"line {ins.line}: `{tool} {values[0]}` with computed arguments")  # timid:
-            yield ins, command, str(values[0]), [v for v in values[1:] if v is not None]
+            yield ins, command, str(values[0]), [v for v in values[1:] if v is not None], cwd
 
     def apt_packages(self) -> list[str]:
         """Packages installed with apt-get/apt in the stage (static names only)."""
@@ -307,7 +322,7 @@ class Facts:
             values = [self.context.expand(w, ins) for w in words]
             if any(v is None for v in values):
                 raise Decline(f"line {ins.line}: {ins.name} uses a variable whose value is not known")  # timid:
-            dest = absolute(values[-1] or "", self.context.workdir_at(ins))  # type: ignore[arg-type]
+            dest = absolute(values[-1] or "", self.workdir_at(ins))  # type: ignore[arg-type]
             if dest is None:
                 raise Decline(f"line {ins.line}: {ins.name} to a relative path without a known WORKDIR")  # timid:
             if values[-1].endswith("/"):  # type: ignore[union-attr]
@@ -334,7 +349,9 @@ class Facts:
                     if build.is_file(src):
                         if absolute(PurePosixPath(src).name, base) == image_path:
                             return src
-                    elif under(image_path, base) and image_path != base:
+                    elif image_path == base:
+                        return src
+                    elif under(image_path, base):
                         rel = image_path[len(base.rstrip("/")) + 1 :]
                         candidate = rel if src == "." else f"{src}/{rel}"
                         if build.exists(candidate):
@@ -342,6 +359,29 @@ class Facts:
                 elif dest == image_path and build.exists(src):
                     return src
         return None
+
+
+def workdir_at(context: FileContext, stage: Stage, image: Image, ins: Instruction) -> str | None:
+    """The working directory `ins` runs in: what the Dockerfile and the base image's WORKDIR say, and where
+    a WORKDIR uses a variable the base image sets (`WORKDIR $GOPATH/src/app`), its value from `[image_env]`."""
+    found = base_workdir_at(context, ins)
+    image_env = knowledge()["image_env"].get(image.repo)
+    if found is not None or image_env is None:
+        return found
+    config = stage_config(context, stage)
+    workdir = config.workdir if config is not None else None
+    for earlier in stage.instructions:
+        if earlier.index >= ins.index:
+            break
+        if earlier.name == "WORKDIR":
+            workdir = _apply_workdir(context, image, earlier, workdir)
+    return workdir
+
+
+def _apply_workdir(context: FileContext, image: Image, ins: Instruction, current: str | None) -> str | None:
+    env = {**knowledge()["image_env"].get(image.repo, {}), **context.env_at(ins)}
+    value = expand(ins.args.text.strip(), env, context.document.escape)
+    return None if value is None else absolute(value, current)
 
 
 def stage_facts(context: FileContext, stage: Stage) -> Facts:
@@ -397,12 +437,10 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
         runs.append((ins, script))
     workdir = None
     if instructions:
-        workdir = context.workdir_at(instructions[-1])
-        last_workdir = next((i for i in reversed(instructions) if i.name == "WORKDIR"), None)
-        if last_workdir is not None:
-            workdir = context.workdir_at(last_workdir)
-            value = context.expand(last_workdir.args.text, last_workdir)
-            workdir = None if value is None else absolute(value, workdir) if not value.startswith("/") else str(PurePosixPath(value))
+        last = instructions[-1]
+        workdir = workdir_at(context, stage, image, last)
+        if last.name == "WORKDIR":
+            workdir = _apply_workdir(context, image, last, workdir)
     return Facts(context, stage, image, workdir, moved, envs, user, start, healthcheck, runs, blocked[0] if blocked else None)
 
 
@@ -529,7 +567,7 @@ def check_redirects(facts: Facts, ins: Instruction, script: ShellScript) -> None
         if destination is None or not any(">" in op for op in operators):
             continue
         target = script.text_of(destination)
-        path = absolute(target, facts.context.workdir_at(ins)) if target and "$" not in target else None
+        path = absolute(target, facts.workdir_at(ins)) if target and "$" not in target else None
         if path is None or not (path.startswith("/dev/") or under(path, facts.workdir or "//")):
             raise Decline(f"line {ins.line}: writes `{target}` outside the application directory")  # timid:
 
@@ -540,7 +578,7 @@ def _state_paths(facts: Facts, ins: Instruction, command: Command) -> list[str |
     if command.name in ("chown", "chgrp"):
         values = _after_first_operand(values)
     words = [v for v in values if v is None or not v.startswith("-") and not re.fullmatch(r"[0-7]+|[ugoa]*[+=-][rwxXstugo]*(,[ugoa]*[+=-][rwxXstugo]*)*", v)]
-    return [absolute(v, facts.context.workdir_at(ins)) if v is not None else None for v in words]
+    return [absolute(v, facts.workdir_at(ins)) if v is not None else None for v in words]
 
 
 def _after_first_operand(values: list[str | None]) -> list[str | None]:

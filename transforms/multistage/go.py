@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from rewriter.rules import Edit
 from rewriter.shell import Command
@@ -47,42 +47,34 @@ def _go_sources(facts: Facts) -> list[tuple[str, str]]:
     return out
 
 
-def _go_module(facts: Facts) -> str | None:
-    build = facts.context.build_context
-    text = build.read_text("go.mod") if build is not None else None
-    if text is None:
-        return None
-    m = re.search(r"^module\s+(\S+)", text, re.M)
-    return m.group(1).strip('"') if m else None
-
-
 def go_outputs(facts: Facts) -> list[tuple[str, Command, Instruction]]:
     """The absolute paths `go build`/`go install` write, with the command that writes each."""
     outputs = []
-    gobin = knowledge()["go"]["gopath_bin"]
-    for ins, command, verb, args in facts.build_commands("go"):
-        workdir = facts.context.workdir_at(ins)
-        packages = _go_packages(args)
+    for ins, command, verb, args, cwd in facts.build_commands("go"):
+        present, chdir = flag_value(args, ("-C", "--C"))
+        if present:
+            cwd = absolute(chdir, cwd) if chdir else None  # `-C dir`: everything after it is relative to dir
+        if cwd is None:
+            raise Decline(f"line {ins.line}: `go {verb}` in an unknown working directory")  # timid:
+        packages = _go_packages(args) or ["."]
         if verb == "install":
-            env = facts.context.env_at(ins)
-            if "GOBIN" in env or "GOPATH" in env:
-                raise Decline(f"line {ins.line}: `go install` with GOBIN/GOPATH set in the Dockerfile")  # timid:
-            if len(packages) != 1 or "@" in packages[0]:
-                raise Decline(f"line {ins.line}: `go install` of a tool from a remote module or of several packages")  # timid:
-            outputs.append((f"{gobin}/{_go_binary_name(facts, packages[0], ins)}", command, ins))
+            bin_dir = _install_dir(facts, ins, command, cwd)
+            for package in packages:
+                for name in _binary_names(facts, ins, package, cwd, install=True):
+                    outputs.append((f"{bin_dir}/{name}", command, ins))
             continue
         present, out = flag_value(args, ("-o", "--o"))
         if present:
             if not out or out.endswith("/"):
                 raise Decline(f"line {ins.line}: `go build -o` to a directory")  # timid:
-            path = absolute(out, workdir)
+            path = absolute(out, cwd)
+        elif all(p.endswith(".go") for p in packages):
+            path = absolute(PurePosixPath(packages[0]).stem, cwd)  # `go build main.go util.go` -> main
         else:
-            if len(packages) > 1:
+            if len(packages) > 1 or packages[0].endswith("..."):
                 raise Decline(f"line {ins.line}: `go build` of several packages writes no binary")  # timid:
-            path = absolute(_go_binary_name(facts, packages[0] if packages else ".", ins), workdir)
-        if path is None:
-            raise Decline(f"line {ins.line}: `go build` in an unknown working directory")  # timid:
-        outputs.append((path, command, ins))
+            path = absolute(_binary_names(facts, ins, packages[0], cwd, install=False)[0], cwd)
+        outputs.append((str(path), command, ins))
     if not outputs:
         raise Decline("no `go build` or `go install` whose output is known")
     return outputs
@@ -99,27 +91,122 @@ def _go_packages(args: list[str]) -> list[str]:
             skip = False
             continue
         if arg.startswith("-"):
-            if arg == "-C" or arg.startswith("-C="):
-                raise Decline("`go build -C` changes directory")  # timid:
-            if arg in _GO_FLAGS_WITH_VALUE:
+            if arg in _GO_FLAGS_WITH_VALUE or arg.lstrip("-") in {f.lstrip("-") for f in _GO_FLAGS_WITH_VALUE}:
                 skip = True
             continue
         packages.append(arg)
     return packages
 
 
-def _go_binary_name(facts: Facts, package: str, ins: Instruction) -> str:
-    if package in (".", "./"):
-        module = _go_module(facts)
-        if module is None:
-            raise Decline(f"line {ins.line}: `go build .` without -o, and no go.mod in the build context to name the binary")  # timid:
-        name = module.rstrip("/").rsplit("/", 1)[-1]
-        if re.fullmatch(r"v\d+", name):
-            raise Decline(f"line {ins.line}: module path ends in a major version; binary name uncertain")  # timid:
-        return name
-    if package.startswith("./") and not package.endswith("..."):
-        return PurePosixPath(package).name
-    raise Decline(f"line {ins.line}: `go build {package}`: binary name not known")  # timid:
+def _import_name(import_path: str) -> str:
+    """The binary name of a main package: the last element of its import path that is not a major version (`/v2`)."""
+    elements = [e for e in import_path.strip("/").split("/") if e]
+    while len(elements) > 1 and re.fullmatch(r"v\d+", elements[-1]):
+        elements.pop()
+    return elements[-1]
+
+
+def _go_version(facts: Facts) -> tuple[int, int] | None:
+    """The Go release of the image tag (`1.13.3-alpine` -> (1, 13)); None for the newest (`1`, `alpine`, `latest`)."""
+    version, _ = facts.image.split()
+    m = re.match(r"(\d+)\.(\d+)", version)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _module_of(facts: Facts, directory: str) -> tuple[str, str] | None:
+    """(module path, module root) of the go.mod at or above `directory` in the image, as the stage copied it."""
+    for folder in [PurePosixPath(directory), *PurePosixPath(directory).parents]:
+        text = facts.context_text(str(folder / "go.mod"))
+        if text is not None:
+            m = re.search(r"^module\s+(\S+)", text, re.M)
+            return (m.group(1).strip('"'), str(folder)) if m else None
+    return None
+
+
+def _module_mode(facts: Facts, ins: Instruction, directory: str, has_go_mod: bool) -> bool:
+    """Whether `go` builds in module mode here: GO111MODULE, else the default of the image's Go release."""
+    setting = facts.context.env_at(ins).get("GO111MODULE") or ""
+    version = _go_version(facts)
+    if setting in ("on", "off"):
+        return setting == "on"
+    if version is not None and version < (1, 11):
+        return False
+    if setting != "auto" and (version is None or version >= (1, 16)):
+        return True
+    gopath_src = f"{_gopath(facts, ins)}/src"
+    return has_go_mod and (version is None or version >= (1, 13) or not under(directory, gopath_src))
+
+
+def _gopath(facts: Facts, ins: Instruction) -> str:
+    env = {**knowledge()["image_env"]["golang"], **{k: v for k, v in facts.context.env_at(ins).items() if v is not None}}
+    return env["GOPATH"].split(":", 1)[0]
+
+
+def _install_dir(facts: Facts, ins: Instruction, command: Command, cwd: str) -> str:
+    """Where `go install` writes: GOBIN, else the first GOPATH's bin (the golang image: /go/bin)."""
+    env = {k: v for k, v in facts.context.env_at(ins).items()}
+    for assignment in command.assignments:
+        name, _, value = assignment.text.partition("=")
+        env[name] = value
+    gobin = env.get("GOBIN")
+    if "GOBIN" in env:
+        if gobin is None or not gobin.startswith("/"):
+            raise Decline(f"line {ins.line}: `go install` with a GOBIN that is not known")  # timid:
+        return str(PurePosixPath(gobin))
+    gopath = _gopath(facts, ins)
+    if not gopath.startswith("/"):
+        raise Decline(f"line {ins.line}: `go install` with a GOPATH that is not known")  # timid:
+    return f"{gopath.rstrip('/')}/bin"
+
+
+def _binary_names(facts: Facts, ins: Instruction, package: str, cwd: str, install: bool) -> list[str]:
+    """The binaries `go build`/`go install` of `package` writes, named as `go help build` says."""
+    if "@" in package:
+        return [_import_name(package.split("@", 1)[0])]  # go install tool@version: a module from the proxy
+    if package.endswith(".go"):
+        raise Decline(f"line {ins.line}: `go install` of .go files has no install location")  # timid:
+    pattern = package.endswith("...")
+    root = package[: -len("...")].rstrip("/") if pattern else package
+    if not (root in (".", "..", "") or root.startswith(("./", "../", "/"))):
+        if pattern:
+            raise Decline(f"line {ins.line}: `go {package}`: which packages the pattern names is not known")  # timid:
+        return [_import_name(package)]  # an import path
+    directory = absolute(root or ".", cwd)
+    assert directory is not None
+    directories = _main_packages(facts, directory) if pattern else [directory]
+    if not directories:
+        raise Decline(f"line {ins.line}: `{package}` names no main package in the build context")  # timid:
+    if len(directories) > 1 and not install:
+        raise Decline(f"line {ins.line}: `go build {package}` of several packages writes no binary")  # timid:
+    module = _module_of(facts, directory)
+    if not _module_mode(facts, ins, directory, module is not None):
+        gopath_src = f"{_gopath(facts, ins)}/src"
+        if install and not under(directory, gopath_src):
+            raise Decline(f"line {ins.line}: `go install` in GOPATH mode of {directory}, outside {gopath_src}: no install location")  # timid:
+        return [_import_name(d) for d in directories]  # GOPATH mode: the folder's import path under $GOPATH/src
+    if module is None:
+        raise Decline(f"line {ins.line}: no go.mod at or above {directory}, and this Go builds modules only")  # timid:
+    path, module_root = module
+    return [_import_name(path + d[len(module_root.rstrip("/")) :]) for d in directories]
+
+
+def _main_packages(facts: Facts, directory: str) -> list[str]:
+    """The folders under `directory` in the image that hold a main package, from the build context."""
+    build = facts.context.build_context
+    source = facts.context_source(directory)
+    if build is None or source is None:
+        return []
+    prefix = "" if source == "." else source.rstrip("/") + "/"
+    found = set()
+    for path in build.files():
+        if not path.startswith(prefix) or not path.endswith(".go") or path.endswith("_test.go"):
+            continue
+        rel = PurePosixPath(path[len(prefix) :])
+        if any(part.startswith((".", "_")) or part in ("testdata", "vendor") for part in rel.parts[:-1]):
+            continue  # `./...` skips these folders
+        if re.search(r"^package\s+main\b", build.read_text(path) or "", re.M):
+            found.add(str(PurePosixPath(directory) / rel.parent))
+    return sorted(found)
 
 
 def _go_needs_cgo(facts: Facts, sources: list[tuple[str, str]]) -> str | None:
@@ -185,19 +272,95 @@ def _only_sources(build, source: str) -> bool:  # type: ignore[no-untyped-def]
     return all(n.endswith(".go") or PurePosixPath(n).name in ("go.mod", "go.sum", "go.work", "go.work.sum") for n in names)
 
 
-def go_runtime_files(facts: Facts, sources: list[tuple[str, str]], binaries: set[str]) -> tuple[list[str], str]:
+def _maybe_copied(facts: Facts, image_path: str) -> bool:
+    """Whether a COPY of a context folder would put `image_path` in the image if the build context had it
+    (a file git ignores, such as `.env`, is missing from a checkout but present where the image is built)."""
+    build = facts.context.build_context
+    if build is None:
+        return False
+    for _, sources, dest in facts.copies():
+        for source in sources:
+            src = source.strip("/") or "."
+            base = dest.rstrip("/") or "/"
+            if build.exists(src) and not build.is_file(src) and under(image_path, base) and image_path != base:
+                rel = image_path[len(base.rstrip("/")) + 1 :]
+                if not build.ignore.excluded(rel if src == "." else f"{src}/{rel}"):
+                    return True
+    return False
+
+
+def _data_file_name(value: str) -> bool:
+    """A literal that reads as a data file's name (`messages.json`, `.env`), not a host name or a key."""
+    name = PurePosixPath(value).name
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return name.startswith(".env") or suffix in knowledge()["go"]["data_file_suffixes"]
+
+
+def _names_a_file_within(facts: Facts, value: str, folders: dict[str, str]) -> bool:
+    """A literal that is the name of a file inside a folder the sources name: a template's name
+    (`ExecuteTemplate(w, "index.html", ...)` after `ParseGlob("templates/*")`), not a file of its own."""
+    build = facts.context.build_context
+    if build is None or "/" in value:
+        return False
+    for folder in folders:
+        source = facts.context_source(folder)
+        if source is not None and not build.is_file(source):
+            prefix = "" if source == "." else source.rstrip("/") + "/"
+            if any(f.startswith(prefix) and PurePosixPath(f).name == value for f in build.files()):
+                return True
+    return False
+
+
+def application_folders(facts: Facts) -> list[str]:
+    """Where the stage's COPY/ADD from the build context write: the application files, as the image has them."""
+    build = facts.context.build_context
+    targets: set[str] = set()
+    for _, sources, dest in facts.copies():
+        for source in sources:
+            src = source.strip("/") or "."
+            is_file = build is not None and build.is_file(src)
+            if is_file and (dest.endswith("/") or len(sources) > 1):
+                targets.add(str(PurePosixPath(dest) / PurePosixPath(src).name))
+            else:
+                targets.add(str(PurePosixPath(dest)))
+    return sorted(t for t in targets if not any(t != o and under(t, o) for o in targets))
+
+
+def _check_apart_from_toolchain(facts: Facts, folders: list[str]) -> None:
+    """Decline when copying `folders` would bring the toolchain, module cache or installed tools along."""
+    gopath = _gopath(facts, facts.stage.instructions[-1]).rstrip("/")
+    kept_out = [f"{gopath}/pkg", f"{gopath}/bin", *knowledge()["go"]["goroot"]]
+    for folder in folders:
+        for path in kept_out:
+            if under(path, folder) or under(folder, path):
+                raise Decline(f"the application files are copied to {folder}, together with the Go toolchain or module cache in {path}")  # timid:
+
+
+class RuntimeFiles(NamedTuple):
+    """What the runtime stage copies besides the binary, and why."""
+
+    paths: list[str]
+    note: str
+    whole: bool
+    """The application files copied whole (what the program reads could not be named)."""
+
+
+def go_runtime_files(facts: Facts, sources: list[tuple[str, str]], binaries: set[str]) -> RuntimeFiles:
     """The image paths the Go program reads at run time, told from its sources, and a note naming them.
 
-    Only when a source calls a file API (os.ReadFile, template.ParseFiles, viper...): then every string
-    literal of the sources that names a file or folder the stage copied from the build context (relative
-    to the working directory, or absolute), less Go sources, is copied to the runtime stage.  A path the
-    program computes from nothing literal cannot be told: the split declines when no literal names one.
+    Only when a source calls a file API (os.ReadFile, template.ParseFiles, viper...).  When every string
+    literal of the sources that names a file or folder in the image names one the build context has
+    (relative to the working directory, or absolute; less Go sources), those are copied.  Otherwise (a
+    data file the checkout lacks but a COPY would bring, such as a git-ignored `.env`, or a path computed
+    from nothing literal) the application files are copied whole: every COPY destination of the stage.
     """
-    uses = sorted({api.strip("(.") for _, text in sources for api in knowledge()["go"]["file_apis"] if api in text})
+    file_apis = knowledge()["go"]["file_apis"]
+    uses = sorted({api.strip("(.") for _, text in sources for api in file_apis if api in text})
     if not uses:
-        return [], ""
+        return RuntimeFiles([], "", False)
     build = facts.context.build_context
     found: dict[str, str] = {}
+    absent: list[str] = []
     defaults = knowledge()["go"]["default_reads"]
     for _, text in sources:
         implicit = [path for call, path in defaults.items() if call in text]
@@ -209,27 +372,40 @@ def go_runtime_files(facts: Facts, sources: list[tuple[str, str]], binaries: set
             source = facts.context_source(image_path)
             if source is not None and build is not None and not _only_sources(build, source):
                 found.setdefault(image_path, value)
-    paths = sorted(p for p in found if not any(p != q and under(p, q) for q in found))
-    if not paths:
-        where = next(path for path, text in sources if any(api in text for api in knowledge()["go"]["file_apis"]))
-        raise Decline(
-            f"{where} reads files at run time ({', '.join(uses[:3])}) and no string in the Go sources names a file "
-            "the stage copied: what it reads cannot be told"
-        )  # timid:
+            elif source is None and _data_file_name(value) and _maybe_copied(facts, image_path) and value not in absent:
+                absent.append(value)
+    absent = [value for value in absent if not _names_a_file_within(facts, value, found)]
+    reads = f"The program reads files at run time ({', '.join(uses[:3])})"
+    if found and not absent:
+        paths = sorted(p for p in found if not any(p != q and under(p, q) for q in found))
+        named = ", ".join(f"`{found[p]}`" for p in paths)
+        note = (
+            f"{reads}: besides the binary, what string literals of its sources name in the image is copied "
+            f"({named}); files it reads by a computed path must be added with COPY"
+        )
+    else:
+        paths = application_folders(facts)
+        if not paths:
+            raise Decline(f"{reads}, and the stage copies no application files: what it reads cannot be told")  # timid:
+        _check_apart_from_toolchain(facts, paths)
+        why = (
+            f"`{absent[0]}` is not in this build context, but the stage copies it where it is"
+            if absent
+            else "which files cannot be told from the string literals of its sources"
+        )
+        note = (
+            f"{reads}; {why}: the application files are copied whole from the build stage "
+            f"({', '.join(paths)}, Go sources included)"
+        )
     for ins, command in facts.commands():
         if command.name in ("chmod", "chown", "chgrp"):
-            workdir = facts.context.workdir_at(ins)
+            workdir = facts.workdir_at(ins)
             operands = [v for v in command.arg_values() if v is None or not v.startswith("-")]
             for value in operands[1:]:  # after the mode or owner
                 target = absolute(value, workdir) if value is not None else None
                 if target is None or any(under(p, target) or under(target, p) for p in paths):
                     raise Decline(f"line {ins.line}: `{command.name}` sets modes or owners that a COPY --from would not keep")  # timid:
-    named = ", ".join(f"`{found[p]}`" for p in paths)
-    note = (
-        f"The program reads files at run time ({', '.join(uses[:3])}): besides the binary, what string literals "
-        f"of its sources name in the image is copied ({named}); files it reads by a computed path must be added with COPY"
-    )
-    return paths, note
+    return RuntimeFiles(paths, note, whole=not found or bool(absent))
 
 
 def plan_go(facts: Facts) -> Plan:
@@ -239,7 +415,8 @@ def plan_go(facts: Facts) -> Plan:
     sources = _go_sources(facts)
     cgo = _go_needs_cgo(facts, sources)
     binaries = {p for p, _, _ in outputs}
-    read, read_note = go_runtime_files(facts, sources, binaries)
+    files = go_runtime_files(facts, sources, binaries)
+    read = files.paths
     check_outputs_stay(facts, binaries)
     entry_binary(facts, commands, binaries, on_path={knowledge()["go"]["gopath_bin"]})
     tools = healthcheck_tools(facts)
@@ -273,18 +450,19 @@ def plan_go(facts: Facts) -> Plan:
         why_runtime += "; debian-slim because the start-up command or HEALTHCHECK needs " + ", ".join(needs)
     repeated = user_setup_runs(facts) if runtime.startswith("debian:") else []
     check_user(facts, runtime, repeated)
-    lines += workdir_and_binaries(facts, [p for p, _, _ in outputs])
+    lines += workdir_and_binaries(facts, [p for p, _, _ in outputs if not any(under(p, r) for r in read)])
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in read]
     before = size_of(("images", "golang", "sizes", "alpine" if is_alpine(facts.image) else "full"))
     after = distroless_size(runtime) if "distroless" in runtime else size_of(("images", "debian", "sizes", "slim"))
     note = (
-        f"Runtime on `{runtime}`: {why_runtime}. "
-        + (read_note if read else "Only the binary is copied")
-        + ("" if "distroless" not in runtime else " (distroless has CA certificates and tzdata, but no shell)")
-        + ("." if read else ": files the program reads at run time must be added with COPY.")
+        f"Runtime on `{runtime}`: {why_runtime}"
+        + ("" if "distroless" not in runtime or not read else "; distroless has CA certificates and tzdata, but no shell")
+        + (f". {files.note}." if read else ". Only the binary is copied")
+        + ("" if "distroless" not in runtime or read else " (distroless has CA certificates and tzdata, but no shell)")
+        + ("" if read else ": files the program reads at run time must be added with COPY.")
         + " Check that the image still starts."
     )
-    title = "copy the binary and the files it reads" if read else "copy only the binary"
+    title = "copy only the binary" if not read else "copy the binary and the application files" if files.whole else "copy the binary and the files it reads"
     plan = Plan(runtime, lines, build_edits, title, note, before, after, "DF401")
     plan.extra_runtime = [facts.text(i) for i in repeated]
     return plan

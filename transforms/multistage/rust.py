@@ -63,7 +63,7 @@ def plan_rust(facts: Facts) -> Plan:
     check_start(facts)
     package, bins = _cargo_names(facts)
     outputs: list[str] = []
-    for ins, command, verb, args in facts.build_commands("cargo"):
+    for ins, command, verb, args, workdir in facts.build_commands("cargo"):
         for option in ("--target", "--target-dir", "--manifest-path", "--profile", "--out-dir", "--artifact-dir", "--root", "--example"):
             if flag_value(args, (option,))[0]:
                 raise Decline(f"line {ins.line}: `cargo {verb} {option}` moves the output")  # timid:
@@ -77,7 +77,6 @@ def plan_rust(facts: Facts) -> Plan:
             outputs += [f"{knowledge()['rust']['cargo_bin']}/{n}" for n in names]
         else:
             profile = "release" if "--release" in args or "-r" in args else "debug"
-            workdir = facts.context.workdir_at(ins)
             if workdir is None:
                 raise Decline(f"line {ins.line}: cargo build in an unknown working directory")  # timid:
             env = facts.context.env_at(ins)
