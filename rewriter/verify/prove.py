@@ -159,7 +159,7 @@ def _decide(found: list[str], check: Callable[[list[str], str], Verification]) -
     """The verdict on each candidate, the proven rules, and the verification of the proven rewrite (if one ran)."""
     if not found:
         return [], [], None
-    together = check(found, "every unsafe fix together: " + ", ".join(found))
+    together = check(found, ("every unsafe fix together: " if len(found) > 1 else "") + ", ".join(found))
     if together.exit_code == 0:
         return [Proof(rule, PROVEN) for rule in found], found, together
     if together.exit_code == 2 and not together.original.built:
@@ -168,7 +168,7 @@ def _decide(found: list[str], check: Callable[[list[str], str], Verification]) -
     proofs: dict[str, Proof] = {}
     alone: dict[str, Verification] = {}
     for rule in found:
-        alone[rule] = check([rule], f"{rule} alone")
+        alone[rule] = together if len(found) == 1 else check([rule], f"{rule} alone")
         if alone[rule].exit_code == 0:
             proofs[rule] = Proof(rule, PROVEN)
         else:
