@@ -470,23 +470,26 @@ def _process(name: str, args: Options) -> FileReport:
 def _proven_settings(dockerfile: Path, source: bytes, context: Path, settings: Settings, args: Options) -> Settings:
     """`settings` trusting the unsafe fixes real builds proved (`rewriter.verify.prove`), each verdict said on stderr.
 
+    While it builds: live progress on a terminal, plain lines in a log (`rewriter.verify.progress`).
+
     Without a builder that works here, every unsafe fix is "not provable" and the safe fixes alone apply.
     """
     from rewriter.verify.builders import BuilderError, detect
+    from rewriter.verify.progress import progress_for
     from rewriter.verify.prove import NOT_PROVABLE, PROVEN, Proof, candidates, prove
 
-    say = (lambda message: None) if args.quiet else (lambda message: sys.stderr.write(f"prove: {message}\n"))
     try:
         builder = detect(args.builder)
-        proofs = prove(dockerfile, context, settings, builder, progress=lambda message: say(f"{dockerfile}: {message}")).proofs
+        with progress_for(sys.stderr, str(dockerfile), quiet=args.quiet, no_color=args.no_color) as progress:
+            proofs = prove(dockerfile, context, settings, builder, progress=progress).proofs
     except BuilderError as exc:
         why = str(exc).splitlines()[0]
         proofs = [Proof(rule, NOT_PROVABLE, why) for rule in candidates(source, dockerfile, context, settings)]
-    for proof in proofs:
+    for proof in proofs:  # the verdicts, even with --quiet: they say why the file has fewer fixes than --unsafe-fixes
         detail = f": {proof.why}" if proof.why else ""
-        say(f"{dockerfile}: {proof.rule} {proof.verdict}{detail}")
+        sys.stderr.write(f"prove: {dockerfile}: {proof.rule} {proof.verdict}{detail}\n")
         if proof.log_tail and proof.verdict != PROVEN:
-            say("  " + proof.log_tail.replace("\n", "\n  "))
+            sys.stderr.write("  " + proof.log_tail.replace("\n", "\n  ") + "\n")
     proven = tuple(p.rule for p in proofs if p.verdict == PROVEN)
     return settings._replace(extend_safe_fixes=settings.extend_safe_fixes + proven)
 
@@ -652,10 +655,19 @@ def pr_command(
     token_env: Annotated[str, typer.Option("--token-env", metavar="NAME", help="The environment variable that holds the token.")] = "GITHUB_TOKEN",
     author: Annotated[Optional[str], typer.Option("--author", metavar="'NAME <EMAIL>'", help="Author of the commit (default: git's user.name/user.email, else dockerfix).", show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the git commands and API requests.", rich_help_panel=OUTPUT)] = False,
+    output_format: Annotated[
+        VerifyFormat, typer.Option("--format", help="What to print: the pull request's URL (text), or everything the run did (json).", rich_help_panel=OUTPUT)
+    ] = VerifyFormat.text,
+    no_color: NoColor = False,
     select: Select = None,
     ignore: Ignore = None,
     isolated: Isolated = False,
     unsafe_fixes: UnsafeFixes = False,
+    prove: Annotated[
+        bool,
+        typer.Option("--prove", help="Also apply the unsafe fixes that building both images proves; the body shows the measured figures.", rich_help_panel=FIXES),
+    ] = False,
+    builder: Annotated[Builder, typer.Option("--builder", help="Image builder for --prove.", rich_help_panel=FIXES)] = Builder.auto,
     cache_strategy: CacheStrategyOption = None,
     context: Annotated[
         Optional[Path],
@@ -676,6 +688,8 @@ def pr_command(
     """
     from rewriter.bot.command import PrOptions, Surroundings, deliver
 
+    if prove and unsafe_fixes:
+        raise UsageError("--prove applies the unsafe fixes a build proves; --unsafe-fixes applies them all: choose one")
     options = PrOptions(
         path=path,
         repo=repo,
@@ -692,6 +706,10 @@ def pr_command(
         verbose=verbose,
         isolated=isolated,
         context=context,
+        prove=prove,
+        builder=builder.value,
+        format=output_format.value,
+        no_color=no_color,
         **fix_flags(select, ignore, unsafe_fixes, cache_strategy),
     )
     return deliver(options, ctx.obj if isinstance(ctx.obj, Surroundings) else Surroundings())

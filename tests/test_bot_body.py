@@ -89,3 +89,61 @@ def test_body_stays_under_githubs_limit(count: int) -> None:
     text = body.body(files, RULES, OPTIONS, base="main")
     assert len(text) <= body.MAX_BODY
     assert text.startswith(body.MARKER)
+
+
+MEASURED = {
+    "builder": "buildah 1.28.2",
+    "verdict": "verified",
+    "changed_source": "app.py",
+    "original": {
+        "size_mb": 412.3, "layers": 9, "cold_build_seconds": 58.0, "rebuild_seconds": 40.1, "dependency_install_cached": False,
+        "rebuild": {"steps": [{"instruction": "COPY . /app", "cached": False}, {"instruction": "RUN pip install -r requirements.txt", "cached": False}]},
+    },
+    "rewritten": {
+        "size_mb": 148.2, "layers": 7, "cold_build_seconds": 41.2, "rebuild_seconds": 2.3, "dependency_install_cached": True,
+        "rebuild": {"steps": [{"instruction": "RUN pip install --no-cache-dir -r requirements.txt", "cached": True}, {"instruction": "COPY . /app", "cached": False}]},
+    },
+    "smoke": {"original": {"exit_code": None, "still_running": True}, "rewritten": {"exit_code": None, "still_running": True}},
+}
+
+
+def test_measured_figures_replace_the_estimates_of_their_file_only() -> None:
+    from rewriter.verify.prove import Proof
+
+    measured = report(changes=[PIP, Change("DF302", 1, "Use `python:3.12-slim`", "full image", 345.0, proven=True)])
+    measured.measured, measured.proofs = MEASURED, [Proof("DF302", "proven")]
+    estimated = report("other/Dockerfile", changes=[Change("DF204", 3, "Add `--no-install-recommends`", "recommends", 12.0)])
+    text = body.body([measured, estimated], RULES, body.Options(prove=True), base="main")
+    assert text.splitlines()[1] == (
+        "dockerfix rewrote 2 Dockerfiles on `main` with 3 fixes; building the images measured the final image at 148 MB "
+        "instead of 412 MB (−64%; 1 of the 2 Dockerfiles measured); the others are estimated to save ~12 MB of image size."
+    )
+    assert "| final image size | 412 MB | 148 MB (−64%) |" in text
+    assert "| rebuild after a one-line change to `app.py` | 40.1 s | 2.3 s (−94%) |" in text
+    assert "| steps from the cache on that rebuild | 0 of 2 | 1 of 2 |" in text
+    assert "| dependency install from the cache | no | yes |" in text
+    assert "| `RUN pip install --no-cache-dir -r requirements.txt` | cache |" in text
+    assert "| DF302 `full-base-image` | 1 | **proven:** Use `python:3.12-slim` | full image |" in text, "no estimate where it was measured"
+    assert "| DF204 `apt-no-install-recommends` | 3 | Add `--no-install-recommends` | recommends | ~12 MB |" in text
+    assert "dockerfix --diff --prove Dockerfile other/Dockerfile" in text
+
+
+def test_a_rejected_fix_shows_why_and_the_failing_builds_last_lines() -> None:
+    from rewriter.verify.prove import Proof
+
+    rejected = report(changes=[PIP])
+    rejected.proofs = [Proof("DF302", "rejected", "the rewritten Dockerfile does not build", "STEP 3/4: RUN gcc -o x x.c\n/bin/sh: gcc: not found")]
+    text = body.body([rejected], RULES, body.Options(prove=True), base="main")
+    assert "| DF302 | **rejected**, not applied | the rewritten Dockerfile does not build |" in text
+    assert "<details><summary>DF302: the last lines of the failing build</summary>\n\n~~~~\nSTEP 3/4: RUN gcc -o x x.c\n/bin/sh: gcc: not found\n~~~~" in text
+    assert "Not measured: nothing could be built for this file here" in text
+
+
+def test_bodies_that_differ_only_in_measured_figures_are_the_same() -> None:
+    first = report(changes=[PIP])
+    first.measured = MEASURED
+    second = report(changes=[PIP])
+    second.measured = {**MEASURED, "original": {**MEASURED["original"], "cold_build_seconds": 61.5}}
+    a, b = (body.body([r], RULES, OPTIONS, base="main") for r in (first, second))
+    assert a != b and body.same_body(a, b)
+    assert not body.same_body(a, a.replace("Add `--no-cache-dir`", "Add `--no-cache`"))

@@ -175,3 +175,67 @@ def test_prove_and_unsafe_fixes_together_is_a_usage_error(tmp_path: Path, capsys
     app = _app(tmp_path)
     assert main(["--prove", "--unsafe-fixes", str(app / "Dockerfile")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_base_image_that_cannot_be_pulled_is_not_provable_and_the_original_is_built_once(tmp_path: Path) -> None:
+    app = _app(tmp_path)  # python:3.13 is there; python:3.13-slim, where DF302 moves, is not
+    builder = FakeBuilder()
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), builder)
+    verdicts = {p.rule: p for p in result.proofs}
+    assert verdicts["DF302"].verdict == "not provable" and "could not be pulled" in verdicts["DF302"].why
+    assert verdicts["DF216"].verdict == "proven"
+    assert b"FROM python:3.13\n" in result.output and b"&& echo ready" in result.output
+    assert builder.builds.count(("Dockerfile.original", True)) == 1, "every verification compares with the one original build"
+    assert builder.builds.count(("Dockerfile.original", False)) == 1, "and its rebuild is measured once"
+    assert not builder.images, "the original image is removed once the proof is done"
+
+
+def test_measure_verifies_the_written_output_when_nothing_needed_proving(tmp_path: Path) -> None:
+    app = _app(tmp_path, 'FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "app.py"]\n')
+    result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder(), measure=True)
+    assert result.proofs == []
+    assert result.verification is not None and result.verification.exit_code == 0
+    assert result.verification.rewritten_text.encode() == result.output and "DF201" in result.verification.applied
+
+
+def test_progress_in_a_log_is_plain_lines_with_the_elapsed_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    assert main(["--write", "--prove", str(app / "Dockerfile")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    where = f"prove: {app / 'Dockerfile'}: [0:00]"
+    assert f"{where} step 1: verifying DF216" in lines
+    assert f"{where}   building the original image (no cache)" in lines
+    assert f"{where} step 1: verified" in lines
+
+
+def test_quiet_keeps_the_verdicts_and_drops_the_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from rewriter.cli import main
+    from rewriter.verify import builders as builders_module
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    monkeypatch.setattr(builders_module, "detect", lambda choice="auto", pull="missing": FakeBuilder())
+    assert main(["--write", "--prove", "--quiet", str(app / "Dockerfile")]) == 0
+    assert capsys.readouterr().err == f"prove: {app / 'Dockerfile'}: DF216 proven\n"
+
+
+def test_progress_on_a_terminal_is_live_and_keeps_each_finished_step(tmp_path: Path) -> None:
+    import io
+
+    from rewriter.verify.progress import Live, progress_for
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    app = _app(tmp_path, APP.replace("FROM python:3.13", "FROM python:3.11-slim"))
+    screen = Terminal()
+    with progress_for(screen, "Dockerfile") as progress:
+        assert isinstance(progress, Live)
+        prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder(), progress=progress)
+    shown = screen.getvalue()
+    assert "Dockerfile · step 1: verified" in shown
+    assert "1 verification(s) in 0:00" in shown

@@ -4,6 +4,7 @@ It interprets a tiny, predictable subset of Dockerfile semantics, enough to
 exercise the whole procedure without a container engine:
 
 * `FROM` starts from a base image of `BASES` (files, Debian packages, env);
+  another fails as a base image that cannot be pulled;
 * `WORKDIR`, `ENV`, `USER`, `EXPOSE`, `CMD`, `ENTRYPOINT` set the config;
 * `COPY SRC... DEST` copies context files (respecting nothing fancy);
 * `RUN` understands a few commands by their words: `pip install -r FILE`
@@ -36,6 +37,11 @@ BASES = {
     "python:3.11-slim": {
         "files": {"usr/bin/python3": b"ELF python", "etc/os-release": b"debian 12"},
         "debian": {"base-files": "12.4", "python3": "3.11.2-1"},
+        "env": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+    },
+    "python:3.13": {
+        "files": {"usr/bin/python3": b"ELF python", "etc/os-release": b"debian 12", "usr/bin/gcc": b"ELF gcc" * 50_000},
+        "debian": {"base-files": "12.4", "python3": "3.13.1-1", "gcc": "12.2"},
         "env": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
     },
 }
@@ -133,7 +139,9 @@ class FakeBuilder:
         name = instruction.name
         words = [w.text for w in instruction.words()]
         if name == "FROM":
-            base = BASES[words[0]]
+            base = BASES.get(words[0])
+            if base is None:  # as buildah says it when the image is neither local nor pullable
+                raise RuntimeError(f"creating build container: initializing source docker://{words[0]}: manifest unknown")
             image.files.update(base["files"])
             image.debian.update(base["debian"])
             image.env.update(base["env"])

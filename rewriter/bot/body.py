@@ -16,7 +16,7 @@ import inspect
 import re
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rewriter.outputs import plural
 
@@ -43,6 +43,7 @@ class Options:
     context: str | None = None
     isolated: bool = False
     version: str = ""
+    prove: bool = False
 
 
 def _cell(text: str) -> str:
@@ -108,7 +109,9 @@ def commit_message(changed: list[FileReport], rules: dict[str, Rule], options: O
 
 def reproduce_command(changed: list[FileReport], options: Options, mode: str) -> str:
     args = ["dockerfix", mode]
-    if options.unsafe_fixes or any(f.unsafe_fixes for f in changed):
+    if options.prove:
+        args.append("--prove")
+    elif options.unsafe_fixes or any(f.unsafe_fixes for f in changed):
         args.append("--unsafe-fixes")
     if options.select:
         args += ["--select", ",".join(options.select)]
@@ -137,18 +140,36 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
     changed = [f for f in files if f.changed]
     changes = [c for f in changed for c in f.changes]
     out: list[str] = [MARKER]
-    known = [c.saving_mb for c in changes if c.saving_mb is not None]
     summary = (
         f"dockerfix rewrote {plural(len(changed), 'Dockerfile')} on `{base}` with "
         f"{plural(len(changes), 'fix', 'fixes')}"
     )
+    measured = [sizes for f in changed if (sizes := _sizes(f)) is not None]
+    if measured:
+        before, after = sum(b for b, _ in measured), sum(a for _, a in measured)
+        summary += (
+            f"; building the images measured the final {'image' if len(measured) == 1 else 'images'} at "
+            f"{_mb(after)} instead of {_mb(before)} ({_percent(before, after)}"
+            + (f"; {len(measured)} of the {plural(len(changed), 'Dockerfile')} measured" if len(measured) < len(changed) else "")
+            + ")"
+        )
+    # Estimates only where nothing was measured.
+    unmeasured = [c for f in changed if _sizes(f) is None for c in f.changes]
+    known = [c.saving_mb for c in unmeasured if c.saving_mb is not None]
     if known:
-        summary += f", estimated to save {_megabytes(sum(known))} of image size"
-        if len(known) < len(changes):
+        summary += f"{'; the others are' if measured else ','} estimated to save {_megabytes(sum(known))} of image size"
+        if len(known) < len(unmeasured):
             summary += f" (counting the {plural(len(known), 'fix', 'fixes')} whose saving can be estimated)"
     out.append(summary + ".")
     out.append("")
-    if options.unsafe_fixes or any(f.unsafe_fixes for f in changed):
+    if any(c.proven for c in changes):
+        out.append(
+            "Besides **safe fixes**, this pull request has **unsafe fixes proven by building** (`--prove`): for each, "
+            "the original and the rewritten image were built, the final images compared (configuration, application "
+            "files, installed packages, the libraries programs load) and the image's command run in both. An unsafe "
+            "fix that failed is left out and listed with the reason."
+        )
+    elif options.unsafe_fixes or any(f.unsafe_fixes for f in changed):
         out.append(
             "This run included **unsafe fixes** (`--unsafe-fixes`): the images still build, but what they contain "
             "may differ. Review the changes marked **unsafe** below: each says what to check."
@@ -161,18 +182,26 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
     out.append("")
     out.append("## Changes")
     for report in changed:
-        out += ["", f"### `{report.path}`", "", "| Rule | Line | Change | Why | Est. saving |", "| --- | ---: | --- | --- | ---: |"]
+        estimates = _sizes(report) is None  # a measured file shows its measured figures, not estimates
+        out += ["", f"### `{report.path}`", ""]
+        if report.measured is not None:
+            out += measured_table(report.measured)
+        elif report.proofs is not None:
+            out += ["Not measured: nothing could be built for this file here; the savings below are estimates.", ""]
+        saving_header = (" Est. saving |", " ---: |") if estimates else ("", "")
+        out += ["| Rule | Line | Change | Why |" + saving_header[0], "| --- | ---: | --- | --- |" + saving_header[1]]
         rows = report.changes if row_limit is None else report.changes[:row_limit]
         for change in rows:
             rule = rules.get(change.rule)
             name = f" `{rule.name}`" if rule else ""
             line = str(change.line) if change.line is not None else "–¹"
-            saving = _megabytes(change.saving_mb) if change.saving_mb is not None else "–"
-            what = ("**unsafe:** " if change.unsafe else "") + _cell(change.what)
+            saving = f" {_megabytes(change.saving_mb) if change.saving_mb is not None else '–'} |" if estimates else ""
+            mark = "**proven:** " if change.proven else "**unsafe:** " if change.unsafe else ""
             why = _cell(change.why) + (f"<br><sub>{_cell(change.note)}</sub>" if change.note else "")
-            out.append(f"| {change.rule}{name} | {line} | {what} | {why} | {saving} |")
+            out.append(f"| {change.rule}{name} | {line} | {mark}{_cell(change.what)} | {why} |{saving}")
         if len(rows) < len(report.changes):
-            out.append(f"| … | | {len(report.changes) - len(rows)} more (run the command below to see them all) | | |")
+            out.append(f"| … | | {len(report.changes) - len(rows)} more (run the command below to see them all) | |" + (" |" if estimates else ""))
+        out += proofs_table(report)
         for path, data in sorted(report.created.items()):
             out += ["", f"New file `{path}`:", "", "```", data.decode("utf-8", "replace").rstrip("\n"), "```"]
     if any(c.line is None for c in changes):
@@ -226,6 +255,112 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
         "",
     ]
     return "\n".join(out)
+
+
+MEASURED, MEASURED_END = "<!-- dockerfix measured -->", "<!-- /dockerfix measured -->"
+"""Around the measured figures: timings differ from run to run, so `same_body` compares without them."""
+
+
+def same_body(a: str, b: str) -> bool:
+    """The same body but for the measured figures: no reason to update a pull request (and notify its watchers)."""
+
+    def without_figures(text: str) -> str:
+        return re.sub(rf"{re.escape(MEASURED)}.*?{re.escape(MEASURED_END)}", "", text, flags=re.S)
+
+    return without_figures(a) == without_figures(b)
+
+
+def _sizes(report: FileReport) -> tuple[float, float] | None:
+    """The final image size before and after, in MB, when both were measured."""
+    measured = report.measured or {}
+    before, after = (measured.get("original") or {}).get("size_mb"), (measured.get("rewritten") or {}).get("size_mb")
+    return (before, after) if before is not None and after is not None else None
+
+
+def _mb(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB"
+
+
+def _percent(before: float | None, after: float | None) -> str:
+    if not before or after is None:
+        return ""
+    return f"{100 * (after - before) / before:+.0f}%".replace("-", "−")
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+def _change(before: float | None, after: float | None) -> str:
+    percent = _percent(before, after)
+    return f" ({percent})" if percent else ""
+
+
+def measured_table(measured: dict[str, Any]) -> list[str]:
+    """What building both images measured (`dockerfix verify`'s JSON): sizes, layers, build times, the cache on rebuild."""
+    before, after = measured["original"], measured["rewritten"]
+    yes_no = {True: "yes", False: "no", None: "–"}
+    verdicts = {"verified": "the final images are equivalent", "failed": "**the rewrite failed verification**", "error": "not verified"}
+    out = [
+        MEASURED,
+        f"Measured by building both images with {measured['builder']} ({verdicts.get(measured['verdict'], measured['verdict'])}):",
+        "",
+        "| | before | after |",
+        "| --- | ---: | ---: |",
+        f"| final image size | {_mb(before['size_mb'])} | {_mb(after['size_mb'])}{_change(before['size_mb'], after['size_mb'])} |",
+        f"| layers | {before['layers'] or '–'} | {after['layers'] or '–'} |",
+        f"| cold build (no cache) | {_seconds(before['cold_build_seconds'])} | {_seconds(after['cold_build_seconds'])} |",
+    ]
+    changed = measured.get("changed_source")
+    if changed:
+        b, a = before["rebuild_seconds"], after["rebuild_seconds"]
+        out += [
+            f"| rebuild after a one-line change to `{_cell(changed)}` | {_seconds(b)} | {_seconds(a)}{_change(b, a)} |",
+            f"| steps from the cache on that rebuild | {_cache_count(before)} | {_cache_count(after)} |",
+            f"| dependency install from the cache | {yes_no[before['dependency_install_cached']]} | {yes_no[after['dependency_install_cached']]} |",
+        ]
+    smoke = measured.get("smoke") or {}
+    if smoke:
+        out.append(f"| the image's command (smoke check) | {_smoke(smoke.get('original'))} | {_smoke(smoke.get('rewritten'))} |")
+    out.append("")
+    rebuilt = [(label, image["rebuild"]["steps"]) for label, image in (("Before", before), ("After", after)) if (image.get("rebuild") or {}).get("steps")]
+    if rebuilt:
+        out += ["<details><summary>Which steps came from the cache on the rebuild</summary>", ""]
+        for label, steps in rebuilt:
+            out += [f"**{label}**", "", "| Step | |", "| --- | --- |"]
+            out += [f"| `{_cell(step['instruction'])[:120]}` | {'cache' if step['cached'] else 'ran'} |" for step in steps]
+            out.append("")
+        out += ["</details>", ""]
+    return out + [MEASURED_END, ""]
+
+
+def _cache_count(image: dict[str, Any]) -> str:
+    steps = (image.get("rebuild") or {}).get("steps") or []
+    return f"{sum(step['cached'] for step in steps)} of {len(steps)}" if steps else "–"
+
+
+def _smoke(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return "–"
+    return "still running when stopped" if run["still_running"] else f"exited {run['exit_code']}"
+
+
+PROOF_WORDS = {"proven": "proven, applied", "rejected": "**rejected**, not applied", "not provable": "not provable here, not applied"}
+
+
+def proofs_table(report: FileReport) -> list[str]:
+    """The unsafe fixes tried by building, the verdict on each and, for a failed build, its log's last lines."""
+    if not report.proofs:
+        return []
+    out = ["", "Unsafe fixes tried by building:", "", "| Rule | Verdict | Why |", "| --- | --- | --- |"]
+    out += [f"| {p.rule} | {PROOF_WORDS[p.verdict]} | {_cell(p.why) if p.why else '–'} |" for p in report.proofs]
+    for proof in report.proofs:
+        if proof.log_tail:
+            fence = "~~~~"  # a log may hold backticks, hardly four tildes
+            out += ["", f"<details><summary>{proof.rule}: the last lines of the failing build</summary>", "", fence, proof.log_tail, fence, "", "</details>"]
+    return out
 
 
 def stale_comment(base: str) -> str:

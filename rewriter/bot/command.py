@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TextIO
 
-from rewriter.bot.fixes import Scan
+from rewriter.bot.fixes import FileReport, Scan
 from rewriter.bot.git import Git, GitError
 from rewriter.outputs import plural
 
 if TYPE_CHECKING:
+    from rewriter.bot.fixes import Prover
     from rewriter.bot.github import GitHub, PullRequest
     from rewriter.config import Config
     from rewriter.context import Settings
@@ -76,6 +77,10 @@ class PrOptions:
     unsafe_fixes: bool = False
     cache_strategy: str | None = None
     context: Path | None = None
+    prove: bool = False
+    builder: str = "auto"
+    format: str = "text"
+    no_color: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,26 @@ class Surroundings:
 
 
 class UI:
-    """Everything the bot says goes through here, and through the redactor."""
+    """Everything the bot says goes through here, and through the redactor.
 
-    def __init__(self, out: TextIO, err: TextIO, redact: Callable[[str], str], verbose: bool) -> None:
-        self.out, self.err, self.redact, self.verbose = out, err, redact, verbose
+    Standard output has the result: a line of text (the pull request's URL,
+    the dry run's texts), or with `--format json` one JSON document at the
+    end (`Bot.outcome`); what happens on the way goes to standard error.
+    """
+
+    def __init__(self, out: TextIO, err: TextIO, redact: Callable[[str], str], verbose: bool, json: bool = False) -> None:
+        self.out, self.err, self.redact, self.verbose, self.json = out, err, redact, verbose, json
 
     def result(self, text: str) -> None:
+        if self.json:
+            return
         self.out.write(self.redact(text) + "\n")
+        self.out.flush()
+
+    def document(self, data: dict[str, Any]) -> None:
+        import json
+
+        self.out.write(self.redact(json.dumps(data, indent=2)) + "\n")
         self.out.flush()
 
     def say(self, text: str) -> None:
@@ -153,17 +171,22 @@ def deliver(args: PrOptions, surroundings: Surroundings) -> int:
     environment = dict(os.environ if surroundings.env is None else surroundings.env)
     out, err = surroundings.stdout or sys.stdout, surroundings.stderr or sys.stderr
     token = environment.get(args.token_env) or None
-    ui = UI(out, err, Redactor(token), args.verbose)
+    ui = UI(out, err, Redactor(token), args.verbose, json=args.format == "json")
     from rewriter.bot.fixes import NothingToScan
     from rewriter.bot.github import GitHubError
 
+    outcome: dict[str, Any] = {"action": "error", "dry_run": args.dry_run}
     try:
-        return Bot(args, environment, token, ui, surroundings.sleep, surroundings.clock).run()
+        code = Bot(args, environment, token, ui, surroundings.sleep, surroundings.clock, outcome).run()
     except (BotError, GitError, GitHubError, NothingToScan, UsageError) as exc:
         ui.error(str(exc))
-        return EXIT_ERROR
+        outcome.update(action="error", error=str(exc))
+        code = EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    if ui.json:
+        ui.document(outcome)
+    return code
 
 
 class Bot:
@@ -175,9 +198,12 @@ class Bot:
         ui: UI,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
+        outcome: dict[str, Any] | None = None,
     ) -> None:
         self.args, self.env, self.token, self.ui = args, env, token, ui
         self.sleep, self.clock = sleep, clock
+        self.outcome = {} if outcome is None else outcome
+        """What the run did, for `--format json` (see `docs/bot.md`)."""
         self.version = _version()
         from rewriter.context import Settings
         from rewriter.rules import all_rules
@@ -306,7 +332,8 @@ class Bot:
             if self.args.context and not (export / self.args.context).is_dir():
                 raise BotError(f"--context {self.args.context}: no such folder on the base branch")
             try:
-                result = scan(git, commit, export, paths, lambda d: self.settings_for(d, configs), self.rules_for, self.args.context)
+                prover = self._prover(export) if self.args.prove else None
+                result = scan(git, commit, export, paths, lambda d: self.settings_for(d, configs), self.rules_for, self.args.context, prover)
             except ConfigError as exc:
                 shown = Path(exc.path).resolve()
                 if shown.is_relative_to(export.resolve()):
@@ -318,7 +345,40 @@ class Bot:
             self.ui.warn(problem)
         if not paths:
             self.ui.warn(f"no Dockerfile found in {target}")
+        self.outcome.update(files=[_file_json(f) for f in result.files], problems=result.problems)
         return result
+
+    def _prover(self, export: Path) -> Prover:
+        """Proves the unsafe fixes of one Dockerfile by building (`--prove`), its progress on standard error.
+
+        Without a builder that works here nothing is proven: every unsafe fix is
+        "not provable" (and said so once), and the safe fixes alone are delivered.
+        """
+        from rewriter.verify.builders import BuilderError, detect
+        from rewriter.verify.progress import progress_for
+        from rewriter.verify.prove import NOT_PROVABLE, Proof, Proven, candidates, prove
+
+        try:
+            builder = detect(self.args.builder)
+        except BuilderError as exc:
+            why = str(exc).splitlines()[0]
+            self.ui.warn(f"nothing can be proven here ({why}): only safe fixes")
+
+            def unprovable(dockerfile: Path, context: Path, settings: Settings) -> Proven:
+                found = candidates(dockerfile.read_bytes(), dockerfile, context, settings._replace(unsafe_fixes=False))
+                return Proven(b"", [Proof(rule, NOT_PROVABLE, why) for rule in found], None)
+
+            return unprovable
+
+        def proving(dockerfile: Path, context: Path, settings: Settings) -> Proven:
+            shown = dockerfile.relative_to(export).as_posix()
+            with progress_for(self.ui.err, shown, no_color=self.args.no_color) as progress:
+                proven = prove(dockerfile, context, settings, builder, progress=progress, measure=True)
+            for proof in proven.proofs:
+                self.ui.say(f"{shown}: {proof.rule} {proof.verdict}" + (f": {proof.why}" if proof.why else ""))
+            return proven
+
+        return proving
 
     def _texts(self, plan: Plan) -> None:
         from rewriter.bot import body
@@ -331,11 +391,13 @@ class Bot:
             context=self.args.context,
             isolated=self.args.isolated,
             version=self.version,
+            prove=self.args.prove,
         )
         changed = plan.scan.changed
         plan.title = body.title(changed)
         plan.message = body.commit_message(changed, self.catalogue, options)
         plan.body = body.body(plan.scan.files, self.catalogue, options, base=plan.base)
+        self.outcome.update(title=plan.title, commit_message=plan.message, body=plan.body)
 
     def _deliver(self, api: GitHub, git: Git, owner: str, name: str, info: dict[str, Any], target: str, *, checkout: bool) -> int:
         from rewriter.bot import body as texts
@@ -347,6 +409,7 @@ class Bot:
         if not base:
             raise BotError(f"GitHub gave no default branch for {owner}/{name}; pass --base")
         branch = self._branch(git, base, default_branch)
+        self.outcome.update(repository=f"{owner}/{name}", base=base, branch=branch, pull_request=None)
         permissions = info.get("permissions")
         if isinstance(permissions, dict) and permissions.get("push") is False:
             raise BotError(f"the token may not push to {owner}/{name}: it needs write access to its contents")
@@ -377,15 +440,18 @@ class Bot:
         if pr is not None and texts.MARKER not in pr.body:
             raise BotError(f"pull request #{pr.number} from {branch!r} was not opened by dockerfix pr; choose another --branch")
         if not changed:
+            self.outcome["action"] = "nothing to fix"
             if pr is None:
                 self.ui.say(f"nothing to fix on {base}")
             elif not ours:
                 self.ui.warn(f"nothing to fix on {base}; leaving #{pr.number} open: {branch!r} has commits not made by dockerfix pr")
+                self.outcome["pull_request"] = {"number": pr.number, "url": pr.url}
             else:
                 api.comment(owner, name, pr.number, texts.stale_comment(base))
                 api.update_pull_request(owner, name, pr.number, state="closed")
                 self.ui.say(f"{base} has the fixes now: closed #{pr.number}")
                 self.ui.result(pr.url)
+                self.outcome.update(action="closed", pull_request={"number": pr.number, "url": pr.url})
             return EXIT_OK
         if not ours:
             raise BotError(
@@ -398,9 +464,11 @@ class Bot:
         is_ancestor = (lambda a, b: api.is_ancestor(owner, name, a, b)) if shallow else git.is_ancestor
         if head_sha is not None and self._current(git, head_sha, base_sha, commit, is_ancestor):
             self.ui.say(f"{branch} already has these fixes")
+            self.outcome["pushed"] = False
         else:
             git.push(remote, commit, branch, head_sha)
             self.ui.say(f"pushed {plural(len(changed), 'changed Dockerfile')} to {branch}")
+            self.outcome["pushed"] = True
         self._pull_request(api, owner, name, pr, plan)
         return EXIT_OK
 
@@ -422,6 +490,7 @@ class Bot:
         return git.changed_paths(parent, head) == git.changed_paths(base, commit) and is_ancestor(parent, base)
 
     def _pull_request(self, api: GitHub, owner: str, name: str, pr: PullRequest | None, plan: Plan) -> None:
+        from rewriter.bot.body import same_body
         from rewriter.bot.github import GitHubError, already_exists
 
         created = False
@@ -438,6 +507,7 @@ class Bot:
                 if pr is None:
                     raise
         if created:
+            self.outcome["action"] = "opened"
             self.ui.say(f"opened #{pr.number}")
             if self.args.labels:
                 api.add_labels(owner, name, pr.number, self.args.labels)
@@ -450,7 +520,7 @@ class Bot:
             fields = {}
             if pr.title != plan.title:
                 fields["title"] = plan.title
-            if pr.body != plan.body:
+            if not same_body(pr.body, plan.body):  # new measured figures alone are no reason to notify
                 fields["body"] = plan.body
             if pr.base != plan.base:
                 fields["base"] = plan.base
@@ -462,6 +532,8 @@ class Bot:
                 api.add_labels(owner, name, pr.number, missing)
             if not fields and not missing:
                 self.ui.say(f"#{pr.number} is up to date")
+            self.outcome["action"] = "updated" if fields or missing or self.outcome.get("pushed") else "up to date"
+        self.outcome["pull_request"] = {"number": pr.number, "url": pr.url}
         self.ui.result(pr.url)
 
     # -- dry run --------------------------------------------------------------------
@@ -492,6 +564,7 @@ class Bot:
         branch = self._branch(git, base, None)
         plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, path.relative_to(root.resolve()).as_posix()))
         where = f"{base_ref.removeprefix('refs/remotes/').removeprefix('refs/heads/')} at {base_sha[:12]}, as last fetched"
+        self.outcome.update(action="nothing to fix", base=base, base_commit=base_sha, branch=branch, pull_request=None)
         changed = plan.scan.changed
         if not changed:
             self.ui.result(f"nothing to fix on {base} ({where})")
@@ -505,6 +578,7 @@ class Bot:
             + "".join(unified_diff(path, None, data) for path, data in f.created.items())
             for f in changed
         )
+        self.outcome.update(action="would open or update", diff=diff)
         self.ui.result(
             "\n".join(
                 [
@@ -523,6 +597,30 @@ class Bot:
             )
         )
         return EXIT_OK
+
+
+def _file_json(report: FileReport) -> dict[str, Any]:
+    """One Dockerfile in `--format json`: its fixes, what it left, and with `--prove` the verdicts and the measured figures."""
+    return {
+        "path": report.path,
+        "changed": report.changed,
+        "fixes": [
+            {
+                "rule": c.rule,
+                "line": c.line,
+                "change": c.what,
+                "applicability": "proven" if c.proven else "unsafe" if c.unsafe else "safe",
+                "estimated_saving_mb": c.saving_mb,
+            }
+            for c in report.changes
+        ],
+        "created": sorted(report.created),
+        "not_changed": [{"rule": s.rule, "line": s.line, "message": s.message, "unsafe_fix": s.unsafe_fix} for s in report.suggestions],
+        "proofs": None if report.proofs is None else [
+            {"rule": p.rule, "verdict": p.verdict, "why": p.why or None, "log_tail": p.log_tail or None} for p in report.proofs
+        ],
+        "measured": report.measured,
+    }
 
 
 def _split_repo(value: str) -> tuple[str, str] | None:

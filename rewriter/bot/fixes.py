@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from rewriter.bot.git import Git
     from rewriter.context import Settings
     from rewriter.rules import Rule
+    from rewriter.verify.prove import Proof, Proven
+
+    Prover = Callable[[Path, Path, Settings], Proven]
+    """Builds a Dockerfile (in its context, with its settings) and says which unsafe fixes the builds prove."""
 
 REGULAR_FILES = ("100644", "100755")
 NEW_FILE_MODE = "100644"
@@ -39,6 +43,8 @@ class Change:
     """Applied only because unsafe fixes were asked for: the reviewer must check it."""
     note: str = ""
     """What to check, for an unsafe fix."""
+    proven: bool = False
+    """An unsafe fix applied because real builds proved it (`--prove`)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,10 @@ class FileReport:
     """Whether unsafe fixes were applied to this file (by flag or by the repository's configuration)."""
     created: dict[str, bytes] = field(default_factory=dict)
     """Files the fixes create (a `.dockerignore`), relative to the repository root."""
+    proofs: list[Proof] | None = None
+    """With `--prove`: the verdict on each unsafe fix (None: nothing was proven for this file)."""
+    measured: dict[str, Any] | None = None
+    """With `--prove`: the verification of the written Dockerfile (`verify.report.to_json`), when one ran."""
 
     @property
     def changed(self) -> bool:
@@ -114,11 +124,15 @@ def scan(
     settings_for: Callable[[Path], Settings],
     rules_for: Callable[[Settings], list[Rule]],
     context: str | None = None,
+    prover: Prover | None = None,
 ) -> Scan:
     """Fix each of `paths` as it is in `commit` (exported below `export_root`).
 
     `settings_for(dockerfile)` gives the settings of one file (the repository's
-    configuration with the command line over it), `rules_for` the rules they select.
+    configuration with the command line over it), `rules_for` the rules they
+    select.  With a `prover`, the unsafe fixes its builds prove are applied
+    too (and only those: the settings' own unsafe fixes stay off), and the
+    report keeps the verdicts and the measured figures.
     """
     from rewriter.engine import FixError, fix_source
     from rewriter.outputs import explanation
@@ -136,6 +150,20 @@ def scan(
         dockerfile = export_root / path
         context_dir = export_root / context if context else dockerfile.parent
         settings = settings_for(dockerfile)
+        proofs, measured, trusted = None, None, ()
+        if prover is not None:
+            try:
+                proven = prover(dockerfile, context_dir, settings)
+            except DockerfileSyntaxError as exc:
+                problems.append(f"{path}:{exc.line}: {exc.message}; left unchanged")
+                continue
+            from rewriter.verify.prove import PROVEN
+            from rewriter.verify.report import to_json
+
+            proofs = proven.proofs
+            measured = to_json(proven.verification) if proven.verification is not None else None
+            trusted = tuple(p.rule for p in proofs if p.verdict == PROVEN)
+            settings = settings._replace(unsafe_fixes=False, extend_safe_fixes=settings.extend_safe_fixes + trusted)
         threshold = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
         try:
             result = fix_source(
@@ -151,7 +179,9 @@ def scan(
         assert result.document is not None
         lines = result.document.lines
         original = {id(d) for d in result.diagnostics}
-        report = FileReport(path=path, mode=entry.mode, before=source, after=result.output, unsafe_fixes=settings.unsafe_fixes)
+        report = FileReport(
+            path=path, mode=entry.mode, before=source, after=result.output, unsafe_fixes=settings.unsafe_fixes, proofs=proofs, measured=measured
+        )
         for created, text in result.created.items():
             relative = Path(created).resolve().relative_to(export_root.resolve()).as_posix()
             if any(relative in f.created for f in files):
@@ -162,8 +192,9 @@ def scan(
             assert diagnostic.fix is not None
             line = lines.line(diagnostic.span.start) if id(diagnostic) in original else None
             unsafe = diagnostic.fix.applicability < Applicability.SAFE
+            proven_fix = diagnostic.rule in trusted  # promoted to safe by the proof, so not `unsafe`
             note = diagnostic.note if unsafe else ""
-            report.changes.append(Change(diagnostic.rule, line, diagnostic.fix.title, diagnostic.message, diagnostic.saving_mb, unsafe, note))
+            report.changes.append(Change(diagnostic.rule, line, diagnostic.fix.title, diagnostic.message, diagnostic.saving_mb, unsafe, note, proven_fix))
         for outcome in result.remaining():
             diagnostic = outcome.diagnostic
             fix = diagnostic.fix

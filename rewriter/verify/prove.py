@@ -18,17 +18,20 @@ The output is the safe rewrite plus the proven rules' unsafe fixes, applied
 through `Settings.extend_safe_fixes`, so the engine that wrote the verified
 image writes the file.  A fix the builder cannot judge here (a base image it
 cannot pull, a builder limit) is "not provable", never "proven".
+
+The original image is built, measured and run once for all these
+verifications (`run.Baseline`): only the rewrites are built each time.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Protocol
 
 from rewriter.context import Settings
 from rewriter.rules import Applicability
 from rewriter.verify.builders import Builder
-from rewriter.verify.run import Inputs, Verification, verify
+from rewriter.verify.run import Baseline, Inputs, Verification, verify
 
 PROVEN, REJECTED, NOT_PROVABLE = "proven", "rejected", "not provable"
 
@@ -80,42 +83,92 @@ def _failure(result: Verification) -> tuple[str, str]:
     return why, tail
 
 
+class Progress(Protocol):
+    """What `prove` tells its user while it builds (`rewriter.verify.progress` draws it)."""
+
+    def step(self, label: str) -> None:
+        """A verification starts (`label`: what it verifies)."""
+
+    def phase(self, message: str) -> None:
+        """A phase of the current verification: a build, a snapshot, a rebuild, the smoke check."""
+
+    def ended(self, outcome: str) -> None:
+        """The current verification ended: `outcome` is its verdict in a few words."""
+
+
+class Silent:
+    """Progress that says nothing (tests, the bot's JSON output)."""
+
+    def step(self, label: str) -> None:
+        pass
+
+    def phase(self, message: str) -> None:
+        pass
+
+    def ended(self, outcome: str) -> None:
+        pass
+
+
 def prove(
     dockerfile: Path,
     context: Path,
     settings: Settings,
     builder: Builder,
     *,
-    progress: Callable[[str], None] = lambda message: None,
+    progress: Progress | None = None,
     smoke: str | None = None,
+    measure: bool = False,
+    baseline: Baseline | None = None,
 ) -> Proven:
-    """The safe rewrite of `dockerfile` plus the unsafe fixes real builds prove (see the module docstring)."""
+    """The safe rewrite of `dockerfile` plus the unsafe fixes real builds prove (see the module docstring).
+
+    The original image is built once for all the verifications (a `Baseline`,
+    removed at the end unless the caller passed its own).  With `measure`,
+    the written output is verified even when no unsafe fix needed proving, so
+    that its figures are measured (the bot's pull request shows them).
+    """
     from rewriter.engine import fix_source
 
     source = dockerfile.read_bytes()
     base = settings._replace(unsafe_fixes=False)
+    say: Progress = progress or Silent()
+    shared = baseline or Baseline()
 
     def rewrite(rules: list[str]) -> bytes:
         return fix_source(source, path=str(dockerfile), settings=_trusting(base, rules), context_dir=context, dockerfile_path=dockerfile).output
 
     def check(rules: list[str], label: str) -> Verification:
-        progress(f"verifying {label}")
-        inputs = Inputs(dockerfile, context, _trusting(base, rules), blame=False, progress=progress, smoke=smoke)
-        return verify(inputs, builder)
+        say.step(label)
+        inputs = Inputs(dockerfile, context, _trusting(base, rules), blame=False, progress=say.phase, smoke=smoke, baseline=shared)
+        result = verify(inputs, builder)
+        say.ended(result.verdict if result.exit_code != 1 else "failed: " + _failure(result)[0].splitlines()[0])
+        return result
 
-    found = candidates(source, dockerfile, context, base)
+    try:
+        proofs, proven, final = _decide(candidates(source, dockerfile, context, base), check)
+        output = rewrite(proven)
+        if final is None and measure and output != source:
+            final = check(proven, "the written Dockerfile (to measure it)")
+        return Proven(output, proofs, final)
+    finally:
+        if baseline is None:
+            shared.release(builder)
+
+
+def _decide(found: list[str], check: Callable[[list[str], str], Verification]) -> tuple[list[Proof], list[str], Verification | None]:
+    """The verdict on each candidate, the proven rules, and the verification of the proven rewrite (if one ran)."""
     if not found:
-        return Proven(rewrite([]), [], None)
-    together = check(found, "every unsafe fix together: " + ", ".join(found))
+        return [], [], None
+    together = check(found, ("every unsafe fix together: " if len(found) > 1 else "") + ", ".join(found))
     if together.exit_code == 0:
-        return Proven(rewrite(found), [Proof(rule, PROVEN) for rule in found], together)
+        return [Proof(rule, PROVEN) for rule in found], found, together
     if together.exit_code == 2 and not together.original.built:
         why, tail = _failure(together)
-        return Proven(rewrite([]), [Proof(rule, NOT_PROVABLE, why, tail) for rule in found], None)
+        return [Proof(rule, NOT_PROVABLE, why, tail) for rule in found], [], None
     proofs: dict[str, Proof] = {}
     alone: dict[str, Verification] = {}
     for rule in found:
-        alone[rule] = check([rule], f"{rule} alone")
+        alone[rule] = together if len(found) == 1 else check([rule], f"{rule} alone")
         if alone[rule].exit_code == 0:
             proofs[rule] = Proof(rule, PROVEN)
         else:
@@ -131,4 +184,4 @@ def prove(
                 others = ", ".join(r for r in proven if r != rule)
                 proofs[rule] = Proof(rule, REJECTED, f"proven alone, but not together with {others}: {why}", tail)
             proven, final = [], None
-    return Proven(rewrite(proven), [proofs[rule] for rule in found], final)
+    return [proofs[rule] for rule in found], proven, final

@@ -9,6 +9,7 @@ rebuild time and which steps were cached).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -200,6 +201,31 @@ def change_source(path: Path, original: bytes) -> None:
 
 
 @dataclass
+class Baseline:
+    """The original image, built, measured and run once for several verifications of one Dockerfile.
+
+    `prove` verifies the same original against up to n + 2 rewrites (every
+    candidate together, each alone, the proven ones together), and the image
+    bench against the safe and the proven rewrite.  The original's cold
+    build, snapshot, rebuild and smoke run are the same each time, so the
+    first `verify` given a baseline fills it and keeps the image; the later
+    ones take it from here.  The owner calls `release` when done.
+    """
+
+    tag: str = ""
+    run: ImageRun | None = None
+    """The original's builds and facts, once built (or once its build failed)."""
+    smoke: dict[str | None, RunOutcome] = field(default_factory=dict)
+    """What the smoke command (None: the image's own) did in the original image."""
+
+    def release(self, builder: Builder) -> None:
+        """Remove the original image kept for the verifications."""
+        if self.tag:
+            builder.remove(self.tag)
+        self.tag, self.run, self.smoke = "", None, {}
+
+
+@dataclass
 class Inputs:
     dockerfile: Path
     context: Path
@@ -212,6 +238,8 @@ class Inputs:
     """A shell command of the user's to run in both images (`--smoke`); default: the image's own command."""
     smoke_seconds: float = 5.0
     """How long a smoke run may take; a command still running then (a server) counts as running."""
+    baseline: Baseline | None = None
+    """The original image shared with other verifications of the same Dockerfile (see `Baseline`)."""
 
 
 def rewrite(source: bytes, inputs: Inputs, settings: Settings | None = None) -> tuple[bytes, list[str], list[str]]:
@@ -319,9 +347,21 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 shutil.copyfile(own_ignore, path.with_name(path.name + ".dockerignore"))
         run_id = uuid.uuid4().hex[:10]
         tags = {label: f"localhost/dockerfix-verify-{run_id}:{label}" for label in files}
+        baseline = inputs.baseline
         residue = builder.residue()
         try:
-            _build_one(builder, context, files["original"], tags["original"], result.original, progress, "original")
+            if baseline is not None and baseline.run is not None:
+                progress("the original image is built already (reused)")
+                tags["original"] = baseline.tag
+                result.original = dataclasses.replace(baseline.run)
+            else:
+                _build_one(builder, context, files["original"], tags["original"], result.original, progress, "original")
+                if baseline is not None:
+                    baseline.tag, baseline.run = tags["original"], result.original
+                    if inputs.rebuild and result.original.built:
+                        # Measured now, whatever becomes of the rewrite: the layers its cache lookup
+                        # needs go with this run's residue.
+                        _rebuilds(result, builder, inputs, context, files, tags, source)
             if not result.original.built:
                 assert result.original.cold is not None
                 hint, _ = _explain_failure(result.original.cold, before_features, limits)
@@ -349,9 +389,12 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 for code in applied:
                     result.blame[code] = "the only fix applied" if len(applied) == 1 else "applied together (blame not computed)"
         finally:
+            if baseline is not None and baseline.run is not None and baseline.run.rebuild is None:
+                baseline.run.rebuild, baseline.run.rebuild_retried = result.original.rebuild, result.original.rebuild_retried
             if not inputs.keep_images:
-                for tag in tags.values():
-                    builder.remove(tag)
+                for label, tag in tags.items():
+                    if not (baseline is not None and label == "original"):
+                        builder.remove(tag)  # the baseline's owner removes the original
                 builder.clean(residue)  # untagged layers and build-cache records this run made
     return result
 
@@ -385,8 +428,10 @@ def _smoke(result: Verification, builder: Builder, inputs: Inputs, original: str
     """
     command = ["/bin/sh", "-c", inputs.smoke] if inputs.smoke else None
     inputs.progress("smoke check: running " + (f"`{inputs.smoke}`" if inputs.smoke else "each image's command") + " in both images")
+    known = inputs.baseline.smoke if inputs.baseline is not None and inputs.baseline.tag == original else {}
     try:
-        before = builder.run(original, command, inputs.smoke_seconds)
+        before = known.get(inputs.smoke) or builder.run(original, command, inputs.smoke_seconds)
+        known[inputs.smoke] = before
         after = builder.run(rewritten, command, inputs.smoke_seconds)
     except BuilderError as exc:
         result.notes.append(f"smoke check not run: {exc}")
@@ -408,12 +453,16 @@ def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: P
     ignore = BuildContext(context, files["original"])
     changed = pick_source_file(context, source.decode("utf-8", "replace"), ignore)
     if changed is None:
-        result.notes.append("no source file to change in the build context: rebuild not measured")
+        note = "no source file to change in the build context: rebuild not measured"
+        if note not in result.notes:
+            result.notes.append(note)
         return
     result.changed_source = changed
     saved = (context / changed).read_bytes()
     try:
         for label, run in (("original", result.original), ("rewritten", result.rewritten)):
+            if run.rebuild is not None or not run.built:
+                continue  # the baseline's rebuild, measured by an earlier verification; a rewrite that failed
             # Each rebuild gets its own change: the rewritten image must not reuse layers the
             # original's rebuild just made from the same bytes.
             change_source(context / changed, saved)
