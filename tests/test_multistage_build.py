@@ -1,4 +1,4 @@
-"""Real builds: the DF401 (Go), DF402 (Python) and DF403 (Node) splits build and run.
+"""Real builds: the DF401 (Go), DF402 (Python, Django) and DF403 (Node) splits build and run.
 
 Marked `build`, and run only when asked for (`pytest -m build`), with the
 same skip logic as `test_verify_build.py` (root, buildah and the local base
@@ -22,6 +22,14 @@ The Go example parses its template file at run time: its split runs on
 distroless static (the stand-in has no shell, so paths are looked up in the
 mounted image, not with `test -e`) and prints the same only if DF401 copied
 `templates/` beside the binary.
+
+The Django example builds on the full python:3.11 stand-in: psycopg2 is
+compiled from its source against libpq-dev, and `manage.py collectstatic`
+writes STATIC_ROOT outside the application directory (/var/www/static, read
+from the settings).  The entry point imports the driver (libpq5 must be in
+the runtime stage) and serves a collected file through Django's static
+view, so the split image fails unless it copied STATIC_ROOT from the build
+stage.  About two minutes cold.
 """
 
 from __future__ import annotations
@@ -57,6 +65,9 @@ CASES = {
     "python-libpq": Example("docker.io/library/python:3.11-slim", "DF402", "psycopg 3.2.3 (python), libpq 15", "/usr/bin/gcc"),
     "node-tsc": Example("docker.io/library/node:20-slim", "DF403", "ms(90000) = 2m", "/app/node_modules/typescript"),
     "go-template": Example("docker.io/library/golang:1.19", "DF401", "Hello, dockerfix: this line came from templates/greeting.tmpl.", "/usr/bin/go"),
+    "django-psycopg2": Example(
+        "docker.io/library/python:3.11", "DF402", "GET /static/shop/hello.txt: 200 hello from the collected static files", "/usr/bin/gcc"
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import PurePosixPath
 
 from rewriter.rules import Edit
@@ -12,16 +13,19 @@ from transforms.multistage.common import (
     Decline,
     Facts,
     Plan,
+    Start,
     VENV,
     absolute,
     apt_line,
     check_redirects,
     check_run_command,
     check_start,
+    check_start_command,
     check_user,
     debian13_note,
     healthcheck_tools,
     image_facts,
+    knowledge,
     is_alpine,
     newline,
     size_of,
@@ -30,6 +34,8 @@ from transforms.multistage.common import (
     under,
     user_setup_runs,
 )
+from transforms.multistage.compose import compose_commands
+from transforms.multistage.python_steps import python_build_step
 
 
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
@@ -59,6 +65,7 @@ def plan_python(facts: Facts) -> Plan | None:
         return None
     pip_runs: list[Instruction] = []
     others: list[tuple[Instruction, Command]] = []
+    tools_installing: set[str] = set()
     for ins, command in facts.commands():
         name = command.name or ""
         args = _pip_install(command)
@@ -67,10 +74,15 @@ def plan_python(facts: Facts) -> Plan | None:
                 raise Decline(f"line {ins.line}: pip called by absolute path bypasses a virtual environment")  # timid:
             if any(a is not None and (a in ("--user", "--target", "-t", "--prefix", "--root", "--system") or a.startswith(("--target=", "--prefix=", "--root="))) for a in args):
                 raise Decline(f"line {ins.line}: `pip install` into a chosen location")  # timid:
-            if not pip_runs or pip_runs[-1].index != ins.index:  # commands come in file order
-                pip_runs.append(ins)
-        elif not (_PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"])):
+        elif _environment_install(facts, ins, command):
+            tools_installing.add(name)
+        elif _PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"]) or _tool_configuration(command):
+            continue
+        else:
             others.append((ins, command))
+            continue
+        if not pip_runs or pip_runs[-1].index != ins.index:  # commands come in file order
+            pip_runs.append(ins)
     if not pip_runs:
         return None
     if is_alpine(image):
@@ -85,9 +97,14 @@ def plan_python(facts: Facts) -> Plan | None:
     facts.commit()
     for ins, script in facts.runs:
         check_redirects(facts, ins, script)
+    steps = []
     for ins, command in others:
-        check_run_command(facts, ins, command)
-    commands = check_start(facts)
+        step = python_build_step(facts, ins, command)
+        if step is None:
+            check_run_command(facts, ins, command)
+        else:
+            steps.append(step)
+    commands, start_note = _start_commands(facts)
     runtime = f"python:{slim_tag('python', image)}"
     if facts.workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
@@ -109,8 +126,11 @@ def plan_python(facts: Facts) -> Plan | None:
     runtime_packages = sorted(set(runtime_packages + extra_tools))
     nl = newline(facts.document.text)
     first = pip_runs[0]
+    # poetry 2 with virtualenvs.create false installs into the interpreter its venv was made from unless
+    # VIRTUAL_ENV names the active environment (checked with poetry 2.5 and pipenv 2026.10).
+    activate = f"ENV VIRTUAL_ENV={VENV}{nl}" if "poetry" in tools_installing else ""
     build_edits = [
-        Edit.insert(first.span.start, f"RUN python -m venv {VENV}{nl}ENV PATH=\"{VENV}/bin:$PATH\"{nl}")
+        Edit.insert(first.span.start, f"RUN python -m venv {VENV}{nl}{activate}ENV PATH=\"{VENV}/bin:$PATH\"{nl}")
     ]
     lines = []
     repeated = user_setup_runs(facts)
@@ -123,6 +143,8 @@ def plan_python(facts: Facts) -> Plan | None:
     lines.append(f"COPY --from={facts.build_stage} {VENV} {VENV}")
     lines.append(f"COPY --from={facts.build_stage}{chown} {facts.workdir} {facts.workdir}")
     lines += _outside_copies(facts, facts.workdir, chown)
+    outputs = list(dict.fromkeys(path for step in steps for path in step.outputs))
+    lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs]
     lines.append(f"ENV PATH=\"{VENV}/bin:$PATH\"")
     if full:
         # timid: the full image has libraries pip may have linked without an explicit apt-get install
@@ -139,12 +161,91 @@ def plan_python(facts: Facts) -> Plan | None:
     if runtime_packages:
         parts.append(f"installed in the runtime stage: {', '.join(runtime_packages)} (the runtime libraries of the -dev packages, from Debian's metadata, and the other packages the build installed)")
     parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.workdir}")
+    if tools_installing:
+        parts.append(" and ".join(_INTO_VENV[t] for t in sorted(tools_installing)) + " into that environment")
+    for step in steps:
+        parts.append(step.read + (" (copied from the build stage)" if step.outputs else " (inside what the runtime stage copies)"))
+    if start_note:
+        parts.append(start_note)
     if full:
         parts.append("the full image has libraries a compiled package may link to without an explicit apt-get install: the runtime stage runs `ldd` over the venv and fails the build if one is missing")
     note = "; ".join(parts) + "." + debian13_note(runtime_packages) + " Check that the application starts."
     plan = Plan(runtime, lines, build_edits, "copy the virtual environment and the application", note, before, after, "DF402")
     plan.extra_runtime = extra_runtime
     return plan
+
+
+_INTO_VENV = {
+    "pipenv": "`pipenv install --system` installs with the Python first on PATH",
+    "poetry": "`poetry install` (virtualenvs.create false) installs into the environment VIRTUAL_ENV names",
+}
+
+
+def _environment_install(facts: Facts, ins: Instruction, command: Command) -> bool:
+    """`pipenv install --system` and `poetry install` with `virtualenvs.create false`: installs into the Python
+    on PATH (pipenv) or the active environment VIRTUAL_ENV names (poetry; without it poetry 2 installs into the
+    base interpreter), so into the venv the split creates, and activates for poetry, before the first install.
+    Declines for installs into an environment of the tool's own."""
+    name = command.name or ""
+    values = command.arg_values()
+    if name not in ("pipenv", "poetry") or not values or values[0] not in ("install", "sync"):
+        return False
+    env = facts.context.env_at(ins)
+    if name == "pipenv":
+        if "--system" in values or (env.get("PIPENV_SYSTEM") or "").lower() in ("1", "true"):
+            return True
+        raise Decline(f"line {ins.line}: `pipenv {values[0]}` without --system installs into a virtual environment of its own, outside the application directory")  # timid:
+    configured = (env.get("POETRY_VIRTUALENVS_CREATE") or "").lower() in ("false", "0")
+    for earlier, other in facts.commands():
+        if other is command:
+            break
+        if other.name == "poetry" and other.arg_values()[:3] in (["config", "virtualenvs.create", "false"], ["config", "virtualenvs.create", "0"]):
+            configured = True
+    if not configured:
+        raise Decline(f"line {ins.line}: `poetry {values[0]}` creates a virtual environment of its own outside the application directory (virtualenvs.create is not false)")  # timid:
+    return True
+
+
+def _tool_configuration(command: Command) -> bool:
+    """`poetry config ...`: settings only the build's poetry reads (a start-up command that runs poetry is declined)."""
+    return command.name == "poetry" and command.arg_values()[:1] == ["config"]
+
+
+def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
+    """The commands the container runs, checked as `check_start` does, and a note when they are not the stage's own.
+
+    Without CMD or ENTRYPOINT the container starts what the python image sets, `python3` (the slim image sets the
+    same); a compose file in the build context whose services build this Dockerfile names what they run instead,
+    and those commands are checked too.  A start-up command that runs poetry or pipenv is declined: their
+    configuration lives outside the application directory."""
+    if facts.start is not None:
+        commands = check_start(facts)
+        note = ""
+    else:
+        inherited = list(knowledge()["python"]["inherited_cmd"])
+        services = compose_commands(facts)
+        commands = [inherited]
+        for service, argv in services:
+            start = Start(tuple(argv), None, ())
+            try:
+                found = start.commands()
+                for words in found:
+                    check_start_command(facts, words, knowledge()["start_up"], depth=0)
+            except Decline as exc:
+                raise Decline(f"compose service `{service}`: {exc}") from None
+            commands += found
+        shown = ", ".join(f"`{service}` runs `{_shorten(shlex.join(argv))}`" for service, argv in services)
+        note = f"no CMD or ENTRYPOINT: the image starts `{' '.join(inherited)}`, as the python images set it" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
+    for words in commands:
+        program = (words[0] or "").rsplit("/", 1)[-1]
+        if program in ("poetry", "pipenv"):
+            raise Decline(f"the container runs `{program}`, whose configuration the build wrote outside the application directory")  # timid:
+    return commands, note
+
+
+def _shorten(command: str, limit: int = 80) -> str:
+    command = " ".join(command.split())
+    return command if len(command) <= limit else command[: limit - 3] + "..."
 
 
 def _chown(facts: Facts) -> str:
