@@ -105,6 +105,23 @@ def test_older_releases_have_their_own_config(ref: str, user: str | None, workdi
     assert found is not None and (found.user, found.workdir) == (user, workdir)
 
 
+@pytest.mark.parametrize(
+    ("ref", "codename"),
+    [
+        ("python:3.7", "bookworm"),  # the last build of a line no longer published
+        ("node:16-slim", "buster"),
+        ("node:10", "stretch"),  # a codename the release tables lack is still Debian's
+        ("python:3.7.17", "bookworm"),  # the line's last release is its last build
+        ("python:3.7.0", None),  # an older release may be built on an older Debian
+        ("python:3.12.1-slim", None),
+        ("python:3.12.1-slim-bookworm", "bookworm"),  # unless the tag names it
+    ],
+)
+def test_the_release_of_a_tag_is_the_one_it_was_built_on(ref: str, codename: str | None) -> None:
+    found = config(ref)
+    assert found is not None and (found.os, found.codename) == ("debian", codename)
+
+
 def test_an_entrypoint_resets_the_inherited_cmd() -> None:
     """eclipse-temurin's JRE sets ENTRYPOINT and no CMD: ubuntu's /bin/bash is not inherited."""
     found = config("eclipse-temurin:17-jre-jammy")
