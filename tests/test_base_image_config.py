@@ -82,6 +82,13 @@ def test_images_and_tags_without_facts_are_unknown(ref: str) -> None:
     assert config(ref) is None
 
 
+@pytest.mark.parametrize(("ref", "known"), [("composer", True), ("composer:2.2", True), ("composer:1.2.1", False)])
+def test_a_field_valid_only_since_a_release_is_unknown_for_older_ones(ref: str, known: bool) -> None:
+    found = config(ref)
+    assert found is not None and found.workdir == "/app"
+    assert (found.entrypoint == ("/docker-entrypoint.sh",)) is known and (found.entrypoint is None) is not known
+
+
 def test_a_field_valid_only_since_a_date_is_unknown_for_a_release_pinned_before() -> None:
     pinned = config("node:10.15.3")
     assert pinned is not None and pinned.entrypoint is None and pinned.workdir == "/"

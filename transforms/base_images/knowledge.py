@@ -380,7 +380,7 @@ class Knowledge:
         values.update(own)
         for name in set(entry.get("since", {})) | set(entry.get("since_version", {})):
             by_date = name in entry.get("since", {}) and self._built_since(repository, version, entry["since"][name])
-            by_version = name in entry.get("since_version", {}) and version is not None and _at_least(version, entry["since_version"][name])
+            by_version = name in entry.get("since_version", {}) and (version is None or _at_least(version, entry["since_version"][name]))
             if not (by_date or by_version):
                 unknown.add(name)
         if reset and "entrypoint" in unknown:
