@@ -391,6 +391,8 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("mcr.microsoft.com/dotnet/sdk:8.0", "Debian 12 (bookworm)"),  # FROM debian:bookworm-slim
         ("rust", "Debian 13 (trixie)"),
         ("python:3.9.15-slim-bullseye", "Debian 11 (bullseye)"),  # a pinned release that names its Debian
+        ("python:3.7-slim", "Debian 12 (bookworm)"),  # an end-of-life line: its last build's release, from the data
+        ("python:3.8-slim", "Debian 12 (bookworm)"),
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
@@ -398,7 +400,7 @@ def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
     assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
 
 
-@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "python:3.9.15", "python:3.8-slim", "rust:1.89", "example.com/private/base:1", "eclipse-temurin:21", "mcr.microsoft.com/dotnet/sdk:10.0"])
+@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "python:3.9.15", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1", "eclipse-temurin:21", "mcr.microsoft.com/dotnet/sdk:10.0"])
 def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
     (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert found.fix.applicability is Applicability.UNSAFE

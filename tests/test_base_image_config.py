@@ -82,6 +82,13 @@ def test_images_and_tags_without_facts_are_unknown(ref: str) -> None:
     assert config(ref) is None
 
 
+@pytest.mark.parametrize(("ref", "known"), [("composer", True), ("composer:2.2", True), ("composer:1.2.1", False)])
+def test_a_field_valid_only_since_a_release_is_unknown_for_older_ones(ref: str, known: bool) -> None:
+    found = config(ref)
+    assert found is not None and found.workdir == "/app"
+    assert (found.entrypoint == ("/docker-entrypoint.sh",)) is known and (found.entrypoint is None) is not known
+
+
 def test_a_field_valid_only_since_a_date_is_unknown_for_a_release_pinned_before() -> None:
     pinned = config("node:10.15.3")
     assert pinned is not None and pinned.entrypoint is None and pinned.workdir == "/"
@@ -103,6 +110,23 @@ def test_a_field_valid_only_since_a_date_is_unknown_for_a_release_pinned_before(
 def test_older_releases_have_their_own_config(ref: str, user: str | None, workdir: str) -> None:
     found = config(ref)
     assert found is not None and (found.user, found.workdir) == (user, workdir)
+
+
+@pytest.mark.parametrize(
+    ("ref", "codename"),
+    [
+        ("python:3.7", "bookworm"),  # the last build of a line no longer published
+        ("node:16-slim", "buster"),
+        ("node:10", "stretch"),  # a codename the release tables lack is still Debian's
+        ("python:3.7.17", "bookworm"),  # the line's last release is its last build
+        ("python:3.7.0", None),  # an older release may be built on an older Debian
+        ("python:3.12.1-slim", None),
+        ("python:3.12.1-slim-bookworm", "bookworm"),  # unless the tag names it
+    ],
+)
+def test_the_release_of_a_tag_is_the_one_it_was_built_on(ref: str, codename: str | None) -> None:
+    found = config(ref)
+    assert found is not None and (found.os, found.codename) == ("debian", codename)
 
 
 def test_an_entrypoint_resets_the_inherited_cmd() -> None:

@@ -380,7 +380,7 @@ class Knowledge:
         values.update(own)
         for name in set(entry.get("since", {})) | set(entry.get("since_version", {})):
             by_date = name in entry.get("since", {}) and self._built_since(repository, version, entry["since"][name])
-            by_version = name in entry.get("since_version", {}) and version is not None and _at_least(version, entry["since_version"][name])
+            by_version = name in entry.get("since_version", {}) and (version is None or _at_least(version, entry["since_version"][name]))
             if not (by_date or by_version):
                 unknown.add(name)
         if reset and "entrypoint" in unknown:
@@ -414,7 +414,9 @@ class Knowledge:
             parsed = self.parse_tag(repository, tag)
             if parsed is None:
                 return None
-            os_name, codename = self._os_of_tag(parsed)
+            os_name, codename = self._os_of_tag(parsed, entry.get("os_family"))
+            if not parsed.suffix.get("codename", "").isalpha() and not self._newest_of_line(parsed):
+                codename = None  # an older release of the line may have been built on an older release of the OS
             return os_name, codename, parsed.version, parsed.flavour or self.image_info(repository).get("default_flavour", "")
         words = (tag or "latest").split("-")
         version = words[0] if _VERSION.match(words[0]) else None
@@ -454,7 +456,15 @@ class Knowledge:
             return entry.get("os"), None, version, flavour
         return None
 
-    def _os_of_tag(self, tag: Tag) -> tuple[str | None, str | None]:
+    def _newest_of_line(self, tag: Tag) -> bool:
+        """The tag names its version line's newest build: no version, the line itself (`3.12`), or its `current` release."""
+        if tag.version is None or tag.image in ("debian", "ubuntu", "alpine"):
+            return True
+        key = tag.key
+        return key is not None and tag.version in (key, self.image_info(tag.image)["versions"][key].get("current"))
+
+    def _os_of_tag(self, tag: Tag, family: str | None) -> tuple[str | None, str | None]:
+        """(os, codename) of an official image's tag; `family` is the OS of its tags that name no other."""
         suffix = tag.suffix
         if suffix.get("os") not in (None, "debian", "ubuntu"):
             return suffix["os"], None
@@ -463,10 +473,10 @@ class Knowledge:
         codename = tag.codename
         if codename is None:
             return None, None
-        for os_name in ("debian", "ubuntu"):
+        for os_name in ("ubuntu", "debian"):
             if self.release(os_name, codename) is not None:
                 return os_name, codename
-        return None, None
+        return (family, codename) if family else (None, None)
 
     def _built_since(self, repository: str, version: str | None, since: dt.date) -> bool:
         """True if the image a tag names today was built on or after `since`: a tag that floats within a

@@ -14,7 +14,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
-from transforms.base_images.stage import workdir_at
+from transforms.base_images.stage import stage_config, workdir_at
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
@@ -277,12 +277,17 @@ def _owner(user: str) -> tuple[str, str]:
 def user_at(context: FileContext, ins: Instruction) -> str | None:
     """The USER in effect at `ins` (as written, variables expanded); None when the base image's is not known.
 
-    The official images the data file lists under `root_images` set no USER; a stage built on another stage
-    of the file inherits that stage's."""
-    for stage, limit in _stage_chain(context, ins):
+    A stage built on another stage of the file inherits that stage's.  The base image's user comes from
+    `stage_config` (data/base_images.toml: gradle ran as `gradle` for Gradle 3.4 to 5.4), else from the
+    official images the data file lists under `root_images`, which set no USER."""
+    chain = list(_stage_chain(context, ins))
+    for stage, limit in chain:
         users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
         if users:
             return context.expand(users[-1].args.text.strip(), users[-1])
+    config = stage_config(context, chain[-1][0]) if chain else None
+    if config is not None:
+        return config.user
     return "root" if _official_base(context, ins) else None
 
 
