@@ -391,6 +391,8 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("mcr.microsoft.com/dotnet/sdk:8.0", "Debian 12 (bookworm)"),  # FROM debian:bookworm-slim
         ("rust", "Debian 13 (trixie)"),
         ("python:3.9.15-slim-bullseye", "Debian 11 (bullseye)"),  # a pinned release that names its Debian
+        ("php:8.1-apache", "Debian 13 (trixie)"),  # end of life in December 2025, after the images moved to trixie
+        ("node:26.3.0-slim", "Debian 13 (trixie)"),  # an older patch release of a line that came out on trixie
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:

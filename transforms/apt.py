@@ -10,6 +10,7 @@ which recommended packages a build needs comes from Debian's own metadata
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Iterator, NamedTuple
 
@@ -556,23 +557,37 @@ class StageRelease(NamedTuple):
     """For an unsafe plan on a non-Debian base: the nearest Debian release, to name what would be kept."""
 
 
-def _built_on_an_older_default(context: FileContext, tag: Tag) -> bool:
-    """A tag whose release comes from the image's default, but which stopped being rebuilt: `python:3.9.15`, `python:3.8-slim`.
+_DEFAULT_FOLLOWS_RELEASE = dt.timedelta(days=30)
+"""How soon after a Debian release the official images' unsuffixed tags moved to it (days, for bookworm and trixie)."""
 
-    Such a tag was last built on the default release of its day (bullseye
-    for Python 3.9.15), not on today's.  Only a tag that still floats (no
-    version, or a supported version line, or its newest release) follows
-    today's default.
+
+def _built_on_an_older_default(context: FileContext, tag: Tag, codename: str) -> bool:
+    """A tag whose release is the image's default `codename`, but whose last build may predate that default.
+
+    A tag is rebuilt while its version is current: `python:3.9.15` was last
+    built in 2022 (on bullseye), `node:18` at its end of life in April 2025
+    (on bookworm).  Its build is on today's default only when that version
+    line came out after the images moved to the default (a month after the
+    Debian release), or the tag still floats: no version, the line's newest
+    release, a supported line, or one whose end of life came after the move.
     """
     names_its_release = not str(tag.suffix.get("codename", "(")).startswith("(")
     if tag.version is None or names_its_release or tag.info.get("kind") == "os":
         return False
-    key = knowledge(context).version_key(tag.image, tag.version)
+    kb = knowledge(context)
+    key = kb.version_key(tag.image, tag.version)
     entry = tag.info.get("versions", {}).get(key or "")
-    if not entry or tag.version not in (key, entry.get("current")):
-        return True  # a version the data does not list, or an older patch release
-    # An end-of-life line was last built at its end, on the line's own default when the data records it.
-    return is_eol(entry, today(context.settings)) and not entry.get("default_codename")
+    release = kb.release("debian", codename) or kb.release("ubuntu", codename)
+    released = release.get("released") if release else None
+    if not entry or not isinstance(released, dt.date):
+        return True
+    moved = released + _DEFAULT_FOLLOWS_RELEASE
+    line_released, eol = entry.get("released"), entry.get("eol")
+    if isinstance(line_released, dt.date) and line_released >= moved:
+        return False
+    if tag.version not in (key, entry.get("current")):
+        return True  # an older patch release, built while it was current
+    return is_eol(entry, today(context.settings)) and not (isinstance(eol, dt.date) and eol >= moved)
 
 
 def stage_release(context: FileContext, instruction: Instruction) -> StageRelease:
@@ -594,7 +609,7 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
-    if parsed is not None and codename is not None and _built_on_an_older_default(context, parsed):
+    if parsed is not None and codename is not None and _built_on_an_older_default(context, parsed, codename):
         return StageRelease(None, f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
     stage = context.stage(instruction)
     config = stage_config(context, stage) if codename is None and name != "ubuntu" and stage is not None else None
@@ -727,7 +742,10 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     A base image whose release is unknown (a private image, an image not
     built FROM debian, Debian 10) makes the fix unsafe; so does a tag that
     is no longer rebuilt and does not name its release (`python:3.9.15`,
-    `node:18`): it was last built on the default release of its day.
+    `node:18`): it was last built on the default release of its day.  A
+    version line that came out, or reached its end of life, a month or more
+    after the Debian release its image defaults to is built on it
+    (`php:8.1-apache`, end of life December 2025, is trixie).
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
     `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
