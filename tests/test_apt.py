@@ -298,8 +298,9 @@ def test_extra_package_gets_ca_certificates() -> None:
         "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs",
         "RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get update && apt-get install -y jq",
         "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y jq",
+        "RUN dpkg --install ./tool.deb\nRUN apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa"],
+    ids=["setup-script", "sources-list", "ppa", "dpkg-install"],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]

@@ -397,7 +397,7 @@ def recommends_plan(
     return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
 
 
-_SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+-i|/etc/apt/preferences")
+_SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+(?:-i|--install)\b|/etc/apt/preferences")
 _DEBIAN_SOURCES = ("/etc/apt/sources.list", "/etc/apt/sources.list.d/debian.sources")
 """The files the Debian images list their archive in (classic, and deb822 since Debian 12)."""
 _URL_PART = r"[A-Za-z0-9.:/_~@%+-]"
