@@ -298,8 +298,9 @@ def test_extra_package_gets_ca_certificates() -> None:
         "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs",
         "RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get update && apt-get install -y jq",
         "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y jq",
+        "RUN dpkg --install ./tool.deb\nRUN apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa"],
+    ids=["setup-script", "sources-list", "ppa", "dpkg-install"],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]
@@ -393,6 +394,10 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("python:3.9.15-slim-bullseye", "Debian 11 (bullseye)"),  # a pinned release that names its Debian
         ("python:3.7-slim", "Debian 12 (bookworm)"),  # an end-of-life line: its last build's release, from the data
         ("python:3.8-slim", "Debian 12 (bookworm)"),
+        ("php:8.1-apache", "Debian 13 (trixie)"),  # end of life in December 2025, after the images moved to trixie
+        ("node:26.3.0-slim", "Debian 13 (trixie)"),  # an older patch release of a line that came out on trixie
+        ("php:7.4-cli", "Debian 11 (bullseye)"),  # last built at PHP 7.4's end of life, November 2022
+        ("node:18", "Debian 12 (bookworm)"),  # April 2025
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:

@@ -10,6 +10,7 @@ which recommended packages a build needs comes from Debian's own metadata
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Iterator, NamedTuple
 
@@ -396,7 +397,7 @@ def recommends_plan(
     return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
 
 
-_SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+-i|/etc/apt/preferences")
+_SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+(?:-i|--install)\b|/etc/apt/preferences")
 _DEBIAN_SOURCES = ("/etc/apt/sources.list", "/etc/apt/sources.list.d/debian.sources")
 """The files the Debian images list their archive in (classic, and deb822 since Debian 12)."""
 _URL_PART = r"[A-Za-z0-9.:/_~@%+-]"
@@ -556,23 +557,52 @@ class StageRelease(NamedTuple):
     """For an unsafe plan on a non-Debian base: the nearest Debian release, to name what would be kept."""
 
 
-def _built_on_an_older_default(context: FileContext, tag: Tag) -> bool:
-    """A tag whose release comes from the image's default, but which stopped being rebuilt: `python:3.9.15`, `python:3.8-slim`.
+_DEFAULT_FOLLOWS_RELEASE = dt.timedelta(days=30)
+"""How soon after a Debian release the official images' unsuffixed tags moved to it (days, for bookworm and trixie)."""
 
-    Such a tag was last built on the default release of its day (bullseye
-    for Python 3.9.15), not on today's.  Only a tag that still floats (no
-    version, or a supported version line, or its newest release) follows
-    today's default.
+
+def _debian_default_on(context: FileContext, day: dt.date) -> str | None:
+    """The Debian release the official images defaulted to on `day`; None within a month of a release (they were moving)."""
+    releases = knowledge(context).data["debian"]["releases"]
+    dated = sorted((entry["released"], name) for name, entry in releases.items() if isinstance(entry.get("released"), dt.date))
+    found = None
+    for released, name in dated:
+        if day >= released + _DEFAULT_FOLLOWS_RELEASE:
+            found = name
+        elif day >= released:
+            return None
+    return found
+
+
+def _last_build_release(context: FileContext, tag: Tag, codename: str) -> tuple[str | None, dt.date | None]:
+    """The release a tag whose release is its image's default `codename` was last built on, and when, if not today.
+
+    A tag is rebuilt while its version is current: `python:3.9.15` was last
+    built in 2022, `php:7.4-cli` at PHP 7.4's end of life (November 2022,
+    on bullseye).  Today's default holds when the tag still floats (no
+    version, the line's newest release of a supported line), or its line
+    came out a month or more after that default's Debian release.  An
+    end-of-life line was last built at its end, on the Debian release the
+    images defaulted to then.  An older patch release: unknown (None).
     """
     names_its_release = not str(tag.suffix.get("codename", "(")).startswith("(")
     if tag.version is None or names_its_release or tag.info.get("kind") == "os":
-        return False
+        return codename, None
     key = knowledge(context).version_key(tag.image, tag.version)
     entry = tag.info.get("versions", {}).get(key or "")
-    if not entry or tag.version not in (key, entry.get("current")):
-        return True  # a version the data does not list, or an older patch release
-    # An end-of-life line was last built at its end, on the line's own default when the data records it.
-    return is_eol(entry, today(context.settings)) and not entry.get("default_codename")
+    if not entry:
+        return None, None
+    line_released, eol = entry.get("released"), entry.get("eol")
+    if isinstance(line_released, dt.date) and _debian_default_on(context, line_released) == codename:
+        return codename, None
+    if tag.version not in (key, entry.get("current")):
+        return None, None  # an older patch release, built while it was current
+    if not is_eol(entry, today(context.settings)) or entry.get("default_codename"):
+        return codename, None
+    if not isinstance(eol, dt.date):
+        return None, None
+    then = _debian_default_on(context, eol)
+    return (codename, None) if then == codename else (then, eol)
 
 
 def stage_release(context: FileContext, instruction: Instruction) -> StageRelease:
@@ -594,8 +624,13 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
-    if parsed is not None and codename is not None and _built_on_an_older_default(context, parsed):
-        return StageRelease(None, f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
+    built = ""
+    if parsed is not None and codename is not None:
+        last, on = _last_build_release(context, parsed, codename)
+        if last is None:
+            return StageRelease(None, f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
+        if on is not None:
+            codename, built = last, f", last built at its version's end of life ({on:%B %Y}),"
     stage = context.stage(instruction)
     config = stage_config(context, stage) if codename is None and name != "ubuntu" and stage is not None else None
     os_name = config.os if config is not None else None
@@ -615,8 +650,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
         return StageRelease(None, f"the Debian release of {shown} is unknown")
     release = debian_release(codename)
     if release is None:
-        return StageRelease(None, f"{shown} is Debian {codename}, for which dockerfix has no package metadata")
-    return StageRelease(release, f"{shown} is Debian {release.version} ({codename})")
+        return StageRelease(None, f"{shown}{built} is Debian {codename}, for which dockerfix has no package metadata")
+    return StageRelease(release, f"{shown}{built} is Debian {release.version} ({codename})")
 
 
 def _other_release(call: AptCall) -> str | None:
@@ -726,8 +761,15 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     12, `mcr.microsoft.com/dotnet/sdk:8.0` Debian 12); the note says which.
     A base image whose release is unknown (a private image, an image not
     built FROM debian, Debian 10) makes the fix unsafe; so does a tag that
-    is no longer rebuilt and does not name its release (`python:3.9.15`,
-    `node:18`): it was last built on the default release of its day.
+    is no longer rebuilt, does not name its release, and whose last build
+    cannot be dated (`python:3.9.15`, an older patch release): it was built
+    on the default release of its day.  The official images move their
+    default a month after a Debian release (bookworm, trixie); a version
+    line that came out after the move is built on that release
+    (`node:26.3.0` is trixie), and an end-of-life line was last built at its
+    end of life, on the default of that day (`php:7.4-cli`, November 2022,
+    is bullseye; `php:8.1-apache`, December 2025, trixie).  Within a month
+    of a Debian release the answer is unknown.
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
     `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
