@@ -132,7 +132,7 @@ def prove(
     source = dockerfile.read_bytes()
     base = settings._replace(unsafe_fixes=False)
     say: Progress = progress or Silent()
-    shared = baseline or Baseline()
+    shared = baseline if baseline is not None else Baseline()
 
     def rewrite(rules: list[str]) -> bytes:
         return fix_source(source, path=str(dockerfile), settings=_trusting(base, rules), context_dir=context, dockerfile_path=dockerfile).output
