@@ -15,20 +15,13 @@ from typing import Iterator
 
 import pytest
 from test_bot_fakes import World, make_world
+from test_prove import APP as PROVE_APP
 from test_verify import FakeBuilder
 
 from rewriter.verify import builders as builders_module
 
 # DF216 (join the RUNs) is unsafe and provable; DF201 (pip's cache) is safe.
-APP = """\
-FROM python:3.11-slim
-WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
-RUN echo ready > /app/ready.txt
-COPY . .
-CMD ["python", "app.py"]
-"""
+APP = PROVE_APP.replace("FROM python:3.13", "FROM python:3.11-slim")
 FILES = {"requirements.txt": "flask==3.0.3\n", "app.py": "print('hello')\n"}
 
 

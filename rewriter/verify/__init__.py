@@ -10,7 +10,8 @@ two final images are equivalent up to what the applied fixes promise.
 Modules: `builders` (the builder abstraction and its three implementations),
 `snapshot` (a final image's files and installed packages), `compare`
 (equivalence and what each rule family may change), `run` (the procedure),
-`report` (rich table and JSON), `command` (the options and exit codes; the options are declared in `rewriter.cli`).
+`report` (rich table and JSON), `command` (the options and exit codes; the options are declared in `rewriter.cli`),
+`prove` (`--prove`: the unsafe fixes real builds prove) and `progress` (what it shows while it builds).
 Nothing here is imported by the main `dockerfix` command unless `verify` runs.
 """
 

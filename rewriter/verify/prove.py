@@ -132,7 +132,7 @@ def prove(
     source = dockerfile.read_bytes()
     base = settings._replace(unsafe_fixes=False)
     say: Progress = progress or Silent()
-    shared = baseline or Baseline()
+    shared = baseline if baseline is not None else Baseline()
 
     def rewrite(rules: list[str]) -> bytes:
         return fix_source(source, path=str(dockerfile), settings=_trusting(base, rules), context_dir=context, dockerfile_path=dockerfile).output
@@ -141,7 +141,7 @@ def prove(
         say.step(label)
         inputs = Inputs(dockerfile, context, _trusting(base, rules), blame=False, progress=say.phase, smoke=smoke, baseline=shared)
         result = verify(inputs, builder)
-        say.ended(result.verdict if result.exit_code != 1 else "failed: " + _failure(result)[0].splitlines()[0])
+        say.ended(result.verdict if result.exit_code == 0 else f"{result.verdict}: " + _failure(result)[0].splitlines()[0])
         return result
 
     try:
