@@ -201,7 +201,9 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     # Sub-folders are fine too: when the source copy meets an existing sub-folder it gives it the context's
     # mode, owner and times (overwriteTargetMetadata below the top).
     for plan in plans:
-        why = lock_read_later(context, copy, run, split.commands[split.cut :], plan) if plan.rewrites else ""
+        # The build DF102 keeps after the copy is the original command: it read the committed lock file before too.
+        later = split.commands[split.cut + 1 :] if plan is split.prefetch else split.commands[split.cut :]
+        why = lock_read_later(context, copy, run, later, plan) if plan.rewrites else ""
         if why:
             applicability = min(applicability, Applicability.UNSAFE)
             notes.append(
