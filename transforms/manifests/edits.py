@@ -182,8 +182,9 @@ def _copy_lines(copy: SourceCopy, files: list[str]) -> list[str]:
     return lines
 
 
-def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tuple[list[Edit], Applicability, str, list[str]]:
-    """The edits of the reorder, its applicability and note, and the files copied."""
+def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore_user: str = "") -> tuple[list[Edit], Applicability, str, list[str]]:
+    """The edits of the reorder, its applicability and note, and the files copied.  `restore_user`: the USER to
+    set again after the moved install, for steps left after the copy that ran before a repeated USER."""
     copy, run = candidate.copy, candidate.run
     newline, indent = _newline(context, copy.instruction), _indent(context, copy.instruction)
     plans = list(split.plans) + ([split.prefetch] if split.prefetch is not None else [])
@@ -249,6 +250,8 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
         block.extend(copies)
     block.append(run_line)
     block.extend(back)
+    if restore_user:
+        block.append(f"USER {restore_user}")
     insertion = "".join(f"{indent}{line}{newline}" for line in block)
     start = _leading_comments_start(context, copy.instruction)
     previous = context.text[:start].splitlines(keepends=True)
