@@ -14,11 +14,8 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
-<<<<<<< HEAD
 from transforms.base_images.stage import workdir_at
-=======
 from transforms.manifests.downloads import installer_pipeline
->>>>>>> 0f7c3ae (DF101/DF102: a known installer piped into its interpreter, and mv/cp between absolute paths, read nothing of the project)
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
@@ -390,13 +387,9 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
     chain = and_chain(script)
     if chain is None:
         return False
-<<<<<<< HEAD
     project = project_for(context, copy)(PurePosixPath(workdir_at(context, run) or UNKNOWN_CWD))
-=======
-    project = project_for(context, copy)(PurePosixPath(context.workdir_at(run) or UNKNOWN_CWD))
     if any(c is None and not installer_pipeline(script, span, project) for (span, _), c in zip(*chain)):
         return False  # (a known installer piped into its interpreter reads nothing of the project either)
->>>>>>> 0f7c3ae (DF101/DF102: a known installer piped into its interpreter, and mv/cp between absolute paths, read nothing of the project)
     env = context.env_at(run)
     return all(analyse(c, project, env).kind == "free" for c in chain[1] if c is not None)
 
