@@ -263,11 +263,14 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions
-    fills only ~/.m2.  Unsafe otherwise: go-offline fails in a multi-module
-    build whose modules depend on each other, `gradle dependencies` runs the
-    build scripts and resolves the root project only, `poetry
-    install --no-root` and `uv sync --no-install-project` are new steps
-    whose environment the later install completes.  The same declines as
+    fills only ~/.m2; `uv sync --no-install-project` fills .venv from the
+    copied manifests, and the original `uv sync`, exact by default, then
+    leaves .venv as it alone would have (not with `--inexact` and a lock
+    file that may change).  Unsafe otherwise: go-offline fails in a
+    multi-module build whose modules depend on each other, `gradle
+    dependencies` runs the build scripts and resolves the root project
+    only, `poetry install --no-root` is a new step whose environment the
+    later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
     with stale restore outputs in the context...).  Cargo's stub build is safe for one package (no
     workspace, no path dependency or vendored source in the copy, no

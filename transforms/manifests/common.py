@@ -398,6 +398,9 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
     meta = package_managers()["meta"]
     if name in meta["context_free_commands"] or is_venv(words):
         return Plan("free", name) if touches_only_image(command, words, project) else Plan("source")
+    if name in meta["absolute_path_commands"]:
+        absolute = all(w.startswith(("/", "-")) for w in words[1:])
+        return Plan("free", name) if absolute and touches_only_image(command, words, project) else Plan("source")
     tool = installer.tool if installer is not None else ""
     if len(words) > 1 and words[1] in meta["free_subcommands"].get(name, ()):
         required = meta["free_only_with"].get(name)

@@ -182,8 +182,9 @@ def _copy_lines(copy: SourceCopy, files: list[str]) -> list[str]:
     return lines
 
 
-def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tuple[list[Edit], Applicability, str, list[str]]:
-    """The edits of the reorder, its applicability and note, and the files copied."""
+def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore_user: str = "") -> tuple[list[Edit], Applicability, str, list[str]]:
+    """The edits of the reorder, its applicability and note, and the files copied.  `restore_user`: the USER to
+    set again after the moved install, for steps left after the copy that ran before a repeated USER."""
     copy, run = candidate.copy, candidate.run
     newline, indent = _newline(context, copy.instruction), _indent(context, copy.instruction)
     plans = list(split.plans) + ([split.prefetch] if split.prefetch is not None else [])
@@ -201,7 +202,9 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
     # Sub-folders are fine too: when the source copy meets an existing sub-folder it gives it the context's
     # mode, owner and times (overwriteTargetMetadata below the top).
     for plan in plans:
-        why = lock_read_later(context, copy, run, split.commands[split.cut :], plan) if plan.rewrites else ""
+        # The build DF102 keeps after the copy is the original command: it read the committed lock file before too.
+        later = split.commands[split.cut + 1 :] if plan is split.prefetch else split.commands[split.cut :]
+        why = lock_read_later(context, copy, run, later, plan) if plan.rewrites else ""
         if why:
             applicability = min(applicability, Applicability.UNSAFE)
             notes.append(
@@ -247,6 +250,8 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
         block.extend(copies)
     block.append(run_line)
     block.extend(back)
+    if restore_user:
+        block.append(f"USER {restore_user}")
     insertion = "".join(f"{indent}{line}{newline}" for line in block)
     start = _leading_comments_start(context, copy.instruction)
     previous = context.text[:start].splitlines(keepends=True)

@@ -18,6 +18,7 @@ from transforms.manifests.patterns import (
     Candidate,
     FlattenedContext,
     Followed,
+    user_at,
     SourceCopy,
     copied_context,
     already_copied,
@@ -168,8 +169,17 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
     if odd is not None:  # timid: a name that would need quoting or escaping in COPY
         yield Finding(code, message, at, f"Not reordered: the manifest name `{odd}` would need quoting in COPY.")
         return
+    restore = ""
+    user = next((i for i in between if i.name == "USER"), None)
+    if user is not None and any(s.instruction.index < user.index for s in stays):
+        # A step left after the copy ran before the USER, which is now repeated before the install: set the
+        # user in effect at the copy again after the install, so that the step still runs as that user.
+        restore = user_at(context, copy.instruction) or ""
+        if not restore:
+            yield Finding(code, message, at, f"Not reordered: `{_first_words(context, stays[0].instruction)}` runs before the USER the install needs, and the base image's user, which it ran as, is not known.")
+            return
     present = frozenset(already_copied(context, stage, copy))
-    edits, applicability, note, files = plan_edits(context, Candidate(copy, run, script, between, present), result)  # type: ignore[arg-type]
+    edits, applicability, note, files = plan_edits(context, Candidate(copy, run, script, between, present), result, restore)  # type: ignore[arg-type]
     names = ", ".join(PurePosixPath(f).name for f in files[:4]) + ("..." if len(files) > 4 else "")
     action = f"Copy {names} and install dependencies" if files else "Install dependencies"
     title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"

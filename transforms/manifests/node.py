@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,6 +22,7 @@ from transforms.manifests.common import (
     installs,
     is_frozen,
     manifest_files,
+    normpath,
     outputs_in_context,
     package_managers,
     parse_options,
@@ -151,6 +151,52 @@ def _yaml_list(text: str, key: str) -> tuple[list[str], bool]:
     return items, True
 
 
+def _pnpm_patches(package: dict[str, Any], project: Project, folder: str) -> tuple[list[str], str]:
+    """The patch files pnpm's `patchedDependencies` names (package.json's `pnpm` field, pnpm-workspace.yaml),
+    which the install applies: copied with the manifests when they are files of the build context."""
+    declared: list[Any] = []
+    field = package.get("pnpm")
+    if isinstance(field, dict) and "patchedDependencies" in field:
+        patched = field["patchedDependencies"]
+        if not isinstance(patched, dict):
+            return [], "cannot read `pnpm.patchedDependencies` of package.json"
+        declared.extend(patched.values())
+    text = project.read(in_folder(folder, "pnpm-workspace.yaml")) or ""
+    if "patchedDependencies" in text:
+        found, ok = _yaml_mapping(text, "patchedDependencies")
+        if not ok:
+            return [], "cannot read `patchedDependencies` of pnpm-workspace.yaml"
+        declared.extend(found.values())
+    patches: list[str] = []
+    for value in declared:
+        path = normpath(in_folder(folder, value)) if isinstance(value, str) else ".."
+        if path.startswith("..") or not project.is_file(path):
+            return [], f"`patchedDependencies` names `{value}`, which is not a file of the build context"
+        patches.append(path)
+    return patches, ""
+
+
+def _yaml_mapping(text: str, key: str) -> tuple[dict[str, str], bool]:
+    """The `name: value` items of a top-level block mapping `key:` in simple YAML (pnpm-workspace.yaml)."""
+    items: dict[str, str] = {}
+    inside = False
+    for line in text.splitlines():
+        stripped = line.split(" #", 1)[0].rstrip()
+        if not stripped or stripped.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            if stripped.startswith(f"{key}:") and stripped != f"{key}:":
+                return {}, False
+            inside = stripped == f"{key}:"
+            continue
+        if inside:
+            m = re.match(r"""\s*(['"]?)(.+?)\1\s*:\s+(['"]?)(.+?)\3\s*$""", stripped)
+            if not m:
+                return {}, False
+            items[m.group(2)] = m.group(4)
+    return items, True
+
+
 def _workspace_members(project: Project, folder: str, patterns: list[str]) -> tuple[list[str], str]:
     """package.json of every workspace member in the build context, or why they cannot be found."""
     members: list[str] = []
@@ -221,9 +267,11 @@ def node_install(command: Command, words: list[str], project: Project, tool: str
         files.extend(members)
     if tool == "pnpm" and project.is_file(in_folder(folder, ".pnpmfile.cjs")):
         plan = cap(plan, Applicability.UNSAFE, "`.pnpmfile.cjs` hooks run during the install and may read other files.")
-    workspace_yaml = project.read(in_folder(folder, "pnpm-workspace.yaml")) or "" if tool == "pnpm" else ""
-    if "patchedDependencies" in json.dumps(package.get("pnpm", {})) + workspace_yaml:
-        return Plan("source", tool, decline="`patchedDependencies` reads patch files that are not copied")
+    if tool == "pnpm":
+        patches, why = _pnpm_patches(package, project, folder)
+        if why:
+            return Plan("source", tool, decline=why)
+        files.extend(patches)
     why = _config_paths(project, files)
     if why:
         return Plan("source", tool, decline=why)

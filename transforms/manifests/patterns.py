@@ -15,6 +15,7 @@ from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
 from transforms.base_images.stage import stage_config, workdir_at
+from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
@@ -389,9 +390,11 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
     if script is None or run.heredocs or any(f.name == "mount" for f in run.flags):
         return False
     chain = and_chain(script)
-    if chain is None or any(c is None for c in chain[1]):
+    if chain is None:
         return False
     project = project_for(context, copy)(PurePosixPath(workdir_at(context, run) or UNKNOWN_CWD))
+    if any(c is None and not installer_pipeline(script, span, project) for (span, _), c in zip(*chain)):
+        return False  # (a known installer piped into its interpreter reads nothing of the project either)
     env = context.env_at(run)
     return all(analyse(c, project, env).kind == "free" for c in chain[1] if c is not None)
 

@@ -394,7 +394,28 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
     if has_deps_only:
         return plan
     text = " ".join(shell_quote(w) for w in words) + " " + " ".join(deps_only)
+    if tool == "uv":
+        why = exact_sync_risk(values, frozen)
+        return (cap(plan, Applicability.UNSAFE, why) if why else plan)._replace(kind="build", prefetch=text, prefetch_safe=not why)
     return plan._replace(kind="build", prefetch=text)
+
+
+def exact_sync_risk(values: list[str], frozen: bool) -> str:
+    """The safety proof of the `uv sync --no-install-project` DF102 inserts before the source copy; "" when
+    inserting it changes nothing the definition of safe counts.
+
+    The inserted sync reads only the copied manifests (pyproject.toml, uv.lock, uv.toml, .python-version:
+    `--no-install-project` builds nothing of the project, the layering uv's Docker guide documents) and
+    fills `.venv` with the project's locked dependencies.  The original `uv sync` still runs after the source
+    copy, with the same options: it installs the project itself and, being exact by default, installs and
+    removes packages until `.venv` holds exactly what its lock file asks for, which is what the original sync
+    alone would have left (with a stale lock, the lock file the prefetch rewrote comes back as committed and
+    the final sync resolves again from it, as the original did).  With `--inexact` and a lock file that may
+    change between the two (not frozen or locked), a package the prefetch installed and the final sync does
+    not want would stay."""
+    if "--inexact" in values and not frozen:
+        return "`uv sync --inexact` keeps packages it does not need, so a dependency the inserted sync installed and the final one no longer wants would stay in `.venv`."
+    return ""
 
 
 def _rewritten_locks(project: Project, folder: str, spec: dict[str, Any]) -> tuple[str, ...]:
