@@ -138,7 +138,9 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     copy's destination (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`) move
     with it; RUNs of `chmod`, `chown`, `rm`, `mkdir`, `touch` on copied
     paths, and COPYs into the destination, stay after the copy when nothing
-    they change is read or written by the install.  A `cd`, `set` at the head
+    they change is read or written by the install (a `chmod +x gradlew` of a
+    manifest the install runs is also repeated after the manifest copy: the
+    source copy resets the mode and the chmod sets it again).  A `cd`, `set` at the head
     of a split chain is repeated in front of the rest; a `;` list under `set
     -e` splits like an `&&` chain; `if [ -f manifest ]; then ...; fi` runs the
     branch the build context selects; flags of the RUN

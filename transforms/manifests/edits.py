@@ -245,6 +245,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split) -> tupl
             block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
     if not back:
         block.extend(copies)
+    block.extend(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t") for ins in candidate.modes)  # `chmod +x gradlew`
     block.append(run_line)
     block.extend(back)
     insertion = "".join(f"{indent}{line}{newline}" for line in block)
