@@ -82,8 +82,8 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
     stubs, why = stub_build_risk(project, folder, manifest)
     if why:
         return Plan("source", "cargo", decline=f"{why}. {_CHEF}")
-    files = [in_folder(folder, "Cargo.toml")]
-    files += [in_folder(folder, n) for n in data["locks"] + data["optional"] if project.is_file(in_folder(folder, n))]
+    files = [in_folder(folder, "Cargo.toml")] + [in_folder(folder, n) for n in data["locks"] if project.is_file(in_folder(folder, n))]
+    files += [in_folder(above, n) for above in _folders_up(project, folder) for n in data["optional"] if project.is_file(in_folder(above, n))]
     locked = project.is_file(in_folder(folder, "Cargo.lock"))
     return Plan(
         "build", "cargo", files=tuple(files), prefetch=_stub_build(sub, options, manifest["package"]["name"], stubs, locked), prefetch_safe=True
@@ -104,6 +104,9 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
     declined."""
     if project.dest == PurePosixPath("/"):
         return [], "the copy's destination is `/`, where the stubs and target/ would mix with the image's own folders"
+    root = next((in_folder(f, "Cargo.toml") for f in _folders_up(project, folder)[1:] if project.is_file(in_folder(f, "Cargo.toml"))), None)
+    if root is not None:
+        return [], f"`{root}` above the package may make it a workspace member, built in the workspace's target/"
     if "workspace" in manifest or "package" not in manifest:
         return [], "Cargo.toml is a workspace, whose members the stub build does not follow yet"
     package = manifest["package"]
@@ -112,10 +115,9 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
     local = _path_dependency(manifest)
     if local:
         return [], f"Cargo.toml depends on the local path `{local}`, which is source"
-    for config in (".cargo/config.toml", ".cargo/config"):
-        text = project.read(in_folder(folder, config)) or ""
-        if re.search(r"^\s*directory\s*=", text, re.M):
-            return [], f"`{in_folder(folder, config)}` replaces a source with a vendored directory, which is source"
+    for config in (in_folder(f, n) for f in _folders_up(project, folder) for n in (".cargo/config.toml", ".cargo/config")):
+        if re.search(r"^\s*directory\s*=", project.read(config) or "", re.M):
+            return [], f"`{config}` replaces a source with a vendored directory, which is source"
     why = outputs_in_context(project, folder, package_managers()["cargo"]["outputs"], "cargo")
     if why:
         return [], why.split(" (add")[0]
@@ -126,6 +128,16 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
     if odd is not None:
         return [], f"the target path `{odd}` is not a plain path inside the package"
     return stubs, ""
+
+
+def _folders_up(project: Project, folder: str) -> list[str]:
+    """The package folder and the copied folders above it: where cargo and rustup look for their configuration
+    (.cargo/config.toml, rust-toolchain.toml) and for a workspace root."""
+    found = [folder]
+    while found[-1] and found[-1] != project.source:
+        parent = str(PurePosixPath(found[-1]).parent)
+        found.append("" if parent == "." else parent)
+    return found
 
 
 def _path_dependency(manifest: dict[str, Any]) -> str:
@@ -171,7 +183,7 @@ def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> li
                 candidates = [f"{directory}/{name}.rs", f"{directory}/{name}/main.rs"]
                 if kind == "bin" and name == package["name"]:
                     candidates.insert(0, "src/main.rs")
-                path = next((c for c in candidates if exists(c)), candidates[-2 if kind == "bin" and name == package["name"] else 0])
+                path = next((c for c in candidates if exists(c)), candidates[0])
             found[path] = False
     build = package.get("build")
     if isinstance(build, str):
