@@ -271,11 +271,11 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     install --no-root` and `uv sync --no-install-project` are new steps
     whose environment the later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
-    with stale restore outputs in the context...).  Cargo's stub build is safe for one package (no
-    workspace, no path dependency or vendored source in the copy, no
-    target/ in the context): `cargo clean -p` removes every artifact and
-    fingerprint of the crate, so the build after the copy compiles it from
-    the real sources (COPY keeps the context's older mtimes, which would
+    with stale restore outputs in the context...).  Cargo's stub build is safe when every crate of the
+    project (workspace members, path dependencies) lies in the folder cargo
+    runs in, with no vendored source and no target/ in the context: `cargo
+    clean -p` removes every artifact and fingerprint of those crates, so the
+    build after the copy compiles them from the real sources (COPY keeps the context's older mtimes, which would
     otherwise make the stub's binary look fresh), against dependencies
     compiled with the same options; the stubs, and a Cargo.lock the stub
     build wrote where none is committed, are removed.  `pip install .`
