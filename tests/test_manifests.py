@@ -493,6 +493,7 @@ def test_cargo_stubs_every_target_cargo_loads(manifest: str, files: list[str], s
         pytest.param("cargo build --manifest-path x/Cargo.toml", CARGO, "names a manifest", id="manifest-path"),
         pytest.param("cargo build", {**CARGO, "target/release/a": ""}, "`target` is in the build context", id="target-in-context"),
         pytest.param("cargo build", {**CARGO, ".cargo/config.toml": "[source.vendored]\ndirectory = 'vendor'\n"}, "vendored directory", id="vendored"),
+        pytest.param("cd svc && cargo build", {**{f"svc/{k}": v for k, v in CARGO.items()}, "Cargo.toml": "[workspace]\n"}, "may make it a workspace member", id="workspace-above"),
     ],
 )
 def test_cargo_declines_what_the_stubs_cannot_stand_for(run: str, files: dict[str, str], why: str) -> None:
@@ -503,6 +504,31 @@ def test_cargo_declines_what_the_stubs_cannot_stand_for(run: str, files: dict[st
 def test_cargo_declines_stubs_in_the_root_folder() -> None:
     found = diagnostics("FROM rust:1.82\nWORKDIR /\nCOPY . .\nRUN cargo build\n", select=SELECT, files=CARGO, unsafe=True)
     assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "destination is `/`" in found[0].note
+
+
+def test_cargo_configuration_above_the_package_is_copied_too() -> None:
+    files = {**{f"svc/{k}": v for k, v in CARGO.items()}, ".cargo/config.toml": "[build]\nrustflags = ['-Dwarnings']\n", "rust-toolchain.toml": ""}
+    out = fix("FROM rust:1.82\nWORKDIR /src\nCOPY . .\nRUN cd svc && cargo build\n", files)
+    assert "COPY rust-toolchain.toml ./\nCOPY .cargo/config.toml .cargo/\nCOPY svc/Cargo.toml svc/Cargo.lock svc/\nRUN cd svc && mkdir -p src" in out
+
+
+def test_cargo_workspace_members_are_globbed_and_excluded() -> None:
+    crate = "[package]\nname = '{}'\nversion = '0.1.0'\n"
+    files = {
+        "Cargo.toml": "[workspace]\nmembers = ['crates/*']\nexclude = ['crates/old']\n",
+        "Cargo.lock": "",
+        **{f"crates/{n}/Cargo.toml": crate.format(n) for n in ("api", "core", "old")},
+        **{f"crates/{n}/src/lib.rs": "" for n in ("api", "core", "old")},
+    }
+    out = fix("FROM rust:1.82\nWORKDIR /w\nCOPY . .\nRUN cargo build --release\n", files)
+    assert "COPY crates/api/Cargo.toml crates/api/\nCOPY crates/core/Cargo.toml crates/core/\nRUN mkdir" in out
+    assert "cargo clean --release -p api -p core && rm -r crates/api/src crates/core/src\n" in out
+
+
+def test_cargo_declines_a_member_without_its_manifest() -> None:
+    files = {"Cargo.toml": "[workspace]\nmembers = ['api']\n", "api/src/lib.rs": ""}
+    found = diagnostics("FROM rust:1.82\nWORKDIR /w\nCOPY . .\nRUN cargo build\n", select=SELECT, files=files)
+    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "`api`, which has no package manifest" in found[0].note
 
 
 def test_cargo_install_of_a_registry_crate_is_not_the_project() -> None:

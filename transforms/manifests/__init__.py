@@ -138,7 +138,9 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     copy's destination (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`) move
     with it; RUNs of `chmod`, `chown`, `rm`, `mkdir`, `touch` on copied
     paths, and COPYs into the destination, stay after the copy when nothing
-    they change is read or written by the install.  A `cd`, `set` at the head
+    they change is read or written by the install (a `chmod +x gradlew` of a
+    manifest the install runs is also repeated after the manifest copy: the
+    source copy resets the mode and the chmod sets it again).  A `cd`, `set` at the head
     of a split chain is repeated in front of the rest; a `;` list under `set
     -e` splits like an `&&` chain; `if [ -f manifest ]; then ...; fi` runs the
     branch the build context selects; flags of the RUN
@@ -272,11 +274,11 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     only, `poetry install --no-root` is a new step whose environment the
     later install completes.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
-    with stale restore outputs in the context...).  Cargo's stub build is safe for one package (no
-    workspace, no path dependency or vendored source in the copy, no
-    target/ in the context): `cargo clean -p` removes every artifact and
-    fingerprint of the crate, so the build after the copy compiles it from
-    the real sources (COPY keeps the context's older mtimes, which would
+    with stale restore outputs in the context...).  Cargo's stub build is safe when every crate of the
+    project (workspace members, path dependencies) lies in the folder cargo
+    runs in, with no vendored source and no target/ in the context: `cargo
+    clean -p` removes every artifact and fingerprint of those crates, so the
+    build after the copy compiles them from the real sources (COPY keeps the context's older mtimes, which would
     otherwise make the stub's binary look fresh), against dependencies
     compiled with the same options; the stubs, and a Cargo.lock the stub
     build wrote where none is committed, are removed.  `pip install .`

@@ -248,6 +248,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
             block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
     if not back:
         block.extend(copies)
+    block.extend(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t") for ins in candidate.modes)  # `chmod +x gradlew`
     block.append(run_line)
     block.extend(back)
     if restore_user:

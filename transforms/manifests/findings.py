@@ -12,7 +12,7 @@ from rewriter.shell import Command
 from rewriter.text import Span
 from transforms.base_images.stage import workdir_at
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software
-from transforms.manifests.steps import install_inputs, stay_conflict
+from transforms.manifests.steps import install_inputs, sets_modes_of, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
 from transforms.manifests.patterns import (
     Candidate,
@@ -150,12 +150,13 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
     if overwritten is not None and not _installed_again(context, stage, run, result, overwritten):  # type: ignore[arg-type]
         yield Finding(code, message, at, f"Not reordered: {overwritten.overwritten}.")
         return
-    conflict = stay_conflict(project_for(context, copy)(copy.dest), stays, plans)
+    read = [f for p in plans for f in p.files]
+    modes = tuple(s for s in stays if sets_modes_of(context, s, read))
+    conflict = stay_conflict(project_for(context, copy)(copy.dest), tuple(s for s in stays if s not in modes), plans)
     if conflict is not None:
         step, path = conflict
         yield Finding(code, message, at, f"Not reordered: `{_first_words(context, step)}` changes `{path or '.'}` after the copy, which the install reads or writes.")
         return
-    read = [f for p in plans for f in p.files]
     view = copied_context(context, copy)
     nested = next((f for f in read if isinstance(view, FlattenedContext) and not view.is_file(f)), None)
     if nested is not None:
@@ -179,7 +180,7 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
             yield Finding(code, message, at, f"Not reordered: `{_first_words(context, stays[0].instruction)}` runs before the USER the install needs, and the base image's user, which it ran as, is not known.")
             return
     present = frozenset(already_copied(context, stage, copy))
-    edits, applicability, note, files = plan_edits(context, Candidate(copy, run, script, between, present), result, restore)  # type: ignore[arg-type]
+    edits, applicability, note, files = plan_edits(context, Candidate(copy, run, script, between, present, tuple(s.instruction for s in modes)), result, restore)  # type: ignore[arg-type]
     names = ", ".join(PurePosixPath(f).name for f in files[:4]) + ("..." if len(files) > 4 else "")
     action = f"Copy {names} and install dependencies" if files else "Install dependencies"
     title = f"{action} before `{copy.instruction.keyword.text} ... {copy.dest_text}`"

@@ -152,15 +152,24 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
 class Candidate:
     """A source copy and the first RUN after it that needs the project."""
 
-    __slots__ = ("copy", "run", "script", "between", "present")
+    __slots__ = ("copy", "run", "script", "between", "present", "modes")
 
     def __init__(
-        self, copy: SourceCopy, run: Instruction, script: ShellScript, between: tuple[Instruction, ...] = (), present: frozenset[str] = frozenset()
+        self,
+        copy: SourceCopy,
+        run: Instruction,
+        script: ShellScript,
+        between: tuple[Instruction, ...] = (),
+        present: frozenset[str] = frozenset(),
+        modes: tuple[Instruction, ...] = (),
     ) -> None:
         self.copy = copy
         self.run = run
         self.script = script
         self.present = present
+        self.modes = modes
+        """`RUN chmod +x gradlew` steps left after the source copy that set the mode of manifests the install
+        runs: repeated after the manifest copy (`steps.sets_modes_of`)."""
         """Manifests an earlier COPY already put in place (`already_copied`): not copied again."""
         self.between = between
         """What lies between the copy and the install: RUNs that read nothing of the project (moved with the

@@ -14,7 +14,8 @@ the dependencies, and then removes what belongs to the project before the source
 sources' mtimes with the stub build's dep-info, and COPY keeps the context's mtimes, which are usually older
 than the stub build, so without it the real build keeps the stub's binary (measured with cargo 1.95: the
 image prints nothing).  With the crate's artifacts and fingerprints gone it is rebuilt from the real sources,
-while the dependencies, compiled with the same profile, features and target, are found fresh.
+while the dependencies, compiled with the same profile, features and target, are found fresh.  A workspace is
+the same with every member (and every path dependency in the folder) stubbed and cleaned.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.shell import Command
 from transforms.manifests.common import (
+    MAX_INCLUDED_FILES,
     SAFE_WORD,
     Env,
     Plan,
@@ -79,67 +81,148 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
         manifest = tomllib.loads(project.read(in_folder(folder, "Cargo.toml")) or "")
     except tomllib.TOMLDecodeError:
         return Plan("source", "cargo", decline=f"`{in_folder(folder, 'Cargo.toml')}` is not valid TOML")
-    stubs, why = stub_build_risk(project, folder, manifest)
+    crates, why = stub_build_risk(project, folder, manifest)
     if why:
         return Plan("source", "cargo", decline=f"{why}. {_CHEF}")
-    files = [in_folder(folder, "Cargo.toml")]
-    files += [in_folder(folder, n) for n in data["locks"] + data["optional"] if project.is_file(in_folder(folder, n))]
+    files = list(dict.fromkeys([_join(folder, "Cargo.toml")] + [_join(folder, crate.folder, "Cargo.toml") for crate in crates]))
+    files += [in_folder(folder, n) for n in data["locks"] if project.is_file(in_folder(folder, n))]
+    files += [in_folder(above, n) for above in _folders_up(project, folder) for n in data["optional"] if project.is_file(in_folder(above, n))]
     locked = project.is_file(in_folder(folder, "Cargo.lock"))
-    return Plan(
-        "build", "cargo", files=tuple(files), prefetch=_stub_build(sub, options, manifest["package"]["name"], stubs, locked), prefetch_safe=True
-    )
+    return Plan("build", "cargo", files=tuple(files), prefetch=_stub_build(sub, options, crates, locked), prefetch_safe=True)
 
 
-def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> tuple[list[tuple[str, bool]], str]:
-    """The safety proof of the stub build before the source copy: (the stub targets, why it is declined or "").
+class Crate(NamedTuple):
+    """A package of the project: the root package, a workspace member or a path dependency in the copy."""
+
+    folder: str
+    """Relative to the folder cargo runs in ("" for the root package)."""
+    name: str
+    stubs: list[tuple[str, bool]]
+    """Its target files relative to `folder`, each with whether it is the library (see `crate_targets`)."""
+
+
+def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> tuple[list[Crate], str]:
+    """The safety proof of the stub build before the source copy: (the project's crates, why it is declined or "").
 
     The stub build compiles the dependencies into target/ and writes Cargo.lock; it is followed by `cargo
-    clean -p <crate>` (with the build's profile and target), which removes every artifact and fingerprint of
-    the crate itself, and by removing the stubs, and the Cargo.lock it wrote when none is committed (the
-    source copy puts a committed one back).  So the image differs only in target/'s cache of dependencies,
-    and the build after the copy compiles the crate from its real sources, as before.  That holds for one
-    package whose every target cargo would load is stubbed, and whose dependencies are not source: a
-    workspace, a path dependency or `[patch]` inside the copy, a vendored source (`directory` in
-    .cargo/config.toml) and a target/ folder in the context (the copy would overwrite the build's) are
-    declined."""
+    clean -p <crate>` for every crate of the project (with the build's profile and target), which removes
+    every artifact and fingerprint of those crates, and by removing the stubs, and the Cargo.lock it wrote when
+    none is committed (the source copy puts a committed one back).  So the image differs only in target/'s
+    cache of dependencies, and the build after the copy compiles the project's crates from their real sources,
+    as before.  That holds when every crate of the project (the root package, the workspace members, the path
+    dependencies and `[patch]`es, all inside the folder) has its manifest copied and every target cargo would
+    load stubbed.  A path outside the folder, a vendored source (`directory` in .cargo/config.toml), a
+    Cargo.toml above the folder (which may make it a workspace member) and a target/ folder in the context
+    (the copy would overwrite the build's) are declined."""
     if project.dest == PurePosixPath("/"):
         return [], "the copy's destination is `/`, where the stubs and target/ would mix with the image's own folders"
-    if "workspace" in manifest or "package" not in manifest:
-        return [], "Cargo.toml is a workspace, whose members the stub build does not follow yet"
-    package = manifest["package"]
-    if not isinstance(package.get("name"), str) or not SAFE_WORD.match(package["name"]):
-        return [], "the package has no plain name"
-    local = _path_dependency(manifest)
-    if local:
-        return [], f"Cargo.toml depends on the local path `{local}`, which is source"
-    for config in (".cargo/config.toml", ".cargo/config"):
-        text = project.read(in_folder(folder, config)) or ""
-        if re.search(r"^\s*directory\s*=", text, re.M):
-            return [], f"`{in_folder(folder, config)}` replaces a source with a vendored directory, which is source"
+    root = next((in_folder(f, "Cargo.toml") for f in _folders_up(project, folder)[1:] if project.is_file(in_folder(f, "Cargo.toml"))), None)
+    if root is not None:
+        return [], f"`{root}` above the package may make it a workspace member, built in the workspace's target/"
+    for config in (in_folder(f, n) for f in _folders_up(project, folder) for n in (".cargo/config.toml", ".cargo/config")):
+        if re.search(r"^\s*directory\s*=", project.read(config) or "", re.M):
+            return [], f"`{config}` replaces a source with a vendored directory, which is source"
     why = outputs_in_context(project, folder, package_managers()["cargo"]["outputs"], "cargo")
     if why:
         return [], why.split(" (add")[0]
-    stubs = crate_targets(project, folder, manifest)
-    if not stubs:
-        return [], "the package has no target the pass can find"
-    odd = next((path for path, _ in stubs if not SAFE_WORD.match(path) or path.startswith(("/", "..")) or normpath(path) != path), None)
-    if odd is not None:
-        return [], f"the target path `{odd}` is not a plain path inside the package"
-    return stubs, ""
+    found, why = _local_crates(project, folder, manifest)
+    if why:
+        return [], why
+    crates: list[Crate] = []
+    for relative, crate_manifest in found:
+        name = crate_manifest["package"].get("name")
+        where = in_folder(relative, "Cargo.toml")
+        if not isinstance(name, str) or not SAFE_WORD.match(name):
+            return [], f"`{where}` names no plain package"
+        stubs = crate_targets(project, _join(folder, relative), crate_manifest)
+        if not stubs:
+            return [], f"`{where}` has no target the pass can find"
+        odd = next((path for path, _ in stubs if not SAFE_WORD.match(in_folder(relative, path)) or path.startswith(("/", "..")) or normpath(path) != path), None)
+        if odd is not None:
+            return [], f"the target path `{odd}` of `{where}` is not a plain path inside the package"
+        crates.append(Crate(relative, name, stubs))
+    return crates, ""
 
 
-def _path_dependency(manifest: dict[str, Any]) -> str:
-    """The first `path` of a dependency table, a target-specific one or `[patch]` ("" when there is none)."""
-    tables: list[Any] = [manifest.get(key, {}) for key in ("dependencies", "dev-dependencies", "build-dependencies")]
+def _local_crates(project: Project, folder: str, manifest: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], str]:
+    """The project's packages, each with its folder relative to `folder` and its manifest: the root package,
+    the workspace members (globs expanded, `exclude` left out) and, followed from each, the path dependencies
+    and `[patch]`/`[replace]` paths; or why they cannot be followed."""
+    found: dict[str, dict[str, Any]] = {}
+    queue: list[tuple[str, str]] = []  # (folder relative to `folder`, who names it)
+    workspace = manifest.get("workspace")
+    if "package" in manifest:
+        found[""] = manifest
+    if isinstance(workspace, dict):
+        excluded = {normpath(str(e)) for e in workspace.get("exclude", [])}
+        prefix = in_folder(folder, "")
+        for pattern in workspace.get("members", []):
+            pattern = str(pattern)
+            if any(c in pattern for c in "*?["):
+                members = [m[len(prefix) : -len("/Cargo.toml")] for m in project.under(folder, f"{pattern}/Cargo.toml")]
+            else:
+                members = [normpath(pattern)]
+            queue.extend((m, "the workspace") for m in members if m not in excluded)
+    if not found and not queue:
+        return [], "Cargo.toml has neither a package nor workspace members"
+    for relative in list(found):
+        queue.extend((in_folder(relative, p), f"`{_join(folder, relative, 'Cargo.toml')}`") for p in _path_dependencies(found[relative]))
+    while queue:
+        written, named_by = queue.pop(0)
+        relative = normpath(written)
+        relative = "" if relative == "." else relative
+        if relative in found:
+            continue
+        if relative.startswith(("..", "/")):
+            return [], f"{named_by} names the path `{written}` outside the package's folder, which is source"
+        if len(found) >= MAX_INCLUDED_FILES:
+            return [], f"the project has more than {MAX_INCLUDED_FILES} crates"
+        where = _join(folder, relative, "Cargo.toml")
+        try:
+            crate = tomllib.loads(project.read(where) or "")
+        except tomllib.TOMLDecodeError:
+            return [], f"`{where}` is not valid TOML"
+        if "package" not in crate:
+            return [], f"{named_by} names `{relative}`, which has no package manifest in the build context"
+        found[relative] = crate
+        queue.extend((in_folder(relative, p), f"`{_join(folder, relative, 'Cargo.toml')}`") for p in _path_dependencies(crate))
+    return sorted(found.items()), ""
+
+
+def _folders_up(project: Project, folder: str) -> list[str]:
+    """The package folder and the copied folders above it: where cargo and rustup look for their configuration
+    (.cargo/config.toml, rust-toolchain.toml) and for a workspace root."""
+    found = [folder]
+    while found[-1] and found[-1] != project.source:
+        parent = str(PurePosixPath(found[-1]).parent)
+        found.append("" if parent == "." else parent)
+    return found
+
+
+def _join(*parts: str) -> str:
+    """Context path parts joined, the empty ones (the context's root, the root package) left out."""
+    return "/".join(part for part in parts if part)
+
+
+def _path_dependencies(manifest: dict[str, Any]) -> list[str]:
+    """The `path`s of the dependency tables, target-specific ones, `[workspace.dependencies]`, `[patch]` and
+    `[replace]`."""
+    kinds = ("dependencies", "dev-dependencies", "build-dependencies")
+    tables: list[Any] = [manifest.get(key, {}) for key in kinds]
     for target in manifest.get("target", {}).values():
-        tables.extend(target.get(key, {}) for key in ("dependencies", "dev-dependencies", "build-dependencies"))
+        tables.extend(target.get(key, {}) for key in kinds)
     tables.extend(manifest.get("patch", {}).values())
     tables.append(manifest.get("replace", {}))
-    for table in tables:
-        for spec in table.values() if isinstance(table, dict) else ():
-            if isinstance(spec, dict) and isinstance(spec.get("path"), str):
-                return spec["path"]
-    return ""
+    workspace = manifest.get("workspace")
+    if isinstance(workspace, dict):
+        tables.append(workspace.get("dependencies", {}))
+    return [
+        spec["path"]
+        for table in tables
+        if isinstance(table, dict)
+        for spec in table.values()
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str)
+    ]
 
 
 def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -171,7 +254,7 @@ def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> li
                 candidates = [f"{directory}/{name}.rs", f"{directory}/{name}/main.rs"]
                 if kind == "bin" and name == package["name"]:
                     candidates.insert(0, "src/main.rs")
-                path = next((c for c in candidates if exists(c)), candidates[-2 if kind == "bin" and name == package["name"] else 0])
+                path = next((c for c in candidates if exists(c)), candidates[0])
             found[path] = False
     build = package.get("build")
     if isinstance(build, str):
@@ -181,8 +264,8 @@ def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> li
     return sorted(found.items())
 
 
-def _stub_build(sub: str, options: list[tuple[str, str | None]], crate: str, stubs: list[tuple[str, bool]], locked: bool) -> str:
-    """The stub build's chain: make the stubs, build, clean the crate's own artifacts, remove the stubs."""
+def _stub_build(sub: str, options: list[tuple[str, str | None]], crates: list[Crate], locked: bool) -> str:
+    """The stub build's chain: make the stubs, build, clean the project's own crates, remove the stubs."""
     data = package_managers()["cargo"]
     build: list[str] = []
     clean: list[str] = []
@@ -199,12 +282,14 @@ def _stub_build(sub: str, options: list[tuple[str, str | None]], crate: str, stu
     if sub == "install" and "--debug" not in profile and "--profile" not in profile:
         build.insert(0, "--release")
         clean.insert(0, "--release")
+    stubs = [(in_folder(crate.folder, path), is_lib) for crate in crates for path, is_lib in crate.stubs]
     parents = {str(PurePosixPath(path).parent) for path, _ in stubs} - {"."}
     folders = sorted(f for f in parents if not any(other.startswith(f + "/") for other in parents))
     steps = [f"mkdir -p {' '.join(folders)}"] if folders else []
-    steps += [f"touch {path}" if is_lib else f"echo 'fn main() {{}}' > {path}" for path, is_lib in stubs]
+    steps += [f"touch {path}" if is_lib else f"echo 'fn main() {{}}' > {path}" for path, is_lib in sorted(stubs)]
     steps.append(" ".join(["cargo", "build", *map(shell_quote, build)]))
-    steps.append(" ".join(["cargo", "clean", *map(shell_quote, clean), "-p", crate]))
-    made = sorted({PurePosixPath(path).parts[0] for path, _ in stubs} | (set() if locked else {"Cargo.lock"}))
-    steps.append(f"rm -r {' '.join(made)}")
+    steps.append(" ".join(["cargo", "clean", *map(shell_quote, clean), *(f"-p {crate.name}" for crate in crates)]))
+    made = {in_folder(crate.folder, PurePosixPath(path).parts[0]) for crate in crates for path, _ in crate.stubs}
+    made = {m for m in made if not any(m.startswith(other + "/") for other in made)} | (set() if locked else {"Cargo.lock"})
+    steps.append(f"rm -r {' '.join(sorted(made))}")
     return " && ".join(steps)

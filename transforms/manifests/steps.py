@@ -218,3 +218,13 @@ def _contains(pattern: str, folder: str) -> bool:
     """True if `pattern` names `folder` or one of the folders above it."""
     a, b = _parts(pattern), _parts(folder)
     return len(a) <= len(b) and all(fnmatch.fnmatchcase(y, x) for x, y in zip(a, b))
+
+
+def sets_modes_of(context: FileContext, stay: Stay, files: list[str]) -> bool:
+    """True for a step left in place that only changes the mode of manifests the install reads (`RUN chmod +x
+    gradlew`): repeated after the manifest copy, it lets the install run them; the source copy then puts each
+    file back with the context's mode, and the step, still after it, sets the mode again as before."""
+    script = context.shell(stay.instruction) if stay.instruction.name == "RUN" else None
+    if script is None or not stay.touched or not all(path in files for path in stay.touched):
+        return False
+    return all(c.name in ("chmod", "set") for c in script.commands) and not any(_RECURSIVE.match(v or "") for c in script.commands for v in c.arg_values())
