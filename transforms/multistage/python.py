@@ -9,6 +9,9 @@ from pathlib import PurePosixPath
 from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
+from transforms.base_images.knowledge import ImageRef
+from transforms.base_images.knowledge import knowledge as base_knowledge
+from transforms.base_images.stage import stage_config
 from transforms.multistage.common import (
     Decline,
     Facts,
@@ -104,7 +107,7 @@ def plan_python(facts: Facts) -> Plan | None:
             check_run_command(facts, ins, command)
         else:
             steps.append(step)
-    commands, start_note = _start_commands(facts)
+    commands, start_note = _start_commands(facts, f"python:{slim_tag('python', image)}")
     runtime = f"python:{slim_tag('python', image)}"
     if facts.workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
@@ -163,8 +166,9 @@ def plan_python(facts: Facts) -> Plan | None:
     parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.workdir}")
     if tools_installing:
         parts.append(" and ".join(_INTO_VENV[t] for t in sorted(tools_installing)) + " into that environment")
-    for step in steps:
-        parts.append(step.read + (" (copied from the build stage)" if step.outputs else " (inside what the runtime stage copies)"))
+    parts += [step.read for step in steps]
+    if outputs:
+        parts.append(f"the runtime stage copies {', '.join(outputs)} from the build stage (outside the application directory and the venv)")
     if start_note:
         parts.append(start_note)
     if full:
@@ -211,7 +215,18 @@ def _tool_configuration(command: Command) -> bool:
     return command.name == "poetry" and command.arg_values()[:1] == ["config"]
 
 
-def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
+def _inherited_start(facts: Facts, runtime: str) -> list[str | None]:
+    """What the build image starts when the stage sets no CMD or ENTRYPOINT, when the runtime image starts the
+    same (the base-image knowledge); declines when either is not known or they differ."""
+    build_config = stage_config(facts.context, facts.stage)
+    runtime_config = base_knowledge(facts.context).image_config(ImageRef.parse(runtime), facts.context.settings)
+    starts = [None if c is None or c.cmd is None or c.entrypoint is None else (*c.entrypoint, *c.cmd) for c in (build_config, runtime_config)]
+    if starts[0] is None or starts[0] != starts[1] or not starts[0]:
+        raise Decline("no CMD or ENTRYPOINT, and what the base images start is not known to be the same: what the runtime stage must contain is unknown")  # timid:
+    return list(starts[0])
+
+
+def _start_commands(facts: Facts, runtime: str) -> tuple[list[list[str | None]], str]:
     """The commands the container runs, checked as `check_start` does, and a note when they are not the stage's own.
 
     Without CMD or ENTRYPOINT the container starts what the python image sets, `python3` (the slim image sets the
@@ -222,7 +237,7 @@ def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
         commands = check_start(facts)
         note = ""
     else:
-        inherited = list(knowledge()["python"]["inherited_cmd"])
+        inherited = _inherited_start(facts, runtime)
         services = compose_commands(facts)
         commands = [inherited]
         for service, argv in services:
@@ -235,7 +250,7 @@ def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
                 raise Decline(f"compose service `{service}`: {exc}") from None
             commands += found
         shown = ", ".join(f"`{service}` runs `{_shorten(shlex.join(argv))}`" for service, argv in services)
-        note = f"no CMD or ENTRYPOINT: the image starts `{' '.join(inherited)}`, as the python images set it" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
+        note = f"no CMD or ENTRYPOINT: both images start `{shlex.join(inherited)}`, which their base images set" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
     for words in commands:
         program = (words[0] or "").rsplit("/", 1)[-1]
         if program in ("poetry", "pipenv"):

@@ -339,8 +339,8 @@ def _script_calls(text: str) -> list[tuple[str, str | None]]:
                 elif arg.keyword is not None or arg.star:
                     raise unknown(small)
             calls.append((name, directory))
-        elif not isinstance(small, cst.Pass):
-            raise unknown(small)
+        elif not isinstance(small, cst.Pass) and not (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))):
+            raise unknown(small)  # a docstring and `pass` do nothing
 
     statements(module.body)
     return calls
