@@ -38,13 +38,12 @@ from transforms.multistage.common import (
     user_setup_runs,
 )
 from transforms.multistage.compose import compose_commands
-from transforms.multistage.python_steps import python_build_step
+from transforms.multistage.python_steps import PYTHON, python_build_step
 
 
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
 
 
-_PY = re.compile(r"python(\d+(\.\d+)?)?\Z")
 
 
 def _pip_install(command: Command) -> list[str | None] | None:
@@ -53,7 +52,7 @@ def _pip_install(command: Command) -> list[str | None] | None:
     name = command.name or ""
     if _PIP.match(name):
         rest = values
-    elif _PY.match(name) and values[:2] == ["-m", "pip"]:
+    elif PYTHON.match(name) and values[:2] == ["-m", "pip"]:
         rest = values[2:]
     else:
         return None
@@ -79,7 +78,7 @@ def plan_python(facts: Facts) -> Plan | None:
                 raise Decline(f"line {ins.line}: `pip install` into a chosen location")  # timid:
         elif _environment_install(facts, ins, command):
             tools_installing.add(name)
-        elif _PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"]) or _tool_configuration(command):
+        elif _PIP.match(name) or (PYTHON.match(name) and command.arg_values()[:2] == ["-m", "pip"]) or _tool_configuration(command):
             continue
         else:
             others.append((ins, command))
@@ -107,8 +106,8 @@ def plan_python(facts: Facts) -> Plan | None:
             check_run_command(facts, ins, command)
         else:
             steps.append(step)
-    commands, start_note = _start_commands(facts, f"python:{slim_tag('python', image)}")
     runtime = f"python:{slim_tag('python', image)}"
+    commands, start_note = _start_commands(facts, runtime)
     if facts.workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     tools = healthcheck_tools(facts)
@@ -148,6 +147,8 @@ def plan_python(facts: Facts) -> Plan | None:
     lines += _outside_copies(facts, facts.workdir, chown)
     outputs = list(dict.fromkeys(path for step in steps for path in step.outputs))
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs]
+    if "poetry" in tools_installing:
+        lines.append(f"ENV VIRTUAL_ENV={VENV}")  # `poetry run` at start-up finds the venv without the build's poetry config
     lines.append(f"ENV PATH=\"{VENV}/bin:$PATH\"")
     if full:
         # timid: the full image has libraries pip may have linked without an explicit apt-get install
@@ -179,9 +180,9 @@ def plan_python(facts: Facts) -> Plan | None:
     return plan
 
 
-_INTO_VENV = {
+_INTO_VENV = {  # what the note says
     "pipenv": "`pipenv install --system` installs with the Python first on PATH",
-    "poetry": "`poetry install` (virtualenvs.create false) installs into the environment VIRTUAL_ENV names",
+    "poetry": "`poetry install` (virtualenvs.create false) and `poetry run` use the environment VIRTUAL_ENV names",
 }
 
 
@@ -231,8 +232,8 @@ def _start_commands(facts: Facts, runtime: str) -> tuple[list[list[str | None]],
 
     Without CMD or ENTRYPOINT the container starts what the python image sets, `python3` (the slim image sets the
     same); a compose file in the build context whose services build this Dockerfile names what they run instead,
-    and those commands are checked too.  A start-up command that runs poetry or pipenv is declined: their
-    configuration lives outside the application directory."""
+    and those commands are checked too.  A start-up command that runs pipenv is declined: `pipenv run` makes or
+    looks for an environment of its own.  `poetry run` uses the venv, which VIRTUAL_ENV names in both stages."""
     if facts.start is not None:
         commands = check_start(facts)
         note = ""
@@ -253,8 +254,8 @@ def _start_commands(facts: Facts, runtime: str) -> tuple[list[list[str | None]],
         note = f"no CMD or ENTRYPOINT: both images start `{shlex.join(inherited)}`, which their base images set" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
     for words in commands:
         program = (words[0] or "").rsplit("/", 1)[-1]
-        if program in ("poetry", "pipenv"):
-            raise Decline(f"the container runs `{program}`, whose configuration the build wrote outside the application directory")  # timid:
+        if program == "pipenv":
+            raise Decline("the container runs `pipenv`, which looks for a virtual environment of its own at start-up")  # timid:
     return commands, note
 
 

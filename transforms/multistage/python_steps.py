@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
-from transforms.multistage.common import VENV, Decline, Facts, absolute, knowledge, under
+from transforms.multistage.common import VENV, Decline, Facts, absolute, flag_value, knowledge, under
 from transforms.multistage.django import SETTINGS_ENV, Settings, dotted_name, manage_py_settings, setting_paths, settings_file
 
-_PY = re.compile(r"python(\d+(\.\d+)?)?\Z")
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?\Z")
+"""A Python interpreter command (python, python3, python3.12)."""
 _INTERPRETER_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
 
 
@@ -48,7 +49,7 @@ def python_build_step(facts: Facts, ins: Instruction, command: Command) -> Step 
         return _django(facts, ins, command, None, values)
     if name == "pybabel" and values[:1] == ["compile"]:
         return _pybabel(facts, ins, values[1:])
-    if not _PY.match(name):
+    if not PYTHON.match(name):
         return None
     rest = _after_interpreter_options(values)
     if rest is None:
@@ -116,18 +117,10 @@ def _environment(facts: Facts, ins: Instruction, command: Command) -> dict[str, 
 
 def _option(args: list[str | None], names: tuple[str, ...]) -> str | None:
     """The value of `--name X` / `--name=X` in args; Decline when it is computed."""
-    for i, arg in enumerate(args):
-        for name in names:
-            if arg == name and i + 1 < len(args):
-                value = args[i + 1]
-            elif arg is not None and arg.startswith(name + "="):
-                value = arg[len(name) + 1 :]
-            else:
-                continue
-            if value is None:
-                raise Decline(f"`{name}` with a computed value")  # timid:
-            return value
-    return None
+    present, value = flag_value(args, names)
+    if present and value is None:
+        raise Decline(f"`{names[0]}` with a computed value")  # timid:
+    return value
 
 
 def _django(facts: Facts, ins: Instruction, command: Command, manage_py: str | None, args: list[str | None]) -> Step:
