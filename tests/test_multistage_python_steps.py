@@ -117,3 +117,12 @@ def test_build_script_with_other_code_declines_with_its_line() -> None:
     stage, message = split("", run="python setup_models.py", **{"setup_models.py": script})
     assert stage is None
     assert "setup_models.py:3: `open('/etc/motd', 'w').write('hi')`" in message
+
+
+def test_cd_before_manage_py_is_followed() -> None:
+    files = {"site/manage.py": "", "site/site_config/__init__.py": "", "site/site_config/settings.py": 'STATIC_ROOT = "static"\n'}
+    stage, message = split("", run="cd site/ && python manage.py collectstatic --noinput", **files)
+    assert stage is not None, message
+    assert "`manage.py collectstatic` writes STATIC_ROOT /app/site/static" in diagnostics(
+        DOCKERFILE.format(run="cd site/ && python manage.py collectstatic --noinput"), select="DF4", files={"requirements.txt": "", **files}, unsafe=True
+    )[0].note

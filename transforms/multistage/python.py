@@ -100,7 +100,10 @@ def plan_python(facts: Facts) -> Plan | None:
     for ins, script in facts.runs:
         check_redirects(facts, ins, script)
     steps = []
+    _check_cd(facts)
     for ins, command in others:
+        if command.name == "cd":
+            continue
         step = python_build_step(facts, ins, command)
         if step is None:
             check_run_command(facts, ins, command)
@@ -184,6 +187,15 @@ _INTO_VENV = {  # what the note says
     "pipenv": "`pipenv install --system` installs with the Python first on PATH",
     "poetry": "`poetry install` (virtualenvs.create false) and `poetry run` use the environment VIRTUAL_ENV names",
 }
+
+
+def _check_cd(facts: Facts) -> None:
+    """A `cd` is followed (`Facts.command_dirs`) when it stays in the application directory: a relative path
+    after it then lies in that directory, as the checks that resolve it against the WORKDIR assume."""
+    dirs = list(facts.command_dirs())
+    for (ins, command, _), (following, _, after) in zip(dirs, dirs[1:]):
+        if command.name == "cd" and following is ins and (after is None or not under(after, facts.workdir or "//")):
+            raise Decline(f"line {ins.line}: `cd` out of the application directory, or to a place that is not known")  # timid:
 
 
 def _environment_install(facts: Facts, ins: Instruction, command: Command) -> bool:
@@ -273,7 +285,7 @@ def _chown(facts: Facts) -> str:
     for ins, command in facts.commands():
         if command.name == "chown":
             values = [v for v in command.arg_values() if v and not v.startswith("-")]
-            if values and any(under(absolute(p, facts.context.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
+            if values and any(under(absolute(p, facts.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
                 owners.add(values[0])
     if len(owners) > 1:
         raise Decline(f"application files have several owners ({', '.join(sorted(o or '?' for o in owners))})")  # timid:
