@@ -14,6 +14,7 @@ FROM python:3.12-slim
 WORKDIR /code
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /code /code
+ENV VIRTUAL_ENV=/opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 RUN out="$(find /opt/venv -name '*.so*' -type f -exec ldd {} + 2>&1)"; case "$out" in *'not found'*) printf '%s\n' "$out"; exit 1;; esac
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]

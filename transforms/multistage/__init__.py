@@ -165,11 +165,23 @@ def python_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     shipping a broken image. A RUN after the build that only creates
     directories or sets modes and owners outside the application directory
     (`mkdir`, `chmod`, `chgrp`, `chown`) is replayed after the runtime stage's
-    copies, when each path it changes is one the runtime stage has. Declines
-    when another RUN changes files outside the application directory, pip
-    installs to a chosen location, a `-dev`
-    package has no known runtime library, or the container installs at
-    start-up.
+    copies, when each path it changes is one the runtime stage has.
+    `pipenv install --system` and `poetry install` with
+    `virtualenvs.create false` install into the venv like pip (the build
+    stage sets VIRTUAL_ENV for poetry). Build steps whose output can be read
+    from the project without running it stay in the build stage, and what
+    they write outside the application directory is copied:
+    `manage.py collectstatic` (STATIC_ROOT) and `compilemessages`
+    (LOCALE_PATHS), read from the settings module with libcst;
+    `python -m compileall`, `pybabel compile -d`, nltk and spaCy downloads,
+    and a build script that only calls those downloaders. Without CMD or
+    ENTRYPOINT, the split follows the `python3` both base images start and
+    checks the commands of the compose services that build the Dockerfile.
+    Declines when another RUN changes files outside the application
+    directory (the message names the command, or the settings line that
+    could not be evaluated), pip installs to a chosen location, a `-dev`
+    package has no known runtime library, or the container installs or runs
+    poetry or pipenv at start-up.
     """
     yield from split_rule(context, python_single_stage, ("python",), plan_python)
 

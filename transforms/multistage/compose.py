@@ -71,9 +71,12 @@ def _builds_this(facts: Facts, build: Any) -> bool:
     if path is None or build_context is None:
         return PurePosixPath(dockerfile).name == "Dockerfile"
     try:
-        return Path(path).resolve() == (build_context.root / dockerfile).resolve()
+        here, named, root = Path(path).resolve(), (build_context.root / dockerfile).resolve(), build_context.root.resolve()
     except OSError:
         return False
+    if root not in here.parents:  # `--context DIR` with a Dockerfile kept elsewhere (a copy): its name decides
+        return here.name == named.name
+    return here == named
 
 
 def _argv(name: str, service: str, value: Any) -> list[str] | None:

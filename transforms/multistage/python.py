@@ -9,6 +9,9 @@ from pathlib import PurePosixPath
 from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
+from transforms.base_images.knowledge import ImageRef
+from transforms.base_images.knowledge import knowledge as base_knowledge
+from transforms.base_images.stage import stage_config
 from transforms.multistage.common import (
     Decline,
     Facts,
@@ -35,13 +38,12 @@ from transforms.multistage.common import (
     user_setup_runs,
 )
 from transforms.multistage.compose import compose_commands
-from transforms.multistage.python_steps import python_build_step
+from transforms.multistage.python_steps import PYTHON, python_build_step
 
 
 _PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
 
 
-_PY = re.compile(r"python(\d+(\.\d+)?)?\Z")
 
 
 def _pip_install(command: Command) -> list[str | None] | None:
@@ -50,7 +52,7 @@ def _pip_install(command: Command) -> list[str | None] | None:
     name = command.name or ""
     if _PIP.match(name):
         rest = values
-    elif _PY.match(name) and values[:2] == ["-m", "pip"]:
+    elif PYTHON.match(name) and values[:2] == ["-m", "pip"]:
         rest = values[2:]
     else:
         return None
@@ -76,7 +78,7 @@ def plan_python(facts: Facts) -> Plan | None:
                 raise Decline(f"line {ins.line}: `pip install` into a chosen location")  # timid:
         elif _environment_install(facts, ins, command):
             tools_installing.add(name)
-        elif _PIP.match(name) or (_PY.match(name) and command.arg_values()[:2] == ["-m", "pip"]) or _tool_configuration(command):
+        elif _PIP.match(name) or (PYTHON.match(name) and command.arg_values()[:2] == ["-m", "pip"]) or _tool_configuration(command):
             continue
         else:
             others.append((ins, command))
@@ -98,14 +100,17 @@ def plan_python(facts: Facts) -> Plan | None:
     for ins, script in facts.runs:
         check_redirects(facts, ins, script)
     steps = []
+    _check_cd(facts)
     for ins, command in others:
+        if command.name == "cd":
+            continue
         step = python_build_step(facts, ins, command)
         if step is None:
             check_run_command(facts, ins, command)
         else:
             steps.append(step)
-    commands, start_note = _start_commands(facts)
     runtime = f"python:{slim_tag('python', image)}"
+    commands, start_note = _start_commands(facts, runtime)
     if facts.workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     tools = healthcheck_tools(facts)
@@ -145,6 +150,8 @@ def plan_python(facts: Facts) -> Plan | None:
     lines += _outside_copies(facts, facts.workdir, chown)
     outputs = list(dict.fromkeys(path for step in steps for path in step.outputs))
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs]
+    if "poetry" in tools_installing:
+        lines.append(f"ENV VIRTUAL_ENV={VENV}")  # `poetry run` at start-up finds the venv without the build's poetry config
     lines.append(f"ENV PATH=\"{VENV}/bin:$PATH\"")
     if full:
         # timid: the full image has libraries pip may have linked without an explicit apt-get install
@@ -163,8 +170,9 @@ def plan_python(facts: Facts) -> Plan | None:
     parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.workdir}")
     if tools_installing:
         parts.append(" and ".join(_INTO_VENV[t] for t in sorted(tools_installing)) + " into that environment")
-    for step in steps:
-        parts.append(step.read + (" (copied from the build stage)" if step.outputs else " (inside what the runtime stage copies)"))
+    parts += [step.read for step in steps]
+    if outputs:
+        parts.append(f"the runtime stage copies {', '.join(outputs)} from the build stage (outside the application directory and the venv)")
     if start_note:
         parts.append(start_note)
     if full:
@@ -175,10 +183,19 @@ def plan_python(facts: Facts) -> Plan | None:
     return plan
 
 
-_INTO_VENV = {
+_INTO_VENV = {  # what the note says
     "pipenv": "`pipenv install --system` installs with the Python first on PATH",
-    "poetry": "`poetry install` (virtualenvs.create false) installs into the environment VIRTUAL_ENV names",
+    "poetry": "`poetry install` (virtualenvs.create false) and `poetry run` use the environment VIRTUAL_ENV names",
 }
+
+
+def _check_cd(facts: Facts) -> None:
+    """A `cd` is followed (`Facts.command_dirs`) when it stays in the application directory: a relative path
+    after it then lies in that directory, as the checks that resolve it against the WORKDIR assume."""
+    dirs = list(facts.command_dirs())
+    for (ins, command, _), (following, _, after) in zip(dirs, dirs[1:]):
+        if command.name == "cd" and following is ins and (after is None or not under(after, facts.workdir or "//")):
+            raise Decline(f"line {ins.line}: `cd` out of the application directory, or to a place that is not known")  # timid:
 
 
 def _environment_install(facts: Facts, ins: Instruction, command: Command) -> bool:
@@ -211,18 +228,29 @@ def _tool_configuration(command: Command) -> bool:
     return command.name == "poetry" and command.arg_values()[:1] == ["config"]
 
 
-def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
+def _inherited_start(facts: Facts, runtime: str) -> list[str | None]:
+    """What the build image starts when the stage sets no CMD or ENTRYPOINT, when the runtime image starts the
+    same (the base-image knowledge); declines when either is not known or they differ."""
+    build_config = stage_config(facts.context, facts.stage)
+    runtime_config = base_knowledge(facts.context).image_config(ImageRef.parse(runtime), facts.context.settings)
+    starts = [None if c is None or c.cmd is None or c.entrypoint is None else (*c.entrypoint, *c.cmd) for c in (build_config, runtime_config)]
+    if starts[0] is None or starts[0] != starts[1] or not starts[0]:
+        raise Decline("no CMD or ENTRYPOINT, and what the base images start is not known to be the same: what the runtime stage must contain is unknown")  # timid:
+    return list(starts[0])
+
+
+def _start_commands(facts: Facts, runtime: str) -> tuple[list[list[str | None]], str]:
     """The commands the container runs, checked as `check_start` does, and a note when they are not the stage's own.
 
     Without CMD or ENTRYPOINT the container starts what the python image sets, `python3` (the slim image sets the
     same); a compose file in the build context whose services build this Dockerfile names what they run instead,
-    and those commands are checked too.  A start-up command that runs poetry or pipenv is declined: their
-    configuration lives outside the application directory."""
+    and those commands are checked too.  A start-up command that runs pipenv is declined: `pipenv run` makes or
+    looks for an environment of its own.  `poetry run` uses the venv, which VIRTUAL_ENV names in both stages."""
     if facts.start is not None:
         commands = check_start(facts)
         note = ""
     else:
-        inherited = list(knowledge()["python"]["inherited_cmd"])
+        inherited = _inherited_start(facts, runtime)
         services = compose_commands(facts)
         commands = [inherited]
         for service, argv in services:
@@ -235,11 +263,11 @@ def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
                 raise Decline(f"compose service `{service}`: {exc}") from None
             commands += found
         shown = ", ".join(f"`{service}` runs `{_shorten(shlex.join(argv))}`" for service, argv in services)
-        note = f"no CMD or ENTRYPOINT: the image starts `{' '.join(inherited)}`, as the python images set it" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
+        note = f"no CMD or ENTRYPOINT: both images start `{shlex.join(inherited)}`, which their base images set" + (f"; compose services that build this Dockerfile: {shown}" if services else "")
     for words in commands:
         program = (words[0] or "").rsplit("/", 1)[-1]
-        if program in ("poetry", "pipenv"):
-            raise Decline(f"the container runs `{program}`, whose configuration the build wrote outside the application directory")  # timid:
+        if program == "pipenv":
+            raise Decline("the container runs `pipenv`, which looks for a virtual environment of its own at start-up")  # timid:
     return commands, note
 
 
@@ -257,7 +285,7 @@ def _chown(facts: Facts) -> str:
     for ins, command in facts.commands():
         if command.name == "chown":
             values = [v for v in command.arg_values() if v and not v.startswith("-")]
-            if values and any(under(absolute(p, facts.context.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
+            if values and any(under(absolute(p, facts.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
                 owners.add(values[0])
     if len(owners) > 1:
         raise Decline(f"application files have several owners ({', '.join(sorted(o or '?' for o in owners))})")  # timid:

@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
-from transforms.multistage.common import VENV, Decline, Facts, absolute, knowledge, under
+from transforms.multistage.common import VENV, Decline, Facts, absolute, flag_value, knowledge, under
 from transforms.multistage.django import SETTINGS_ENV, Settings, dotted_name, manage_py_settings, setting_paths, settings_file
 
-_PY = re.compile(r"python(\d+(\.\d+)?)?\Z")
+PYTHON = re.compile(r"python(\d+(\.\d+)?)?\Z")
+"""A Python interpreter command (python, python3, python3.12)."""
 _INTERPRETER_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
 
 
@@ -47,8 +48,8 @@ def python_build_step(facts: Facts, ins: Instruction, command: Command) -> Step 
     if name == "django-admin":
         return _django(facts, ins, command, None, values)
     if name == "pybabel" and values[:1] == ["compile"]:
-        return _pybabel(facts, ins, values[1:])
-    if not _PY.match(name):
+        return _pybabel(facts, ins, command, values[1:])
+    if not PYTHON.match(name):
         return None
     rest = _after_interpreter_options(values)
     if rest is None:
@@ -58,14 +59,14 @@ def python_build_step(facts: Facts, ins: Instruction, command: Command) -> Step 
         if module == "django":
             return _django(facts, ins, command, None, args)
         if module == "compileall":
-            return _compileall(facts, ins, args)
-        return _module_download(facts, ins, module, args)
+            return _compileall(facts, ins, command, args)
+        return _module_download(facts, ins, command, module, args)
     script = rest[0] if rest else None
     if script is None or script.startswith("-"):
         return None
     if PurePosixPath(script).name == "manage.py":
         return _django(facts, ins, command, script, rest[1:])
-    return _script(facts, ins, script)
+    return _script(facts, ins, command, script)
 
 
 def _after_interpreter_options(values: list[str | None]) -> list[str] | None:
@@ -82,11 +83,10 @@ def _after_interpreter_options(values: list[str | None]) -> list[str] | None:
     return None if any(v is None for v in rest) else [str(v) for v in rest]
 
 
-def _cwd(facts: Facts, ins: Instruction, what: str) -> str:
-    script = facts.context.shell(ins)
-    if script is not None and any(c.name == "cd" for c in script.commands):
-        raise Decline(f"line {ins.line}: `cd` in the RUN makes the working directory of `{what}` uncertain")  # timid:
-    cwd = facts.context.workdir_at(ins)
+def _cwd(facts: Facts, ins: Instruction, command: Command, what: str) -> str:
+    """The directory the step runs in: the WORKDIR (the base image's counted), or where a `cd` before it in the
+    same RUN went; Decline when that is not known."""
+    cwd = next((d for i, c, d in facts.command_dirs() if i is ins and c is command), None)
     if cwd is None:
         raise Decline(f"line {ins.line}: `{what}` runs in a working directory that is not known")  # timid:
     return cwd
@@ -116,18 +116,10 @@ def _environment(facts: Facts, ins: Instruction, command: Command) -> dict[str, 
 
 def _option(args: list[str | None], names: tuple[str, ...]) -> str | None:
     """The value of `--name X` / `--name=X` in args; Decline when it is computed."""
-    for i, arg in enumerate(args):
-        for name in names:
-            if arg == name and i + 1 < len(args):
-                value = args[i + 1]
-            elif arg is not None and arg.startswith(name + "="):
-                value = arg[len(name) + 1 :]
-            else:
-                continue
-            if value is None:
-                raise Decline(f"`{name}` with a computed value")  # timid:
-            return value
-    return None
+    present, value = flag_value(args, names)
+    if present and value is None:
+        raise Decline(f"`{names[0]}` with a computed value")  # timid:
+    return value
 
 
 def _django(facts: Facts, ins: Instruction, command: Command, manage_py: str | None, args: list[str | None]) -> Step:
@@ -136,7 +128,7 @@ def _django(facts: Facts, ins: Instruction, command: Command, manage_py: str | N
     shown = f"{'manage.py' if manage_py else 'django-admin'} {subcommand or ''}".strip()
     if subcommand not in ("collectstatic", "compilemessages"):
         raise Decline(f"line {ins.line}: `{shown}` may change files outside the application directory; what it writes is not known")  # timid:
-    cwd = _cwd(facts, ins, shown)
+    cwd = _cwd(facts, ins, command, shown)
     _as_root(facts, ins, shown)
     env = _environment(facts, ins, command)
     module = _option(args, ("--settings",)) or env.get(SETTINGS_ENV)
@@ -181,7 +173,7 @@ def _locale_paths(facts: Facts, settings: Settings, cwd: str) -> list[str]:
     return setting_paths(facts, settings, "LOCALE_PATHS", cwd)
 
 
-def _compileall(facts: Facts, ins: Instruction, args: list[str]) -> Step:
+def _compileall(facts: Facts, ins: Instruction, command: Command, args: list[str]) -> Step:
     """`python -m compileall DIR...` writes __pycache__ beside the sources of each DIR (sys.path when none)."""
     with_value = {"-d", "-s", "-p", "-x", "-r", "-j", "-o", "-e", "--invalidation-mode"}
     paths: list[str] = []
@@ -194,7 +186,7 @@ def _compileall(facts: Facts, ins: Instruction, args: list[str]) -> Step:
         elif arg == "-i":
             raise Decline(f"line {ins.line}: `compileall -i` reads the list of files from a file")  # timid:
         elif not arg.startswith("-"):
-            paths.append(absolute(arg, _cwd(facts, ins, "python -m compileall")) or arg)
+            paths.append(absolute(arg, _cwd(facts, ins, command, "python -m compileall")) or arg)
     if not paths:
         raise Decline(f"line {ins.line}: `python -m compileall` without folders compiles every folder of sys.path, outside the application directory")  # timid:
     outside = _outside(facts, paths)
@@ -203,7 +195,7 @@ def _compileall(facts: Facts, ins: Instruction, args: list[str]) -> Step:
     return Step((), f"`python -m compileall` writes beside the sources in {', '.join(paths)}")
 
 
-def _pybabel(facts: Facts, ins: Instruction, args: list[str | None]) -> Step:
+def _pybabel(facts: Facts, ins: Instruction, command: Command, args: list[str | None]) -> Step:
     """`pybabel compile -d DIR` (or `-o FILE`) writes the .mo files there."""
     try:
         output = _option(args, ("-o", "--output-file")) or _option(args, ("-d", "--directory"))
@@ -211,7 +203,7 @@ def _pybabel(facts: Facts, ins: Instruction, args: list[str | None]) -> Step:
         raise Decline(f"line {ins.line}: `pybabel compile`: {exc}") from None
     if output is None:
         raise Decline(f"line {ins.line}: `pybabel compile` without -d or -o: its output is not known")  # timid:
-    path = absolute(output, _cwd(facts, ins, "pybabel compile")) or output
+    path = absolute(output, _cwd(facts, ins, command, "pybabel compile")) or output
     return Step(_outside(facts, [path]), f"`pybabel compile` writes {path}")
 
 
@@ -229,7 +221,7 @@ def _download_target(facts: Facts, ins: Instruction, where: str, what: str) -> S
     return Step(_outside(facts, [path]), f"`{what}` writes {path}")
 
 
-def _module_download(facts: Facts, ins: Instruction, module: str, args: list[str]) -> Step | None:
+def _module_download(facts: Facts, ins: Instruction, command: Command, module: str, args: list[str]) -> Step | None:
     downloads = _downloads()
     key = f"{module} {args[0]}" if args and f"{module} {args[0]}" in downloads else module
     if key not in downloads:
@@ -237,18 +229,18 @@ def _module_download(facts: Facts, ins: Instruction, module: str, args: list[str
     env = facts.context.env_at(ins)
     directory = _option(list(args), ("-d", "--dir"))
     if directory is not None:
-        return Step(_outside(facts, [absolute(directory, _cwd(facts, ins, f"python -m {module}")) or directory]), f"`python -m {module}` writes {directory}")
+        return Step(_outside(facts, [absolute(directory, _cwd(facts, ins, command, f"python -m {module}")) or directory]), f"`python -m {module}` writes {directory}")
     if key.startswith("nltk") and env.get("NLTK_DATA") is not None:
         raise Decline(f"line {ins.line}: `python -m {module}` with NLTK_DATA set: its download folder is not known")  # timid:
     return _download_target(facts, ins, downloads[key], f"python -m {key}")
 
 
-def _script(facts: Facts, ins: Instruction, script: str) -> Step | None:
+def _script(facts: Facts, ins: Instruction, command: Command, script: str) -> Step | None:
     """A build script that only imports and calls known downloaders (a for loop over literals is fine); None when
     the script cannot be read (the caller's general check declines)."""
-    cwd = facts.context.workdir_at(ins)
-    script_run = facts.context.shell(ins)
-    if cwd is None or script_run is None or any(c.name == "cd" for c in script_run.commands):
+    try:
+        cwd = _cwd(facts, ins, command, f"python {script}")
+    except Decline:
         return None
     path = absolute(script, cwd) or script
     text = facts.context_text(path)
@@ -339,8 +331,8 @@ def _script_calls(text: str) -> list[tuple[str, str | None]]:
                 elif arg.keyword is not None or arg.star:
                     raise unknown(small)
             calls.append((name, directory))
-        elif not isinstance(small, cst.Pass):
-            raise unknown(small)
+        elif not isinstance(small, cst.Pass) and not (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))):
+            raise unknown(small)  # a docstring and `pass` do nothing
 
     statements(module.body)
     return calls
