@@ -19,6 +19,12 @@ install`).  Anything the split cannot establish from the file and its build
 context is a reason to decline: the diagnostic then carries no fix and says
 why (`# timid:` marks each place).
 
+What the base image sets counts (`transforms/base_images`, `[image_configs]`):
+its WORKDIR is where relative paths resolve when the Dockerfile sets none
+(golang: /go; `/` for python), and a stage without CMD or ENTRYPOINT runs
+the base image's; the split then needs a runtime image that starts the same
+(`python3` on python and python-slim) and declines otherwise (golang's `bash`).
+
 Run order (see `transforms/__init__.py`): these rules have `order=400`, after
 package-cache hygiene (100), manifests-before-sources (200) and base images
 (300).  The engine re-parses after every round and these fixes take the

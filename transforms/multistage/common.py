@@ -12,6 +12,7 @@ from rewriter.shell import POSIX_SHELLS, Command, ShellScript
 from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, expand, resolve_image
+from transforms.base_images.knowledge import ImageRef, knowledge as base_knowledge
 from transforms.base_images.stage import stage_config, workdir_at as base_workdir_at
 
 
@@ -164,12 +165,17 @@ def under(path: str, directory: str) -> bool:
 class Start:
     """What the container runs: an argv (exec form) or a shell command line."""
 
-    __slots__ = ("argv", "shell", "instructions")
+    __slots__ = ("argv", "shell", "instructions", "inherited")
 
-    def __init__(self, argv: tuple[str, ...] | None, shell: str | None, instructions: tuple[Instruction, ...]) -> None:
+    def __init__(
+        self, argv: tuple[str, ...] | None, shell: str | None, instructions: tuple[Instruction, ...], inherited: tuple[str, ...] | None = None
+    ) -> None:
         self.argv = argv
         self.shell = shell
         self.instructions = instructions
+        self.inherited = inherited
+        """ENTRYPOINT + CMD of the base image when the stage sets neither (`argv` is then the CMD, what runs
+        after the image's own entry point script): the runtime image must start the same."""
 
     @property
     def needs_shell(self) -> bool:
@@ -425,6 +431,8 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
             start = Start(tuple(entrypoint.json or ()) + tuple(tail), None, tuple(i for i in (entrypoint, cmd) if i))
     elif cmd is not None:
         start = Start(cmd.json, None if cmd.json is not None else cmd.args.text, (cmd,))
+    else:
+        start = inherited_start(context, stage)
     healthcheck = next((i for i in reversed(instructions) if i.name == "HEALTHCHECK"), None)
     runs = []
     for ins in instructions:
@@ -442,6 +450,35 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
         if last.name == "WORKDIR":
             workdir = _apply_workdir(context, image, last, workdir)
     return Facts(context, stage, image, workdir, moved, envs, user, start, healthcheck, runs, blocked[0] if blocked else None)
+
+
+def inherited_start(context: FileContext, stage: Stage) -> Start | None:
+    """What the container runs when the stage sets no CMD or ENTRYPOINT: the base image's, where the knowledge has it."""
+    config = stage_config(context, stage)
+    if config is None or config.cmd is None or config.entrypoint is None or not config.cmd:
+        return None
+    return Start(config.cmd, None, (), inherited=config.entrypoint + config.cmd)
+
+
+def check_inherited_start(facts: Facts, runtime_image: str) -> None:
+    """Decline when the runtime image would not start what the original inherited from its base image."""
+    inherited = facts.start.inherited if facts.start is not None else None
+    if inherited is None:
+        return
+    config = base_knowledge(facts.context).image_config(ImageRef.parse(runtime_image), facts.context.settings)
+    runtime = None if config is None or config.cmd is None or config.entrypoint is None else config.entrypoint + config.cmd
+    if runtime != inherited:
+        raise Decline(
+            f"no CMD or ENTRYPOINT: the container runs `{' '.join(inherited)}`, inherited from the base image, "
+            f"and `{runtime_image}` {'starts something else' if runtime is not None else 'may start something else'}"
+        )  # timid:
+
+
+def _inherited_note(facts: Facts, plan: Plan) -> str:
+    inherited = facts.start.inherited if facts.start is not None else None
+    if inherited is None:
+        return ""
+    return f" The stage sets no CMD or ENTRYPOINT: `{plan.runtime_image}` starts the same `{' '.join(inherited)}` as the base image."
 
 
 def check_start(facts: Facts) -> list[list[str | None]]:
@@ -925,7 +962,12 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
         if plan is None:
             return
         plan.after_copies = state_replays(facts, plan)
+        check_inherited_start(facts, plan.runtime_image)
     except Decline as exc:
+        inherited = facts.start.inherited if facts.start is not None else None
+        about_start = inherited is not None and any(f"`{word.rsplit('/', 1)[-1]}`" in str(exc) for word in inherited)
+        if inherited is not None and about_start and "inherited" not in str(exc):
+            exc = Decline(f"no CMD or ENTRYPOINT (the base image's is `{' '.join(inherited)}`): {exc}")
         yield check.diagnostic(
             f"single-stage build ships the {TOOLCHAIN[check.code]}; not split: {exc}",
             span,
@@ -940,7 +982,7 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
         f"single-stage build ships the {TOOLCHAIN[check.code]} in the final image{size_text(plan.before_mb, plan.after_mb)}",
         span,
         check.fix(Applicability.UNSAFE, f"Split into a build stage and a `{plan.runtime_image}` runtime stage", *edits),
-        note=plan.note,
+        note=plan.note + _inherited_note(facts, plan),
         saving_mb=saving,
     )
 
