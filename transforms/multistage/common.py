@@ -476,8 +476,8 @@ def check_inherited_start(facts: Facts, runtime_image: str) -> None:
 
 def _inherited_note(facts: Facts, plan: Plan) -> str:
     inherited = facts.start.inherited if facts.start is not None else None
-    if inherited is None:
-        return ""
+    if inherited is None or "no CMD or ENTRYPOINT" in plan.note:
+        return ""  # the plan explained it already (DF402 also names what compose services run)
     return f" The stage sets no CMD or ENTRYPOINT: `{plan.runtime_image}` starts the same `{' '.join(inherited)}` as the base image."
 
 

@@ -218,7 +218,7 @@ def _start_commands(facts: Facts) -> tuple[list[list[str | None]], str]:
     same); a compose file in the build context whose services build this Dockerfile names what they run instead,
     and those commands are checked too.  A start-up command that runs poetry or pipenv is declined: their
     configuration lives outside the application directory."""
-    if facts.start is not None:
+    if facts.start is not None and facts.start.inherited is None:
         commands = check_start(facts)
         note = ""
     else:
