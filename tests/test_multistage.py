@@ -151,6 +151,11 @@ def test_go_install_dots_names_each_main_package(image: str, workdir: str, files
     assert f"COPY --from=build /go/bin/{binary} /usr/local/bin/{binary}\n" in out
 
 
+def test_digest_without_a_tag_declines() -> None:
+    found = only(go_file(image="golang@sha256:" + "0" * 64), files=GO_FILES)
+    assert found.fix is None and "digest without a tag" in found.message
+
+
 def test_go_install_honours_gobin() -> None:
     text = go_file("ENV GOBIN=/out\nRUN go install ./cmd/app", 'CMD ["/out/app"]')
     assert "COPY --from=build /out/app /out/app\n" in fixed(text, select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})

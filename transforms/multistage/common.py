@@ -397,8 +397,8 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
         raise Decline("the base image depends on a build argument without a default")  # timid:
     image = Image.parse(image_ref)
     blocked: list[str] = []
-    if image.digest:
-        blocked.append("the base image is pinned by digest; its runtime variant cannot be named")  # timid:
+    if image.digest and not image.tag:
+        blocked.append("the base image is pinned by a digest without a tag; its runtime variant cannot be named")  # timid:
     instructions = stage.instructions
     for ins in instructions:
         if ins.name in ("ONBUILD", "SHELL"):
@@ -472,6 +472,15 @@ def check_inherited_start(facts: Facts, runtime_image: str) -> None:
             f"no CMD or ENTRYPOINT: the container runs `{' '.join(inherited)}`, inherited from the base image, "
             f"and `{runtime_image}` {'starts something else' if runtime is not None else 'may start something else'}"
         )  # timid:
+
+
+def _digest_note(facts: Facts, plan: Plan) -> str:
+    if not facts.image.digest:
+        return ""
+    return (
+        f" The build stage keeps its digest; `{plan.runtime_image}` was chosen by the tag `{facts.image.tag}` written beside it"
+        " and is not pinned: pin it by digest too."
+    )
 
 
 def _inherited_note(facts: Facts, plan: Plan) -> str:
@@ -982,7 +991,7 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
         f"single-stage build ships the {TOOLCHAIN[check.code]} in the final image{size_text(plan.before_mb, plan.after_mb)}",
         span,
         check.fix(Applicability.UNSAFE, f"Split into a build stage and a `{plan.runtime_image}` runtime stage", *edits),
-        note=plan.note + _inherited_note(facts, plan),
+        note=plan.note + _inherited_note(facts, plan) + _digest_note(facts, plan),
         saving_mb=saving,
     )
 
