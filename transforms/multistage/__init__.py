@@ -115,7 +115,8 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     literal names a data file the build context lacks (a git-ignored `.env`
     that a `COPY . .` brings where the image is built), or no literal names
     one, the application files (the stage's COPY destinations) are copied
-    whole. The binary's path follows `cd DIR &&`, `go build -C`, `-o`, the
+    whole. The binary's path follows `cd DIR &&`, `go build -C`, `-o`, a
+    simple Makefile's recipe behind `make [target]` (read, never run), the
     base image's WORKDIR, and Go's naming (the module path in go.mod, or
     the folder under $GOPATH/src in GOPATH mode, as the image's Go release
     and GO111MODULE choose; `go install` writes to GOBIN or $GOPATH/bin).
@@ -217,7 +218,11 @@ def node_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     ```
 
     ## Fix safety
-    Unsafe. Declines when the build tool's output directory is not known,
+    Unsafe. The build script is read command by command (`tsc && vite
+    build`: tsc with noEmit writes nothing; `npm run X` is followed; lint and
+    removal steps write nothing new), each tool's output from its config
+    where literal (tsconfig outDir, webpack output.path). Declines when the
+    build tool's output directory is not known,
     the start command needs a devDependency, a production dependency runs an
     install script (a native addon that may not build on slim), or the
     container installs at start-up.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
@@ -151,11 +152,12 @@ def flag_value(values: list[str | None], names: tuple[str, ...]) -> tuple[bool, 
 
 
 def absolute(path: str, workdir: str | None) -> str | None:
+    """`path` against `workdir`, `..` resolved as the shell and BuildKit resolve it; None when workdir is unknown."""
     if path.startswith("/"):
-        return str(PurePosixPath(path))
+        return posixpath.normpath(path)
     if workdir is None:
         return None
-    return str(PurePosixPath(workdir) / path)
+    return posixpath.normpath(posixpath.join(workdir, path))
 
 
 def under(path: str, directory: str) -> bool:
