@@ -25,6 +25,19 @@ its WORKDIR is where relative paths resolve when the Dockerfile sets none
 the base image's; the split then needs a runtime image that starts the same
 (`python3` on python and python-slim) and declines otherwise (golang's `bash`).
 
+Alpine: the split declines rather than derive an apk `-dev` -> runtime
+mapping.  Alpine's names follow no rule a table could be built from without
+its archive (`postgresql-dev` -> `libpq`, `openssl-dev` -> `libssl3` and
+`libcrypto3`, `jpeg-dev` -> `libjpeg-turbo`), and no sourced table of them is
+shipped, so DF402 says "the -dev -> runtime library data is Debian's", and a
+Go (cgo) or Rust build on Alpine, which links musl, has no distroless or
+Debian runtime that fits.  A Go binary built with CGO_ENABLED=0 links
+nothing, so a Go build on Alpine still splits onto distroless static.
+
+A build image pinned by digest keeps the digest; the runtime image is chosen
+by the tag written beside it (the note says it is not pinned); a digest
+without a tag declines.
+
 Run order (see `transforms/__init__.py`): these rules have `order=400`, after
 package-cache hygiene (100), manifests-before-sources (200) and base images
 (300).  The engine re-parses after every round and these fixes take the
