@@ -151,6 +151,40 @@ def test_go_install_dots_names_each_main_package(image: str, workdir: str, files
     assert f"COPY --from=build /go/bin/{binary} /usr/local/bin/{binary}\n" in out
 
 
+def test_digest_without_a_tag_declines() -> None:
+    found = only(go_file(image="golang@sha256:" + "0" * 64), files=GO_FILES)
+    assert found.fix is None and "digest without a tag" in found.message
+
+
+MAKEFILE = """\
+BIN := bin
+NAME ?= shop
+
+.PHONY: all build
+all: build
+
+build: deps
+\t@echo building $(NAME)
+\tcd cmd/$(NAME) && go build -o ../../$(BIN)/$(NAME) .
+
+deps:
+\tgo mod download
+"""
+
+
+@pytest.mark.parametrize("make", ["make", "make build"])
+def test_go_build_in_a_simple_makefile_is_followed(make: str) -> None:
+    files = {**GO_FILES, "Makefile": MAKEFILE, "cmd/shop/main.go": MAIN_GO}
+    out = fixed(go_file(f"RUN {make}", 'CMD ["./bin/shop"]'), select="DF4", unsafe=True, files=files)
+    assert f"RUN CGO_ENABLED=0 {make}\n" in out and "COPY --from=build /src/bin/shop /src/bin/shop\n" in out
+
+
+def test_go_makefile_that_is_not_simple_declines() -> None:
+    files = {**GO_FILES, "Makefile": "include vars.mk\nbuild:\n\tgo build -o $(OUT) .\n"}
+    found = only(go_file("RUN make build", 'CMD ["./app"]'), files=files)
+    assert found.fix is None and "not a simple Makefile" in found.message
+
+
 def test_go_install_honours_gobin() -> None:
     text = go_file("ENV GOBIN=/out\nRUN go install ./cmd/app", 'CMD ["/out/app"]')
     assert "COPY --from=build /out/app /out/app\n" in fixed(text, select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
@@ -427,6 +461,18 @@ def test_final_stage_go_without_cgo_disabled_gets_distroless_base() -> None:
     text = "FROM golang:1.26 AS b\nRUN go build -o /x .\nFROM golang:1.26\nCOPY --from=b /x /x\nCMD [\"/x\"]\n"
     assert "FROM gcr.io/distroless/base-debian13\n" in fixed(text, select="DF4", unsafe=True)
 
+
+
+def test_node_start_through_npx_of_a_devdependency_declines() -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"typescript": "5"', '"typescript": "5", "vite": "5"')}
+    found = only(node_file(cmd='CMD ["npx", "vite", "preview"]'), files=files)
+    assert found.fix is None and "`npx vite`, a devDependency" in found.message
+
+
+def test_node_build_script_with_an_unknown_command_declines() -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', '"build": "tsc && node scripts/bundle.js"')}
+    found = only(node_file(), files=files)
+    assert found.fix is None and "runs `node`, whose output directory is unknown" in found.message
 
 # -- every reason to decline: a diagnostic without a fix, saying why -------------------
 

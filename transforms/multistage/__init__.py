@@ -19,6 +19,25 @@ install`).  Anything the split cannot establish from the file and its build
 context is a reason to decline: the diagnostic then carries no fix and says
 why (`# timid:` marks each place).
 
+What the base image sets counts (`transforms/base_images`, `[image_configs]`):
+its WORKDIR is where relative paths resolve when the Dockerfile sets none
+(golang: /go; `/` for python), and a stage without CMD or ENTRYPOINT runs
+the base image's; the split then needs a runtime image that starts the same
+(`python3` on python and python-slim) and declines otherwise (golang's `bash`).
+
+Alpine: the split declines rather than derive an apk `-dev` -> runtime
+mapping.  Alpine's names follow no rule a table could be built from without
+its archive (`postgresql-dev` -> `libpq`, `openssl-dev` -> `libssl3` and
+`libcrypto3`, `jpeg-dev` -> `libjpeg-turbo`), and no sourced table of them is
+shipped, so DF402 says "the -dev -> runtime library data is Debian's", and a
+Go (cgo) or Rust build on Alpine, which links musl, has no distroless or
+Debian runtime that fits.  A Go binary built with CGO_ENABLED=0 links
+nothing, so a Go build on Alpine still splits onto distroless static.
+
+A build image pinned by digest keeps the digest; the runtime image is chosen
+by the tag written beside it (the note says it is not pinned); a digest
+without a tag declines.
+
 Run order (see `transforms/__init__.py`): these rules have `order=400`, after
 package-cache hygiene (100), manifests-before-sources (200) and base images
 (300).  The engine re-parses after every round and these fixes take the
@@ -109,7 +128,8 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     literal names a data file the build context lacks (a git-ignored `.env`
     that a `COPY . .` brings where the image is built), or no literal names
     one, the application files (the stage's COPY destinations) are copied
-    whole. The binary's path follows `cd DIR &&`, `go build -C`, `-o`, the
+    whole. The binary's path follows `cd DIR &&`, `go build -C`, `-o`, a
+    simple Makefile's recipe behind `make [target]` (read, never run), the
     base image's WORKDIR, and Go's naming (the module path in go.mod, or
     the folder under $GOPATH/src in GOPATH mode, as the image's Go release
     and GO111MODULE choose; `go install` writes to GOBIN or $GOPATH/bin).
@@ -223,7 +243,11 @@ def node_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     ```
 
     ## Fix safety
-    Unsafe. Declines when the build tool's output directory is not known,
+    Unsafe. The build script is read command by command (`tsc && vite
+    build`: tsc with noEmit writes nothing; `npm run X` is followed; lint and
+    removal steps write nothing new), each tool's output from its config
+    where literal (tsconfig outDir, webpack output.path). Declines when the
+    build tool's output directory is not known,
     the start command needs a devDependency, a production dependency runs an
     install script (a native addon that may not build on slim), or the
     container installs at start-up.

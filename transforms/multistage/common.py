@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
@@ -12,6 +13,7 @@ from rewriter.shell import POSIX_SHELLS, Command, ShellScript
 from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, expand, resolve_image
+from transforms.base_images.knowledge import ImageRef, knowledge as base_knowledge
 from transforms.base_images.stage import stage_config, workdir_at as base_workdir_at
 
 
@@ -150,11 +152,12 @@ def flag_value(values: list[str | None], names: tuple[str, ...]) -> tuple[bool, 
 
 
 def absolute(path: str, workdir: str | None) -> str | None:
+    """`path` against `workdir`, `..` resolved as the shell and BuildKit resolve it; None when workdir is unknown."""
     if path.startswith("/"):
-        return str(PurePosixPath(path))
+        return posixpath.normpath(path)
     if workdir is None:
         return None
-    return str(PurePosixPath(workdir) / path)
+    return posixpath.normpath(posixpath.join(workdir, path))
 
 
 def under(path: str, directory: str) -> bool:
@@ -164,12 +167,17 @@ def under(path: str, directory: str) -> bool:
 class Start:
     """What the container runs: an argv (exec form) or a shell command line."""
 
-    __slots__ = ("argv", "shell", "instructions")
+    __slots__ = ("argv", "shell", "instructions", "inherited")
 
-    def __init__(self, argv: tuple[str, ...] | None, shell: str | None, instructions: tuple[Instruction, ...]) -> None:
+    def __init__(
+        self, argv: tuple[str, ...] | None, shell: str | None, instructions: tuple[Instruction, ...], inherited: tuple[str, ...] | None = None
+    ) -> None:
         self.argv = argv
         self.shell = shell
         self.instructions = instructions
+        self.inherited = inherited
+        """ENTRYPOINT + CMD of the base image when the stage sets neither (`argv` is then the CMD, what runs
+        after the image's own entry point script): the runtime image must start the same."""
 
     @property
     def needs_shell(self) -> bool:
@@ -391,8 +399,8 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
         raise Decline("the base image depends on a build argument without a default")  # timid:
     image = Image.parse(image_ref)
     blocked: list[str] = []
-    if image.digest:
-        blocked.append("the base image is pinned by digest; its runtime variant cannot be named")  # timid:
+    if image.digest and not image.tag:
+        blocked.append("the base image is pinned by a digest without a tag; its runtime variant cannot be named")  # timid:
     instructions = stage.instructions
     for ins in instructions:
         if ins.name in ("ONBUILD", "SHELL"):
@@ -425,6 +433,8 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
             start = Start(tuple(entrypoint.json or ()) + tuple(tail), None, tuple(i for i in (entrypoint, cmd) if i))
     elif cmd is not None:
         start = Start(cmd.json, None if cmd.json is not None else cmd.args.text, (cmd,))
+    else:
+        start = inherited_start(context, stage)
     healthcheck = next((i for i in reversed(instructions) if i.name == "HEALTHCHECK"), None)
     runs = []
     for ins in instructions:
@@ -442,6 +452,44 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
         if last.name == "WORKDIR":
             workdir = _apply_workdir(context, image, last, workdir)
     return Facts(context, stage, image, workdir, moved, envs, user, start, healthcheck, runs, blocked[0] if blocked else None)
+
+
+def inherited_start(context: FileContext, stage: Stage) -> Start | None:
+    """What the container runs when the stage sets no CMD or ENTRYPOINT: the base image's, where the knowledge has it."""
+    config = stage_config(context, stage)
+    if config is None or config.cmd is None or config.entrypoint is None or not config.cmd:
+        return None
+    return Start(config.cmd, None, (), inherited=config.entrypoint + config.cmd)
+
+
+def check_inherited_start(facts: Facts, runtime_image: str) -> None:
+    """Decline when the runtime image would not start what the original inherited from its base image."""
+    inherited = facts.start.inherited if facts.start is not None else None
+    if inherited is None:
+        return
+    config = base_knowledge(facts.context).image_config(ImageRef.parse(runtime_image), facts.context.settings)
+    runtime = None if config is None or config.cmd is None or config.entrypoint is None else config.entrypoint + config.cmd
+    if runtime != inherited:
+        raise Decline(
+            f"no CMD or ENTRYPOINT: the container runs `{' '.join(inherited)}`, inherited from the base image, "
+            f"and `{runtime_image}` {'starts something else' if runtime is not None else 'may start something else'}"
+        )  # timid:
+
+
+def _digest_note(facts: Facts, plan: Plan) -> str:
+    if not facts.image.digest:
+        return ""
+    return (
+        f" The build stage keeps its digest; `{plan.runtime_image}` was chosen by the tag `{facts.image.tag}` written beside it"
+        " and is not pinned: pin it by digest too."
+    )
+
+
+def _inherited_note(facts: Facts, plan: Plan) -> str:
+    inherited = facts.start.inherited if facts.start is not None else None
+    if inherited is None or "no CMD or ENTRYPOINT" in plan.note:
+        return ""  # the plan explained it already (DF402 also names what compose services run)
+    return f" The stage sets no CMD or ENTRYPOINT: `{plan.runtime_image}` starts the same `{' '.join(inherited)}` as the base image."
 
 
 def check_start(facts: Facts) -> list[list[str | None]]:
@@ -925,7 +973,12 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
         if plan is None:
             return
         plan.after_copies = state_replays(facts, plan)
+        check_inherited_start(facts, plan.runtime_image)
     except Decline as exc:
+        inherited = facts.start.inherited if facts.start is not None else None
+        about_start = inherited is not None and any(f"`{word.rsplit('/', 1)[-1]}`" in str(exc) for word in inherited)
+        if inherited is not None and about_start and "inherited" not in str(exc):
+            exc = Decline(f"no CMD or ENTRYPOINT (the base image's is `{' '.join(inherited)}`): {exc}")
         yield check.diagnostic(
             f"single-stage build ships the {TOOLCHAIN[check.code]}; not split: {exc}",
             span,
@@ -940,7 +993,7 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
         f"single-stage build ships the {TOOLCHAIN[check.code]} in the final image{size_text(plan.before_mb, plan.after_mb)}",
         span,
         check.fix(Applicability.UNSAFE, f"Split into a build stage and a `{plan.runtime_image}` runtime stage", *edits),
-        note=plan.note,
+        note=plan.note + _inherited_note(facts, plan) + _digest_note(facts, plan),
         saving_mb=saving,
     )
 

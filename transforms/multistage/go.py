@@ -27,6 +27,7 @@ from transforms.multistage.common import (
     healthcheck_tools,
     is_alpine,
     knowledge,
+    parse_shell_text,
     size_of,
     under,
     user_setup_runs,
@@ -48,36 +49,151 @@ def _go_sources(facts: Facts) -> list[tuple[str, str]]:
 
 
 def go_outputs(facts: Facts) -> list[tuple[str, Command, Instruction]]:
-    """The absolute paths `go build`/`go install` write, with the command that writes each."""
+    """The absolute paths `go build`/`go install` write, with the command of the Dockerfile that runs each
+    (`make`, for a build a Makefile recipe runs)."""
     outputs = []
     for ins, command, verb, args, cwd in facts.build_commands("go"):
-        present, chdir = flag_value(args, ("-C", "--C"))
-        if present:
-            cwd = absolute(chdir, cwd) if chdir else None  # `-C dir`: everything after it is relative to dir
-        if cwd is None:
-            raise Decline(f"line {ins.line}: `go {verb}` in an unknown working directory")  # timid:
-        packages = _go_packages(args) or ["."]
-        if verb == "install":
-            bin_dir = _install_dir(facts, ins, command, cwd)
-            for package in packages:
-                for name in _binary_names(facts, ins, package, cwd, install=True):
-                    outputs.append((f"{bin_dir}/{name}", command, ins))
-            continue
-        present, out = flag_value(args, ("-o", "--o"))
-        if present:
-            if not out or out.endswith("/"):
-                raise Decline(f"line {ins.line}: `go build -o` to a directory")  # timid:
-            path = absolute(out, cwd)
-        elif all(p.endswith(".go") for p in packages):
-            path = absolute(PurePosixPath(packages[0]).stem, cwd)  # `go build main.go util.go` -> main
-        else:
-            if len(packages) > 1 or packages[0].endswith("..."):
-                raise Decline(f"line {ins.line}: `go build` of several packages writes no binary")  # timid:
-            path = absolute(_binary_names(facts, ins, packages[0], cwd, install=False)[0], cwd)
-        outputs.append((str(path), command, ins))
+        outputs += [(path, command, ins) for path in _command_outputs(facts, ins, command, verb, args, cwd)]
+    for ins, command, cwd in facts.command_dirs():
+        if command.name == "make":
+            for inner, verb, args, inner_cwd in makefile_go_commands(facts, ins, command, cwd):
+                outputs += [(path, command, ins) for path in _command_outputs(facts, ins, inner, verb, args, inner_cwd)]
     if not outputs:
         raise Decline("no `go build` or `go install` whose output is known")
     return outputs
+
+
+def _command_outputs(facts: Facts, ins: Instruction, command: Command, verb: str, args: list[str], cwd: str | None) -> list[str]:
+    """The binaries one `go build`/`go install` writes."""
+    present, chdir = flag_value(args, ("-C", "--C"))
+    if present:
+        cwd = absolute(chdir, cwd) if chdir else None  # `-C dir`: everything after it is relative to dir
+    if cwd is None:
+        raise Decline(f"line {ins.line}: `go {verb}` in an unknown working directory")  # timid:
+    packages = _go_packages(args) or ["."]
+    if verb == "install":
+        bin_dir = _install_dir(facts, ins, command, cwd)
+        return [f"{bin_dir}/{name}" for package in packages for name in _binary_names(facts, ins, package, cwd, install=True)]
+    present, out = flag_value(args, ("-o", "--o"))
+    if present:
+        if not out or out.endswith("/"):
+            raise Decline(f"line {ins.line}: `go build -o` to a directory")  # timid:
+        path = absolute(out, cwd)
+    elif all(p.endswith(".go") for p in packages):
+        path = absolute(PurePosixPath(packages[0]).stem, cwd)  # `go build main.go util.go` -> main
+    else:
+        if len(packages) > 1 or packages[0].endswith("..."):
+            raise Decline(f"line {ins.line}: `go build` of several packages writes no binary")  # timid:
+        path = absolute(_binary_names(facts, ins, packages[0], cwd, install=False)[0], cwd)
+    return [str(path)]
+
+
+_MAKE_ASSIGNMENT = re.compile(r"^(?:export\s+|override\s+)?([A-Za-z_][\w.]*)\s*(?::{1,3}=|\?=|=)\s*(.*?)\s*$")
+_MAKE_RULE = re.compile(r"^([^\s:=#][^:=#]*?)\s*::?(?!=)\s*([^=;#]*?)\s*(?:;.*)?$")
+_MAKE_REFERENCE = re.compile(r"\$[({]([A-Za-z_][\w.]*)[)}]")
+
+
+def makefile_go_commands(facts: Facts, ins: Instruction, make: Command, cwd: str | None) -> Iterator[tuple[Command, str, list[str], str | None]]:
+    """The `go build`/`go install` commands that `make [target...]` runs, read from a simple Makefile.
+
+    Simple means: `NAME = value` variables (also :=, ?=) and `target: prerequisites` rules with
+    tab-indented recipes; the targets asked for (the first one by default) and their prerequisites
+    are followed.  Anything else a recipe of theirs uses (a variable not defined there, $(shell ...),
+    include) makes the split decline: the binary's path would be a guess.
+    """
+    values = make.arg_values()
+    if any(v is None for v in values) or any(v and v.startswith("-") for v in values):
+        raise Decline(f"line {ins.line}: `make` with options or computed arguments: the binary's path is not followed")  # timid:
+    if cwd is None:
+        raise Decline(f"line {ins.line}: `make` in an unknown working directory")  # timid:
+    text = facts.context_text(f"{cwd.rstrip('/')}/Makefile") or facts.context_text(f"{cwd.rstrip('/')}/makefile")
+    if text is None:
+        raise Decline(f"line {ins.line}: `make`: no Makefile the stage copied to {cwd}")  # timid:
+    variables: dict[str, str] = {}
+    rules: dict[str, tuple[list[str], list[str]]] = {}
+    order: list[str] = []
+    current: list[str] | None = None
+    for line in text.replace("\\\n", " ").splitlines():
+        if line.startswith("\t"):
+            if current is not None:
+                current.append(line[1:].lstrip("@-+ "))
+            continue
+        stripped = line.split("#", 1)[0].rstrip()
+        if not stripped:
+            continue
+        if stripped.startswith(("include", "-include", "ifeq", "ifneq", "ifdef", "ifndef", "define")):
+            raise Decline(f"line {ins.line}: the Makefile uses `{stripped.split()[0]}`: not a simple Makefile")  # timid:
+        assignment = _MAKE_ASSIGNMENT.match(stripped)
+        if assignment:
+            if "?=" not in stripped or assignment.group(1) not in variables:
+                variables[assignment.group(1)] = assignment.group(2)
+            current = None
+            continue
+        rule = _MAKE_RULE.match(stripped)
+        if rule:
+            current = []
+            for target in rule.group(1).split():
+                rules[target] = (rule.group(2).split(), current)
+                if not target.startswith("."):
+                    order.append(target)
+            continue
+        current = None
+    goals = [v for v in values if v is not None] or order[:1]
+    seen: set[str] = set()
+    recipes: list[str] = []
+
+    def visit(target: str, depth: int) -> None:
+        if target in seen or depth > 8:
+            return
+        seen.add(target)
+        prerequisites, lines = rules.get(target, ([], []))
+        for prerequisite in prerequisites:
+            visit(prerequisite, depth + 1)
+        recipes.extend(lines)
+
+    for goal in goals:
+        if goal not in rules:
+            raise Decline(f"line {ins.line}: `make {goal}`: no such target in the Makefile")  # timid:
+        visit(goal, 0)
+    for recipe in recipes:
+        expanded = _make_expand(recipe, variables)
+        if expanded is None or "$(" in expanded or "${" in expanded:
+            if "go " in recipe:
+                raise Decline(f"line {ins.line}: a Makefile recipe `{recipe.strip()}` uses what dockerfix cannot expand")  # timid:
+            continue
+        script = parse_shell_text(expanded.replace("$$", "$"))
+        if script.has_errors:
+            raise Decline(f"line {ins.line}: a Makefile recipe dockerfix cannot read as shell")  # timid:
+        recipe_cwd: str | None = cwd
+        for command in script.commands:
+            words = command.arg_values()
+            if command.name == "go" and words and words[0] in ("build", "install"):
+                if any(w is None for w in words) or any(a.text.startswith("CGO_ENABLED=") for a in command.assignments):
+                    raise Decline(f"line {ins.line}: the Makefile's `go {words[0]}` sets its own environment or computes arguments")  # timid:
+                yield command, str(words[0]), [str(w) for w in words[1:]], recipe_cwd
+            if command.name == "cd":
+                target = words[0] if len(words) == 1 and not command.in_subshell and not command.conditional else None
+                recipe_cwd = absolute(target, recipe_cwd) if target else None
+
+
+def _make_expand(text: str, variables: dict[str, str], depth: int = 0) -> str | None:
+    """$(NAME) and ${NAME} replaced by the Makefile's values (recursively); None for an undefined one."""
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group(1)
+        if name not in variables:
+            missing = True
+            return match.group(0)
+        found = _make_expand(variables[name], variables, depth + 1) if depth < 8 else None
+        if found is None:
+            missing = True
+            return match.group(0)
+        return found
+
+    out = _MAKE_REFERENCE.sub(value, text)
+    return None if missing else out
 
 
 _GO_FLAGS_WITH_VALUE = frozenset({"-o", "-ldflags", "-gcflags", "-tags", "-mod", "-p", "-asmflags", "-buildmode", "-compiler", "-gccgoflags", "-installsuffix", "-modfile", "-overlay", "-pkgdir", "-toolexec", "-pgo", "-C"})
@@ -434,7 +550,7 @@ def plan_go(facts: Facts) -> Plan:
         runtime = distroless("base") if not needs_shell and not extra_tools else debian_slim()
         why_runtime = f"cgo is needed ({cgo}): a glibc runtime"
     else:
-        for path, command, ins in outputs:
+        for command, ins in {command.span.start: (command, ins) for _, command, ins in outputs}.values():
             if not cgo_disabled(facts.context, ins, command):
                 build_edits.append(Edit.insert(command.words[0].span.start, "CGO_ENABLED=0 "))
         runtime = distroless("static") if not needs_shell and not extra_tools else debian_slim()

@@ -24,6 +24,7 @@ from transforms.multistage.common import (
     is_alpine,
     knowledge,
     only_user_setup,
+    parse_shell_text,
     size_of,
     slim_tag,
     user_setup_runs,
@@ -54,24 +55,59 @@ def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] 
     return None
 
 
-def _build_output(facts: Facts, script: str) -> str:
-    """The directory `scripts.build` writes (relative to the package)."""
+def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: int = 0) -> list[str]:
+    """The folders `scripts.build` writes (relative to the package), command by command.
+
+    `tsc && vite build`: tsc with noEmit writes nothing, vite writes dist.  A command that only lints,
+    removes, or changes files inside an output already named writes nothing new; `npm run X` is followed.
+    """
+    parsed = parse_shell_text(script)
+    if parsed.has_errors or not parsed.commands:
+        raise Decline(f"the build script `{script}` is shell syntax dockerfix cannot read")  # timid:
+    data = knowledge()["node"]
+    outputs: list[str] = []
+    for command in parsed.commands:
+        words = [command.name, *command.arg_values()]
+        if any(w is None for w in words) or command.in_subshell or command.conditional:
+            raise Decline(f"the build script `{script}` runs several commands: output unknown")  # timid:
+        tool, args = str(words[0]), [str(w) for w in words[1:]]
+        if tool in ("npx", "pnpx", "shx") and args:
+            tool, args = args[0], args[1:]
+        run = args[1] if tool in ("npm", "pnpm", "yarn") and args[:1] == ["run"] and len(args) > 1 else args[0] if tool == "yarn" and args else None
+        if run is not None and isinstance(scripts.get(run), str) and depth < 3:
+            outputs += _build_outputs(facts, scripts[run], scripts, depth + 1)
+            continue
+        if tool in data["writes_nothing"]:
+            continue
+        if tool in ("chmod", "mkdir", "cp", "copyfiles"):
+            operands = [a for a in args if not a.startswith("-")][1 if tool == "chmod" else 0 :]
+            if tool in ("cp", "copyfiles"):
+                operands = operands[-1:]
+            if operands and all(any(_within(o, out) for out in outputs) for o in operands):
+                continue
+            raise Decline(f"the build script runs `{tool}` on files outside its output")  # timid:
+        found = _tool_output(facts, tool, args)
+        if found is not None:
+            outputs.append(found)
+    if not outputs and depth == 0:
+        raise Decline(f"the build script `{script}` writes no output dockerfix knows")  # timid:
+    return sorted(dict.fromkeys(outputs))
+
+
+def _within(path: str, folder: str) -> bool:
+    clean = str(PurePosixPath(path.lstrip("./") or "."))
+    return clean == folder or clean.startswith(folder.rstrip("/") + "/")
+
+
+def _tool_output(facts: Facts, tool: str, words: list[str]) -> str | None:
+    """The folder one build tool writes (relative to the package); None when it writes nothing (`tsc --noEmit`)."""
     build = facts.context.build_context
     assert build is not None
-    words = script.split()
-    if not words:
-        raise Decline("empty build script")
-    tools = knowledge()["node"]["build_tools"]
-    tool = words[0]
-    if tool == "npx" and len(words) > 1:
-        tool = words[1]
-    if "&&" in words or ";" in script or "|" in script:
-        raise Decline(f"the build script `{script}` runs several commands: output unknown")  # timid:
-    info = tools.get(tool)
+    info = knowledge()["node"]["build_tools"].get(tool)
     if info is None:
         raise Decline(f"the build script runs `{tool}`, whose output directory is unknown")  # timid:
     for flag in info.get("decline_if_args", []):
-        if flag in words:
+        if any(word == flag or word.startswith(flag + "=") for word in words):
             raise Decline(f"`{tool} {flag}` moves the output")  # timid:
     for config in info.get("decline_if", []):
         if build.exists(config):
@@ -82,24 +118,54 @@ def _build_output(facts: Facts, script: str) -> str:
         if hits:
             raise Decline(f"{config} sets {hits[0]}: output directory not determined")  # timid:
     if info["output"] == "tsconfig":
-        project = "tsconfig.json"
-        if "-p" in words or "--project" in words:
-            raise Decline("`tsc -p`: project file chosen on the command line")  # timid:
-        text = build.read_text(project)
-        if text is None:
-            raise Decline("`tsc` without a tsconfig.json")
-        text = re.sub(r"^\s*//.*$", "", text, flags=re.M)
-        try:
-            config = json_loads(text)
-        except ValueError:
-            raise Decline("tsconfig.json is not plain JSON") from None  # timid:
-        if "extends" in config:
-            raise Decline("tsconfig.json extends another file")  # timid:
-        out = config.get("compilerOptions", {}).get("outDir")
-        if not out:
-            raise Decline("tsconfig.json has no outDir: tsc writes next to the sources")
-        return str(PurePosixPath(out))
-    return info["output"]
+        return _tsc_output(facts, words)
+    if info["output"] == "webpack":
+        return _webpack_output(facts)
+    return str(info["output"])
+
+
+def _tsc_output(facts: Facts, words: list[str]) -> str | None:
+    build = facts.context.build_context
+    assert build is not None
+    if "--noEmit" in words:
+        return None
+    if "-p" in words or "--project" in words or "-b" in words or "--build" in words:
+        raise Decline("`tsc -p`/`tsc -b`: project file chosen on the command line")  # timid:
+    text = build.read_text("tsconfig.json")
+    if text is None:
+        raise Decline("`tsc` without a tsconfig.json")
+    text = re.sub(r"^\s*//.*$|/\*.*?\*/", "", text, flags=re.M | re.S)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)
+    try:
+        config = json_loads(text)
+    except ValueError:
+        raise Decline("tsconfig.json is not plain JSON") from None  # timid:
+    if "extends" in config:
+        raise Decline("tsconfig.json extends another file")  # timid:
+    options = config.get("compilerOptions", {})
+    if options.get("noEmit") is True:
+        return None
+    out = options.get("outDir")
+    if not out:
+        raise Decline("tsconfig.json has no outDir: tsc writes next to the sources")
+    return str(PurePosixPath(out))
+
+
+def _webpack_output(facts: Facts) -> str:
+    """webpack's output.path: `dist` without a config, the literal of `path.resolve(__dirname, 'X')` with one."""
+    build = facts.context.build_context
+    assert build is not None
+    configs = [c for c in ("webpack.config.js", "webpack.config.cjs", "webpack.config.mjs", "webpack.config.ts") if build.exists(c)]
+    if not configs:
+        return "dist"
+    text = build.read_text(configs[0]) or ""
+    paths = re.findall(r"\bpath\s*:\s*path\.(?:resolve|join)\(\s*__dirname\s*,\s*['\"]([\w./-]+)['\"]\s*\)", text)
+    output = re.search(r"\boutput\s*:", text)
+    if output is None:
+        return "dist"
+    if len(set(paths)) != 1:
+        raise Decline(f"{configs[0]} sets output.path in a way dockerfix cannot read")  # timid:
+    return str(PurePosixPath(paths[0]))
 
 
 def plan_node(facts: Facts) -> Plan | None:
@@ -122,7 +188,7 @@ def plan_node(facts: Facts) -> Plan | None:
     facts.commit()
     if "build" not in scripts:
         raise Decline("`npm run build` without a build script in package.json")
-    output = _build_output(facts, scripts["build"])
+    outputs = _build_outputs(facts, scripts["build"], scripts)
     if len(installs) != 1:
         raise Decline("several dependency installs")  # timid:
     install_ins, install_cmd = installs[0]
@@ -206,16 +272,16 @@ def plan_node(facts: Facts) -> Plan | None:
         if ins.name in ("COPY", "ADD") and ins.flag("from") is None:
             (copies_before if ins.index < install_ins.index else copies_after).append(facts.text(ins))
             replayed.append(ins)
-    output_abs = absolute(output, workdir)
+    outputs_abs = [str(absolute(output, workdir)) for output in outputs]
     lines = [apt_line(sorted(set(extra_tools)))] if extra_tools else []
     lines.append(f"WORKDIR {workdir}")
     lines += [t.rstrip("\r\n") for t in copies_before + [prod_install] + copies_after]
-    lines.append(f"COPY --from={facts.build_stage} {output_abs} {output_abs}")
+    lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs_abs]
     before = size_of(("images", "node", "sizes", "slim" if "slim" in image.tag else "alpine" if is_alpine(image) else "full"))
     after = size_of(("images", "node", "sizes", "alpine" if is_alpine(image) else "slim"))
     note = (
         f"Runtime on `{runtime}`: it repeats the manifest COPY, installs production dependencies only "
-        f"(`{manager} ... {flag}`) and the source COPY, then copies the build output {output_abs} "
+        f"(`{manager} ... {flag}`) and the source COPY, then copies the build output {', '.join(outputs_abs)} "
         f"(the output of `{scripts['build']}`). devDependencies and build caches stay in the build stage. "
         "Check that the application starts."
     )
@@ -227,6 +293,8 @@ def plan_node(facts: Facts) -> Plan | None:
 
 def _check_node_start(facts: Facts, words: list[str | None], scripts: dict[str, Any], dev: set[str]) -> None:
     program = (words[0] or "").rsplit("/", 1)[-1]
+    if program in ("npx", "pnpx") and len(words) > 1 and words[1] in dev:
+        raise Decline(f"the container runs `{program} {words[1]}`, a devDependency")
     if program in ("npm", "yarn", "pnpm") and len(words) > 1:
         name = words[2] if words[1] == "run" and len(words) > 2 else words[1]
         script = scripts.get(name or "")

@@ -246,7 +246,7 @@ def _start_commands(facts: Facts, runtime: str) -> tuple[list[list[str | None]],
     same); a compose file in the build context whose services build this Dockerfile names what they run instead,
     and those commands are checked too.  A start-up command that runs pipenv is declined: `pipenv run` makes or
     looks for an environment of its own.  `poetry run` uses the venv, which VIRTUAL_ENV names in both stages."""
-    if facts.start is not None:
+    if facts.start is not None and facts.start.inherited is None:
         commands = check_start(facts)
         note = ""
     else:
