@@ -474,7 +474,7 @@ def test_cargo_chef_orders_the_file() -> None:
         pytest.param("", ["src/main.rs", "src/lib.rs"], "mkdir -p src && touch src/lib.rs && echo 'fn main() {}' > src/main.rs", id="lib-and-bin"),
         pytest.param("autobins = false\n[lib]\npath = 'lib.rs'\n", ["src/main.rs", "lib.rs"], "touch lib.rs", id="declared-lib-no-autobins"),
         pytest.param("[[bin]]\nname = 'a'\n", ["src/main.rs"], "mkdir -p src && echo 'fn main() {}' > src/main.rs", id="bin-named-like-the-package"),
-        pytest.param("[[example]]\nname = 'demo'\n", ["src/lib.rs"], "mkdir -p examples src && echo 'fn main() {}' > examples/demo.rs && touch src/lib.rs", id="declared-example"),
+        pytest.param("[[example]]\nname = 'demo'\n", ["src/lib.rs", "examples/demo.rs"], "mkdir -p examples src && echo 'fn main() {}' > examples/demo.rs && touch src/lib.rs", id="declared-example"),
         pytest.param("build = false\n", ["src/main.rs", "build.rs"], "mkdir -p src && echo 'fn main() {}' > src/main.rs", id="build-script-off"),
     ],
 )
@@ -483,7 +483,29 @@ def test_cargo_stubs_every_target_cargo_loads(manifest: str, files: list[str], s
     cargo_toml = f"[package]\nname = 'a'\nversion = '0.1.0'\n{package}" + (f"[{rest}" if rest else "")
     text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo build\n"
     out = fix(text, {"Cargo.toml": cargo_toml, "Cargo.lock": "", **{f: "" for f in files}})
-    assert f"RUN {stubs} && cargo build && cargo clean -p a && rm -r " in out
+    assert f"RUN {stubs} && cargo build && cargo clean -p a && rm " in out
+
+
+def test_cargo_stub_build_runs_cargo_as_written_with_the_builds_variables() -> None:
+    text = "FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN RUSTFLAGS=-g /usr/local/cargo/bin/cargo build --release\n"
+    out = fix(text, CARGO)
+    assert (
+        "RUSTFLAGS=-g /usr/local/cargo/bin/cargo build --release && RUSTFLAGS=-g /usr/local/cargo/bin/cargo clean --release -p a"
+        " && rm src/main.rs && rmdir -p --ignore-fail-on-non-empty src\n"
+    ) in out
+
+
+def test_cargo_stub_build_removes_only_what_it_made() -> None:
+    # The image already holds a generated file beside the stub: the chain must leave it (the copy would not bring it back).
+    text = "FROM rust:1.82\nWORKDIR /app\nCOPY --from=gen /out/proto.rs src/proto.rs\nCOPY . .\nRUN cargo build\n"
+    out = fix(text, CARGO)
+    assert "&& rm src/main.rs && rmdir -p --ignore-fail-on-non-empty src\n" in out and "rm -r" not in out
+
+
+def test_cargo_stub_for_a_target_the_context_lacks_declines() -> None:
+    files = {**CARGO, "Cargo.toml": CARGO["Cargo.toml"] + "[[bin]]\nname = 'tool'\npath = 'bin/tool.rs'\n"}
+    (found,) = diagnostics("FROM rust:1.82\nWORKDIR /app\nCOPY . .\nRUN cargo build\n", select=SELECT, files=files)
+    assert found.fix is None and "`bin/tool.rs` of `Cargo.toml` is not a file of the build context" in found.note
 
 
 @pytest.mark.parametrize(
@@ -522,7 +544,7 @@ def test_cargo_workspace_members_are_globbed_and_excluded() -> None:
     }
     out = fix("FROM rust:1.82\nWORKDIR /w\nCOPY . .\nRUN cargo build --release\n", files)
     assert "COPY crates/api/Cargo.toml crates/api/\nCOPY crates/core/Cargo.toml crates/core/\nRUN mkdir" in out
-    assert "cargo clean --release -p api -p core && rm -r crates/api/src crates/core/src\n" in out
+    assert "cargo clean --release -p api -p core && rm crates/api/src/lib.rs crates/core/src/lib.rs && rmdir -p --ignore-fail-on-non-empty crates/api/src crates/core/src\n" in out
 
 
 def test_cargo_declines_a_member_without_its_manifest() -> None:

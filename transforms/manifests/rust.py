@@ -21,10 +21,10 @@ the same with every member (and every path dependency in the folder) stubbed and
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
+from rewriter.context import toml_loads
 from rewriter.shell import Command
 from transforms.manifests.common import (
     MAX_INCLUDED_FILES,
@@ -40,12 +40,6 @@ from transforms.manifests.common import (
     parse_options,
     shell_quote,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 def _fetched_elsewhere(dockerfile: str) -> bool:
     """cargo-chef and `cargo fetch` recipes live in stages of their own: anywhere in the file, they order it."""
@@ -78,8 +72,8 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
     if "--manifest-path" in names or positionals:
         return Plan("source", "cargo", decline=f"`cargo {sub}` names a manifest or crate the pass does not follow. {_CHEF}")
     try:
-        manifest = tomllib.loads(project.read(in_folder(folder, "Cargo.toml")) or "")
-    except tomllib.TOMLDecodeError:
+        manifest = toml_loads(project.read(in_folder(folder, "Cargo.toml")) or "")
+    except ValueError:
         return Plan("source", "cargo", decline=f"`{in_folder(folder, 'Cargo.toml')}` is not valid TOML")
     crates, why = stub_build_risk(project, folder, manifest)
     if why:
@@ -88,7 +82,7 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
     files += [in_folder(folder, n) for n in data["locks"] if project.is_file(in_folder(folder, n))]
     files += [in_folder(above, n) for above in _folders_up(project, folder) for n in data["optional"] if project.is_file(in_folder(above, n))]
     locked = project.is_file(in_folder(folder, "Cargo.lock"))
-    return Plan("build", "cargo", files=tuple(files), prefetch=_stub_build(sub, options, crates, locked), prefetch_safe=True)
+    return Plan("build", "cargo", files=tuple(files), prefetch=_stub_build(command.words[0].text, sub, options, crates, locked), prefetch_safe=True)
 
 
 class Crate(NamedTuple):
@@ -140,6 +134,9 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
         odd = next((path for path, _ in stubs if not SAFE_WORD.match(in_folder(relative, path)) or path.startswith(("/", "..")) or normpath(path) != path), None)
         if odd is not None:
             return [], f"the target path `{odd}` of `{where}` is not a plain path inside the package"
+        missing = next((path for path, _ in stubs if not project.is_file(_join(folder, relative, path))), None)
+        if missing is not None:  # the source copy must put back every stub the chain removes
+            return [], f"the target `{in_folder(relative, missing)}` of `{where}` is not a file of the build context"
         crates.append(Crate(relative, name, stubs))
     return crates, ""
 
@@ -179,8 +176,8 @@ def _local_crates(project: Project, folder: str, manifest: dict[str, Any]) -> tu
             return [], f"the project has more than {MAX_INCLUDED_FILES} crates"
         where = _join(folder, relative, "Cargo.toml")
         try:
-            crate = tomllib.loads(project.read(where) or "")
-        except tomllib.TOMLDecodeError:
+            crate = toml_loads(project.read(where) or "")
+        except ValueError:
             return [], f"`{where}` is not valid TOML"
         if "package" not in crate:
             return [], f"{named_by} names `{relative}`, which has no package manifest in the build context"
@@ -264,8 +261,13 @@ def crate_targets(project: Project, folder: str, manifest: dict[str, Any]) -> li
     return sorted(found.items())
 
 
-def _stub_build(sub: str, options: list[tuple[str, str | None]], crates: list[Crate], locked: bool) -> str:
-    """The stub build's chain: make the stubs, build, clean the project's own crates, remove the stubs."""
+def _stub_build(program: str, sub: str, options: list[tuple[str, str | None]], crates: list[Crate], locked: bool) -> str:
+    """The stub build's chain: make the stubs, build, clean the project's own crates, remove the stubs.
+
+    `program` is cargo as the build writes it (`/usr/local/cargo/bin/cargo`), so that the build's variables
+    go in front of the same commands.  Only what the chain made is removed: the stubs (each a file of the
+    context, which the source copy puts back), the Cargo.lock it wrote when none is committed, and the
+    stubs' folders where nothing else is in them."""
     data = package_managers()["cargo"]
     build: list[str] = []
     clean: list[str] = []
@@ -287,9 +289,9 @@ def _stub_build(sub: str, options: list[tuple[str, str | None]], crates: list[Cr
     folders = sorted(f for f in parents if not any(other.startswith(f + "/") for other in parents))
     steps = [f"mkdir -p {' '.join(folders)}"] if folders else []
     steps += [f"touch {path}" if is_lib else f"echo 'fn main() {{}}' > {path}" for path, is_lib in sorted(stubs)]
-    steps.append(" ".join(["cargo", "build", *map(shell_quote, build)]))
-    steps.append(" ".join(["cargo", "clean", *map(shell_quote, clean), *(f"-p {crate.name}" for crate in crates)]))
-    made = {in_folder(crate.folder, PurePosixPath(path).parts[0]) for crate in crates for path, _ in crate.stubs}
-    made = {m for m in made if not any(m.startswith(other + "/") for other in made)} | (set() if locked else {"Cargo.lock"})
-    steps.append(f"rm -r {' '.join(sorted(made))}")
+    steps.append(" ".join([program, "build", *map(shell_quote, build)]))
+    steps.append(" ".join([program, "clean", *map(shell_quote, clean), *(f"-p {crate.name}" for crate in crates)]))
+    steps.append(f"rm {' '.join(sorted(path for path, _ in stubs) + ([] if locked else ['Cargo.lock']))}")
+    if folders:
+        steps.append(f"rmdir -p --ignore-fail-on-non-empty {' '.join(folders)}")
     return " && ".join(steps)
