@@ -190,6 +190,12 @@ def test_go_install_honours_gobin() -> None:
     assert "COPY --from=build /out/app /out/app\n" in fixed(text, select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
 
 
+@pytest.mark.parametrize("build", ["RUN GOPATH=/build go install ./cmd/app", "RUN GOBIN=/build/bin go install ./cmd/app"])
+def test_go_install_honours_an_assignment_in_front_of_the_command(build: str) -> None:
+    out = fixed(go_file(build, 'CMD ["/build/bin/app"]'), select="DF4", unsafe=True, files={**GO_FILES, "cmd/app/main.go": MAIN_GO})
+    assert "COPY --from=build /build/bin/app /build/bin/app\n" in out and "/go/bin" not in out
+
+
 def test_go_build_of_files_names_the_binary_after_the_first() -> None:
     out = fixed(go_file("RUN go build ./cmd/main.go", 'CMD ["./main"]'), select="DF4", unsafe=True, files={**GO_FILES, "cmd/main.go": MAIN_GO})
     assert "COPY --from=build /src/main /src/main\n" in out
@@ -469,6 +475,25 @@ def test_node_start_through_npx_of_a_devdependency_declines() -> None:
     assert found.fix is None and "`npx vite`, a devDependency" in found.message
 
 
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        ("tsc && echo ok > server/flag.txt", "writes a file with a redirect"),
+        ("rimraf src/legacy && tsc", "removes files outside its output"),
+        ("eslint --fix src && tsc", "rewrites sources"),
+    ],
+)
+def test_node_build_script_that_changes_files_the_runtime_stage_copies_declines(build: str, reason: str) -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"')}
+    found = only(node_file(), files=files)
+    assert found.fix is None and reason in found.message
+
+
+def test_node_build_script_may_clear_its_own_output() -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', '"build": "rimraf out && tsc 2> /dev/null"')}
+    assert "COPY --from=build /app/out /app/out\n" in fixed(node_file(), select="DF4", unsafe=True, files=files)
+
+
 def test_node_build_script_with_an_unknown_command_declines() -> None:
     files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', '"build": "tsc && node scripts/bundle.js"')}
     found = only(node_file(), files=files)
@@ -511,6 +536,8 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
         ("FROM rust:1.88\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/x\"]\n", {"Cargo.toml": '[workspace]\nmembers = ["a"]\n'}, "workspace"),
         ("FROM rust:1.88\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/x\"]\n",
          {"Cargo.toml": '[package]\nname = "x"\n', "Cargo.lock": '[[package]]\nname = "pq-sys"\nversion = "0.6.3"\n'}, "`pq-sys` links a system library"),
+        ("FROM rust:1.88\nWORKDIR /app\nCOPY . .\nRUN cd sub && cargo build --release\nCMD [\"./sub/target/release/y\"]\n",
+         {"Cargo.toml": '[package]\nname = "x"\n', "sub/Cargo.toml": '[package]\nname = "y"\n'}, "cargo build after `cd`"),
         (go_file("RUN go build -o app . && mv app /usr/local/bin/"), GO_FILES, "moves or removes the build output"),
         (node_file(), {**NODE, "package.json": PACKAGE.replace('"tsc"}', '"tsc", "prepare": "husky"}')}, "`prepare` runs during the install"),
         (py_file(cmd='CMD ["/usr/local/bin/gunicorn", "app:app"]'), PY, "by absolute path"),
@@ -522,7 +549,7 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
         "go-healthcheck-nc", "go-cgo-with-libs", "go-no-cmd", "onbuild", "pip-user", "unknown-dev-package", "python-setup-install",
         "entrypoint-installs", "sh-c-installs", "no-workdir", "node-dev-server", "node-too-old", "tsc-no-outdir",
         "native-addon", "yarn-berry", "maven-unknown-jdk", "mvn-at-start", "jar-name-mismatch", "cargo-run", "cargo-workspace",
-        "rust-sys-crate", "go-output-moved", "npm-prepare-script", "python-absolute-interpreter", "python-redirect-outside",
+        "rust-sys-crate", "cargo-after-cd", "go-output-moved", "npm-prepare-script", "python-absolute-interpreter", "python-redirect-outside",
         "entrypoint-exec-args",
     ],
 )

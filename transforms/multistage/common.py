@@ -260,6 +260,14 @@ class Facts:
     def text(self, ins: Instruction) -> str:
         return self.document.slice(ins.span)
 
+    def command_env(self, ins: Instruction, command: Command) -> dict[str, str | None]:
+        """The variables `command` sees: ENV/ARG before the RUN, then the assignments written in front of it."""
+        env = dict(self.context.env_at(ins))
+        for word in command.assignments:
+            key, _, value = word.text.partition("=")
+            env[key] = word.value.partition("=")[2] if word.value is not None else None
+        return env
+
     def commands(self) -> Iterator[tuple[Instruction, Command]]:
         for ins, script in self.runs:
             for command in script.commands:

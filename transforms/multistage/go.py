@@ -71,9 +71,10 @@ def _command_outputs(facts: Facts, ins: Instruction, command: Command, verb: str
     if cwd is None:
         raise Decline(f"line {ins.line}: `go {verb}` in an unknown working directory")  # timid:
     packages = _go_packages(args) or ["."]
+    env = facts.command_env(ins, command)
     if verb == "install":
         bin_dir = _install_dir(facts, ins, command, cwd)
-        return [f"{bin_dir}/{name}" for package in packages for name in _binary_names(facts, ins, package, cwd, install=True)]
+        return [f"{bin_dir}/{name}" for package in packages for name in _binary_names(facts, ins, env, package, cwd, install=True)]
     present, out = flag_value(args, ("-o", "--o"))
     if present:
         if not out or out.endswith("/"):
@@ -84,7 +85,7 @@ def _command_outputs(facts: Facts, ins: Instruction, command: Command, verb: str
     else:
         if len(packages) > 1 or packages[0].endswith("..."):
             raise Decline(f"line {ins.line}: `go build` of several packages writes no binary")  # timid:
-        path = absolute(_binary_names(facts, ins, packages[0], cwd, install=False)[0], cwd)
+        path = absolute(_binary_names(facts, ins, env, packages[0], cwd, install=False)[0], cwd)
     return [str(path)]
 
 
@@ -239,9 +240,9 @@ def _module_of(facts: Facts, directory: str) -> tuple[str, str] | None:
     return None
 
 
-def _module_mode(facts: Facts, ins: Instruction, directory: str, has_go_mod: bool) -> bool:
-    """Whether `go` builds in module mode here: GO111MODULE, else the default of the image's Go release."""
-    setting = facts.context.env_at(ins).get("GO111MODULE") or ""
+def _module_mode(facts: Facts, env: dict[str, str | None], directory: str, has_go_mod: bool) -> bool:
+    """Whether `go` builds in module mode here: GO111MODULE (`env`: the command's), else the default of the image's Go release."""
+    setting = env.get("GO111MODULE") or ""
     version = _go_version(facts)
     if setting in ("on", "off"):
         return setting == "on"
@@ -249,33 +250,31 @@ def _module_mode(facts: Facts, ins: Instruction, directory: str, has_go_mod: boo
         return False
     if setting != "auto" and (version is None or version >= (1, 16)):
         return True
-    gopath_src = f"{_gopath(facts, ins)}/src"
+    gopath_src = f"{_gopath(env)}/src"
     return has_go_mod and (version is None or version >= (1, 13) or not under(directory, gopath_src))
 
 
-def _gopath(facts: Facts, ins: Instruction) -> str:
-    env = {**knowledge()["image_env"]["golang"], **{k: v for k, v in facts.context.env_at(ins).items() if v is not None}}
-    return env["GOPATH"].split(":", 1)[0]
+def _gopath(env: dict[str, str | None]) -> str:
+    """The first GOPATH in `env` (a command's environment), else the golang image's."""
+    known = {**knowledge()["image_env"]["golang"], **{k: v for k, v in env.items() if v is not None}}
+    return known["GOPATH"].split(":", 1)[0]
 
 
 def _install_dir(facts: Facts, ins: Instruction, command: Command, cwd: str) -> str:
     """Where `go install` writes: GOBIN, else the first GOPATH's bin (the golang image: /go/bin)."""
-    env = {k: v for k, v in facts.context.env_at(ins).items()}
-    for assignment in command.assignments:
-        name, _, value = assignment.text.partition("=")
-        env[name] = value
+    env = facts.command_env(ins, command)
     gobin = env.get("GOBIN")
     if "GOBIN" in env:
         if gobin is None or not gobin.startswith("/"):
             raise Decline(f"line {ins.line}: `go install` with a GOBIN that is not known")  # timid:
         return str(PurePosixPath(gobin))
-    gopath = _gopath(facts, ins)
+    gopath = _gopath(env)
     if not gopath.startswith("/"):
         raise Decline(f"line {ins.line}: `go install` with a GOPATH that is not known")  # timid:
     return f"{gopath.rstrip('/')}/bin"
 
 
-def _binary_names(facts: Facts, ins: Instruction, package: str, cwd: str, install: bool) -> list[str]:
+def _binary_names(facts: Facts, ins: Instruction, env: dict[str, str | None], package: str, cwd: str, install: bool) -> list[str]:
     """The binaries `go build`/`go install` of `package` writes, named as `go help build` says."""
     if "@" in package:
         return [_import_name(package.split("@", 1)[0])]  # go install tool@version: a module from the proxy
@@ -295,8 +294,8 @@ def _binary_names(facts: Facts, ins: Instruction, package: str, cwd: str, instal
     if len(directories) > 1 and not install:
         raise Decline(f"line {ins.line}: `go build {package}` of several packages writes no binary")  # timid:
     module = _module_of(facts, directory)
-    if not _module_mode(facts, ins, directory, module is not None):
-        gopath_src = f"{_gopath(facts, ins)}/src"
+    if not _module_mode(facts, env, directory, module is not None):
+        gopath_src = f"{_gopath(env)}/src"
         if install and not under(directory, gopath_src):
             raise Decline(f"line {ins.line}: `go install` in GOPATH mode of {directory}, outside {gopath_src}: no install location")  # timid:
         return [_import_name(d) for d in directories]  # GOPATH mode: the folder's import path under $GOPATH/src
@@ -444,7 +443,7 @@ def application_folders(facts: Facts) -> list[str]:
 
 def _check_apart_from_toolchain(facts: Facts, folders: list[str]) -> None:
     """Decline when copying `folders` would bring the toolchain, module cache or installed tools along."""
-    gopath = _gopath(facts, facts.stage.instructions[-1]).rstrip("/")
+    gopath = _gopath(facts.context.env_at(facts.stage.instructions[-1])).rstrip("/")
     kept_out = [f"{gopath}/pkg", f"{gopath}/bin", *knowledge()["go"]["goroot"]]
     for folder in folders:
         for path in kept_out:

@@ -40,11 +40,9 @@ def _java_tool(facts: Facts) -> tuple[str, int, str] | None:
             return tool, int(m.group(1)), _os_variant(tag, m.end(1))
         if not any((c.name or "") in data[tool]["commands"] for _, c in facts.commands()):
             raise Decline("no Maven or Gradle build in the stage")
-        found = project_java_release(facts, tool)
-        if found is None:
-            raise Decline(f"`{tool}:{tag}` does not name its JDK version, and the build file names no Java release")  # timid:
-        major, _ = found
-        return tool, major, _os_variant(tag, tag.find("alpine")) if "alpine" in tag else ""
+        # timid: the build file's Java release is the least the jar needs, not the JDK its dependencies were built
+        # for (a `1.8` pom built on the image's JDK 21 may bundle jars that need 17), so it cannot choose the JRE.
+        raise Decline(f"`{tool}:{tag}` does not name its JDK version")
     if image.repo == "eclipse-temurin":
         version, suffix = image.split()
         if "jre" in suffix or not version:
@@ -57,45 +55,6 @@ def _java_tool(facts: Facts) -> tuple[str, int, str] | None:
                 return "maven", major, variant
             if name in ("gradle", "gradlew"):
                 return "gradle", major, variant
-    return None
-
-
-_POM_RELEASE = ("maven.compiler.release", "maven.compiler.target", "java.version", "maven.compiler.source")
-_GRADLE_RELEASE = (
-    r"JavaLanguageVersion\.of\(\s*(\d+)\s*\)",
-    r"(?:source|target)Compatibility\s*=\s*(?:JavaVersion\.VERSION_(?:1_)?(\d+)|['\"]?(?:1\.)?(\d+)['\"]?)",
-    r"jvmToolchain\(\s*(\d+)\s*\)",
-)
-
-
-def project_java_release(facts: Facts, tool: str) -> tuple[int, str] | None:
-    """(Java release, where it was read) from pom.xml or build.gradle, for a build image whose tag names no JDK.
-
-    The jar targets that release, so its JRE runs it; a `${property}` is followed one step in <properties>.
-    """
-    build = facts.context.build_context
-    if build is None:
-        return None
-    if tool == "maven":
-        pom = build.read_text("pom.xml") or ""
-        properties = dict(re.findall(r"<([\w.-]+)>\s*([^<]*?)\s*</\1>", "".join(re.findall(r"<properties>(.*?)</properties>", pom, re.S))))
-        compiler = re.search(r"<artifactId>maven-compiler-plugin</artifactId>.*?<(release|target)>\s*([^<]+?)\s*</\1>", pom, re.S)
-        candidates = [(f"pom.xml <{name}>", properties[name]) for name in _POM_RELEASE if name in properties]
-        if compiler:
-            candidates.insert(0, (f"pom.xml maven-compiler-plugin <{compiler.group(1)}>", compiler.group(2)))
-        for where, value in candidates:
-            reference = re.fullmatch(r"\$\{([\w.-]+)\}", value)
-            value = properties.get(reference.group(1), "") if reference else value
-            m = re.fullmatch(r"(?:1\.)?(\d+)", value)
-            if m:
-                return int(m.group(1)), where
-        return None
-    for name in ("build.gradle", "build.gradle.kts"):
-        script = build.read_text(name) or ""
-        for pattern in _GRADLE_RELEASE:
-            m = re.search(pattern, script)
-            if m:
-                return int(next(g for g in m.groups() if g)), f"{name} `{m.group(0)}`"
     return None
 
 
@@ -159,9 +118,6 @@ def plan_java(facts: Facts) -> Plan | None:
     before = size_of(("java", "sizes", tool), knowledge()) if facts.image.repo != "eclipse-temurin" else float(sizes["jdk_alpine" if alpine else "jdk"])
     after = float(sizes["jre_alpine" if alpine else "jre"])
     vendor = ""
-    if facts.image.repo in ("maven", "gradle") and not re.search(knowledge()["java"][tool]["jdk_in_tag"], facts.image.tag):
-        _, where = project_java_release(facts, tool) or (0, "")
-        vendor = f" `{facts.image.repo}:{facts.image.tag or 'latest'}` does not name its JDK: Java {major} is the release {where} compiles for."
     m = re.search(knowledge()["java"]["maven"]["jdk_vendor_in_tag"], facts.image.tag)
     if m and m.group(1) != "eclipse-temurin":
         vendor = f" The build ran on {m.group(1)} {major}; the runtime is Eclipse Temurin {major}."

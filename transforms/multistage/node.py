@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from rewriter.context import json_loads
-from rewriter.shell import Command
+from rewriter.shell import Command, ShellScript
 from transforms.multistage.common import (
     Decline,
     Facts,
@@ -55,7 +55,7 @@ def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] 
     return None
 
 
-def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: int = 0) -> list[str]:
+def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: int = 0, removed: list[str] | None = None) -> list[str]:
     """The folders `scripts.build` writes (relative to the package), command by command.
 
     `tsc && vite build`: tsc with noEmit writes nothing, vite writes dist.  A command that only lints,
@@ -65,7 +65,9 @@ def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: in
     if parsed.has_errors or not parsed.commands:
         raise Decline(f"the build script `{script}` is shell syntax dockerfix cannot read")  # timid:
     data = knowledge()["node"]
+    _check_no_redirect(parsed, script)
     outputs: list[str] = []
+    removed = [] if removed is None else removed  # what the script and the scripts it runs remove
     for command in parsed.commands:
         words = [command.name, *command.arg_values()]
         if any(w is None for w in words) or command.in_subshell or command.conditional:
@@ -75,9 +77,14 @@ def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: in
             tool, args = args[0], args[1:]
         run = args[1] if tool in ("npm", "pnpm", "yarn") and args[:1] == ["run"] and len(args) > 1 else args[0] if tool == "yarn" and args else None
         if run is not None and isinstance(scripts.get(run), str) and depth < 3:
-            outputs += _build_outputs(facts, scripts[run], scripts, depth + 1)
+            outputs += _build_outputs(facts, scripts[run], scripts, depth + 1, removed)
             continue
         if tool in data["writes_nothing"]:
+            if any(a.split("=")[0] in data["rewrites_sources_with"] for a in args):
+                raise Decline(f"the build script runs `{tool}` that rewrites sources, which the runtime stage copies unchanged")  # timid:
+            continue
+        if tool in data["removes"]:
+            removed += [a for a in args if not a.startswith("-")]
             continue
         if tool in ("chmod", "mkdir", "cp", "copyfiles"):
             operands = [a for a in args if not a.startswith("-")][1 if tool == "chmod" else 0 :]
@@ -91,7 +98,21 @@ def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: in
             outputs.append(found)
     if not outputs and depth == 0:
         raise Decline(f"the build script `{script}` writes no output dockerfix knows")  # timid:
+    if depth == 0 and any(not any(_within(path, out) for out in outputs) for path in removed):
+        raise Decline("the build script removes files outside its output")  # timid:
     return sorted(dict.fromkeys(outputs))
+
+
+def _check_no_redirect(parsed: ShellScript, script: str) -> None:
+    """A `> file` in the build script writes a file the runtime stage, which copies only the outputs, would lack."""
+    stack = [parsed.root]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type == "file_redirect" and any(">" in c.type for c in node.children if not c.is_named):
+            destination = node.child_by_field_name("destination")
+            if destination is None or not parsed.text_of(destination).startswith("/dev/"):
+                raise Decline(f"the build script `{script}` writes a file with a redirect: output unknown")  # timid:
 
 
 def _within(path: str, folder: str) -> bool:

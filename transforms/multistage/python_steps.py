@@ -105,15 +105,6 @@ def _as_root(facts: Facts, ins: Instruction, what: str) -> None:
         raise Decline(f"line {ins.line}: `{what}` runs as USER {users[-1].args.text.strip()}: who owns its output in the runtime stage is not known")  # timid:
 
 
-def _environment(facts: Facts, ins: Instruction, command: Command) -> dict[str, str | None]:
-    """The variables the command sees: ENV/ARG before the RUN and assignments in front of the command."""
-    env = dict(facts.context.env_at(ins))
-    for word in command.assignments:
-        key, _, value = word.text.partition("=")
-        env[key] = word.value.partition("=")[2] if word.value is not None else None
-    return env
-
-
 def _option(args: list[str | None], names: tuple[str, ...]) -> str | None:
     """The value of `--name X` / `--name=X` in args; Decline when it is computed."""
     present, value = flag_value(args, names)
@@ -130,7 +121,7 @@ def _django(facts: Facts, ins: Instruction, command: Command, manage_py: str | N
         raise Decline(f"line {ins.line}: `{shown}` may change files outside the application directory; what it writes is not known")  # timid:
     cwd = _cwd(facts, ins, command, shown)
     _as_root(facts, ins, shown)
-    env = _environment(facts, ins, command)
+    env = facts.command_env(ins, command)
     module = _option(args, ("--settings",)) or env.get(SETTINGS_ENV)
     roots = [cwd]
     script_dir = cwd

@@ -79,6 +79,9 @@ def plan_rust(facts: Facts) -> Plan:
             profile = "release" if "--release" in args or "-r" in args else "debug"
             if workdir is None:
                 raise Decline(f"line {ins.line}: cargo build in an unknown working directory")  # timid:
+            if workdir.rstrip("/") != (facts.workdir_at(ins) or "").rstrip("/"):
+                # timid: the names come from the Cargo.toml of the WORKDIR, and a package under a workspace builds into its target/
+                raise Decline(f"line {ins.line}: cargo build after `cd`: which package it builds, and where, is not followed")
             env = facts.context.env_at(ins)
             if "CARGO_TARGET_DIR" in env:
                 raise Decline("CARGO_TARGET_DIR is set: output directory moved")  # timid:
