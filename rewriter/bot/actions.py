@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rewriter.bot.body import _mb, measured_sizes
+
 
 def summary(report: dict[str, Any]) -> str:
     """The job summary of one `dockerfix pr` run, in markdown."""
@@ -27,9 +29,8 @@ def summary(report: dict[str, Any]) -> str:
     for file in report.get("files") or []:
         if not file["changed"] and not file.get("proofs"):
             continue
-        measured = file.get("measured") or {}
-        before, after = ((measured.get(key) or {}).get("size_mb") for key in ("original", "rewritten"))
-        sizes = f", final image {before:.0f} MB → {after:.0f} MB (measured)" if before is not None and after is not None else ""
+        measured = measured_sizes(file.get("measured"))
+        sizes = f", final image {_mb(measured[0])} → {_mb(measured[1])} (measured)" if measured is not None else ""
         verdicts = ", ".join(f"{proof['rule']} {proof['verdict']}" for proof in file.get("proofs") or [])
         fixes = len(file["fixes"])
         lines.append(f"- `{file['path']}`: {fixes} {'fix' if fixes == 1 else 'fixes'}{sizes}" + (f"; unsafe fixes {verdicts}" if verdicts else ""))

@@ -51,10 +51,6 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|") or " "
 
 
-def _megabytes(value: float) -> str:
-    return f"~{value:.0f} MB" if value >= 10 else f"~{value:.1f} MB"
-
-
 def _section(doc: str, heading: str) -> str:
     """The text under `## heading` in a rule's docstring, up to the next heading."""
     match = re.search(rf"^##\s*{re.escape(heading)}\s*\n(.*?)(?=^##\s|\Z)", doc, re.M | re.S)
@@ -157,7 +153,7 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
     unmeasured = [c for f in changed if _sizes(f) is None for c in f.changes]
     known = [c.saving_mb for c in unmeasured if c.saving_mb is not None]
     if known:
-        summary += f"{'; the others are' if measured else ','} estimated to save {_megabytes(sum(known))} of image size"
+        summary += f"{'; the others are' if measured else ','} estimated to save {_mb(sum(known), estimate=True)} of image size"
         if len(known) < len(unmeasured):
             summary += f" (counting the {plural(len(known), 'fix', 'fixes')} whose saving can be estimated)"
     out.append(summary + ".")
@@ -195,7 +191,7 @@ def _body(files: list[FileReport], rules: dict[str, Rule], options: Options, *, 
             rule = rules.get(change.rule)
             name = f" `{rule.name}`" if rule else ""
             line = str(change.line) if change.line is not None else "–¹"
-            saving = f" {_megabytes(change.saving_mb) if change.saving_mb is not None else '–'} |" if estimates else ""
+            saving = f" {_mb(change.saving_mb, estimate=True)} |" if estimates else ""
             mark = "**proven:** " if change.proven else "**unsafe:** " if change.unsafe else ""
             why = _cell(change.why) + (f"<br><sub>{_cell(change.note)}</sub>" if change.note else "")
             out.append(f"| {change.rule}{name} | {line} | {mark}{_cell(change.what)} | {why} |{saving}")
@@ -271,16 +267,21 @@ def same_body(a: str, b: str) -> bool:
 
 
 def _sizes(report: FileReport) -> tuple[float, float] | None:
-    """The final image size before and after, in MB, when both were measured."""
-    measured = report.measured or {}
+    return measured_sizes(report.measured)
+
+
+def measured_sizes(measured: dict[str, Any] | None) -> tuple[float, float] | None:
+    """The final image size before and after, in MB, when both were measured (verify's JSON)."""
+    measured = measured or {}
     before, after = (measured.get("original") or {}).get("size_mb"), (measured.get("rewritten") or {}).get("size_mb")
     return (before, after) if before is not None and after is not None else None
 
 
-def _mb(value: float | None) -> str:
+def _mb(value: float | None, estimate: bool = False) -> str:
+    """Megabytes as the body shows them; `estimate` marks a figure nothing measured."""
     if value is None:
         return "–"
-    return f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB"
+    return ("~" if estimate else "") + (f"{value:.0f} MB" if value >= 10 else f"{value:.1f} MB")
 
 
 def _percent(before: float | None, after: float | None) -> str:
@@ -304,9 +305,9 @@ def measured_table(measured: dict[str, Any]) -> list[str]:
     yes_no = {True: "yes", False: "no", None: "–"}
     verdicts = {"verified": "the final images are equivalent", "failed": "**the rewrite failed verification**", "error": "not verified"}
     out = [
-        MEASURED,
         f"Measured by building both images with {measured['builder']} ({verdicts.get(measured['verdict'], measured['verdict'])}):",
         "",
+        MEASURED,
         "| | before | after |",
         "| --- | ---: | ---: |",
         f"| final image size | {_mb(before['size_mb'])} | {_mb(after['size_mb'])}{_change(before['size_mb'], after['size_mb'])} |",

@@ -161,7 +161,9 @@ def scan(
             from rewriter.verify.report import to_json
 
             proofs = proven.proofs
-            measured = to_json(proven.verification) if proven.verification is not None else None
+            verification = proven.verification
+            # Figures only from an original that built: otherwise the body says what was not measured.
+            measured = to_json(verification) if verification is not None and verification.original.built else None
             trusted = tuple(p.rule for p in proofs if p.verdict == PROVEN)
             settings = settings._replace(unsafe_fixes=False, extend_safe_fixes=settings.extend_safe_fixes + trusted)
         threshold = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
