@@ -147,3 +147,12 @@ def test_bodies_that_differ_only_in_measured_figures_are_the_same() -> None:
     a, b = (body.body([r], RULES, OPTIONS, base="main") for r in (first, second))
     assert a != b and body.same_body(a, b)
     assert not body.same_body(a, a.replace("Add `--no-cache-dir`", "Add `--no-cache`"))
+
+
+def test_a_verdict_that_changed_is_a_different_body() -> None:
+    verified = report(changes=[PIP])
+    verified.measured = MEASURED
+    failed = report(changes=[PIP])
+    failed.measured = {**MEASURED, "verdict": "failed"}
+    a, b = (body.body([r], RULES, OPTIONS, base="main") for r in (verified, failed))
+    assert not body.same_body(a, b)
