@@ -425,7 +425,7 @@ def _process(name: str, args: Options) -> FileReport:
         if dockerfile_path is None:
             return FileReport(display, error="--prove builds images: it needs a Dockerfile path, not standard input")
         try:
-            settings = _proven_settings(dockerfile_path, source, context_dir, settings, args)
+            settings = _proven_settings(dockerfile_path, context_dir, settings, args)
         except DockerfileSyntaxError as exc:
             return FileReport(display, error_line=exc.line, error=exc.message)
     try:
@@ -467,7 +467,7 @@ def _process(name: str, args: Options) -> FileReport:
     return FileReport(display, result)
 
 
-def _proven_settings(dockerfile: Path, source: bytes, context: Path, settings: Settings, args: Options) -> Settings:
+def _proven_settings(dockerfile: Path, context: Path, settings: Settings, args: Options) -> Settings:
     """`settings` trusting the unsafe fixes real builds proved (`rewriter.verify.prove`), each verdict said on stderr.
 
     While it builds: live progress on a terminal, plain lines in a log (`rewriter.verify.progress`).
@@ -476,22 +476,20 @@ def _proven_settings(dockerfile: Path, source: bytes, context: Path, settings: S
     """
     from rewriter.verify.builders import BuilderError, detect
     from rewriter.verify.progress import progress_for
-    from rewriter.verify.prove import NOT_PROVABLE, PROVEN, Proof, candidates, prove
+    from rewriter.verify.prove import PROVEN, not_provable, prove, trusting_proven
 
     try:
         builder = detect(args.builder)
         with progress_for(sys.stderr, str(dockerfile), quiet=args.quiet, no_color=args.no_color) as progress:
             proofs = prove(dockerfile, context, settings, builder, progress=progress).proofs
     except BuilderError as exc:
-        why = str(exc).splitlines()[0]
-        proofs = [Proof(rule, NOT_PROVABLE, why) for rule in candidates(source, dockerfile, context, settings)]
+        proofs = not_provable(dockerfile, context, settings, str(exc).splitlines()[0])
     for proof in proofs:  # the verdicts, even with --quiet: they say why the file has fewer fixes than --unsafe-fixes
         detail = f": {proof.why}" if proof.why else ""
         sys.stderr.write(f"prove: {dockerfile}: {proof.rule} {proof.verdict}{detail}\n")
         if proof.log_tail and proof.verdict != PROVEN:
             sys.stderr.write("  " + proof.log_tail.replace("\n", "\n  ") + "\n")
-    proven = tuple(p.rule for p in proofs if p.verdict == PROVEN)
-    return settings._replace(extend_safe_fixes=settings.extend_safe_fixes + proven)
+    return trusting_proven(settings, proofs)
 
 
 def _finish(args: Options, reports: list[FileReport]) -> int:

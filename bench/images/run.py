@@ -61,7 +61,7 @@ def _prove(app: Path, builder, baseline: Baseline, reports: dict[str, dict], out
     dockerfile = app / "Dockerfile"
     started = time.monotonic()
     result = prove(dockerfile, app, Settings(), builder, progress=Lines(sys.stderr, f"{app.name} proven"), baseline=baseline)
-    proofs = [{"rule": p.rule, "verdict": p.verdict, "why": p.why or None, "log_tail": p.log_tail or None} for p in result.proofs]
+    proofs = [p.to_json() for p in result.proofs]
     if result.verification is not None:
         report = to_json(result.verification)
     else:

@@ -356,7 +356,7 @@ class Bot:
         """
         from rewriter.verify.builders import BuilderError, detect
         from rewriter.verify.progress import progress_for
-        from rewriter.verify.prove import NOT_PROVABLE, Proof, Proven, candidates, prove
+        from rewriter.verify.prove import Proven, not_provable, prove
 
         try:
             builder = detect(self.args.builder)
@@ -365,8 +365,7 @@ class Bot:
             self.ui.warn(f"nothing can be proven here ({why}): only safe fixes")
 
             def unprovable(dockerfile: Path, context: Path, settings: Settings) -> Proven:
-                found = candidates(dockerfile.read_bytes(), dockerfile, context, settings._replace(unsafe_fixes=False))
-                return Proven(b"", [Proof(rule, NOT_PROVABLE, why) for rule in found], None)
+                return Proven(b"", not_provable(dockerfile, context, settings, why), None)
 
             return unprovable
 
@@ -616,9 +615,7 @@ def _file_json(report: FileReport) -> dict[str, Any]:
         ],
         "created": sorted(report.created),
         "not_changed": [{"rule": s.rule, "line": s.line, "message": s.message, "unsafe_fix": s.unsafe_fix} for s in report.suggestions],
-        "proofs": None if report.proofs is None else [
-            {"rule": p.rule, "verdict": p.verdict, "why": p.why or None, "log_tail": p.log_tail or None} for p in report.proofs
-        ],
+        "proofs": None if report.proofs is None else [p.to_json() for p in report.proofs],
         "measured": report.measured,
     }
 

@@ -157,7 +157,7 @@ def scan(
             except DockerfileSyntaxError as exc:
                 problems.append(f"{path}:{exc.line}: {exc.message}; left unchanged")
                 continue
-            from rewriter.verify.prove import PROVEN
+            from rewriter.verify.prove import PROVEN, trusting_proven
             from rewriter.verify.report import to_json
 
             proofs = proven.proofs
@@ -165,7 +165,7 @@ def scan(
             # Figures only from an original that built: otherwise the body says what was not measured.
             measured = to_json(verification) if verification is not None and verification.original.built else None
             trusted = tuple(p.rule for p in proofs if p.verdict == PROVEN)
-            settings = settings._replace(unsafe_fixes=False, extend_safe_fixes=settings.extend_safe_fixes + trusted)
+            settings = trusting_proven(settings, proofs)
         threshold = Applicability.UNSAFE if settings.unsafe_fixes else Applicability.SAFE
         try:
             result = fix_source(

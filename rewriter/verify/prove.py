@@ -46,6 +46,9 @@ class Proof(NamedTuple):
     log_tail: str = ""
     """The last lines of the failing build's log, when a build failed."""
 
+    def to_json(self) -> dict[str, str | None]:
+        return {"rule": self.rule, "verdict": self.verdict, "why": self.why or None, "log_tail": self.log_tail or None}
+
 
 class Proven(NamedTuple):
     output: bytes
@@ -107,6 +110,16 @@ class Silent:
 
     def ended(self, outcome: str) -> None:
         pass
+
+
+def not_provable(dockerfile: Path, context: Path, settings: Settings, why: str) -> list[Proof]:
+    """Every candidate judged "not provable" for one reason (no builder works here)."""
+    return [Proof(rule, NOT_PROVABLE, why) for rule in candidates(dockerfile.read_bytes(), dockerfile, context, settings._replace(unsafe_fixes=False))]
+
+
+def trusting_proven(settings: Settings, proofs: list[Proof]) -> Settings:
+    """`settings` with the proven rules' unsafe fixes applied as if safe, and no other unsafe fix."""
+    return _trusting(settings, [p.rule for p in proofs if p.verdict == PROVEN])
 
 
 def prove(

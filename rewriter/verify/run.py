@@ -49,7 +49,7 @@ class ImageRun:
     snapshot: Snapshot | None = None
     rebuild: BuildOutcome | None = None
     rebuild_retried: bool = False
-    """The first rebuild missed the builder's own cache and was measured again (see `_rebuilds`)."""
+    """The first rebuild missed the builder's own cache and was measured again (see `_rebuild`)."""
 
     @property
     def built(self) -> bool:
@@ -361,7 +361,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                     if inputs.rebuild and result.original.built:
                         # Measured now, whatever becomes of the rewrite: the layers its cache lookup
                         # needs go with this run's residue.
-                        _rebuilds(result, builder, inputs, context, files, tags, source)
+                        _rebuild(result, builder, inputs, context, files, tags, source, "original")
             if not result.original.built:
                 assert result.original.cold is not None
                 hint, _ = _explain_failure(result.original.cold, before_features, limits)
@@ -381,7 +381,10 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 _compare(result, original_doc, rewritten_doc)
                 _smoke(result, builder, inputs, tags["original"], tags["rewritten"])
             if inputs.rebuild and result.rewritten.built:
-                _rebuilds(result, builder, inputs, context, files, tags, source)
+                if result.original.rebuild is None:  # not measured with the baseline
+                    _rebuild(result, builder, inputs, context, files, tags, source, "original")
+                _rebuild(result, builder, inputs, context, files, tags, source, "rewritten")
+                _judge_dependency_cache(result)
             image_problems = not result.rewritten.built or not result.equivalent or result.smoke_failed
             if image_problems and inputs.blame and len(applied) > 1:
                 _blame(result, builder, inputs, context, work, source, tags)
@@ -449,9 +452,11 @@ def _smoke(result: Verification, builder: Builder, inputs: Inputs, original: str
     return same
 
 
-def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes) -> None:
+def _rebuild(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes, label: str) -> None:
+    """Rebuild the `label` image after a one-line change to a source file, the figures going on its run."""
+    run: ImageRun = getattr(result, label)
     ignore = BuildContext(context, files["original"])
-    changed = pick_source_file(context, source.decode("utf-8", "replace"), ignore)
+    changed = result.changed_source or pick_source_file(context, source.decode("utf-8", "replace"), ignore)
     if changed is None:
         note = "no source file to change in the build context: rebuild not measured"
         if note not in result.notes:
@@ -460,38 +465,40 @@ def _rebuilds(result: Verification, builder: Builder, inputs: Inputs, context: P
     result.changed_source = changed
     saved = (context / changed).read_bytes()
     try:
-        for label, run in (("original", result.original), ("rewritten", result.rewritten)):
-            if run.rebuild is not None or not run.built:
-                continue  # the baseline's rebuild, measured by an earlier verification; a rewrite that failed
-            # Each rebuild gets its own change: the rewritten image must not reuse layers the
-            # original's rebuild just made from the same bytes.
+        # Each rebuild gets its own change: the rewritten image must not reuse layers the
+        # original's rebuild just made from the same bytes.
+        change_source(context / changed, saved)
+        inputs.progress(f"rebuilding the {label} image after a change to {changed}")
+        run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
+        if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
+            # buildah/podman look a step up under the *oldest* matching parent, so an older
+            # build's entries can hide the chain the no-cache build just made.  The rebuild
+            # made a consistent chain; measure again on it.
+            inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
             change_source(context / changed, saved)
-            inputs.progress(f"rebuilding the {label} image after a change to {changed}")
             run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
-            if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
-                # buildah/podman look a step up under the *oldest* matching parent, so an older
-                # build's entries can hide the chain the no-cache build just made.  The rebuild
-                # made a consistent chain; measure again on it.
-                inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
-                change_source(context / changed, saved)
-                run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
-                run.rebuild_retried = True
-                result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
-            if not inputs.keep_images:
-                builder.remove(tags[label] + "-rebuild")
+            run.rebuild_retried = True
+            result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
+        if not inputs.keep_images:
+            builder.remove(tags[label] + "-rebuild")
     finally:
         (context / changed).write_bytes(saved)  # the blame builds compare with the original image
+
+
+def _judge_dependency_cache(result: Verification) -> None:
+    """A DF1xx reorder whose dependency install still reruns after a source-only change failed its promise."""
     after = result.rewritten.dependency_install_cached
     before = result.original.dependency_install_cached
-    if after is False:
-        message = f"the dependency install is not cached after a change to {changed}"
-        if any(code.startswith("DF1") for code in result.applied):
-            result.problems.append(f"{message}, although a DF1xx fix reordered the copies")
-            for code in result.applied:
-                if code.startswith("DF1"):
-                    result.blame.setdefault(code, "the dependency install still reruns after a source-only change")
-        else:
-            result.notes.append(f"{message} (no DF1xx fix applies{'; same before' if before is False else ''})")
+    if after is not False:
+        return
+    message = f"the dependency install is not cached after a change to {result.changed_source}"
+    if any(code.startswith("DF1") for code in result.applied):
+        result.problems.append(f"{message}, although a DF1xx fix reordered the copies")
+        for code in result.applied:
+            if code.startswith("DF1"):
+                result.blame.setdefault(code, "the dependency install still reruns after a source-only change")
+    else:
+        result.notes.append(f"{message} (no DF1xx fix applies{'; same before' if before is False else ''})")
 
 
 def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path, work: Path, source: bytes, tags: dict[str, str]) -> None:
