@@ -574,7 +574,7 @@ PLUGIN_LOCK = json.dumps({"packages": [{"name": "php-http/discovery", "type": "c
         pytest.param({"config": {"allow-plugins": True}}, {"composer.lock": PLUGIN_LOCK}, "has the plugin `php-http/discovery`", id="locked-plugin"),
         pytest.param({"type": "composer-plugin"}, {"composer.lock": COMPOSER_LOCK}, "is itself a `composer-plugin`", id="root-plugin"),
         pytest.param({"scripts": {"post-package-install": "App\\Installer::done"}}, {"composer.lock": COMPOSER_LOCK}, "`post-package-install` scripts", id="package-event"),
-        pytest.param({}, {}, "there is no composer.lock", id="no-lock"),
+        pytest.param({"config": {"allow-plugins": {"acme/*": True}}}, {}, "there is no composer.lock", id="no-lock"),
     ],
 )
 def test_composer_is_safe_only_without_plugins_or_package_events(composer_json: dict[str, object], files: dict[str, str], why: str) -> None:
@@ -698,3 +698,83 @@ def test_a_global_install_of_a_scoped_package_moves_with_the_install() -> None:
     before = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm i -g @nestjs/cli@10\nRUN npm ci\n"
     out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
     assert out.startswith("FROM node:20\nWORKDIR /app\nRUN npm i -g @nestjs/cli@10\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n")
+
+
+# -- composer without composer.lock: which Composer runs decides whether a plugin can ------------------
+
+COMPOSER_JSON = {"composer.json": json.dumps({"require": {"monolog/monolog": "^3.5"}})}
+
+
+def composer_note(header: str, files: dict[str, str] = COMPOSER_JSON) -> str:
+    text = f"{header}\nWORKDIR /srv/app\nCOPY . .\nRUN composer install --no-dev\n"
+    found = diagnostics(text, select=SELECT, files=files)
+    assert [d.rule for d in found] == ["DF102"]
+    return found[0].note or ""
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "FROM composer:2",
+        "FROM composer:2.2",
+        "FROM composer:lts",
+        "FROM php:8.3-cli\nCOPY --from=composer:latest /usr/bin/composer /usr/bin/composer",
+        "FROM php:8.3-cli\nCOPY --from=composer /usr/bin/composer /usr/local/bin/composer",
+        "FROM php:8.3-cli\nCOPY --from=composer:2.2.15 /usr/bin/composer /usr/bin/composer",
+        "FROM php:8.3-cli\nCOPY --from=composer:2.3.9 /usr/bin/composer /usr/bin/composer",
+        "FROM php:8.3-cli\nCOPY --from=composer:2.5 /usr/bin/composer /usr/bin/composer",
+        "FROM composer:2 AS tools\nFROM php:8.3-cli\nCOPY --from=tools /usr/bin/composer /usr/bin/composer",
+        "FROM php:7.1-cli\nRUN curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer",
+        "FROM php:8.3-cli\nRUN curl -sSL https://getcomposer.org/installer | php -- --2 --install-dir=/usr/local/bin --filename=composer",
+        "FROM php:8.3-cli\nRUN curl -o /usr/local/bin/composer https://getcomposer.org/download/2.7.9/composer.phar && chmod +x /usr/local/bin/composer",
+        "FROM php:8.3-cli\nRUN curl -o /usr/local/bin/composer https://getcomposer.org/download/latest-2.2.x/composer.phar && chmod +x /usr/local/bin/composer",
+    ],
+)
+def test_composer_from_2_2_15_on_runs_no_plugin_that_allow_plugins_leaves_unset(header: str) -> None:
+    assert composer_note(header) == ""
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("FROM composer:1", "Composer 1.10.27 runs plugins"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:2.1 /usr/bin/composer /usr/bin/composer", "Composer 2.1 runs plugins"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:2.2.14 /usr/bin/composer /usr/bin/composer", "Composer 2.2.14 runs plugins"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:2.3 /usr/bin/composer /usr/bin/composer", "Composer 2.3 runs plugins"),  # 2.3.0 to 2.3.8 did
+        ("FROM php:8.3-cli\nRUN curl -sS https://getcomposer.org/installer | php -- --1 --install-dir=/usr/bin --filename=composer", "Composer 1.10.27"),
+        ("FROM php:8.3-cli\nRUN curl -sS https://getcomposer.org/installer | php -- --version=2.0.14 --install-dir=/usr/bin --filename=composer", "Composer 2.0.14"),
+        ("FROM php:8.3-cli\nRUN apt-get update && apt-get install -y composer", "which Composer the stage runs is not known"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nRUN composer self-update --2.1", "not known"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nRUN composer config --global allow-plugins true", "not known"),
+        ("FROM php:8.3-cli\nCOPY --from=composer:${COMPOSER} /usr/bin/composer /usr/bin/composer", "not known"),
+        ("FROM acme/php-base:8.3\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer", "not known"),  # its own Composer configuration?
+        ("FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nENV SHELL_INTERACTIVE=1", "`SHELL_INTERACTIVE`"),
+    ],
+)
+def test_composer_that_may_run_an_unlisted_plugin_keeps_a_lockless_install_unsafe(header: str, why: str) -> None:
+    assert why in composer_note(header)
+
+
+@pytest.mark.parametrize(
+    ("config", "safe"),
+    [({"allow-plugins": False}, True), ({"allow-plugins": {}}, True), ({"allow-plugins": {"acme/x": False}}, True), ({"allow-plugins": True}, False), ({"allow-plugins": {"acme/*": True}}, False)],
+)
+def test_allow_plugins_that_allows_none_is_as_good_as_unset(config: dict[str, object], safe: bool) -> None:
+    files = {"composer.json": json.dumps({"require": {"acme/x": "^1.0"}, "config": config})}
+    assert (composer_note("FROM composer:2", files) == "") is safe
+
+
+def test_a_lock_from_before_composer_2_2_still_runs_unlisted_plugins() -> None:
+    plugin = {"name": "acme/installer", "type": "composer-plugin", "version": "1.0.0"}
+    old = {"packages": [plugin], "packages-dev": []}
+    assert "acme/installer" in composer_note("FROM composer:2", {**COMPOSER_JSON, "composer.lock": json.dumps(old)})
+    new = {**old, "plugin-api-version": "2.6.0"}  # the plugin would stop the install, in either order
+    assert composer_note("FROM composer:2", {**COMPOSER_JSON, "composer.lock": json.dumps(new)}) == ""
+
+
+def test_a_binary_of_the_lock_named_like_a_file_of_a_bin_dir_in_the_context_is_unsafe() -> None:
+    manifest = json.dumps({"require": {"acme/tool": "^1.0"}, "config": {"bin-dir": "bin"}})
+    lock = {"plugin-api-version": "2.6.0", "packages": [{"name": "acme/tool", "version": "1.0.0", "bin": ["bin/tool"]}]}
+    files = {"composer.json": manifest, "composer.lock": json.dumps(lock), "bin/console": "#!/usr/bin/env php\n"}
+    assert composer_note("FROM composer:2", files) == ""
+    assert "binary `tool`" in composer_note("FROM composer:2", {**files, "bin/tool": "#!/bin/sh\n"})

@@ -175,9 +175,14 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       `pipenv install` (`uv run` reads uv.lock);
     - go: module mode (a go.mod, no GO111MODULE=off, a Go that has
       modules), no go.work (or GOWORK), no local `replace`;
-    - composer: composer.lock with no `composer-plugin` package (so the
-      plugins `allow-plugins` allows are never installed), a root package
-      that is no plugin, no package-event scripts;
+    - composer: no plugin can run: composer.lock lists no
+      `composer-plugin` package (so the plugins `allow-plugins` allows are
+      never installed), or the stage's Composer (from the composer image,
+      its installer or a download; 2.2.15 and later) runs none because
+      `allow-plugins` allows none (a build has no terminal, and an
+      unlisted plugin then stops the install or is skipped); a root
+      package that is no plugin, no package-event scripts, and without a
+      lock no install or update event scripts either;
     - dotnet: every `<Import>` and `<ProjectReference>` of the project
       files and of the Directory.Build.props/.targets and
       Directory.Packages.props above them resolves to a copied file; an
@@ -261,7 +266,8 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `go mod download` writes only the module cache, verified against
     go.sum (no go.work, GOWORK or local `replace`); `composer install
     --no-scripts --no-autoloader` installs the locked packages that the
-    later install finds in place (no plugins, no package-event scripts);
+    later install finds in place (no plugin that can run, no
+    package-event scripts);
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions

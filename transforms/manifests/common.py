@@ -67,7 +67,10 @@ def join_notes(*notes: str) -> str:
 class Project:
     """The files of the copied folder, seen from the install's working directory."""
 
-    def __init__(self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath, image: str = "", platform: str = "") -> None:
+    def __init__(
+        self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath, image: str = "", platform: str = "",
+        earlier: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.build = build
         self.source = source
         self.dest = dest
@@ -76,6 +79,10 @@ class Project:
         """The stage's FROM image, resolved ("" when not known): what a runtime-read lock file must cover."""
         self.platform = platform
         """The FROM's `--platform` ("" when the build's own platform applies)."""
+        self.earlier = earlier
+        """The stage's instructions before the source copy, as (keyword, arguments as written), a `COPY --from`
+        of another stage given that stage's image (`COPY --from=composer:2 ...`): where a tool the install runs
+        came from (`composer_version`)."""
 
     def context_path(self, path: str, base: PurePosixPath | None = None) -> str | None:
         """The context path of image path `path` (relative to `base`, default the cwd); None if not from this copy."""

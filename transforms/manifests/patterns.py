@@ -559,11 +559,23 @@ def project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixPa
     platform = stage.from_.flag("platform") if stage is not None else None
     platform_value = (context.expand(platform.value or "", stage.from_) or "") if platform is not None and stage is not None else ""
     build = copied_context(context, copy)
+    earlier = tuple(_step(context, ins) for ins in stage.instructions if ins.index < copy.instruction.index) if stage is not None else ()
 
     def make(cwd: PurePosixPath) -> Project:
-        return Project(build, copy.source, copy.dest, cwd, image, platform_value)
+        return Project(build, copy.source, copy.dest, cwd, image, platform_value, earlier)
 
     return make
+
+
+def _step(context: FileContext, ins: Instruction) -> tuple[str, str]:
+    """(keyword, arguments) of an instruction, a `COPY --from=<stage>` given as `COPY --from=<its image>`."""
+    source = ins.flag("from") if ins.name == "COPY" else None
+    stage = context.document.stage_named(source.value or "") if source is not None else None
+    if stage is None or stage.index >= (context.stage(ins) or stage).index:
+        return ins.name, context.slice(ins.span)[len(context.slice(ins.keyword.span)) :].strip()
+    image = resolve_image(context.document, stage) or "$unknown"
+    words = " ".join(context.slice(w.span) for w in ins.words())
+    return ins.name, f"--from={image} {words}"
 
 
 def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: int) -> Instruction | None:  # noqa: C901

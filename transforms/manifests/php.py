@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rewriter.context import json_loads
@@ -45,7 +46,8 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     if why:
         return Plan("source", "composer", decline=why)
     plan = Plan("install", "composer", files=tuple(files))
-    why = plugin_risk(project, folder, manifest if isinstance(manifest, dict) else {})
+    manifest = manifest if isinstance(manifest, dict) else {}
+    why = plugin_risk(project, folder, manifest, env, "--no-scripts" in words) or binaries_in_context(project, folder, manifest)
     if why:
         plan = cap(plan, Applicability.UNSAFE, why)
     if all(flag in words for flag in data["deps_only"]):
@@ -54,37 +56,186 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     return plan._replace(kind="build", prefetch=" ".join(shell_quote(w) for w in words) + " " + " ".join(missing), prefetch_safe=not why)
 
 
-def plugin_risk(project: Project, folder: str, manifest: dict[str, Any]) -> str:
+def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, no_scripts: bool = False) -> str:
     """The safety proof of composer; "" when moving the install (or inserting the dependency-only one) is safe.
 
-    `composer install --no-scripts --no-autoloader` with composer.json and composer.lock copied installs the
-    locked packages into vendor/ and runs nothing of the root package; the install after the source copy
-    then finds them in place, dumps the autoloader and runs the root scripts, as the original did.  What
-    could still run before the source copy is a plugin: a `composer-plugin` package of the lock, activated
-    because `config.allow-plugins` allows it, which may read any file of the project (an allowed plugin that
-    the lock does not list is never installed, so it does not run).  And root scripts on
+    `composer install --no-scripts --no-autoloader` with composer.json (and composer.lock) copied installs
+    the packages into vendor/ and runs nothing of the root package; the install after the source copy then
+    finds them in place, dumps the autoloader and runs the root scripts, as the original did.  What could
+    still run before the source copy is a plugin, which may read any file of the project: one that
+    `config.allow-plugins` lets run (`plugins_may_run`) and that the install installs (a `composer-plugin`
+    package of the lock; without a lock, which packages are plugins is not known).  And root scripts on
     package events (`post-package-install`...) fire only for packages installed in that run, which is now
-    the dependency-only one, where scripts are off.  Without composer.lock, which packages are plugins is
-    not known."""
+    the dependency-only one, where scripts are off; without a lock, the install resolves like `composer
+    update` and fires the update events, where the later install, which finds the lock the first one
+    wrote, fires the install events."""
     lock_path = in_folder(folder, "composer.lock")
     text = project.read(lock_path)
-    if text is None:
-        return "there is no composer.lock, so which packages are plugins (they run during the install, with `--no-scripts` too) is not known."
-    try:
-        lock = json_loads(text)
-    except ValueError:
-        return f"`{lock_path}` is not valid JSON."
-    packages = [p for key in ("packages", "packages-dev") for p in (lock.get(key) or []) if isinstance(p, dict)] if isinstance(lock, dict) else []
-    plugin = next((p.get("name", "?") for p in packages if p.get("type") == "composer-plugin"), None)
-    if plugin is not None:
-        return f"composer.lock has the plugin `{plugin}`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
+    lock: Any = None
+    if text is not None:
+        try:
+            lock = json_loads(text)
+        except ValueError:
+            return f"`{lock_path}` is not valid JSON."
+    lock = lock if isinstance(lock, dict) else ({} if text is not None else None)
+    permission = plugins_may_run(project, manifest, lock, env)
+    if permission:
+        if lock is None:
+            return f"{permission}, and there is no composer.lock, so which packages are plugins (they run during the install, with `--no-scripts` too) is not known."
+        packages = [p for key in ("packages", "packages-dev") for p in (lock.get(key) or []) if isinstance(p, dict)]
+        plugin = next((p.get("name", "?") for p in packages if p.get("type") == "composer-plugin"), None)
+        if plugin is not None:
+            return f"composer.lock has the plugin `{plugin}`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
+    # An allowed plugin the lock does not list is never installed, so it does not run.
     if manifest.get("type") == "composer-plugin":
         return "composer.json is itself a `composer-plugin`, which runs during the install (with `--no-scripts` too) and may read any file of the project."
-    # `config.allow-plugins` only lets plugins run; the install from a lock file installs exactly its packages,
-    # and none of them is a plugin, so what it allows is never installed.
     scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
-    events = [e for e in package_managers()["composer"]["package_events"] if e in scripts]
-    if events:
+    data = package_managers()["composer"]
+    events = [e for e in data["package_events"] if e in scripts]
+    if events and not no_scripts:
         return f"composer.json runs `{events[0]}` scripts, which fire only for the packages a run installs: that is now the dependency-only install, where scripts are off."
+    events = [e for e in data["lockless_events"] if e in scripts]
+    if lock is None and events and not no_scripts:
+        return (
+            f"composer.json runs `{events[0]}` scripts, and without composer.lock the install fires the update events, "
+            "where the install after the source copy, which finds the lock the dependency-only one wrote, fires the install events."
+        )
     return ""
 
+
+def plugins_may_run(project: Project, manifest: dict[str, Any], lock: dict[str, Any] | None, env: Env) -> str:
+    """Why a plugin the install installs may run; "" when none can, whatever it installs.
+
+    From Composer 2.2.15 and 2.3.9 on (`plugins_must_be_allowed_since`), a non-interactive install (a RUN has
+    no terminal) runs only the plugins `config.allow-plugins` allows: one it does not allow stops the install
+    with an error, in either order, or is skipped.  Unset or empty, it allows none, except for a lock written
+    before Composer 2.2 (`plugin-api-version` below 2.2.0), where all plugins still run; `false` allows none."""
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    allowed = config.get("allow-plugins", None)
+    if allowed is True or (isinstance(allowed, dict) and any(v is not False for v in allowed.values())):
+        return "composer.json allows plugins (`config.allow-plugins`)"
+    if allowed not in (None, False, [], {}) and not isinstance(allowed, dict):
+        return "composer.json's `config.allow-plugins` is not a list of packages or a boolean"
+    if allowed is None and lock is not None and _version(str(lock.get("plugin-api-version", "0"))) < (2, 2):
+        return "composer.lock was written before Composer 2.2, so every plugin may run"
+    if "SHELL_INTERACTIVE" in env:
+        return "`SHELL_INTERACTIVE` makes the install interactive, where Composer asks whether to run a plugin"
+    version = composer_version(project)
+    if version is None:
+        return "which Composer the stage runs is not known (from 2.2.15 on, a plugin runs only if `config.allow-plugins` allows it)"
+    if not _enforces_allow_plugins(version):
+        return f"Composer {'.'.join(map(str, version))} runs plugins that `config.allow-plugins` does not list"
+    return ""
+
+
+def _enforces_allow_plugins(version: tuple[int, ...]) -> bool:
+    firsts = [_version(v) for v in package_managers()["composer"]["plugins_must_be_allowed_since"]]
+    same_line = [f for f in firsts if f[:2] == version[:2]]
+    if same_line:
+        return version >= same_line[0]
+    return version[:2] > firsts[-1][:2]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    match = re.match(r"v?(\d+(?:\.\d+){0,2})", text)
+    return tuple(int(p) for p in match.group(1).split(".")) if match else (0,)
+
+
+_COMPOSER_IMAGE = re.compile(r"(?:docker\.io/)?(?:library/)?composer(?:/composer)?(?::([\w.-]+))?")
+_INSTALLER_VERSION = re.compile(r"(?:^|\s)--(version(?:=|\s+)(\S+)|1|2|2\.2|preview|snapshot)(?=\s|$)")
+_DOWNLOAD = re.compile(r"getcomposer\.org/(?:download/(\d+\.\d+\.\d+|latest-stable|latest-2\.x|latest-2\.2\.x|latest-1\.x)/composer\.phar|composer-(stable|2|1)\.phar)")
+_CHANGES_COMPOSER = re.compile(r"\bcomposer(?:\.phar)?\s+(?:self-?update|global|config\s+(?:\S+\s+)*?(?:-g|--global))\b|\b(?:apt-get|apt|apk|yum|dnf|microdnf)\b[^;&|]*\bcomposer\b")
+
+
+def composer_version(project: Project) -> tuple[int, ...] | None:
+    """The lowest Composer version the install can run (None when not known).
+
+    Known where the stage gets Composer in one of the ways `[composer.floating]` of the data covers: the
+    official image it starts from or copies the binary from (`COPY --from=composer:2 /usr/bin/composer ...`),
+    the installer script or a download from getcomposer.org; on an official base image
+    (`root_images`), which has no Composer or Composer configuration of its own.  A package of the
+    distribution, `composer self-update`, or a global configuration (`composer config --global`, `composer
+    global`) makes it unknown."""
+    floating = package_managers()["composer"]["floating"]
+    repository = project.image.partition("@")[0]
+    tag = ""
+    if ":" in repository.rsplit("/", 1)[-1]:
+        repository, _, tag = repository.rpartition(":")
+    repository = repository.removeprefix("docker.io/").removeprefix("library/")
+    if repository not in package_managers()["meta"]["root_images"]:
+        return None
+    found: list[tuple[int, ...] | None] = []
+    if repository == "composer":
+        found.append(_floating(tag or "latest", floating))
+    for keyword, text in project.earlier:
+        if keyword == "COPY" and text.startswith("--from="):
+            source, *paths = text[len("--from=") :].split()
+            match = _COMPOSER_IMAGE.fullmatch(source)
+            if match is not None and any(p.rsplit("/", 1)[-1] == "composer" for p in paths[:-1]):
+                found.append(_floating(match.group(1) or "latest", floating))
+        elif keyword == "RUN":
+            if _CHANGES_COMPOSER.search(text):
+                return None
+            if "getcomposer.org/installer" in text:
+                option = _INSTALLER_VERSION.search(text)
+                found.append(None if option is None and "--version" in text else _installer(option, floating))
+            for exact, alias in _DOWNLOAD.findall(text):
+                found.append(_download(exact or alias, floating))
+    if not found or None in found:
+        return None
+    return min(v for v in found if v is not None)
+
+
+def _floating(tag: str, floating: dict[str, str]) -> tuple[int, ...] | None:
+    """The lowest version an image tag gives: `2` (floating), `2.8` (at least 2.8.0), `2.8.1`; None if not known."""
+    tag = tag.removesuffix("-bin")
+    if tag in floating:
+        return _version(floating[tag])
+    if re.fullmatch(r"\d+\.\d+(\.\d+)?", tag):
+        return _version(tag)
+    return None
+
+
+def _installer(option: re.Match[str] | None, floating: dict[str, str]) -> tuple[int, ...] | None:
+    if option is None:
+        return _version(floating["installer"])
+    if option.group(2):
+        return _floating(option.group(2), floating) if re.fullmatch(r"\d+\.\d+\.\d+", option.group(2)) else None
+    return _floating(option.group(1), floating) if option.group(1) in ("1", "2", "2.2") else None
+
+
+def _download(which: str, floating: dict[str, str]) -> tuple[int, ...] | None:
+    aliases = {"latest-stable": "installer", "stable": "installer", "latest-2.x": "2", "2": "2", "latest-2.2.x": "2.2", "latest-1.x": "1", "1": "1"}
+    return _floating(aliases[which], floating) if which in aliases else _version(which)
+
+
+def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any]) -> str:
+    """Why the source copy may replace a binary the install links into `config.bin-dir`; "" when it cannot.
+
+    Composer links each package's binaries into bin-dir (vendor/bin unless configured), and skips one whose
+    name a file there already has.  When that folder is in the build context, outside vendor/, the
+    dependency-only install, which runs before the source copy, links it, and the source copy then writes
+    the context's file over the link (a symbolic link for a binary that is not PHP): the binaries the lock
+    lists are known, without a lock they are not."""
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    vendor = str(config.get("vendor-dir", "vendor")).rstrip("/")
+    bin_dir = str(config.get("bin-dir", f"{vendor}/bin")).rstrip("/")
+    path = in_folder(folder, bin_dir)
+    if bin_dir.startswith(f"{vendor}/") or not project.exists(path):
+        return ""
+    text = project.read(in_folder(folder, "composer.lock"))
+    try:
+        lock = json_loads(text) if text is not None else None
+    except ValueError:
+        lock = None
+    if not isinstance(lock, dict):
+        return (
+            f"composer links the packages' binaries into `{path}` (`config.bin-dir`), which is in the build context, and "
+            "without composer.lock which ones is not known: the source copy would write a file of the context over a link of the same name."
+        )
+    packages = [p for key in ("packages", "packages-dev") for p in (lock.get(key) or []) if isinstance(p, dict)]
+    names = {str(b).rsplit("/", 1)[-1] for p in packages for b in (p.get("bin") or []) if isinstance(p.get("bin"), list)}
+    clash = sorted(n for n in names if project.exists(in_folder(path, n)))
+    if clash:
+        return f"composer links the binary `{clash[0]}` into `{path}` (`config.bin-dir`), where the build context has a file of that name, which the source copy would write over the link."
+    return ""

@@ -1,0 +1,4 @@
+<?php
+namespace Shop;
+
+final class Cart {}

@@ -1,0 +1,8 @@
+FROM php:8.3-cli
+COPY --from=composer:2 /usr/bin/composer /usr/bin/composer
+WORKDIR /srv/shop
+COPY composer.json ./
+RUN composer install --no-dev --no-interaction --no-scripts --no-autoloader
+COPY . .
+RUN composer install --no-dev --no-interaction
+CMD ["php", "-S", "0.0.0.0:8000", "-t", "public"]
