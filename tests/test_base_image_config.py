@@ -55,6 +55,22 @@ def test_image_config_of_a_tag(ref: str, workdir: str, cmd: tuple[str, ...], ent
 
 
 @pytest.mark.parametrize(
+    ("ref", "workdir", "user", "os"),
+    [
+        ("jekyll/jekyll:3.8", "/srv/jekyll", "root", None),
+        ("docker.io/jekyll/jekyll:4", "/srv/jekyll", "root", None),
+        ("ghcr.io/astral-sh/uv:python3.13-alpine", "/", "root", "alpine"),
+        ("ghcr.io/astral-sh/uv:0.8-python3.12-bookworm-slim", "/", "root", "debian"),
+    ],
+)
+def test_images_of_other_projects_know_what_their_dockerfiles_set(ref: str, workdir: str, user: str, os: str | None) -> None:
+    found = config(ref)
+    assert found is not None
+    assert (found.workdir, found.user, found.os) == (workdir, user, os)
+    assert found.entrypoint is None  # changed over the images' history; no tag's build date is known
+
+
+@pytest.mark.parametrize(
     "ref",
     [
         "python:3.12",
@@ -73,6 +89,8 @@ def test_registry_prefixes_and_a_digest_beside_a_tag_name_the_same_image(ref: st
         "python@sha256:0123456789abcdef",  # which tag the digest was is unknown
         "nginx:1.27",  # no facts
         "registry.example.com/python:3.12",  # a private image of the same name
+        "ghcr.io/astral-sh/uv:0.5.1",  # FROM scratch, WORKDIR /io: the bare tags are not described
+        "ghcr.io/astral-sh/uv:python3.13-dhi",  # FROM a hardened image whose config is not known
         "python:3.12-onbuild",  # a tag shape the data does not describe
         "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",  # chiseled images are not described
         "mcr.microsoft.com/dotnet/sdk:4.0",  # a version the data has no OS for

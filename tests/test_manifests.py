@@ -564,6 +564,35 @@ def test_the_dependency_only_command_keeps_the_program_path_as_written() -> None
     assert "RUN /opt/poetry/bin/poetry install --only main --no-root\nCOPY . .\nRUN /opt/poetry/bin/poetry install --only main\n" in out
 
 
+POETRY_APP = "[tool.poetry]\nname = 'a'\nversion = '1.0'\nreadme = 'README.md'\npackages = [{include = 'a'}]\n[tool.poetry.dependencies]\nhttpx = '*'\n"
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "files", "copied", "why"),
+    [
+        pytest.param(POETRY_APP, {}, "pyproject.toml poetry.lock", "", id="readme-and-packages-are-not-read-without-the-root"),
+        pytest.param("[project]\nname = 'a'\nversion = '1'\nlicense = {file = 'COPYING'}\n", {"COPYING": "text"}, "pyproject.toml poetry.lock COPYING", "", id="license-file-copied"),
+        pytest.param("[project]\nname = 'a'\nversion = '1'\nlicense = {file = 'COPYING'}\n", {}, "", "names the license file `COPYING`", id="license-file-missing"),
+        pytest.param(POETRY_APP + "[tool.poetry.requires-plugins]\npoetry-plugin-export = '>=1.8'\n", {}, "", "requires poetry plugins", id="project-plugins"),
+        pytest.param(POETRY_APP + "[tool.poetry_bumpversion]\nfile = 'a/__init__.py'\n", {}, "", "plugin `poetry_bumpversion`", id="plugin-table"),
+        pytest.param("[tool.poetry\n", {}, "", "is not valid TOML", id="invalid-toml"),
+    ],
+)
+def test_poetry_install_without_the_root_reads_only_the_manifests_and_a_license_file(pyproject: str, files: dict[str, str], copied: str, why: str) -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+    context = {"pyproject.toml": pyproject, "poetry.lock": "", "README.md": "# a\n", "a/__init__.py": "", **files}
+    if why:
+        assert fix(before, context) == before
+        assert why in notes(before, context)[0]
+    else:
+        assert f"COPY {copied} ./\nRUN poetry install --only main --no-root\nCOPY . .\n" in fix(before, context)
+
+
+def test_poetry_install_of_the_root_alone_fetches_nothing_first() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n"
+    assert fix(before, {"pyproject.toml": POETRY_APP, "poetry.lock": ""}, unsafe=True) == before
+
+
 COMPOSER_LOCK = json.dumps({"packages": [{"name": "monolog/monolog", "type": "library"}], "packages-dev": []})
 PLUGIN_LOCK = json.dumps({"packages": [{"name": "php-http/discovery", "type": "composer-plugin"}], "packages-dev": []})
 

@@ -198,7 +198,7 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     Unsafe, with a note saying what may differ, when a proof fails (an
     unresolved MSBuild import, a plugin, a lock file read later, an
     uncovered platform, a WORKDIR owned by another user, a multi-module
-    maven build), for poetry (which may read more than the manifests) and
+    maven build, a poetry plugin) and
     for `uv pip install -r pyproject.toml`.  Declined, with a note saying why, for local path
     installs (`-e .`, `./pkg`, `file:`), `--target`,
     `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts
@@ -271,14 +271,17 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions
-    fills only ~/.m2; `uv sync --no-install-project` fills .venv from the
+    fills only ~/.m2; `poetry install --no-root` reads pyproject.toml,
+    poetry.lock, poetry.toml and a PEP 621 license file, never the readme or
+    the packages, which only the install of the project itself (after the
+    copy) builds (no plugin configured in pyproject.toml);
+    `uv sync --no-install-project` fills .venv from the
     copied manifests, and the original `uv sync`, exact by default, then
     leaves .venv as it alone would have (not with `--inexact` and a lock
     file that may change).  Unsafe otherwise: go-offline fails in a
     multi-module build whose modules depend on each other, `gradle
     dependencies` runs the build scripts and resolves the root project
-    only, `poetry install --no-root` is a new step whose environment the
-    later install completes.  The same declines as
+    only, a poetry plugin may read the source.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
     with stale restore outputs in the context...).  Cargo's stub build is safe when every crate of the
     project (workspace members, path dependencies) lies in the folder cargo

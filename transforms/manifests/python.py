@@ -29,6 +29,7 @@ from transforms.manifests.common import (
     parse_options,
     shell_quote,
 )
+from rewriter.context import toml_loads
 from transforms.manifests.python_metadata import declared_dependencies
 from transforms.pip_cache import pip_subcommand
 
@@ -390,14 +391,52 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
     if tool == "uv" and locked and not frozen:
         plan = plan._replace(rewrites=_rewritten_locks(project, folder, data))
     if tool == "poetry":
-        plan = cap(plan, Applicability.UNSAFE, "poetry validates all of pyproject.toml (readme, packages) in some versions, which may need files that are not copied.")
+        if "--only-root" in values:
+            return Plan("source", tool)  # installs the project alone: nothing to fetch first
+        more, why = poetry_prefetch_reads(project, folder, files[0], manifest)
+        if why:
+            plan = cap(plan, Applicability.UNSAFE, why)
+        plan = plan._replace(files=(*plan.files, *more))
     if has_deps_only:
         return plan
     text = " ".join(shell_quote(w) for w in words) + " " + " ".join(deps_only)
     if tool == "uv":
         why = exact_sync_risk(values, frozen)
         return (cap(plan, Applicability.UNSAFE, why) if why else plan)._replace(kind="build", prefetch=text, prefetch_safe=not why)
-    return plan._replace(kind="build", prefetch=text)
+    return plan._replace(kind="build", prefetch=text, prefetch_safe=tool == "poetry" and plan.applicability == Applicability.SAFE)
+
+
+def poetry_prefetch_reads(project: Project, folder: str, pyproject: str, text: str) -> tuple[list[str], str]:
+    """The safety proof of a poetry install without the project (`--no-root`, or `package-mode = false`)
+    before the source copy: the project files it reads besides pyproject.toml, poetry.lock and poetry.toml,
+    and "" or why it may read more.
+
+    `poetry install` reads the readme and the `packages` only when it installs the project itself (the
+    editable build after "Installing the current project"); with `--no-root` its `handle` returns right after
+    the dependencies are installed, before that build, in every release from 1.0 to 2.x (poetry's
+    `console/commands/install.py`).  Loading the project (`Factory.create_poetry`) records the readme's path
+    without opening it, but since poetry-core 2.0 reads a PEP 621 `license = {file = ...}` and fails without
+    it: that file is copied with the manifests.  Plugins run inside every command and may read anything:
+    project plugins (`[tool.poetry.requires-plugins]`) and plugins configured in a `[tool.poetry-...]` table
+    (`poetry-dynamic-versioning` reads the git checkout) leave the fix unsafe."""
+    try:
+        data = toml_loads(text)
+    except ValueError:
+        return [], f"`{pyproject}` is not valid TOML, so what poetry reads from it is not known."
+    tool_tables = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+    poetry_table = tool_tables.get("poetry") if isinstance(tool_tables.get("poetry"), dict) else {}
+    if "requires-plugins" in poetry_table:
+        return [], f"`{pyproject}` requires poetry plugins, which run with the install and may read files that are not copied."
+    plugin = next((name for name in tool_tables if name.startswith(("poetry-", "poetry_"))), None)
+    if plugin is not None:
+        return [], f"`{pyproject}` configures the poetry plugin `{plugin}`, which runs with the install and may read files that are not copied."
+    license_field = (data.get("project") or {}).get("license") if isinstance(data.get("project"), dict) else None
+    if isinstance(license_field, dict) and isinstance(license_field.get("file"), str):
+        path = normpath(in_folder(folder, license_field["file"]))
+        if path.startswith("../") or not project.is_file(path):
+            return [], f"`{pyproject}` names the license file `{license_field['file']}`, which poetry reads when it loads the project and the build context does not have."
+        return [path], ""
+    return [], ""
 
 
 def exact_sync_risk(values: list[str], frozen: bool) -> str:

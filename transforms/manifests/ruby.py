@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rewriter.rules import Applicability
 from rewriter.shell import Command
+from transforms.base_images.knowledge import ImageRef
 from transforms.manifests.common import (
     Env,
     Plan,
@@ -56,7 +58,7 @@ def bundler_install(command: Command, words: list[str], project: Project, env: E
     why = outputs_in_context(project, folder, data["outputs"], "bundler")
     if why:
         return Plan("source", "bundler", decline=why)
-    plan = Plan("install", "bundler", files=tuple(files))
+    plan = Plan("install", "bundler", files=(*files, *_wrapper_reads(project, folder, data)))
     if has_lock(project, folder, data) and not is_frozen(words, data, env, [a.text for a in command.assignments]):
         why = lock_risk(project, gemfile, project.read(in_folder(folder, "Gemfile.lock")) or "")
         if why:
@@ -67,6 +69,14 @@ def bundler_install(command: Command, words: list[str], project: Project, env: E
                 f"and Bundler reads it at run time (bundler/setup): {why} (set BUNDLE_FROZEN=true to make it safe).",
             )
     return plan
+
+
+def _wrapper_reads(project: Project, folder: str, data: dict[str, Any]) -> list[str]:
+    """Files of the working directory that the base image's `bundle` wrapper reads, where the context has them."""
+    image = ImageRef.parse(project.image) if project.image else None
+    repository = f"{image.prefix}/{image.name}" if image is not None and image.prefix else (image.name if image else "")
+    names = data.get("wrapper_reads", {}).get(repository, [])
+    return [in_folder(folder, name) for name in names if project.is_file(in_folder(folder, name))]
 
 
 _GEM = re.compile(r"""^\s*gem[\s(]+(['"])([^'"]+)\1((?:\s*,\s*(['"])[^'"]*\4)*)""")
