@@ -807,3 +807,66 @@ def test_a_binary_of_the_lock_named_like_a_file_of_a_bin_dir_in_the_context_is_u
     files = {"composer.json": manifest, "composer.lock": json.dumps(lock), "bin/console": "#!/usr/bin/env php\n"}
     assert composer_note("FROM composer:2", files) == ""
     assert "binary `tool`" in composer_note("FROM composer:2", {**files, "bin/tool": "#!/bin/sh\n"})
+
+
+# -- gradle: what configuring the build reads, before the source copy ---------------------------------------
+
+GRADLE_RUN = "FROM gradle:8.10-jdk21\nWORKDIR /home/gradle/app\nCOPY . .\nRUN gradle build --no-daemon\n"
+
+
+def gradle_note(files: dict[str, str]) -> str:
+    found = diagnostics(GRADLE_RUN, select=SELECT, files={"settings.gradle": "rootProject.name = 'app'\n", **files})
+    assert [d.rule for d in found] == ["DF102"]
+    return found[0].note or ""
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "plugins {\n    java\n    `java-library`\n    kotlin(\"jvm\") version \"2.0.21\"\n}\n",
+        "plugins {\n    id(\"org.springframework.boot\") version \"3.3.5\" apply false\n    id(\"com.example.unknown\") version \"1\" apply false\n    id 'java'\n}\n",
+        "// apply plugin: 'com.example.commented'\n/* plugins { id 'com.example.x' } */\napply plugin: 'java'\n",
+        "apply from: 'https://example.com/shared/java.gradle'\n",
+        "plugins { id 'java' }\nif (file('extra.gradle').exists()) { println 'a file that exists or not configures the same dependencies' }\n",
+    ],
+)
+def test_gradle_scripts_that_read_nothing_and_apply_inert_plugins_are_safe(script: str) -> None:
+    assert gradle_note({"build.gradle": script}) == ""
+
+
+def test_gradle_plugins_managed_by_the_settings_are_not_applied() -> None:
+    settings = "pluginManagement {\n    plugins {\n        id 'com.example.managed' version '1.0'\n    }\n}\nrootProject.name = 'app'\n"
+    assert gradle_note({"settings.gradle": settings, "build.gradle": "plugins { id 'java' }\n"}) == ""
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        ({"build.gradle": "plugins { alias(libs.plugins.boot) }\n", "gradle/libs.versions.toml": '[plugins]\nboot = { id = "org.springframework.boot", version = "3.3.5" }\n'}, ""),
+        ({"build.gradle": "plugins { alias(libs.plugins.release) }\n", "gradle/libs.versions.toml": '[plugins]\nrelease = "pl.allegro.tech.build.axion-release:1.18.7"\n'}, "`pl.allegro.tech.build.axion-release`"),
+        ({"build.gradle": "plugins { alias(libs.plugins.missing) }\n"}, "`libs.plugins.missing`"),
+        ({"build.gradle": "apply plugin: ReleasePlugin\n"}, "the plugin `?`"),
+        ({"build.gradle": "apply from: \"$rootDir/gradle/x.gradle\"\n"}, "a path built at run time"),
+        ({"build.gradle": "apply from: '../shared.gradle'\n"}, "not in the copied folder"),
+        ({"build.gradle": "apply from: 'gradle/x.gradle'\n", "gradle/x.gradle": "apply plugin: 'com.example.x'\n"}, "`gradle/x.gradle` applies the plugin `com.example.x`"),
+        ({"build.gradle": "version = file('src/main/resources').listFiles().size()\n", "src/main/resources/a.txt": "a"}, "names the folder `src/main/resources`"),
+        ({"build.gradle": "def v = 'git describe'.execute().text\n"}, "`.execute("),
+        ({"settings.gradle": "include 'a'\nproject(':a').projectDir = file('modules/a')\n", "modules/a/build.gradle": ""}, "`projectDir`"),
+        ({"settings.gradle": "rootProject.name = 'app'\ninclude(*names)\n"}, "names are built at run time"),
+        ({"settings.gradle": "include(':lib:core')\n", "lib/core/build.gradle.kts": ""}, ""),
+    ],
+)
+def test_gradle_configuration_that_may_read_what_is_not_copied_is_unsafe(files: dict[str, str], why: str) -> None:
+    note = gradle_note(files)
+    assert (why in note and note != "") if why else note == ""
+
+
+def test_gradle_copies_the_files_its_scripts_read_by_literal_paths() -> None:
+    files = {"build.gradle": "plugins { id 'java' }\nversion = rootProject.file('version.txt').text.trim()\n", "version.txt": "1.0\n"}
+    assert "COPY settings.gradle build.gradle version.txt ./" in fix(GRADLE_RUN, {"settings.gradle": "rootProject.name = 'app'\n", **files})
+
+
+def test_gradle_init_script_keeps_the_step_unsafe() -> None:
+    text = GRADLE_RUN.replace("gradle build", "gradle -I init.gradle build")
+    found = diagnostics(text, select=SELECT, files={"settings.gradle": "", "build.gradle": "", "init.gradle": ""})
+    assert "init script" in (found[0].note or "")

@@ -271,7 +271,13 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions
-    fills only ~/.m2; `poetry install --no-root` reads pyproject.toml,
+    fills only ~/.m2; `gradle dependencies` configures the build and
+    resolves the root project into ~/.gradle (the build downloads what it
+    missed) when configuring reads no file that is not copied: no `apply
+    from` of an uncopied script, file reads only by literal paths (those
+    files are copied too), no program run, every included project with its
+    build script, and only plugins known to read the project in their tasks
+    alone (`inert_plugins`); `poetry install --no-root` reads pyproject.toml,
     poetry.lock, poetry.toml and a PEP 621 license file, never the readme or
     the packages, which only the install of the project itself (after the
     copy) builds (no plugin configured in pyproject.toml);
@@ -279,9 +285,10 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     copied manifests, and the original `uv sync`, exact by default, then
     leaves .venv as it alone would have (not with `--inexact` and a lock
     file that may change).  Unsafe otherwise: go-offline fails in a
-    multi-module build whose modules depend on each other, `gradle
-    dependencies` runs the build scripts and resolves the root project
-    only, a poetry plugin may read the source.  The same declines as
+    multi-module build whose modules depend on each other, a Gradle build
+    script may read a file that is not copied yet (another plugin, a path
+    built at run time, a program it runs), a poetry plugin may read the
+    source.  The same declines as
     DF101 apply (local `replace`s, path dependencies, buildSrc, an `obj`
     with stale restore outputs in the context...).  Cargo's stub build is safe when every crate of the
     project (workspace members, path dependencies) lies in the folder cargo

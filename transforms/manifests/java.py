@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any
 
+from rewriter.context import toml_loads
 from rewriter.rules import Applicability
 from rewriter.shell import Command
 from transforms.manifests.common import (
     MAX_INCLUDED_FILES,
+    URL,
     Env,
     Plan,
     Project,
@@ -181,8 +184,197 @@ def gradle_install(command: Command, words: list[str], project: Project, env: En
         return Plan("source", "gradle", decline=why)
     kept = option_words(words[1:], set(data["value_options"]), ("-x", "--exclude-task", "--offline", "--continuous", "-t"))
     prefetch = " ".join([shell_quote(launcher), *map(shell_quote, kept), data["prefetch_task"]])
-    return Plan(
-        "build", "gradle", files=tuple(files), applicability=Applicability.UNSAFE, prefetch=prefetch,
-        note="`gradle dependencies` resolves the root project's configurations only; subprojects and plugins may still download during the build.",
-    )
+    needed, note = configuration_risk(project, folder, files)
+    if any(name in ("-I", "--init-script") for name, _ in options):
+        note = note or "an init script (`--init-script`) runs while Gradle configures the build and may read files that are not copied yet."
+    files.extend(f for f in needed if f not in files)
+    applicability = Applicability.UNSAFE if note else Applicability.SAFE
+    return Plan("build", "gradle", files=tuple(files), applicability=applicability, note=note, prefetch=prefetch, prefetch_safe=not note)
+
+
+_SCRIPT = re.compile(r"(?:^|/)(settings|build)\.gradle(?:\.kts)?$")
+_LITERAL = re.compile(r"""\s*(?:"([^"$\\]*)"|'([^'$\\]*)')\s*""")
+_READS = re.compile(
+    r"\.(?:text|readText|readLines|readBytes|bytes|inputStream|newInputStream|withInputStream|withReader|newReader|bufferedReader|"
+    r"eachLine|forEachLine|useLines|listFiles|eachFile|eachDir|eachFileRecurse|walk|walkTopDown|load)\b"
+    r"|\b(?:JsonSlurper|XmlSlurper|XmlParser)\s*\(|\bproviders\.fileContents\b|\bfrom\s*\(\s*files\s*\("
+)
+_RUNS = re.compile(r"\b(?:ProcessBuilder|exec|javaexec)\s*[({]|\.execute\s*\(|\bproviders\.(?:exec|javaexec)\b|\bRuntime\.getRuntime\b")
+_FILE_CALL = re.compile(r"\b(?:file|files|File|fileTree)\s*\(")
+_NOT_FROM_SETTINGS = re.compile(r"\b(includeFlat|projectDir|buildFileName|includeBuild)\b")
+
+
+def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple[list[str], str]:
+    """The safety proof of `gradle dependencies` before the source copy: (more files it needs, why it is not safe).
+
+    The task configures the build, which runs the settings and every build script, then prints the root
+    project's dependency graph, resolving its configurations into ~/.gradle (a download cache; what it
+    misses, subprojects' dependencies among them, the build downloads later), and the build after the
+    source copy configures everything again with all files in place.  So the inserted step changes nothing
+    but caches when configuring the build reads no file that is not copied: scripts applied with `apply
+    from` are copied with the build files (a URL is fetched in both orders); a script that reads files while
+    it runs (`.readText()`, `Properties.load`, `fileTree`, `exec`...) names each of them with a literal path,
+    copied with the build files when the context has it (a literal that names a folder, or a path built at
+    run time, is not provable); every project the settings include has a build script, so its folder exists
+    (Gradle 9 refuses a project without one); and every plugin applied is one of `inert_plugins`, which
+    read the project's files only in their tasks.  buildSrc and included builds are declined before this."""
+    needed: list[str] = []
+    queue = [f for f in files if _SCRIPT.search(f)]
+    seen: set[str] = set()
+    reading = ""
+    literal_paths: list[str] = []
+    computed = ""
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        text = _code(project.read(path) or "")
+        base = str(PurePosixPath(path).parent)
+        base = "" if base == "." else base
+        for match in re.finditer(r"\bapply\s*\(?\s*from\s*[:=]([^\n,)]*)", text):
+            target = _literal(match.group(1))
+            if target is None:
+                return [], f"`{path}` applies a script from a path built at run time, which may be a file not copied yet."
+            if URL.match(target):
+                continue
+            script = normpath(in_folder(base, target))
+            if script.startswith("..") or not project.is_file(script):
+                return [], f"`{path}` applies `{target}`, which is not in the copied folder."
+            needed.append(script)
+            queue.append(script)
+        if PurePosixPath(path).name.startswith("settings.gradle"):
+            why = _settings_risk(project, folder, path, text, files)
+            if why:
+                return [], why
+        unknown = next((p for p in _applied_plugins(project, folder, text) if p not in package_managers()["gradle"]["inert_plugins"]), None)
+        if unknown is not None:
+            return [], f"`{path}` applies the plugin `{unknown}`, which may read files of the project that are not copied yet while Gradle configures the build."
+        found = _RUNS.search(text)
+        if found:
+            return [], f"`{path}` runs a program while Gradle configures the build (`{found.group(0).strip()}`), which may read any file of the project."
+        found = _READS.search(text)
+        if found and not reading:
+            reading = f"`{path}` reads files while Gradle configures the build (`{found.group(0).strip()}`)"
+        for call in _FILE_CALL.finditer(text):
+            paths = _literal_arguments(text, call.end())
+            if paths is None:
+                computed = computed or path
+            else:
+                literal_paths.extend(normpath(in_folder(folder if "rootProject." in text[max(0, call.start() - 12) : call.start()] else base, p)) for p in paths)
+    if not reading:
+        return needed, ""
+    if computed:
+        return [], f"{reading}, and `{computed}` builds a file's path at run time, so it may read one that is not copied yet."
+    for path in literal_paths:
+        if path.startswith(".."):
+            return [], f"{reading}, and names `{path}`, outside the copied folder."
+        if project.is_file(path):
+            needed.append(path)
+        elif project.exists(path):
+            return [], f"{reading}, and names the folder `{path}`, which holds files of the project that are not copied yet."
+    return needed, ""
+
+
+def _code(text: str) -> str:
+    """A Groovy or Kotlin build script without its comments."""
+    text = re.sub(r"(?s)/\*.*?\*/", "", text)
+    return re.sub(r"(?m)(^|\s)//.*$", r"\1", text)
+
+
+def _literal(text: str) -> str | None:
+    match = _LITERAL.fullmatch(text.strip().removesuffix(")"))
+    return None if match is None else (match.group(1) if match.group(1) is not None else match.group(2))
+
+
+def _literal_arguments(text: str, start: int) -> list[str] | None:
+    """The string literals of a call's arguments from `start` (after its parenthesis); None unless all are literals."""
+    end = text.find(")", start)
+    if end < 0:
+        return None
+    arguments = [a for a in text[start:end].split(",")]
+    values = [_literal(a) for a in arguments]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
+def _block(text: str, opening: int) -> str:
+    """The text between the brace at `opening` and the one that closes it."""
+    depth = 0
+    for i in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[opening + 1 : i]
+    return text[opening + 1 :]
+
+
+def _settings_risk(project: Project, folder: str, path: str, text: str, files: list[str]) -> str:
+    found = _NOT_FROM_SETTINGS.search(text)
+    if found:
+        return f"`{path}` sets `{found.group(1)}`, so where the projects' build scripts are is not followed."
+    for match in re.finditer(r"(?m)^\s*include\b\s*\(?(.*)$", text):
+        arguments = match.group(1).strip().removesuffix(")")
+        names = [_literal(a) for a in arguments.split(",")] if arguments else [None]
+        if any(n is None for n in names):
+            return f"`{path}` includes projects whose names are built at run time."
+        for name in names:
+            project_folder = in_folder(folder, (name or "").strip(":").replace(":", "/"))
+            if not any(f in files for f in (in_folder(project_folder, "build.gradle"), in_folder(project_folder, "build.gradle.kts"))):
+                return (
+                    f"`{path}` includes the project `{name}`, which has no build script, so its folder does not exist before the "
+                    "source copy (Gradle 9 refuses a project without its folder)."
+                )
+    return ""
+
+
+def _applied_plugins(project: Project, folder: str, text: str) -> list[str]:
+    """The ids of the plugins a script applies; `?` for one it names at run time."""
+    managed = [m for m in re.finditer(r"\bpluginManagement\s*\{", text)]
+    skipped = [(m.end() - 1, m.end() + len(_block(text, m.end() - 1))) for m in managed]
+    ids: list[str] = []
+    for match in re.finditer(r"(?<![\w.])plugins\s*\{", text):
+        if any(a <= match.start() <= b for a, b in skipped):
+            continue
+        for statement in re.split(r"[\n;]", _block(text, match.end() - 1)):
+            statement = re.sub(r"\s+apply\s*\(?\s*false\s*\)?\s*$", " <not applied>", statement.strip())
+            statement = re.sub(r"\s+version\s*\(?\s*(\"[^\"]*\"|'[^']*'|[\w.]+)\s*\)?", "", statement).strip()
+            if not statement or statement.endswith("<not applied>"):
+                continue
+            ids.append(_plugin_id(project, folder, statement))
+    for match in re.finditer(r"\bapply\s*\(?\s*plugin\s*[:=]([^\n,)]*)", text):
+        ids.append(_literal(match.group(1)) or "?")
+    for match in re.finditer(r"\bplugins\.apply\s*\(([^)\n]*)\)", text):
+        ids.append(_literal(match.group(1)) or "?")
+    return ids
+
+
+def _plugin_id(project: Project, folder: str, statement: str) -> str:
+    """The plugin id of one statement of a `plugins {}` block: `id("x")`, `id 'x'`, `kotlin("jvm")`, `java`,
+    `` `java-library` ``, `alias(libs.plugins.x)` (read from gradle/libs.versions.toml); `?` for anything else."""
+    match = re.fullmatch(r"id\s*\(?\s*(\"[^\"$]*\"|'[^'$]*')\s*\)?", statement)
+    if match:
+        return match.group(1)[1:-1]
+    match = re.fullmatch(r"kotlin\s*\(\s*\"([\w.-]+)\"\s*\)", statement)
+    if match:
+        return f"org.jetbrains.kotlin.{match.group(1)}"
+    match = re.fullmatch(r"`?([\w-]+)`?", statement)
+    if match:
+        return match.group(1)
+    match = re.fullmatch(r"alias\s*\(\s*libs\.plugins\.([\w.]+)\s*\)", statement)
+    if match:
+        return _catalog_plugin(project, folder, match.group(1)) or f"libs.plugins.{match.group(1)}"
+    return statement
+
+
+def _catalog_plugin(project: Project, folder: str, accessor: str) -> str | None:
+    """The id of `libs.plugins.<accessor>` in gradle/libs.versions.toml (aliases `a-b`, `a_b`, `a.b` are one)."""
+    text = project.read(in_folder(folder, "gradle/libs.versions.toml"))
+    try:
+        table = toml_loads(text or "").get("plugins", {})
+    except ValueError:
+        return None
+    for alias, value in table.items() if isinstance(table, dict) else ():
+        if re.sub(r"[-_]", ".", alias) == accessor:
+            plugin = value.get("id") if isinstance(value, dict) else str(value).split(":", 1)[0]
+            return str(plugin) if plugin else None
+    return None
 

@@ -1,0 +1,3 @@
+package shop;
+
+public final class Shop {}
