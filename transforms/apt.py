@@ -20,7 +20,7 @@ from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
 from rewriter.text import Span
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
-from transforms.base_images.knowledge import Tag, is_eol, knowledge, today
+from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
 from transforms.base_images.stage import stage_config
 from transforms._shellfix import (
     Item,
@@ -676,6 +676,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
         described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
         return StageRelease(None, described, debian_release(nearest) if nearest else None)
     if name not in table["names"] and os_name != "debian":
+        if config is None and knowledge(context).repository(ImageRef.parse(shown), context.settings) is not None:
+            return StageRelease(None, f"the release of {shown} is unknown: data/base_images.toml describes only the tags of {name} that name theirs")
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
         # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
