@@ -398,6 +398,9 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("node:26.3.0-slim", "Debian 13 (trixie)"),  # an older patch release of a line that came out on trixie
         ("php:7.4-cli", "Debian 11 (bullseye)"),  # last built at PHP 7.4's end of life, November 2022
         ("node:18", "Debian 12 (bookworm)"),  # April 2025
+        ("python:3.9.15", "Debian 11 (bullseye)"),  # an older patch release: last built when 3.9.16 came out, December 2022
+        ("ruby:3.2.2", "Debian 12 (bookworm)"),  # released on bullseye, rebuilt on bookworm until 3.2.3 (January 2024)
+        ("ruby:3.0.6", "Debian 11 (bullseye)"),  # 3.0.7 came out on bookworm's days, but ruby 3.0 never moved to it
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
@@ -405,7 +408,7 @@ def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
     assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
 
 
-@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "python:3.9.15", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1", "eclipse-temurin:21", "mcr.microsoft.com/dotnet/sdk:10.0"])
+@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "python:3.11.3", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1", "eclipse-temurin:21", "mcr.microsoft.com/dotnet/sdk:10.0"])
 def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
     (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert found.fix.applicability is Applicability.UNSAFE

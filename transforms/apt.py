@@ -20,7 +20,7 @@ from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
 from rewriter.text import Span
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
-from transforms.base_images.knowledge import Tag, is_eol, knowledge, today
+from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
 from transforms.base_images.stage import stage_config
 from transforms._shellfix import (
     Item,
@@ -574,7 +574,7 @@ def _debian_default_on(context: FileContext, day: dt.date) -> str | None:
     return found
 
 
-def _last_build_release(context: FileContext, tag: Tag, codename: str) -> tuple[str | None, dt.date | None]:
+def _last_build_release(context: FileContext, tag: Tag, codename: str) -> tuple[str | None, str]:
     """The release a tag whose release is its image's default `codename` was last built on, and when, if not today.
 
     A tag is rebuilt while its version is current: `python:3.9.15` was last
@@ -583,26 +583,61 @@ def _last_build_release(context: FileContext, tag: Tag, codename: str) -> tuple[
     version, the line's newest release of a supported line), or its line
     came out a month or more after that default's Debian release.  An
     end-of-life line was last built at its end, on the Debian release the
-    images defaulted to then.  An older patch release: unknown (None).
+    images defaulted to then; an older patch release when the next one came
+    out (see `_patch_last_build`).  None: unknown.  The text says when, for
+    the note ("" when today's default holds), or why it is unknown.
     """
     names_its_release = not str(tag.suffix.get("codename", "(")).startswith("(")
     if tag.version is None or names_its_release or tag.info.get("kind") == "os":
-        return codename, None
+        return codename, ""
     key = knowledge(context).version_key(tag.image, tag.version)
     entry = tag.info.get("versions", {}).get(key or "")
-    if not entry:
-        return None, None
+    if not entry or key is None:
+        return None, ""
     line_released, eol = entry.get("released"), entry.get("eol")
     if isinstance(line_released, dt.date) and _debian_default_on(context, line_released) == codename:
-        return codename, None
+        return codename, ""
     if tag.version not in (key, entry.get("current")):
-        return None, None  # an older patch release, built while it was current
+        return _patch_last_build(context, tag.image, key, tag.version, codename)
     if not is_eol(entry, today(context.settings)) or entry.get("default_codename"):
-        return codename, None
+        return codename, ""
     if not isinstance(eol, dt.date):
-        return None, None
+        return None, ""
     then = _debian_default_on(context, eol)
-    return (codename, None) if then == codename else (then, eol)
+    return (codename, "") if then == codename else (then, f", last built at its version's end of life ({eol:%B %Y}),")
+
+
+_REBUILD_LAG = dt.timedelta(days=7)
+"""How long after a patch release the official images may still build the one before it.
+
+In official-images' history they drop the older tags the day the new
+release is built, within a day or two of it (python 3.10.11's last on
+2023-06-06, the day 3.10.12 came out); a week leaves room."""
+
+
+def _patch_last_build(context: FileContext, image: str, line: str, version: str, codename: str) -> tuple[str | None, str]:
+    """The release an older patch release's tag (`python:3.9.15`) was last built on, from `[patch_releases]`.
+
+    The images build a line's newest patch release only, so the tag was
+    last built when the next patch release came out: on the default of
+    that day, when it is the same a week later.  A line never moves to an
+    older release, so its own release (`codename`, what its last build
+    used) caps the answer: ruby 3.0 stayed on bullseye after bookworm came
+    out.  None when the dates are not known or fall within a month of a
+    Debian release, when the images were moving.
+    """
+    dates = knowledge(context).data.get("patch_releases", {}).get(image, {}).get(line)
+    patch = version[len(line) + 1 :]
+    if not isinstance(dates, list) or not patch.isdigit() or int(patch) + 1 >= len(dates):
+        return None, ""
+    following = dates[int(patch) + 1]
+    then = _debian_default_on(context, following)
+    if then is None or _debian_default_on(context, following + _REBUILD_LAG) != then:
+        return None, f" was last built when {line}.{int(patch) + 1} came out ({following:%B %Y}), within a month of a Debian release, while the images moved to it"
+    order = {name: entry.get("released") for name, entry in knowledge(context).data["debian"]["releases"].items()}
+    newer = order.get(then) and order.get(codename) and order[then] > order[codename]
+    last = codename if newer else then
+    return last, f", last built when {line}.{int(patch) + 1} came out ({following:%B %Y}),"
 
 
 def stage_release(context: FileContext, instruction: Instruction) -> StageRelease:
@@ -626,11 +661,10 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     codename = parsed.codename if parsed is not None else None
     built = ""
     if parsed is not None and codename is not None:
-        last, on = _last_build_release(context, parsed, codename)
+        last, built = _last_build_release(context, parsed, codename)
         if last is None:
-            return StageRelease(None, f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
-        if on is not None:
-            codename, built = last, f", last built at its version's end of life ({on:%B %Y}),"
+            return StageRelease(None, f"{shown}{built}" if built else f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
+        codename = last
     stage = context.stage(instruction)
     config = stage_config(context, stage) if codename is None and name != "ubuntu" and stage is not None else None
     os_name = config.os if config is not None else None
@@ -642,6 +676,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
         described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
         return StageRelease(None, described, debian_release(nearest) if nearest else None)
     if name not in table["names"] and os_name != "debian":
+        if config is None and knowledge(context).repository(ImageRef.parse(shown), context.settings) is not None:
+            return StageRelease(None, f"the release of {shown} is unknown: data/base_images.toml describes only the tags of {name} that name theirs")
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
         # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
@@ -762,8 +798,10 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     A base image whose release is unknown (a private image, an image not
     built FROM debian, Debian 10) makes the fix unsafe; so does a tag that
     is no longer rebuilt, does not name its release, and whose last build
-    cannot be dated (`python:3.9.15`, an older patch release): it was built
-    on the default release of its day.  The official images move their
+    cannot be dated: it was built on the default release of its day.  An
+    older patch release was last built when the next one came out
+    (`python:3.9.15` in December 2022, bullseye; dates in
+    `data/base_images.toml` [patch_releases]).  The official images move their
     default a month after a Debian release (bookworm, trixie); a version
     line that came out after the move is built on that release
     (`node:26.3.0` is trixie), and an end-of-life line was last built at its
