@@ -16,7 +16,7 @@ insert `--no-cache-dir` after `install` without re-flowing the instruction.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
 from rewriter.syntax import Instruction, heredoc_name
 from rewriter.text import LogicalText, Span, concat
@@ -138,6 +138,8 @@ class ShellScript:
         self.has_errors = unreadable or self.root.has_error
         self._commands: tuple[Command, ...] | None = None
         self._statements: tuple[Statement, ...] | None = None
+        self._by_span: dict[Span, list[tree_sitter.Node]] | None = None
+        self._commands_by_span: dict[Span, list[Command]] | None = None
 
     # -- positions ---------------------------------------------------------
     def char(self, byte_offset: int) -> int:
@@ -274,6 +276,100 @@ class ShellScript:
                 out.append((self.span(child), operators[-1]))
         return out
 
+    def and_or_items(self, node: tree_sitter.Node) -> list[tuple[Span, str]]:
+        """The items of an and-or list (`a && b || c`) with the operator before each ("" for the first)."""
+        return self._and_or(node)
+
+    def chain(self, nodes: Sequence[tree_sitter.Node], errexit: bool) -> tuple[tuple[Span, str], ...] | None:
+        """The items of the statements `nodes` (a script's, or a body's: separators and comments included) when
+        they run as one `&&` chain, each with the operator before it (`&&`, or `;` between statements); None
+        otherwise.
+
+        One and-or list of `&&` only is a chain.  Under errexit so is a `;`/newline list: a failing command ends
+        the script there, as `&&` would.  Only its last statement may be an `&&` list: in `a && b; c` a failing
+        `a` does not end the script (errexit ignores all but the last command of an and-or list)."""
+        if any(not n.is_named and n.type not in (";", "\n") for n in nodes):
+            return None  # `&`, `;;`
+        statements = [n for n in nodes if n.is_named and n.type != "comment"]
+        if not statements or (len(statements) > 1 and not errexit):
+            return None
+        items: list[tuple[Span, str]] = []
+        for i, node in enumerate(statements):
+            own = self._and_or(node)
+            if any(op not in ("", "&&") for _, op in own) or (len(own) > 1 and i < len(statements) - 1):
+                return None
+            items.extend((span, ";" if i and not op else op) for span, op in own)
+        return tuple(items)
+
+    def commands_at(self, span: Span) -> list[Command]:
+        """The commands whose own or statement span (with its redirections) is `span`."""
+        if self._commands_by_span is None:
+            self._commands_by_span = {}
+            for command in self.commands:
+                self._commands_by_span.setdefault(command.span, []).append(command)
+                if command.statement_span != command.span:
+                    self._commands_by_span.setdefault(command.statement_span, []).append(command)
+        return self._commands_by_span.get(span, [])
+
+    def commands_in(self, node: tree_sitter.Node) -> list[Command]:
+        """The commands inside `node`, at any depth."""
+        return [c for n in walk(node) if n.type == "command" for c in self.commands_at(self.span(n))]
+
+    def node_at(self, span: Span, kind: str | None = None) -> tree_sitter.Node | None:
+        """The outermost node (of `kind`, if given) at `span`: a statement found by its position."""
+        if self._by_span is None:
+            self._by_span = {}
+            for node in walk(self.root):
+                if node.is_named:
+                    self._by_span.setdefault(self.span(node), []).append(node)
+        return next((n for n in self._by_span.get(span, ()) if kind is None or n.type == kind), None)
+
+    def arms(self, node: tree_sitter.Node) -> tuple[tuple[tuple[tree_sitter.Node, ...], ...], tuple[Arm, ...]] | None:
+        """The conditions and the arms of an `if` (then, each elif, else) or a `case` (the subject as its one
+        condition, then each item's body, the patterns left out); None for anything else, or a `case` whose item
+        falls through (`;&`, `;;&`)."""
+        if node.type == "if_statement":
+            return self._if_arms(node)
+        if node.type != "case_statement":
+            return None
+        subject = tuple(c for c in node.named_children if c.type != "case_item")
+        arms: list[Arm] = []
+        for item in (c for c in node.children if c.type == "case_item"):
+            children = list(item.children)
+            if any(c.type in (";&", ";;&") for c in children):
+                return None
+            close = next((i for i, c in enumerate(children) if c.type == ")"), None)
+            if close is None:
+                return None
+            arms.append(self._arm(tuple(c for c in children[close + 1 :] if c.type != ";;")))
+        return (subject,), tuple(arms)
+
+    def _if_arms(self, node: tree_sitter.Node) -> tuple[tuple[tuple[tree_sitter.Node, ...], ...], tuple[Arm, ...]]:
+        conditions: list[tuple[tree_sitter.Node, ...]] = []
+        arms: list[Arm] = []
+        for clause in (node, *(c for c in node.children if c.type in ("elif_clause", "else_clause"))):
+            condition: list[tree_sitter.Node] = []
+            body: list[tree_sitter.Node] = []
+            part = "body" if clause.type == "else_clause" else "condition"
+            for child in clause.children:
+                if child.type in ("if", "elif", "else", "fi", "elif_clause", "else_clause"):
+                    continue
+                if child.type == "then":
+                    part = "body"
+                elif part == "condition":
+                    if child.type != ";" and child.type != "comment":
+                        condition.append(child)
+                else:
+                    body.append(child)
+            if clause.type != "else_clause":
+                conditions.append(tuple(condition))
+            arms.append(self._arm(tuple(body)))
+        return tuple(conditions), tuple(arms)
+
+    def _arm(self, body: tuple[tree_sitter.Node, ...]) -> Arm:
+        named = [n for n in body if n.is_named and n.type != "comment"]
+        return Arm(body, self.source.span(self.char(named[0].start_byte), self.char(named[-1].end_byte)) if named else None)
+
     def changes_shell_state(self) -> list[str]:
         """What in this script would leak into commands appended after it."""
         reasons: list[str] = []
@@ -299,6 +395,56 @@ class ShellScript:
             elif node.type == "heredoc_redirect":
                 reasons.append("a heredoc")
         return sorted(set(reasons))
+
+
+class Arm(NamedTuple):
+    """One way through an `if` or `case`: its body's statements, and where the body lies."""
+
+    body: tuple[tree_sitter.Node, ...]
+    span: Span | None
+    """From the first statement to the last; None for an empty body (`*) ;;`)."""
+
+
+# Variables whose value changes from one read to the next.  Source: bash(1), "Shell Variables".
+VOLATILE_VARIABLES = frozenset({"RANDOM", "SRANDOM", "SECONDS", "LINENO", "BASHPID", "EPOCHSECONDS", "EPOCHREALTIME", "BASH_COMMAND"})
+
+# Test operators on strings and numbers (test(1)): no file, terminal or option test.
+_VALUE_TESTS = frozenset({"=", "==", "!=", "=~", "-z", "-n", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-a", "-o", "!"})
+_VALUE_NODES = frozenset(
+    {
+        "list", "negated_command", "test_command", "binary_expression", "unary_expression", "parenthesized_expression",
+        "string", "string_content", "raw_string", "word", "number", "simple_expansion", "expansion",
+        "variable_name", "concatenation", "extglob_pattern", "regex", "test_operator",
+    }
+)
+_VALUE_TOKENS = frozenset({"[", "]", "[[", "]]", '"', "$", "${", "}", "&&", "||", "(", ")", *_VALUE_TESTS})
+
+
+def value_test_variables(script: ShellScript, nodes: Sequence[tree_sitter.Node]) -> frozenset[str] | None:
+    """The variables an `if` condition reads, when it only compares strings and numbers (`[ "$CI" != true ]`,
+    `[ -n "$X" ] && [[ $A == a* ]]`): such a condition gives the same answer wherever those variables have the
+    same values, before a COPY or after it.  None for anything else: a file test (the files differ), a
+    command, `$(...)`, a special or volatile variable (`$?`, `$RANDOM`)."""
+    if len(nodes) != 1:
+        return None
+    names: set[str] = set()
+    for node in walk(nodes[0]):
+        kind = node.type
+        if node.is_named and kind not in _VALUE_NODES:
+            return None
+        if not node.is_named and kind not in _VALUE_TOKENS:
+            return None
+        if kind == "test_operator" and script.text_of(node) not in _VALUE_TESTS:
+            return None
+        if kind == "word" and script.text_of(node).startswith("-") and script.text_of(node) not in _VALUE_TESTS:
+            return None  # (`[ -f x ]` read as words)
+        if kind == "variable_name":
+            names.add(script.text_of(node))
+        if kind == "expansion" and any(c.type not in ("${", "variable_name", "}") for c in node.children):
+            return None  # timid: `${X:-...}`, `${#X}`, `${X/a/b}`
+    if names & VOLATILE_VARIABLES:
+        return None
+    return frozenset(names)
 
 
 def _with(kinds: frozenset[str], kind: str) -> frozenset[str]:

@@ -363,11 +363,11 @@ def test_set_e_with_pipefail_heads_a_chain_that_splits() -> None:
         pytest.param("RUN uv pip sync requirements.txt ./lib", {**REQ, "lib/x.py": ""}, "a folder of the project", id="uv-sync-folder"),
         pytest.param("RUN pip install --target ./deps -r requirements.txt", {**REQ, "deps/x.py": ""}, "`--target ./deps` installs into the copied folder", id="pip-target-in-copy"),
         pytest.param("RUN pip install -r requirements.txt || true", REQ, "plain `&&` chain", id="or-list"),
-        pytest.param("RUN if [ -f /etc/debian_version ]; then pip install -r requirements.txt; fi", REQ, "plain `&&` chain", id="if-on-the-image"),
+        pytest.param("RUN if [ -f /etc/debian_version ]; then pip install -r requirements.txt; fi", REQ, "tests `[ -f /etc/debian_version ]`, which runs a command or reads a file", id="if-on-the-image"),
         pytest.param("RUN if [ -f requirements.txt ]; then pip install -r requirements.txt; python -m compileall .; fi", REQ, "plain `&&` chain", id="if-two-commands"),
         pytest.param("RUN set -e; pip install -r requirements.txt && python -m compileall .; echo done", REQ, "plain `&&` chain", id="set-e-list-with-and"),
         pytest.param("RUN set -e; set +e; pip install -r requirements.txt; python -m compileall .", REQ, "plain `&&` chain", id="set-e-turned-off"),
-        pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, None, id="source-command-first"),
+        pytest.param("RUN ./configure && pip install -r requirements.txt", REQ, "`./configure` runs before the install in the same RUN", id="source-command-first"),
         pytest.param("SHELL [\"/bin/bash\", \"-c\"]\nRUN pip install -r requirements.txt", REQ, "runs between the copy and the install", id="shell-between"),
         pytest.param("USER app\nRUN ./configure\nRUN pip install -r requirements.txt", {**REQ, "configure": ""}, "runs between", id="source-step-between"),
         pytest.param("RUN chmod +x run.sh /usr/local/bin/tool\nRUN pip install -r requirements.txt", {**REQ, "run.sh": ""}, "runs between", id="step-touches-the-image-too"),
@@ -718,9 +718,9 @@ def test_installing_a_tool_before_the_copy_is_not_its_dependency_step() -> None:
 
 
 def test_an_install_after_an_item_the_pass_cannot_read_is_declined_with_a_reason() -> None:
-    before = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -eux; arch="$(uname -m)"; pip install -r requirements.txt\n'
-    found = notes(before, REQ)
-    assert len(found) == 1 and "plain `&&` chain" in found[0], found
+    before = 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN set -eux; version="$(cat VERSION)"; pip install -r requirements.txt\n'
+    found = notes(before, {**REQ, "VERSION": "1.0\n"})
+    assert len(found) == 1 and '`version="$(cat VERSION)"` runs before the install in the same RUN' in found[0], found
 
 
 def test_a_global_install_of_a_scoped_package_moves_with_the_install() -> None:
@@ -870,3 +870,24 @@ def test_gradle_init_script_keeps_the_step_unsafe() -> None:
     text = GRADLE_RUN.replace("gradle build", "gradle -I init.gradle build")
     found = diagnostics(text, select=SELECT, files={"settings.gradle": "", "build.gradle": "", "init.gradle": ""})
     assert "init script" in (found[0].note or "")
+
+
+def test_an_arm_that_moves_whole_leaves_a_colon_and_the_other_arm_keeps_its_rest() -> None:
+    before = 'FROM node:20\nARG MODE\nWORKDIR /app\nCOPY . .\nRUN if [ "$MODE" = dev ]; then npm install; else npm ci && npm run build; fi\n'
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert 'RUN if [ "$MODE" = dev ]; then npm install; else npm ci; fi\nCOPY . .\n' in out
+    assert out.endswith('RUN if [ "$MODE" = dev ]; then :; else npm run build; fi\n')
+
+
+def test_a_cd_in_an_arm_is_repeated_before_the_arm_s_rest() -> None:
+    before = 'FROM node:20\nARG SKIP\nWORKDIR /app\nCOPY . .\nRUN if [ -z "$SKIP" ]; then cd web && npm ci && npm run build; fi\n'
+    out = fix(before, {"web/package.json": PKG, "web/package-lock.json": LOCK})
+    assert 'COPY web/package.json web/package-lock.json web/\nRUN if [ -z "$SKIP" ]; then cd web && npm ci; fi\nCOPY . .\n' in out
+    assert out.endswith('RUN if [ -z "$SKIP" ]; then cd web && npm run build; fi\n')
+
+
+def test_a_condition_on_a_variable_the_chain_sets_sees_it_in_both_places() -> None:
+    before = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci && npm run build; fi\n'
+    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
+    assert 'RUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci; fi\nCOPY . .\n' in out
+    assert out.endswith('RUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm run build; fi\n')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import dedent
 from rewriter.context import FileContext
 from rewriter.syntax import parse
@@ -110,3 +111,77 @@ def test_commands_know_their_context() -> None:
 def test_syntax_errors_are_visible() -> None:
     _, script = shell_of("FROM debian\nRUN echo 'unterminated\n")
     assert script.has_errors
+
+
+def _script(text: str):  # type: ignore[no-untyped-def]
+    from rewriter.shell import ShellScript
+    from rewriter.text import LogicalText
+
+    return ShellScript(LogicalText.from_slices(text, [(0, len(text))]))
+
+
+def _chain(text: str, errexit: bool) -> list[tuple[str, str]] | None:
+    script = _script(text)
+    items = script.chain(script.root.children, errexit)
+    return None if items is None else [(text[span.start : span.end], op) for span, op in items]
+
+
+@pytest.mark.parametrize(
+    ("text", "errexit", "expected"),
+    [
+        pytest.param("a && b && c", False, [("a", ""), ("b", "&&"), ("c", "&&")], id="and-list"),
+        pytest.param("a; b", False, None, id="semicolons-without-errexit"),
+        pytest.param("set -e; a; b", True, [("set -e", ""), ("a", ";"), ("b", ";")], id="semicolons-under-errexit"),
+        pytest.param("set -e\na\nb && c", True, [("set -e", ""), ("a", ";"), ("b", ";"), ("c", "&&")], id="last-statement-an-and-list"),
+        pytest.param("set -e; a && b; c", True, None, id="and-list-before-another-statement"),
+        pytest.param("a || b", True, None, id="or-list"),
+        pytest.param("a & b", True, None, id="background-job"),
+        pytest.param('x="$(uname -m)"; a', True, [('x="$(uname -m)"', ""), ("a", ";")], id="assignment-is-an-item"),
+    ],
+)
+def test_chain_is_an_and_chain_or_a_list_under_errexit(text: str, errexit: bool, expected: list[tuple[str, str]] | None) -> None:
+    assert _chain(text, errexit) == expected
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        pytest.param('[ "$CI" != "true" ]', {"CI"}, id="string-comparison"),
+        pytest.param('[ -n "${TOKEN}" ] && [ "$A" = "$B" ]', {"TOKEN", "A", "B"}, id="list-of-tests"),
+        pytest.param("! [ -z $X ] || [[ $Y == a* ]]", {"X", "Y"}, id="negation-and-pattern"),
+        pytest.param('[ "$N" -ge 2 ]', {"N"}, id="number-comparison"),
+        pytest.param('[ x$X = xa ]', {"X"}, id="concatenation"),
+        pytest.param("[ -f package.json ]", None, id="file-test"),
+        pytest.param('[ -x "$CC" ]', None, id="file-test-on-a-variable"),
+        pytest.param('[ "$(uname -m)" = x86_64 ]', None, id="command-substitution"),
+        pytest.param("[ $? = 0 ]", None, id="special-parameter"),
+        pytest.param('[ "$RANDOM" = 1 ]', None, id="volatile-variable"),
+        pytest.param('[ "${X:-a}" = a ]', None, id="expansion-with-an-operator"),
+        pytest.param("grep -q x file", None, id="a-command"),
+    ],
+)
+def test_value_test_variables_reads_only_comparisons_of_variables(condition: str, expected: set[str] | None) -> None:
+    from rewriter.shell import value_test_variables
+
+    script = _script(f"if {condition}; then a; fi")
+    conditions, _ = script.arms(script.root.named_children[0])
+    found = value_test_variables(script, list(conditions[0]))
+    assert found == (None if expected is None else frozenset(expected))
+
+
+def test_arms_of_an_if_are_each_clause_body() -> None:
+    text = 'if [ "$A" = 1 ]; then a && b; elif [ "$A" = 2 ]; then c; else d; e; fi'
+    script = _script(text)
+    conditions, arms = script.arms(script.root.named_children[0])
+    assert [[script.text_of(n) for n in c] for c in conditions] == [['[ "$A" = 1 ]'], ['[ "$A" = 2 ]']]
+    assert [text[a.span.start : a.span.end] for a in arms if a.span is not None] == ["a && b", "c", "d; e"]
+
+
+def test_arms_of_a_case_are_its_item_bodies_and_fallthrough_is_refused() -> None:
+    text = 'case "$ARCH" in amd64) T=x86_64 ;; *) echo no; exit 1 ;; esac'
+    script = _script(text)
+    conditions, arms = script.arms(script.root.named_children[0])
+    assert [script.text_of(n) for n in conditions[0]] == ['"$ARCH"']
+    assert [text[a.span.start : a.span.end] for a in arms if a.span is not None] == ["T=x86_64", "echo no; exit 1"]
+    fallthrough = _script('case "$A" in a) x ;& b) y ;; esac')
+    assert fallthrough.arms(fallthrough.root.named_children[0]) is None

@@ -140,10 +140,19 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     paths, and COPYs into the destination, stay after the copy when nothing
     they change is read or written by the install (a `chmod +x gradlew` of a
     manifest the install runs is also repeated after the manifest copy: the
-    source copy resets the mode and the chmod sets it again).  A `cd`, `set` at the head
-    of a split chain is repeated in front of the rest; a `;` list under `set
-    -e` splits like an `&&` chain; `if [ -f manifest ]; then ...; fi` runs the
-    branch the build context selects; flags of the RUN
+    source copy resets the mode and the chmod sets it again).  A `cd`, `set`,
+    `export` or assignment (`arch="$(uname -m)"`, whose commands read nothing
+    of the project) at the head of a split chain is repeated in front of the
+    rest; a `;` list under `set -e` splits like an `&&` chain (its last
+    statement may be an `&&` list); `if [ -f manifest ]; then ...; fi` runs
+    the branch the build context selects; an `if`/`case` whose condition only
+    compares variables (`if [ "$CI" != true ]; then npm ci && npm run build;
+    else ...; fi`, with CI a build argument) moves whole when every arm does,
+    and is otherwise split arm by arm: before the copy it runs each arm's
+    head, after it each arm's rest, so that for every value of the variables
+    the same arm runs as before; a `case` that only sets variables (`case
+    "$TARGETARCH" in amd64) T=x86_64 ;; *) echo unsupported; exit 1 ;; esac`)
+    moves with the install and is repeated after the copy; flags of the RUN
     (`--mount=type=cache`...) are kept on both parts; comments above a RUN that
     moves whole move with it.  `COPY [".", "/app/"]`, `COPY ./ ./` and `COPY *
     ./` (when the manifests are top-level files no folder's contents replace)
@@ -204,7 +213,12 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     `VIRTUAL_ENV` or a `.venv` in the copied folder, lifecycle scripts
     that may read the source, a local NuGet feed,
     symbolic-link manifests, an install that is not in an `&&` chain (or a
-    `;` list under `set -e`), and steps between the copy and the install
+    `;` list under `set -e`), an `if` whose condition runs a command or
+    tests a file (`[ "$(uname -m)" = x86_64 ]`, `[ -d dist ]`: its answer
+    may differ before the copy), a command before the install in the same
+    RUN that may read the project (`cp .env.example .env`), an install
+    word only the shell knows (`cargo build ${EXTRA_ARGS}`: a --build-arg
+    may give it any value), and steps between the copy and the install
     that may need the source (`RUN ./configure`, SHELL) or change what it
     reads or writes (`rm package-lock.json`, `chmod -R` over the install's
     folder, a COPY onto a manifest).

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
-from rewriter.shell import Command, ShellScript, walk
+from rewriter.shell import Command, ShellScript
 from rewriter.text import Span
 from transforms.manifests.common import Project
 
@@ -32,7 +32,7 @@ class Branch(NamedTuple):
 
 def taken_branch(script: ShellScript, span: Span, project: Project) -> Branch | None:
     """The branch the `if` statement at `span` runs; None when the pass cannot tell or the shape is unknown."""
-    node = next((n for n in walk(script.root) if n.type == "if_statement" and script.span(n) == span), None)
+    node = script.node_at(span, "if_statement")
     if node is None:
         return None
     condition: list[tree_sitter.Node] = []

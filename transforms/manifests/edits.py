@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Edit
-from rewriter.shell import Command
+from rewriter.shell import Arm, Command, ShellScript, value_test_variables, walk
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
 from transforms.base_images.stage import workdir_at
-from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, normpath, package_managers, tool_of
+from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, join_notes, normpath, package_managers, tool_of
 from transforms.manifests.conditions import taken_branch
-from transforms.manifests.patterns import Candidate, SourceCopy, and_chain, install_tool, lock_read_later, repeated_workdir_risk, set_options_only
+from transforms.manifests.downloads import installer_pipeline
+from transforms.manifests.patterns import (
+    Candidate,
+    SourceCopy,
+    and_chain,
+    errexit_list,
+    install_tool,
+    items_commands,
+    lock_read_later,
+    repeated_workdir_risk,
+    set_options_only,
+)
 from transforms.manifests.steps import moves
+
+if TYPE_CHECKING:
+    import tree_sitter
 
 
 class Split(NamedTuple):
-    """How the RUN divides: items [0, cut) go before the copy, the rest stays."""
+    """How the RUN (or one arm of an `if`/`case` in it) divides: items [0, cut) go before the copy, the rest stays."""
 
     items: tuple[tuple[Span, str], ...]
     commands: tuple[Command | None, ...]
@@ -26,13 +40,58 @@ class Split(NamedTuple):
     plans: tuple[Plan, ...]
     prefetch: Plan | None
     repeat: tuple[int, ...]
-    """Indexes of moved items (`cd`, `export`, `set`) repeated at the head of what stays."""
+    """Indexes of moved items (`cd`, `export`, `set`, `X=$(...)`) repeated at the head of what stays."""
+    partial: Partial | None = None
+    """The last moved item is an `if`/`case` split inside its arms: it also stays, with what its arms leave."""
+
+    def flat_plans(self) -> list[Plan]:
+        """Every plan of what moves (the arms' too, not the compound's stand-in) and the prefetches."""
+        own = [p for i, p in enumerate(self.plans) if self.partial is None or i != self.cut - 1]
+        arms = [p for arm in self.partial.arms if arm is not None for p in arm.flat_plans()] if self.partial else []
+        return own + arms + ([self.prefetch] if self.prefetch is not None else [])
+
+    def prefetches(self) -> list[Plan]:
+        arms = [p for arm in self.partial.arms if arm is not None for p in arm.prefetches()] if self.partial else []
+        return ([self.prefetch] if self.prefetch is not None else []) + arms
+
+    def later_commands(self, plan: Plan) -> tuple[Command | None, ...]:
+        """The commands that still run after the source copy, after `plan`'s command."""
+        if plan is self.prefetch:
+            return self.commands[self.cut + 1 :]
+        if self.partial is not None:
+            for arm in self.partial.arms:
+                if arm is not None and any(plan is p for p in arm.flat_plans()):
+                    return arm.later_commands(plan) + self.commands[self.cut :]
+        return self.commands[self.cut :]
+
+
+class Partial(NamedTuple):
+    """An `if`/`case` whose condition reads only variables (`[ "$CI" != true ]`), split arm by arm.
+
+    Before the copy it runs with each arm's movable head; after it, with what each arm leaves.  The condition
+    gives the same answer in both places (the variables have the same values there), so for every value of
+    them the same arm runs its head and then its rest, as it did."""
+
+    node: tree_sitter.Node
+    arms: tuple[Split | None, ...]
+    """Per arm, how it divides; None for an arm that moves nothing."""
+    bodies: tuple[Arm, ...]
 
 
 NOT_A_CHAIN = (
     "the install is not part of a plain `&&` chain (`;` without `set -e`, `||`, an `if` the pass cannot "
     "evaluate, a pipeline...), which cannot be split without changing what happens when a command fails"
 )
+
+
+class _Chain(NamedTuple):
+    """A chain being planned: its items, their commands, the state the shell is in before it."""
+
+    items: tuple[tuple[Span, str], ...]
+    commands: tuple[Command | None, ...]
+    cwd: PurePosixPath
+    env: Env
+    errexit: bool
 
 
 def split_run(
@@ -53,14 +112,30 @@ def split_run(
     items, commands = chain
     env = context.env_at(candidate.run)
     cwd = PurePosixPath(workdir_at(context, candidate.run) or UNKNOWN_CWD)
+    return _split_chain(context, candidate, project_for, _Chain(items, commands, cwd, env, errexit_list(candidate.script)), free_only)
+
+
+def _split_chain(  # noqa: C901
+    context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project], chain: _Chain, free_only: bool = False, arm: bool = False
+) -> Split | Plan | None:
+    """`split_run` for one chain: the RUN's, or (`arm`) an arm's, which divides even when it installs nothing."""
+    items, commands, cwd, env = chain.items, chain.commands, chain.cwd, chain.env
     data = package_managers()["meta"]
     plans: list[Plan] = []
     repeat: list[int] = []
+    partial: Partial | None = None
     compound = ""
     for index, command in enumerate(commands):
-        if command is None:  # a pipeline, subshell, `if`...: timid, unless it holds no install at all
+        if command is None:  # a pipeline, subshell, `if`...: timid, unless the pass can read it
             span = items[index][0]
-            guarded = _guarded_plan(candidate, span, project_for(cwd), env)
+            errexit = chain.errexit and (index + 1 == len(items) or items[index + 1][1] != "&&")
+            guarded = _compound_plan(context, candidate, project_for, chain._replace(cwd=cwd, env=env, errexit=errexit), span, free_only)
+            if isinstance(guarded, Partial):
+                partial = guarded
+                plans.append(Plan("install", _first_install(guarded), cwd=cwd, overwritten=next((p.overwritten for p in _arm_plans(guarded) if p.overwritten), "")))
+                break
+            if guarded is not None and guarded.tool == SETS_VARIABLES:
+                repeat.append(index)  # the rest of the chain may read what it sets
             if guarded is not None:
                 plans.append(guarded._replace(cwd=cwd))
                 if guarded.kind not in ("free", "install"):
@@ -89,7 +164,7 @@ def split_run(
             repeat.append(index)
             plans.append(Plan("free", command.name or "", cwd=cwd))
             continue
-        plan = analyse(command, project_for(cwd), env)
+        plan = Plan("free", command.name or "") if _harmless(candidate.script, command) else analyse(command, project_for(cwd), env)
         installer = installer_for(command.name or "")
         if installer is not None and installer.chain_env is not None:
             env = installer.chain_env(command, env)
@@ -103,6 +178,8 @@ def split_run(
         cut += 1
     if free_only:
         return Split(items, commands, cut, tuple(plans[:cut]), None, tuple(i for i in repeat if i < cut)) if cut else None
+    if partial is not None:
+        return Split(items, commands, cut, tuple(plans[:cut]), None, tuple(i for i in repeat if i < cut), partial)
     prefetch = plans[cut] if cut < len(plans) and plans[cut].kind == "build" else None
     moved = plans[:cut]
     if prefetch is not None and any(p.tool == prefetch.tool and p.kind == "install" for p in moved):
@@ -118,9 +195,152 @@ def split_run(
         declined = plans[cut] if cut < len(plans) else None
         if declined is not None and declined.decline:
             return declined
-        return None
+        if arm:
+            return Split(items, commands, cut, tuple(moved), None, tuple(i for i in repeat if i < cut))
+        return _blocked(candidate, project_for(cwd), env, items, commands, cut) if declined is not None else None
     # An item repeated in the remainder must not sit after an install (it would run twice in one order).
     return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut))
+
+
+SETS_VARIABLES = "="
+"""The tool of a free item that sets shell variables (`X=$(uname -m)`, a `case` of them): it is repeated at the
+head of what stays, where later commands may read them."""
+
+# Commands that change nothing but the shell's output or status: an arm of only these and assignments may run
+# twice (`case "$ARCH" in amd64) T=x86_64 ;; *) echo "unsupported"; exit 1 ;; esac`).
+_HARMLESS = frozenset({"echo", "printf", "true", "false", ":", "exit"})
+
+
+def _harmless(script: ShellScript, command: Command) -> bool:
+    """`echo "unsupported: $ARCH"`, `exit 1`: a command of `_HARMLESS` that expands only variables (no
+    `$(...)` in its words) and redirects nothing."""
+    if command.name not in _HARMLESS or command.span != command.statement_span or command.assignments:
+        return False
+    return not any(c is not command and command.span.start <= c.span.start and c.span.end <= command.span.end for c in script.commands)
+
+
+def _compound_plan(
+    context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project], state: _Chain, span: Span, free_only: bool
+) -> Partial | Plan | None:
+    """The plan of a chain item that is no simple command; None when the pass cannot read it."""
+    project = project_for(state.cwd)
+    plan = _guarded_plan(candidate, span, project, state.env) or _assignment_plan(candidate, span, project, state.env)
+    if plan is None and installer_pipeline(candidate.script, span, project):
+        plan = Plan("free", "|")
+    if plan is None:
+        plan = _split_arms(context, candidate, project_for, state, span)
+    if free_only and isinstance(plan, Partial):
+        return None
+    return plan
+
+
+def _split_arms(
+    context: FileContext, candidate: Candidate, project_for: Callable[[PurePosixPath], Project], state: _Chain, span: Span
+) -> Partial | Plan | None:
+    """The `if`/`case` at `span`, when its conditions read only variables (`shell.value_test_variables`): one
+    plan when every arm moves whole (`if [ "$DEV" = 1 ]; then npm install; else npm ci; fi`), a `Partial` when
+    some arm moves only its head, with an install or a prefetch in it; a declining plan when an arm's install
+    cannot move; None otherwise."""
+    script = candidate.script
+    node = script.node_at(span, "if_statement") or script.node_at(span, "case_statement")
+    shape = script.arms(node) if node is not None else None
+    if node is None or shape is None:
+        return None
+    conditions, bodies = shape
+    patterns = [p for item in node.named_children if item.type == "case_item" for p in item.named_children if p.end_byte <= _close(item)]
+    whole = script.span(node)
+    tool = next((t for c in script.commands if whole.start <= c.span.start < whole.end for t in [tool_of(c)] if t), "")
+    word = "`if`" if node.type == "if_statement" else "`case`"
+    chains = [script.chain(body.body, state.errexit) if body.span is not None else None for body in bodies]
+    for body, items in zip(bodies, chains):
+        if items is None and body.span is not None and any(tool_of(c) for c in script.commands if body.span.start <= c.span.start < body.span.end):
+            why = f"an arm of the {word} is not a plain `&&` chain (`;` without `set -e`, `||`, a pipeline...), which cannot be split without changing what happens when a command fails"
+            return Plan("source", tool, decline=why)
+    tested = next((c for c in conditions if value_test_variables(script, list(c)) is None), None)
+    if tested is not None or any(value_test_variables(script, [p]) is None for p in patterns):
+        what = f"`{_short(script, script.span(tested[0]))}`" if tested else "a pattern"
+        why = f"the {word} tests {what}, which runs a command or reads a file, so its answer before the copy may differ from after it"
+        return Plan("source", tool, decline=why) if tool else None
+    arms: list[Split | None] = []
+    for body, items in zip(bodies, chains):
+        found = _split_chain(context, candidate, project_for, state._replace(items=items, commands=items_commands(script, items)), arm=True) if items else None
+        if isinstance(found, Plan):
+            return found if found.decline else None
+        arms.append(found)
+    plans = [p for a in arms if a is not None for p in a.plans]
+    if all(a is not None and a.cut == len(a.items) and a.prefetch is None and a.partial is None for a in arms):
+        if any(a.repeat for a in arms if a is not None):  # sets variables: repeated after the copy, so it must be harmless
+            harmless = all(i in a.repeat or (c is not None and _harmless(script, c)) for a in arms if a is not None for i, c in enumerate(a.commands))
+            return Plan("free", SETS_VARIABLES) if harmless else None
+        files = tuple(dict.fromkeys(f for p in plans for f in p.files))
+        kind = "install" if any(p.kind == "install" for p in plans) else "free"
+        tool = next((p.tool for p in plans if p.kind == "install"), node.type)
+        applicability = min([Applicability.SAFE, *(p.applicability for p in plans)])
+        note = join_notes(*dict.fromkeys(p.note for p in plans))
+        rewrites = tuple(dict.fromkeys(r for p in plans for r in p.rewrites))
+        return Plan(kind, tool, files, applicability, note, rewrites=rewrites, overwritten=next((p.overwritten for p in plans if p.overwritten), ""))
+    useful = tuple(a if a is not None and (a.prefetches() or any(p.kind == "install" for p in a.flat_plans())) else None for a in arms)
+    if not any(useful):
+        return None
+    return Partial(node, useful, bodies)
+
+
+def _close(item: tree_sitter.Node) -> int:
+    """Where the patterns of a `case` item end (its `)`)."""
+    return next((c.start_byte for c in item.children if c.type == ")"), item.end_byte)
+
+
+def _arm_plans(partial: Partial) -> list[Plan]:
+    return [p for a in partial.arms if a is not None for p in a.flat_plans()]
+
+
+def _first_install(partial: Partial) -> str:
+    plans = _arm_plans(partial)
+    return next((p.tool for p in plans if p.kind == "install"), next((p.tool for p in plans if p.kind == "build"), ""))
+
+
+def _short(script: ShellScript, span: Span) -> str:
+    node = script.node_at(span)
+    node_text = " ".join((script.text_of(node) if node is not None else "").split())
+    return node_text if len(node_text) <= 40 else node_text[:37].rstrip() + "..."
+
+
+def _assignment_plan(candidate: Candidate, span: Span, project: Project, env: Env) -> Plan | None:
+    """`X=value` or `export X=value` on its own (`apkArch="$(apk --print-arch)"`): free when every command in its value reads and
+    writes nothing of the project, so that running it again after the copy (it is repeated there, for the
+    commands that read the variable) gives the same value; None when the item is no assignment."""
+    script = candidate.script
+    node = script.node_at(span, "variable_assignment") or script.node_at(span, "variable_assignments") or script.node_at(span, "declaration_command")
+    if node is None or (node.type == "declaration_command" and script.text_of(node).split(None, 1)[0] != "export"):
+        return None
+    inner = script.commands_in(node)
+    if any(n.type in ("process_substitution", "arithmetic_expansion", "subshell", "pipeline", "list") for n in walk(node)):
+        return Plan("source")
+    if any(analyse(c, project, env).kind != "free" for c in inner):
+        return Plan("source")
+    return Plan("free", SETS_VARIABLES)
+
+
+def _blocked(candidate: Candidate, project: Project, env: Env, items: tuple[tuple[Span, str], ...], commands: tuple[Command | None, ...], cut: int) -> Plan | None:
+    """Why an install later in the chain stays where it is: the item at `cut`, which runs before it, may read or
+    change the project (`cp .env.example .env && composer install`); None when no install follows."""
+    stop = commands[cut]
+    installer = installer_for(stop.name or "") if stop is not None else None
+    unknown = next((w.text for w in stop.words if w.value is None), None) if stop is not None else None
+    if installer is not None and unknown is not None and stop is not None and len(stop.words) > 1 and stop.words[1].value is not None:
+        return Plan("source", tool_of(stop), decline=f"`{unknown}` in `{_short(candidate.script, items[cut][0])}` is known only when the shell runs (a --build-arg may give it any value), so what the install reads is not known")
+    later = next((tool_of(c) for c in commands[cut + 1 :] if c is not None and _may_install(c, project, env)), "")
+    if not later:
+        return None
+    return Plan("source", later, decline=f"`{_short(candidate.script, items[cut][0])}` runs before the install in the same RUN, and nothing shows that it reads and writes nothing of the project")
+
+
+def _may_install(command: Command, project: Project, env: Env) -> bool:
+    """An install or build of the project, or a command of a package manager with words known only when the
+    shell runs (`cargo build --target "$RUST_TARGET"`)."""
+    if analyse(command, project, env).kind in ("install", "build"):
+        return True
+    return bool(tool_of(command)) and any(w.value is None for w in command.words)
 
 
 def _with_prefix(prefetch: str, prefix: str, build: Command) -> str:
@@ -187,7 +407,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     set again after the moved install, for steps left after the copy that ran before a repeated USER."""
     copy, run = candidate.copy, candidate.run
     newline, indent = _newline(context, copy.instruction), _indent(context, copy.instruction)
-    plans = list(split.plans) + ([split.prefetch] if split.prefetch is not None else [])
+    plans = split.flat_plans()
     files: list[str] = []
     for plan in plans:
         files.extend(f for f in plan.files if f not in files)
@@ -203,7 +423,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     # mode, owner and times (overwriteTargetMetadata below the top).
     for plan in plans:
         # The build DF102 keeps after the copy is the original command: it read the committed lock file before too.
-        later = split.commands[split.cut + 1 :] if plan is split.prefetch else split.commands[split.cut :]
+        later = split.later_commands(plan)
         why = lock_read_later(context, copy, run, later, plan) if plan.rewrites else ""
         if why:
             applicability = min(applicability, Applicability.UNSAFE)
@@ -218,18 +438,12 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
             notes.append(why)
     text = context.text
     items = split.items
-    head_parts: list[str] = []
-    if split.cut:
-        head_parts.append(text[items[0][0].start : items[split.cut - 1][0].end])
-    if split.prefetch is not None:
-        head_parts.append(split.prefetch.prefetch)
-    separator = "; " if any(op == ";" for _, op in items) else " && "
-    head = separator.join(head_parts)
+    head, rest = _divide(context, candidate.script, split)
     run_flags = " ".join(context.slice(f.span) for f in run.flags)
     run_line = f"{run.keyword.text} {run_flags + ' ' if run_flags else ''}{head}"
     copy_lines = _copy_lines(copy, to_copy)
     block: list[str] = []
-    moved_whole = split.cut == len(items) and split.prefetch is None
+    moved_whole = split.cut == len(items) and split.prefetch is None and split.partial is None
     removal = _removal_span(context, run)
     if moved_whole:  # the RUN's own comments travel with it, above the manifest copy
         block.extend(_comment_lines(context, Span(removal.start, run.span.start)))
@@ -262,10 +476,74 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     edits.extend(Edit.delete(_removal_span(context, ins)) for ins in candidate.between if ins.index in moved)
     if moved_whole:
         edits.append(Edit.delete(removal))
-    elif split.cut:
-        repeat = "".join(text[items[i][0].start : items[i][0].end] + separator for i in split.repeat)
-        edits.append(Edit.replace(Span(items[0][0].start, items[split.cut][0].start), repeat))
+    else:
+        edits.extend(Edit.replace(span, replacement) for span, replacement in rest)
     return edits, applicability, " ".join(notes), to_copy
+
+
+def _separator(items: tuple[tuple[Span, str], ...]) -> str:
+    return "; " if any(op == ";" for _, op in items) else " && "
+
+
+def _divide(context: FileContext, script: ShellScript, split: Split) -> tuple[str, list[tuple[Span, str]]]:
+    """The text of what runs before the copy, and the edits that leave what stays: the moved items make way
+    for the repeated ones; an `if`/`case` split in its arms keeps their rests (`_divide_arms`)."""
+    text, items, cut = context.text, split.items, split.cut
+    separator = _separator(items)
+    parts: list[str] = []
+    rest: list[tuple[Span, str]] = []
+    if split.partial is not None:
+        arms_head, arms_rest = _divide_arms(context, script, split.partial)
+        parts.append(text[items[0][0].start : items[cut - 1][0].start] + arms_head)
+        rest.extend(arms_rest)
+        stop: int | None = items[cut - 1][0].start
+    elif cut:
+        parts.append(text[items[0][0].start : items[cut - 1][0].end])
+        stop = items[cut][0].start if cut < len(items) else None
+    else:
+        stop = items[0][0].start
+    if split.prefetch is not None:
+        parts.append(split.prefetch.prefetch)
+        stop = items[cut][0].start
+    repeat = "".join(text[items[i][0].start : items[i][0].end] + separator for i in split.repeat)
+    before = sum(1 for span, _ in items if stop is not None and span.start < stop)
+    if split.repeat == tuple(range(before)) and stop is not None:
+        return separator.join(parts), rest  # every item before what stays is repeated: it stays as written
+    if stop is None:  # the whole chain moves (an arm's: its place keeps the repeated items, or `:`)
+        rest.append((Span(items[0][0].start, items[-1][0].end), repeat[: -len(separator)] if repeat else ":"))
+    elif stop > items[0][0].start or repeat:
+        rest.append((Span(items[0][0].start, stop), repeat))
+    return separator.join(parts), rest
+
+
+def _divide_arms(context: FileContext, script: ShellScript, partial: Partial) -> tuple[str, list[tuple[Span, str]]]:
+    """The `if`/`case` with each arm's head (before the copy) and the edits that leave each arm's rest.
+
+    Before the copy, an arm that moves nothing becomes `:`, and an `else` that moves nothing goes."""
+    whole = script.span(partial.node)
+    changes: list[tuple[Span, str]] = []
+    rest: list[tuple[Span, str]] = []
+    clauses = [c for c in partial.node.children if c.type in ("elif_clause", "else_clause")]
+    for position, (arm, body) in enumerate(zip(partial.arms, partial.bodies)):
+        if body.span is None:
+            continue
+        if arm is None:
+            is_else = partial.node.type == "if_statement" and clauses and clauses[-1].type == "else_clause" and position == len(partial.bodies) - 1
+            if is_else:
+                previous = partial.bodies[position - 1].body
+                changes.append((Span(script.span(previous[-1]).end, script.span(clauses[-1]).end), ""))
+            else:
+                changes.append((body.span, ":"))
+            continue
+        head, arm_rest = _divide(context, script, arm)
+        changes.append((body.span, head))
+        rest.extend(arm_rest)
+    out, at = [], whole.start
+    for span, replacement in sorted(changes):
+        out.append(context.text[at : span.start] + replacement)
+        at = span.end
+    out.append(context.text[at : whole.end])
+    return "".join(out), rest
 
 
 def _workdir_back(context: FileContext, candidate: Candidate) -> list[str]:

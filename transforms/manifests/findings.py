@@ -136,12 +136,12 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         code = "DF102" if installer is not None and installer.only_builds else "DF101"
         yield Finding(code, _message(copy, [result], context, code), at, f"Not reordered: {result.decline.rstrip('.')}.")
         return
-    plans = list(result.plans) + ([result.prefetch] if result.prefetch is not None else [])
+    plans = result.flat_plans()
     if any(already_fetched(context, stage, copy, p.tool) for p in plans if p.kind in ("install", "build")):
         return
-    if result.prefetch is not None and prefetched_before(context, stage, copy, result.prefetch.prefetch):
+    if any(prefetched_before(context, stage, copy, p.prefetch) for p in result.prefetches()):
         return
-    code = "DF102" if result.prefetch is not None else "DF101"
+    code = "DF102" if result.prefetches() else "DF101"
     message = _message(copy, plans, context, code)
     if workdir is not None and (workdir_at(context, run) is None or (copy.relative and not SAFE_WORD.match(workdir_at(context, copy.instruction) or ""))):  # type: ignore[arg-type]
         yield Finding(code, message, at, "Not reordered: a WORKDIR between the copy and the install changes the install's folder, and the copy's destination is relative to the old one, which is not known.")

@@ -409,35 +409,31 @@ def free_run(context: FileContext, copy: SourceCopy, run: Instruction) -> bool:
 
 
 def and_chain(script: ShellScript) -> tuple[tuple[tuple[Span, str], ...], tuple[Command | None, ...]] | None:
-    """The `&&` chain of a script, with the simple command of each item; None otherwise.
+    """The `&&` chain of a script, with the simple command of each item (None for a compound one); None otherwise.
 
-    A `;` (or newline) list whose first command is `set -e` counts as one chain: under errexit a failing
-    command ends the script there, as `&&` would.  Each item keeps the operator before it (`&&` or `;`)."""
-    statements = script.statements()
-    if not statements or script.has_errors:
+    A `;` (or newline) list whose first command is `set -e` counts as one chain (`ShellScript.chain`): under
+    errexit a failing command ends the script there, as `&&` would.  Each item keeps the operator before it."""
+    if script.has_errors:
         return None
-    if len(statements) == 1:
-        items = statements[0].and_or
-        if any(op not in ("", "&&") for _, op in items):
-            return None
-    elif errexit_list(script):
-        items = tuple((s.and_or[0][0], ";" if i else "") for i, s in enumerate(statements))
-    else:
+    items = script.chain(script.root.children, errexit_list(script))
+    if items is None:
         return None  # timid: `;`/newline lists change failure semantics when split
+    return items, items_commands(script, items)
+
+
+def items_commands(script: ShellScript, items: Sequence[tuple[Span, str]]) -> tuple[Command | None, ...]:
+    """The simple command of each chain item; None for a compound one (a pipeline, `if`, an assignment)."""
     commands: list[Command | None] = []
     for span, _ in items:
-        found = [c for c in script.commands if c.span == span or c.statement_span == span]
+        found = script.commands_at(span)
         commands.append(found[0] if len(found) == 1 else None)
-    return tuple(items), tuple(commands)
+    return tuple(commands)
 
 
 def errexit_list(script: ShellScript) -> bool:
-    """True for a `;`/newline list of single commands that starts with `set -e` (`set -eux`, `set -o errexit`).
-
-    Every statement must be one pipeline: in `a && b; c` a failing `a` does not stop the script even under
-    errexit, so that list is no `&&` chain."""
+    """True for a script that starts with `set -e` (`set -eux`, `set -o errexit`) and never turns it off."""
     statements = script.statements()
-    if any(len(s.and_or) != 1 or s.terminator not in (";", "\n", "") for s in statements):
+    if not statements:
         return False
     first = next((c for c in script.commands if c.statement_span == statements[0].span), None)
     if first is None or first.name != "set" or not sets_errexit(first.arg_values()):
@@ -588,11 +584,14 @@ def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: i
         if script is None:
             continue
         cwd = PurePosixPath(workdir_at(context, ins) or UNKNOWN_CWD)
-        project = make(cwd)
-        if project.folder() is None:
-            continue
         env = context.env_at(ins)
         for command in script.commands:
+            values = command.arg_values()
+            if command.name == "cd" and command.parent in ("", "list") and len(values) == 1 and values[0] is not None:
+                cwd = PurePosixPath(normpath(str(cwd / values[0])))  # `cd /src && go test ./...`
+            project = make(cwd)
+            if project.folder() is None:
+                continue
             plan = analyse(command, project, env)
             if plan.kind in ("install", "build") or plan.decline:
                 return ins
