@@ -32,7 +32,7 @@ Where things are: `common.py` holds the model (`Plan`, `Project`, option and
 path helpers) and the registry of ecosystems; `patterns.py` finds step 1 and
 2 (the source copy, what lies between, what is already ordered), with
 `steps.py` deciding which steps between are repeated, moved or left in
-place and `conditions.py` evaluating `if [ -f manifest ]` from the context;
+place (`ownership.py`: those that change only owners and modes) and `conditions.py` evaluating `if [ -f manifest ]` from the context;
 `edits.py` divides the RUN and plans the edit; `findings.py` puts them
 together, once per file, for the rules below (DF103 moves installs that
 read nothing of the context, with the same machinery);
@@ -140,7 +140,13 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     paths, and COPYs into the destination, stay after the copy when nothing
     they change is read or written by the install (a `chmod +x gradlew` of a
     manifest the install runs is also repeated after the manifest copy: the
-    source copy resets the mode and the chmod sets it again).  A `cd`, `set` at the head
+    source copy resets the mode and the chmod sets it again).  A RUN of only
+    `chown`/`chmod`/`chgrp`, recursive too (`chown -R app /app`), stays
+    after the copy when the install writes nothing under what it changes
+    (pip's packages go into the interpreter's environment, or `~/.local`
+    outside the copy) and can do without it (it runs as root, or reads
+    files the build context lets others read), so that files, owners and
+    modes come out the same (`ownership.py`).  A `cd`, `set` at the head
     of a split chain is repeated in front of the rest; a `;` list under `set
     -e` splits like an `&&` chain; `if [ -f manifest ]; then ...; fi` runs the
     branch the build context selects; flags of the RUN
@@ -206,8 +212,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     symbolic-link manifests, an install that is not in an `&&` chain (or a
     `;` list under `set -e`), and steps between the copy and the install
     that may need the source (`RUN ./configure`, SHELL) or change what it
-    reads or writes (`rm package-lock.json`, `chmod -R` over the install's
-    folder, a COPY onto a manifest).
+    reads or writes (`rm package-lock.json`, `chown -R` over the
+    `node_modules` the install writes, a COPY onto a manifest).
     """
     yield from _diagnostics(context, source_copied_before_dependency_install)
 
