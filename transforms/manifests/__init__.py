@@ -32,7 +32,7 @@ Where things are: `common.py` holds the model (`Plan`, `Project`, option and
 path helpers) and the registry of ecosystems; `patterns.py` finds step 1 and
 2 (the source copy, what lies between, what is already ordered), with
 `steps.py` deciding which steps between are repeated, moved or left in
-place and `conditions.py` evaluating `if [ -f manifest ]` from the context;
+place (`ownership.py`: those that change only owners and modes) and `conditions.py` evaluating `if [ -f manifest ]` from the context;
 `edits.py` divides the RUN and plans the edit; `findings.py` puts them
 together, once per file, for the rules below (DF103 moves installs that
 read nothing of the context, with the same machinery);
@@ -140,7 +140,13 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     paths, and COPYs into the destination, stay after the copy when nothing
     they change is read or written by the install (a `chmod +x gradlew` of a
     manifest the install runs is also repeated after the manifest copy: the
-    source copy resets the mode and the chmod sets it again).  A `cd`, `set`,
+    source copy resets the mode and the chmod sets it again).  A RUN of only
+    `chown`/`chmod`/`chgrp`, recursive too (`chown -R app /app`), stays
+    after the copy when the install writes nothing under what it changes
+    (pip's packages go into the interpreter's environment, or `~/.local`
+    outside the copy) and can do without it (it runs as root, or reads
+    files the build context lets others read), so that files, owners and
+    modes come out the same (`ownership.py`).  A `cd`, `set`,
     `export` or assignment (`arch="$(uname -m)"`, whose commands read nothing
     of the project) at the head of a split chain is repeated in front of the
     rest; a `;` list under `set -e` splits like an `&&` chain (its last
@@ -220,8 +226,8 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     word only the shell knows (`cargo build ${EXTRA_ARGS}`: a --build-arg
     may give it any value), and steps between the copy and the install
     that may need the source (`RUN ./configure`, SHELL) or change what it
-    reads or writes (`rm package-lock.json`, `chmod -R` over the install's
-    folder, a COPY onto a manifest).
+    reads or writes (`rm package-lock.json`, `chown -R` over the
+    `node_modules` the install writes, a COPY onto a manifest).
     """
     yield from _diagnostics(context, source_copied_before_dependency_install)
 
@@ -237,11 +243,12 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     """## What it does
     For build tools that download dependencies while they build (`go build`,
     `mvn package`, `gradle build`, `dotnet publish`, `poetry install`, `uv
-    sync`, `composer install`), inserts before `COPY . .` a copy of the
+    sync`, `composer install`, `composer update`), inserts before `COPY . .` a copy of the
     manifests and the tool's dependency-only command (`go mod download`,
     `mvn dependency:go-offline`, `gradle dependencies`, `dotnet restore`,
     `poetry install --no-root`, `uv sync --no-install-project`, `composer
-    install --no-scripts --no-autoloader`); the build itself stays after the
+    install --no-scripts --no-autoloader`, and `composer update` with the
+    same flags); the build itself stays after the
     copy, unchanged.  For cargo (`cargo build`, `cargo install --path .`) it
     builds the dependencies against stub targets, then removes the stubs and
     the crate's own artifacts (`cargo clean -p`).  For `pip
@@ -282,6 +289,10 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     --no-scripts --no-autoloader` installs the locked packages that the
     later install finds in place (no plugin that can run, no
     package-event scripts);
+    `composer update --no-scripts --no-autoloader` installs nothing, so
+    runs no plugin, when composer.json requires only the platform (`php`,
+    `ext-*`), and the original update after the copy resolves again and
+    writes the lock file later steps read;
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions

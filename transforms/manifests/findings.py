@@ -12,6 +12,7 @@ from rewriter.shell import Command
 from rewriter.text import Span
 from transforms.base_images.stage import workdir_at
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software
+from transforms.manifests.ownership import owner_mode_risk
 from transforms.manifests.steps import install_inputs, sets_modes_of, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
 from transforms.manifests.patterns import (
@@ -152,10 +153,16 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         return
     read = [f for p in plans for f in p.files]
     modes = tuple(s for s in stays if sets_modes_of(context, s, read))
-    conflict = stay_conflict(project_for(context, copy)(copy.dest), tuple(s for s in stays if s not in modes), plans)
+    project = project_for(context, copy)(copy.dest)
+    conflict = stay_conflict(project, tuple(s for s in stays if s not in modes and not s.changes), plans)
     if conflict is not None:
         step, path = conflict
         yield Finding(code, message, at, f"Not reordered: `{_first_words(context, step)}` changes `{path or '.'}` after the copy, which the install reads or writes.")
+        return
+    risk = owner_mode_risk(context, run, (s for s in stays if s not in modes and s.changes), plans, project, copy.flags)  # type: ignore[arg-type]
+    if risk is not None:
+        step, why = risk
+        yield Finding(code, message, at, f"Not reordered: `{_first_words(context, step)}` {why}.")
         return
     view = copied_context(context, copy)
     nested = next((f for f in read if isinstance(view, FlattenedContext) and not view.is_file(f)), None)

@@ -35,7 +35,21 @@ _PATH_EDITS = {"chmod": 1, "chown": 1, "chgrp": 1, "rm": 0, "mkdir": 0, "touch":
 """Command name -> how many leading positionals are not paths (the mode or owner)."""
 _PATH_EDIT_VALUE_OPTIONS = {"--reference", "-m", "--mode"}
 _RECURSIVE = re.compile(r"^(-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)$")
+_METADATA = ("chmod", "chown", "chgrp")
+_SYMBOLIC_MODE = re.compile(r"^-[rwxXst]+(,.*)?$")
+"""`chmod -w file`: a mode that starts with `-`, not an option."""
 COPY_STEP_FLAGS = frozenset({"from", "chown", "chmod", "link"})
+
+
+class Change(NamedTuple):
+    """One `chmod`/`chown`/`chgrp` of a step that changes only owners and modes."""
+
+    command: str
+    spec: str
+    """The mode or the owner, as written (`755`, `app:app`)."""
+    recursive: bool
+    paths: tuple[str, ...]
+    """Context paths (glob patterns allowed)."""
 
 
 class Stay(NamedTuple):
@@ -43,6 +57,8 @@ class Stay(NamedTuple):
 
     instruction: Instruction
     touched: tuple[str, ...]
+    changes: tuple[Change, ...] = ()
+    """When the step changes only owners and modes: each change (`ownership.owner_mode_risk` checks them)."""
 
 
 def refs(raw: str | None) -> set[str]:
@@ -134,6 +150,7 @@ def run_step(context: FileContext, ins: Instruction, project: Project) -> Stay |
     if chain is None:
         return None
     touched: list[str] = []
+    changes: list[Change] = []
     for command in chain[1]:
         if command is None or command.assignments or command.span != command.statement_span:
             return None  # timid: a compound, an env prefix or a redirection
@@ -143,26 +160,37 @@ def run_step(context: FileContext, ins: Instruction, project: Project) -> Stay |
             return None
         values = [v for v in command.arg_values() if v is not None]
         paths: list[str] = []
+        leading: list[str] = []
         skip = _PATH_EDITS[command.name]
+        recursive = False
+        follows = False  # `chown -RL`: through symbolic links, to files outside the paths named
         i = 0
         while i < len(values):
             value = values[i]
-            if value.startswith("-") and value != "-":
+            if value.startswith("-") and value != "-" and not (command.name == "chmod" and _SYMBOLIC_MODE.match(value)):
+                recursive = recursive or bool(_RECURSIVE.match(value))
+                follows = follows or (not value.startswith("--") and any(c in value for c in "LH")) or value == "--dereference"
                 i += 2 if value in _PATH_EDIT_VALUE_OPTIONS else 1
                 continue
             if skip:
                 skip -= 1
+                leading.append(value)
             else:
                 paths.append(value)
             i += 1
         if not paths:
             return None
+        found_paths: list[str] = []
         for path in paths:
             found = project.context_path(path)
             if found is None:
                 return None  # a path outside the copy: the step touches the image, maybe what the install needs
-            touched.append(found)
-    return Stay(ins, tuple(touched)) if touched else None
+            found_paths.append(found)
+        touched.extend(found_paths)
+        if command.name in _METADATA and leading and not follows:
+            changes.append(Change(command.name, leading[0], recursive, tuple(found_paths)))
+    only_metadata = len(changes) == sum(1 for c in chain[1] if c is not None and c.name != "set")
+    return Stay(ins, tuple(touched), tuple(changes) if only_metadata else ()) if touched else None
 
 
 @lru_cache(maxsize=1)
