@@ -522,7 +522,8 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
         (py_file("RUN python setup.py install\n"), PY, "`python` may change files outside"),
         (py_file(cmd='CMD ["./entrypoint.sh"]'), {**PY, "entrypoint.sh": "#!/bin/sh\napt-get install -y libpq5\nexec python app.py\n"}, "installs at run time"),
         (py_file(cmd='CMD ["sh", "-c", "pip install -r requirements.txt && python app.py"]'), PY, "installs at run time"),
-        (py_file().replace("WORKDIR /app\n", ""), PY, "no WORKDIR"),
+        (py_file(pip="RUN pip install -r requirements.txt\nRUN sed -i s/a/b/ app.py").replace("WORKDIR /app\n", ""), PY, "after they were copied may change them"),
+        (py_file(pip="RUN pip install -e .").replace("WORKDIR /app\n", ""), PY, "`pip install` of a local project"),
         (node_file(cmd='CMD ["npm", "run", "dev"]'), {**NODE, "package.json": PACKAGE.replace('"tsc"}', '"tsc", "dev": "ts-node src/index.ts"}')}, "ts-node"),
         (node_file(image="node:12"), NODE, "no `--omit=dev`"),
         (node_file(), {**NODE, "tsconfig.json": '{"compilerOptions": {}}'}, "no outDir"),
@@ -547,7 +548,7 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
     ids=[
         "go-run", "go-output-dir", "go-cd", "go-reads-files-beside-module-cache", "go-named-user-distroless", "go-alpine-user-on-debian", "go-missing-script", "go-sh-c",
         "go-healthcheck-nc", "go-cgo-with-libs", "go-no-cmd", "onbuild", "pip-user", "unknown-dev-package", "python-setup-install",
-        "entrypoint-installs", "sh-c-installs", "no-workdir", "node-dev-server", "node-too-old", "tsc-no-outdir",
+        "entrypoint-installs", "sh-c-installs", "files-in-root-changed", "files-in-root-editable", "node-dev-server", "node-too-old", "tsc-no-outdir",
         "native-addon", "yarn-berry", "maven-unknown-jdk", "mvn-at-start", "jar-name-mismatch", "cargo-run", "cargo-workspace",
         "rust-sys-crate", "cargo-after-cd", "go-output-moved", "npm-prepare-script", "python-absolute-interpreter", "python-redirect-outside",
         "entrypoint-exec-args",
@@ -587,3 +588,4 @@ def test_output_of_every_split_parses_and_is_a_fixed_point() -> None:
         once = fixed(text, select="DF4", unsafe=True, files=files)
         parse(once)
         assert fixed(once, select="DF4", unsafe=True, files=files) == once
+
