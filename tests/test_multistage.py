@@ -589,3 +589,30 @@ def test_output_of_every_split_parses_and_is_a_fixed_point() -> None:
         parse(once)
         assert fixed(once, select="DF4", unsafe=True, files=files) == once
 
+
+@pytest.mark.parametrize(
+    ("build", "config", "output"),
+    [
+        ("tsc -p tsconfig.build.json", "tsconfig.build.json", "/app/build"),
+        ("tsc --project server", "server/tsconfig.json", "/app/server/build"),  # outDir is relative to the project file
+        ("tsc -b", "tsconfig.json", "/app/build"),
+    ],
+)
+def test_node_tsc_reads_the_project_file_the_command_names(build: str, config: str, output: str) -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"'), config: '{"compilerOptions": {"outDir": "build"}}'}
+    assert f"COPY --from=build {output} {output}\n" in fixed(node_file(), select="DF4", unsafe=True, files=files)
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        ("tsc -b server client", "`tsc --build` of several projects"),
+        ("tsc -p ../shared/tsconfig.json", "a project outside the package"),
+        ("tsc -b", "also builds the projects tsconfig.json references"),
+    ],
+)
+def test_node_tsc_project_that_cannot_be_followed_declines(build: str, reason: str) -> None:
+    config = '{"compilerOptions": {"outDir": "out"}, "references": [{"path": "./shared"}]}'
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"'), "tsconfig.json": config}
+    found = only(node_file(), files=files)
+    assert found.fix is None and reason in found.message
