@@ -616,3 +616,26 @@ def test_node_tsc_project_that_cannot_be_followed_declines(build: str, reason: s
     files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"'), "tsconfig.json": config}
     found = only(node_file(), files=files)
     assert found.fix is None and reason in found.message
+
+
+def test_go_from_a_versioned_debian_package_installs_into_roots_gopath() -> None:
+    text = (
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y --no-install-recommends golang-1.21-go\n"
+        "ENV PATH=/usr/lib/go-1.21/bin:$PATH\nWORKDIR /src\nCOPY . .\nRUN go install .\nCMD [\"/root/go/bin/tool\"]\n"
+    )
+    files = {"go.mod": "module example.org/tool\n\ngo 1.21\n", "main.go": "package main\n\nfunc main() {}\n"}
+    out = fixed(text, select="DF4", unsafe=True, files=files)
+    assert "RUN CGO_ENABLED=0 go install .\n" in out
+    assert "FROM gcr.io/distroless/static-debian13\n" in out and "COPY --from=build /root/go/bin/tool /root/go/bin/tool\n" in out
+
+
+def test_go_from_debian_packages_in_gopath_mode_follows_the_release_default() -> None:
+    """bionic's golang-go is Go 1.10, which builds in GOPATH mode: the binary is named after the folder."""
+    text = "FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y golang-go\nWORKDIR /root/go/src/relay\nCOPY . .\nRUN go install\nCMD [\"/root/go/bin/relay\"]\n"
+    files = {"main.go": "package main\n\nfunc main() {}\n"}
+    assert "COPY --from=build /root/go/bin/relay /root/go/bin/relay\n" in fixed(text, select="DF4", unsafe=True, files=files)
+
+
+def test_debian_image_without_a_go_toolchain_package_is_not_df401s() -> None:
+    text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /x .\nCMD [\"/x\"]\n"
+    assert diagnostics(text, select="DF4") == []
