@@ -522,7 +522,8 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
         (py_file("RUN python setup.py install\n"), PY, "`python` may change files outside"),
         (py_file(cmd='CMD ["./entrypoint.sh"]'), {**PY, "entrypoint.sh": "#!/bin/sh\napt-get install -y libpq5\nexec python app.py\n"}, "installs at run time"),
         (py_file(cmd='CMD ["sh", "-c", "pip install -r requirements.txt && python app.py"]'), PY, "installs at run time"),
-        (py_file().replace("WORKDIR /app\n", ""), PY, "no WORKDIR"),
+        (py_file(pip="RUN pip install -r requirements.txt\nRUN sed -i s/a/b/ app.py").replace("WORKDIR /app\n", ""), PY, "after they were copied may change them"),
+        (py_file(pip="RUN pip install -e .").replace("WORKDIR /app\n", ""), PY, "`pip install` of a local project"),
         (node_file(cmd='CMD ["npm", "run", "dev"]'), {**NODE, "package.json": PACKAGE.replace('"tsc"}', '"tsc", "dev": "ts-node src/index.ts"}')}, "ts-node"),
         (node_file(image="node:12"), NODE, "no `--omit=dev`"),
         (node_file(), {**NODE, "tsconfig.json": '{"compilerOptions": {}}'}, "no outDir"),
@@ -547,7 +548,7 @@ def test_node_build_script_with_an_unknown_command_declines() -> None:
     ids=[
         "go-run", "go-output-dir", "go-cd", "go-reads-files-beside-module-cache", "go-named-user-distroless", "go-alpine-user-on-debian", "go-missing-script", "go-sh-c",
         "go-healthcheck-nc", "go-cgo-with-libs", "go-no-cmd", "onbuild", "pip-user", "unknown-dev-package", "python-setup-install",
-        "entrypoint-installs", "sh-c-installs", "no-workdir", "node-dev-server", "node-too-old", "tsc-no-outdir",
+        "entrypoint-installs", "sh-c-installs", "files-in-root-changed", "files-in-root-editable", "node-dev-server", "node-too-old", "tsc-no-outdir",
         "native-addon", "yarn-berry", "maven-unknown-jdk", "mvn-at-start", "jar-name-mismatch", "cargo-run", "cargo-workspace",
         "rust-sys-crate", "cargo-after-cd", "go-output-moved", "npm-prepare-script", "python-absolute-interpreter", "python-redirect-outside",
         "entrypoint-exec-args",
@@ -587,3 +588,54 @@ def test_output_of_every_split_parses_and_is_a_fixed_point() -> None:
         once = fixed(text, select="DF4", unsafe=True, files=files)
         parse(once)
         assert fixed(once, select="DF4", unsafe=True, files=files) == once
+
+
+@pytest.mark.parametrize(
+    ("build", "config", "output"),
+    [
+        ("tsc -p tsconfig.build.json", "tsconfig.build.json", "/app/build"),
+        ("tsc --project server", "server/tsconfig.json", "/app/server/build"),  # outDir is relative to the project file
+        ("tsc -b", "tsconfig.json", "/app/build"),
+    ],
+)
+def test_node_tsc_reads_the_project_file_the_command_names(build: str, config: str, output: str) -> None:
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"'), config: '{"compilerOptions": {"outDir": "build"}}'}
+    assert f"COPY --from=build {output} {output}\n" in fixed(node_file(), select="DF4", unsafe=True, files=files)
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        ("tsc -b server client", "`tsc --build` of several projects"),
+        ("tsc -p ../shared/tsconfig.json", "a project outside the package"),
+        ("tsc -b", "also builds the projects tsconfig.json references"),
+    ],
+)
+def test_node_tsc_project_that_cannot_be_followed_declines(build: str, reason: str) -> None:
+    config = '{"compilerOptions": {"outDir": "out"}, "references": [{"path": "./shared"}]}'
+    files = {**NODE, "package.json": PACKAGE.replace('"build": "tsc"', f'"build": "{build}"'), "tsconfig.json": config}
+    found = only(node_file(), files=files)
+    assert found.fix is None and reason in found.message
+
+
+def test_go_from_a_versioned_debian_package_installs_into_roots_gopath() -> None:
+    text = (
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y --no-install-recommends golang-1.21-go\n"
+        "ENV PATH=/usr/lib/go-1.21/bin:$PATH\nWORKDIR /src\nCOPY . .\nRUN go install .\nCMD [\"/root/go/bin/tool\"]\n"
+    )
+    files = {"go.mod": "module example.org/tool\n\ngo 1.21\n", "main.go": "package main\n\nfunc main() {}\n"}
+    out = fixed(text, select="DF4", unsafe=True, files=files)
+    assert "RUN CGO_ENABLED=0 go install .\n" in out
+    assert "FROM gcr.io/distroless/static-debian13\n" in out and "COPY --from=build /root/go/bin/tool /root/go/bin/tool\n" in out
+
+
+def test_go_from_debian_packages_in_gopath_mode_follows_the_release_default() -> None:
+    """bionic's golang-go is Go 1.10, which builds in GOPATH mode: the binary is named after the folder."""
+    text = "FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y golang-go\nWORKDIR /root/go/src/relay\nCOPY . .\nRUN go install\nCMD [\"/root/go/bin/relay\"]\n"
+    files = {"main.go": "package main\n\nfunc main() {}\n"}
+    assert "COPY --from=build /root/go/bin/relay /root/go/bin/relay\n" in fixed(text, select="DF4", unsafe=True, files=files)
+
+
+def test_debian_image_without_a_go_toolchain_package_is_not_df401s() -> None:
+    text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /x .\nCMD [\"/x\"]\n"
+    assert diagnostics(text, select="DF4") == []

@@ -69,13 +69,14 @@ from transforms.multistage.common import (
     Decline,
     Image,
     dev_runtime_data,
+    knowledge,
     runtime_libraries,
     size_text,
     slim_tag,
     split_rule,
 )
 from transforms.multistage.final_stage import TOOLCHAIN_IMAGES, plan_final_stage
-from transforms.multistage.go import plan_go
+from transforms.multistage.go import debian_go_packages, plan_go
 from transforms.multistage.java import plan_java
 from transforms.multistage.node import plan_node
 from transforms.multistage.python import plan_python
@@ -92,7 +93,11 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Debian (with `CGO_ENABLED=0 ` added to `go build` when no file imports
     "C" and no module needs cgo), `distroless/base` when cgo is needed, or
     `debian:<codename>-slim` when the start-up command or HEALTHCHECK needs a
-    shell, curl or wget.
+    shell, curl or wget.  A build on a debian or ubuntu image with Go from
+    the release's packages (`apt-get install golang-go`, `golang-1.NN-go`)
+    is split the same way: the apt install stays in the build stage, and
+    the runtime is distroless static for a static binary, else the build's
+    own image without the toolchain (the same C library for cgo).
 
     ## Why is this bad?
     The golang image is about 300 MB of compiler, standard library sources and
@@ -137,8 +142,15 @@ def go_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     share a folder with the module cache, when the container runs `go` at
     start-up or a script that installs, when the output of `go build` is
     not known, and when cgo is needed together with system libraries.
+    With Go from Debian's packages, the Go release is the package's (the
+    release's default for golang-go), GOPATH defaults to /root/go, and the
+    split declines when the stage installs packages other than the
+    toolchain and build tools (the program might run one of them).
     """
-    yield from split_rule(context, go_single_stage, ("golang",), plan_go)
+    stages = context.document.stages
+    debian = len(stages) == 1 and bool(debian_go_packages(context, stages[0]))
+    repos = ("golang", *knowledge()["go"]["debian"]["images"]) if debian else ("golang",)
+    yield from split_rule(context, go_single_stage, repos, plan_go)
 
 
 @rule("DF402", "python-single-stage", summary="Python dependencies built with compilers in the final image", applicability=Applicability.UNSAFE, order=400)

@@ -214,7 +214,7 @@ def script_commands(text: str) -> list[list[str | None]]:
 class Facts:
     """What a split needs to know about the single stage."""
 
-    __slots__ = ("context", "stage", "image", "workdir", "moved", "envs", "user", "start", "healthcheck", "runs", "blocked")
+    __slots__ = ("context", "stage", "image", "workdir", "app_dir", "moved", "envs", "user", "start", "healthcheck", "runs", "blocked")
 
     def __init__(
         self,
@@ -234,6 +234,9 @@ class Facts:
         self.stage = stage
         self.image = image
         self.workdir = workdir
+        self.app_dir = workdir
+        """The application directory: the WORKDIR, unless a plan finds the application in a folder of its own
+        while the working directory is `/` (python's `_fresh_application_dir`)."""
         self.moved = moved
         self.envs = envs
         self.user = user
@@ -624,7 +627,7 @@ def check_redirects(facts: Facts, ins: Instruction, script: ShellScript) -> None
             continue
         target = script.text_of(destination)
         path = absolute(target, facts.workdir_at(ins)) if target and "$" not in target else None
-        if path is None or not (path.startswith("/dev/") or under(path, facts.workdir or "//")):
+        if path is None or not (path.startswith("/dev/") or under(path, facts.app_dir or "//")):
             raise Decline(f"line {ins.line}: writes `{target}` outside the application directory")  # timid:
 
 
@@ -656,7 +659,7 @@ def check_run_command(facts: Facts, ins: Instruction, command: Command) -> None:
         return
     if name in STATE_TOOLS | {"touch"}:
         paths = _state_paths(facts, ins, command)
-        if all(p is not None and under(p, facts.workdir or "//") for p in paths):
+        if all(p is not None and under(p, facts.app_dir or "//") for p in paths):
             return
         script = facts.context.shell(ins)
         if name in STATE_TOOLS and script is not None and state_only_run(script):
@@ -682,15 +685,15 @@ def state_replays(facts: Facts, plan: Plan) -> list[str]:
         words = line.split()
         if words and words[0] in ("WORKDIR", "COPY") and len(words) > 1:
             target = absolute(words[-1], facts.workdir)
-            if target is not None:
-                known.add(target.rstrip("/") or "/")
-    if facts.workdir:
-        known.add(facts.workdir)
+            if target is not None and target != "/":  # `/` says nothing of what the runtime stage contains
+                known.add(target.rstrip("/"))
+    if facts.app_dir and facts.app_dir != "/":
+        known.add(facts.app_dir)
     for ins, script in facts.runs:
         if not state_only_run(script):
             continue
         paths = [(command, _state_paths(facts, ins, command)) for command in script.commands if command.name in STATE_TOOLS]
-        if all(p is not None and under(p, facts.workdir or "//") for _, ps in paths for p in ps):
+        if all(p is not None and under(p, facts.app_dir or "//") for _, ps in paths for p in ps):
             continue  # inside the application directory: as before, the runtime copy carries it
         if "distroless" in plan.runtime_image:
             raise Decline(f"line {ins.line}: the RUN sets up files outside the application directory and `{plan.runtime_image}` has no shell to replay it")  # timid:

@@ -6,12 +6,17 @@ import re
 from pathlib import PurePosixPath
 from typing import Iterator, NamedTuple
 
+from rewriter.context import FileContext
 from rewriter.rules import Edit
 from rewriter.shell import Command
-from rewriter.syntax import Instruction
+from rewriter.syntax import Instruction, Stage
+from rewriter.variables import resolve_image
+from transforms.base_images.knowledge import ImageRef
+from transforms.base_images.knowledge import knowledge as base_knowledge
 from transforms.multistage.common import (
     Decline,
     Facts,
+    Image,
     Plan,
     absolute,
     apt_line,
@@ -224,10 +229,52 @@ def _import_name(import_path: str) -> str:
 
 
 def _go_version(facts: Facts) -> tuple[int, int] | None:
-    """The Go release of the image tag (`1.13.3-alpine` -> (1, 13)); None for the newest (`1`, `alpine`, `latest`)."""
-    version, _ = facts.image.split()
-    m = re.match(r"(\d+)\.(\d+)", version)
+    """The Go release of the image tag (`1.13.3-alpine` -> (1, 13)), or of the Debian package that installs it;
+    None for the newest (`1`, `alpine`, `latest`, a release the table does not know)."""
+    if facts.image.repo != "golang":
+        version = debian_go_release(facts.context, facts.stage)
+    else:
+        version, _ = facts.image.split()
+    m = re.match(r"(\d+)\.(\d+)", version or "")
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _apt_installs(context: FileContext, stage: Stage) -> list[str]:
+    """The package words of the stage's `apt-get install` / `apt install` commands (None for a computed one)."""
+    words: list[str] = []
+    for ins in stage.instructions:
+        script = context.shell(ins) if ins.name == "RUN" else None
+        for command in script.commands if script is not None else []:
+            values = command.arg_values()
+            if command.name in ("apt-get", "apt") and "install" in values:
+                words += [v for v in values[values.index("install") + 1 :] if v is not None and not v.startswith("-")]
+    return words
+
+
+def debian_go_packages(context: FileContext, stage: Stage) -> list[str]:
+    """The Go toolchain packages (golang-go, golang-1.NN-go) the stage installs with apt on a debian or ubuntu
+    image; [] for any other image.  DF401 splits such a build as it splits one on the golang image."""
+    data = knowledge()["go"]["debian"]
+    ref = resolve_image(context.document, stage)
+    if ref is None or Image.parse(ref).repo not in data["images"]:
+        return []
+    versioned = re.compile(data["versioned"])
+    return [p.split("=", 1)[0] for p in _apt_installs(context, stage) if p.split("=", 1)[0] in data["packages"] or versioned.fullmatch(p.split("=", 1)[0])]
+
+
+def debian_go_release(context: FileContext, stage: Stage) -> str | None:
+    """The Go release a Debian toolchain package installs: `golang-1.NN-go` names it; golang-go installs the
+    default of the image's Debian or Ubuntu release (the knowledge base's codename, the table of releases)."""
+    data = knowledge()["go"]["debian"]
+    packages = debian_go_packages(context, stage)
+    named = {m.group(1) for p in packages if (m := re.fullmatch(data["versioned"], p))}
+    if len(named) == 1:
+        return named.pop()
+    ref = resolve_image(context.document, stage)
+    image = ImageRef.parse(ref) if ref is not None else None
+    tag = base_knowledge(context).parse_tag(image.name, image.tag) if image is not None else None
+    codename = tag.codename if tag is not None else None
+    return data["default_go"].get(codename or "")
 
 
 def _module_of(facts: Facts, directory: str) -> tuple[str, str] | None:
@@ -250,13 +297,15 @@ def _module_mode(facts: Facts, env: dict[str, str | None], directory: str, has_g
         return False
     if setting != "auto" and (version is None or version >= (1, 16)):
         return True
-    gopath_src = f"{_gopath(env)}/src"
+    gopath_src = f"{_gopath(facts, env)}/src"
     return has_go_mod and (version is None or version >= (1, 13) or not under(directory, gopath_src))
 
 
-def _gopath(env: dict[str, str | None]) -> str:
-    """The first GOPATH in `env` (a command's environment), else the golang image's."""
-    known = {**knowledge()["image_env"]["golang"], **{k: v for k, v in env.items() if v is not None}}
+def _gopath(facts: Facts, env: dict[str, str | None]) -> str:
+    """The first GOPATH in `env` (a command's environment), else the golang image's, else Go's default for root
+    ($HOME/go) with a Debian toolchain, which sets none."""
+    default = knowledge()["image_env"]["golang"] if facts.image.repo == "golang" else {"GOPATH": knowledge()["go"]["debian"]["gopath"]}
+    known = {**default, **{k: v for k, v in env.items() if v is not None}}
     return known["GOPATH"].split(":", 1)[0]
 
 
@@ -268,10 +317,18 @@ def _install_dir(facts: Facts, ins: Instruction, command: Command, cwd: str) -> 
         if gobin is None or not gobin.startswith("/"):
             raise Decline(f"line {ins.line}: `go install` with a GOBIN that is not known")  # timid:
         return str(PurePosixPath(gobin))
-    gopath = _gopath(env)
+    if "GOPATH" not in env and facts.image.repo != "golang" and _user_before(facts, ins):
+        raise Decline(f"line {ins.line}: `go install` as a USER whose home folder, where GOPATH defaults, is not known")  # timid:
+    gopath = _gopath(facts, env)
     if not gopath.startswith("/"):
         raise Decline(f"line {ins.line}: `go install` with a GOPATH that is not known")  # timid:
     return f"{gopath.rstrip('/')}/bin"
+
+
+def _user_before(facts: Facts, ins: Instruction) -> bool:
+    """A USER other than root set before `ins` (Go's defaults then follow that user's home folder)."""
+    users = [i for i in facts.stage.instructions if i.name == "USER" and i.index < ins.index]
+    return bool(users) and users[-1].args.text.strip().split(":", 1)[0] not in ("root", "0")
 
 
 def _binary_names(facts: Facts, ins: Instruction, env: dict[str, str | None], package: str, cwd: str, install: bool) -> list[str]:
@@ -295,7 +352,7 @@ def _binary_names(facts: Facts, ins: Instruction, env: dict[str, str | None], pa
         raise Decline(f"line {ins.line}: `go build {package}` of several packages writes no binary")  # timid:
     module = _module_of(facts, directory)
     if not _module_mode(facts, env, directory, module is not None):
-        gopath_src = f"{_gopath(env)}/src"
+        gopath_src = f"{_gopath(facts, env)}/src"
         if install and not under(directory, gopath_src):
             raise Decline(f"line {ins.line}: `go install` in GOPATH mode of {directory}, outside {gopath_src}: no install location")  # timid:
         return [_import_name(d) for d in directories]  # GOPATH mode: the folder's import path under $GOPATH/src
@@ -443,8 +500,8 @@ def application_folders(facts: Facts) -> list[str]:
 
 def _check_apart_from_toolchain(facts: Facts, folders: list[str]) -> None:
     """Decline when copying `folders` would bring the toolchain, module cache or installed tools along."""
-    gopath = _gopath(facts.context.env_at(facts.stage.instructions[-1])).rstrip("/")
-    kept_out = [f"{gopath}/pkg", f"{gopath}/bin", *knowledge()["go"]["goroot"]]
+    gopath = _gopath(facts, facts.context.env_at(facts.stage.instructions[-1])).rstrip("/")
+    kept_out = [f"{gopath}/pkg", f"{gopath}/bin", *knowledge()["go"]["goroot"], *knowledge()["go"]["debian"]["goroot"]]
     for folder in folders:
         for path in kept_out:
             if under(path, folder) or under(folder, path):
@@ -523,6 +580,28 @@ def go_runtime_files(facts: Facts, sources: list[tuple[str, str]], binaries: set
     return RuntimeFiles(paths, note, whole=not found or bool(absent))
 
 
+def _debian_runtime(facts: Facts, packages: list[str]) -> str:
+    """The runtime image of a build with Go from Debian's packages: the build's own image, where the toolchain is
+    only what the build stage installs.  Declines when the stage installs more than the toolchain and build tools
+    (the program may run one of those packages, and the runtime stage would lack it)."""
+    data = knowledge()["go"]["debian"]
+    others = sorted(set(facts.apt_packages()) - set(packages) - set(data["build_only"]))
+    if others:
+        raise Decline(f"the stage installs {', '.join(others)} besides the Go toolchain: whether the program needs it at run time is not known")  # timid:
+    ref = resolve_image(facts.document, facts.stage)
+    assert ref is not None  # stage_facts resolved it
+    return ref
+
+
+def _debian_sizes(facts: Facts, runtime: str) -> tuple[float | None, float | None]:
+    """Estimated sizes before and after the split of a build with Go from Debian's packages: the image plus the
+    toolchain, against the runtime image (the same image when it needs a shell)."""
+    toolchain = float(knowledge()["go"]["debian"]["toolchain_mb"]["value"])
+    base = size_of(("images", facts.image.repo, "sizes", "slim" if "slim" in (facts.image.tag or "") else "full"))
+    after = distroless_size(runtime) if runtime.startswith("gcr.io/distroless/") else base
+    return (base + toolchain, after) if base is not None and after is not None else (None, None)
+
+
 def plan_go(facts: Facts) -> Plan:
     facts.commit()
     commands = check_start(facts)
@@ -533,7 +612,8 @@ def plan_go(facts: Facts) -> Plan:
     files = go_runtime_files(facts, sources, binaries)
     read = files.paths
     check_outputs_stay(facts, binaries)
-    entry_binary(facts, commands, binaries, on_path={knowledge()["go"]["gopath_bin"]})
+    debian = debian_go_packages(facts.context, facts.stage)
+    entry_binary(facts, commands, binaries, on_path=set() if debian else {knowledge()["go"]["gopath_bin"]})
     tools = healthcheck_tools(facts)
     tz = any(api in text for api in knowledge()["go"]["tz_apis"] for _, text in sources) and not any(
         marker in text for marker in knowledge()["go"]["tz_embedded"] for _, text in sources
@@ -541,34 +621,47 @@ def plan_go(facts: Facts) -> Plan:
     needs_shell = facts.start is not None and facts.start.needs_shell or "/bin/sh" in tools
     extra_tools = [t for t in tools if t not in ("/bin/sh",) and t not in binaries and absolute(t, facts.workdir) not in binaries]
     build_edits: list[Edit] = []
+    # With Go from Debian's packages, the image itself (without the toolchain, which stays in the build stage)
+    # is the runtime when a shell or the same C library is needed.
+    plain = _debian_runtime(facts, debian) if debian else debian_slim()
     if cgo is not None:
-        if facts.apt_packages():
+        if facts.apt_packages() and not debian:
             raise Decline(f"the build needs cgo ({cgo}) and installs system packages: runtime libraries not determined")  # timid:
         if is_alpine(facts.image):
             raise Decline(f"the build needs cgo ({cgo}) and links musl on Alpine")  # timid:
-        runtime = distroless("base") if not needs_shell and not extra_tools else debian_slim()
-        why_runtime = f"cgo is needed ({cgo}): a glibc runtime"
+        runtime = plain if debian or needs_shell or extra_tools else distroless("base")
+        why_runtime = f"cgo is needed ({cgo}): " + (f"the same C library as the build, on `{plain}`" if debian else "a glibc runtime")
     else:
         for command, ins in {command.span.start: (command, ins) for _, command, ins in outputs}.values():
             if not cgo_disabled(facts.context, ins, command):
                 build_edits.append(Edit.insert(command.words[0].span.start, "CGO_ENABLED=0 "))
-        runtime = distroless("static") if not needs_shell and not extra_tools else debian_slim()
+        runtime = distroless("static") if not needs_shell and not extra_tools else plain
         why_runtime = "a static binary (CGO_ENABLED=0; no file imports \"C\")"
+    if debian:
+        why_runtime = f"Go from the {', '.join(sorted(set(debian)))} package, installed in the build stage only; " + why_runtime
     lines: list[str] = []
-    if runtime.startswith("debian:"):
+    if not runtime.startswith("gcr.io/distroless/"):
         unknown = [t for t in extra_tools if t.rsplit("/", 1)[-1] not in ("curl", "wget")]
         if unknown:
             raise Decline(f"the HEALTHCHECK runs `{unknown[0]}`, which a minimal runtime image does not have")  # timid:
         packages = ["ca-certificates"] + (["tzdata"] if tz else []) + sorted({t.rsplit("/", 1)[-1] for t in extra_tools})
-        lines.append(apt_line(packages))
+        if debian:  # the build's own image: what it had without the build's packages, and those it installed
+            packages = [p for p in packages if p in facts.apt_packages()]
+        if packages:
+            lines.append(apt_line(packages))
         needs = (["a shell"] if needs_shell else []) + [f"`{t}`" for t in sorted({t.rsplit('/', 1)[-1] for t in extra_tools})]
-        why_runtime += "; debian-slim because the start-up command or HEALTHCHECK needs " + ", ".join(needs)
-    repeated = user_setup_runs(facts) if runtime.startswith("debian:") else []
+        if needs:
+            shown = f"`{runtime}`" if debian else "debian-slim"
+            why_runtime += f"; {shown} because the start-up command or HEALTHCHECK needs " + ", ".join(needs)
+    repeated = user_setup_runs(facts) if not runtime.startswith("gcr.io/distroless/") else []
     check_user(facts, runtime, repeated)
     lines += workdir_and_binaries(facts, [p for p, _, _ in outputs if not any(under(p, r) for r in read)])
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in read]
-    before = size_of(("images", "golang", "sizes", "alpine" if is_alpine(facts.image) else "full"))
-    after = distroless_size(runtime) if "distroless" in runtime else size_of(("images", "debian", "sizes", "slim"))
+    if debian:
+        before, after = _debian_sizes(facts, runtime)
+    else:
+        before = size_of(("images", "golang", "sizes", "alpine" if is_alpine(facts.image) else "full"))
+        after = distroless_size(runtime) if "distroless" in runtime else size_of(("images", "debian", "sizes", "slim"))
     note = (
         f"Runtime on `{runtime}`: {why_runtime}"
         + ("" if "distroless" not in runtime or not read else "; distroless has CA certificates and tzdata, but no shell")

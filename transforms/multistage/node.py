@@ -150,26 +150,48 @@ def _tsc_output(facts: Facts, words: list[str]) -> str | None:
     assert build is not None
     if "--noEmit" in words:
         return None
-    if "-p" in words or "--project" in words or "-b" in words or "--build" in words:
-        raise Decline("`tsc -p`/`tsc -b`: project file chosen on the command line")  # timid:
-    text = build.read_text("tsconfig.json")
+    project = _tsc_project(words)
+    text = build.read_text(project)
     if text is None:
-        raise Decline("`tsc` without a tsconfig.json")
+        raise Decline(f"`tsc` without a {project}")
     text = re.sub(r"^\s*//.*$|/\*.*?\*/", "", text, flags=re.M | re.S)
     text = re.sub(r",(\s*[}\]])", r"\1", text)
     try:
         config = json_loads(text)
     except ValueError:
-        raise Decline("tsconfig.json is not plain JSON") from None  # timid:
+        raise Decline(f"{project} is not plain JSON") from None  # timid:
     if "extends" in config:
-        raise Decline("tsconfig.json extends another file")  # timid:
+        raise Decline(f"{project} extends another file")  # timid:
+    if config.get("references") and ("-b" in words or "--build" in words):
+        raise Decline(f"`tsc --build` also builds the projects {project} references")  # timid:
     options = config.get("compilerOptions", {})
     if options.get("noEmit") is True:
         return None
     out = options.get("outDir")
     if not out:
-        raise Decline("tsconfig.json has no outDir: tsc writes next to the sources")
-    return str(PurePosixPath(out))
+        raise Decline(f"{project} has no outDir: tsc writes next to the sources")
+    return str(PurePosixPath(project).parent / out)  # outDir is relative to the project file
+
+
+def _tsc_project(words: list[str]) -> str:
+    """The project file tsc reads: tsconfig.json, or the one `-p`/`--project`/`-b`/`--build` names (a file, or a
+    folder holding tsconfig.json); `-b` with several projects declines (each has its own outDir)."""
+    for index, word in enumerate(words):
+        if word not in ("-p", "--project", "-b", "--build"):
+            continue
+        operands = words[index + 1 :] if word in ("-b", "--build") else words[index + 1 : index + 2]
+        operands = [o for o in operands if not o.startswith("-")]
+        if len(operands) > 1:
+            raise Decline("`tsc --build` of several projects")  # timid:
+        if not operands:
+            if word in ("-p", "--project"):
+                raise Decline(f"`tsc {word}` without a project")  # timid:
+            return "tsconfig.json"
+        path = PurePosixPath(operands[0])
+        if path.is_absolute() or ".." in path.parts:
+            raise Decline(f"`tsc {word} {operands[0]}`: a project outside the package")  # timid:
+        return str(path if path.suffix == ".json" else path / "tsconfig.json")
+    return "tsconfig.json"
 
 
 def _webpack_output(facts: Facts) -> str:

@@ -13,11 +13,13 @@ from transforms.base_images.knowledge import ImageRef
 from transforms.base_images.knowledge import knowledge as base_knowledge
 from transforms.base_images.stage import stage_config
 from transforms.multistage.common import (
+    APT,
+    USER_TOOLS,
+    VENV,
     Decline,
     Facts,
     Plan,
     Start,
-    VENV,
     absolute,
     apt_line,
     check_redirects,
@@ -31,6 +33,7 @@ from transforms.multistage.common import (
     knowledge,
     is_alpine,
     newline,
+    parse_shell_text,
     size_of,
     slim_tag,
     split_packages,
@@ -97,6 +100,7 @@ def plan_python(facts: Facts) -> Plan | None:
     if not full and not build_only:
         return None  # nothing to gain: already slim and no compilers (the base-image pass covers the rest)
     facts.commit()
+    replayed = _application_layout(facts, pip_runs, others)
     for ins, script in facts.runs:
         check_redirects(facts, ins, script)
     steps = []
@@ -111,8 +115,6 @@ def plan_python(facts: Facts) -> Plan | None:
             steps.append(step)
     runtime = f"python:{slim_tag('python', image)}"
     commands, start_note = _start_commands(facts, runtime)
-    if facts.workdir in (None, "/"):
-        raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     tools = healthcheck_tools(facts)
     slim_missing = set(image_facts()["images"]["python"]["slim_drops"]["commands"])
     for words in commands:
@@ -144,10 +146,14 @@ def plan_python(facts: Facts) -> Plan | None:
     if runtime_packages:
         lines.append(apt_line(runtime_packages))
     lines.append(f"WORKDIR {facts.workdir}")
-    chown = _chown(facts)
     lines.append(f"COPY --from={facts.build_stage} {VENV} {VENV}")
-    lines.append(f"COPY --from={facts.build_stage}{chown} {facts.workdir} {facts.workdir}")
-    lines += _outside_copies(facts, facts.workdir, chown)
+    if replayed is not None:
+        lines += [facts.text(ins).rstrip("\r\n") for ins in replayed]
+    else:
+        app = facts.app_dir or ""
+        chown = _chown(facts)
+        lines.append(f"COPY --from={facts.build_stage}{chown} {app} {app}")
+        lines += _outside_copies(facts, app, chown)
     outputs = list(dict.fromkeys(path for step in steps for path in step.outputs))
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs]
     if "poetry" in tools_installing:
@@ -167,7 +173,15 @@ def plan_python(facts: Facts) -> Plan | None:
         parts.append(f"build-only packages left in the build stage: {', '.join(build_only)}")
     if runtime_packages:
         parts.append(f"installed in the runtime stage: {', '.join(runtime_packages)} (the runtime libraries of the -dev packages, from Debian's metadata, and the other packages the build installed)")
-    parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.workdir}")
+    if replayed is not None:
+        parts.append(
+            f"dependencies go into a virtual environment at {VENV}; the application files lie in `/` among the system's, "
+            "so the runtime stage copies them from the build context as the build did (no step after the copies changes them)"
+        )
+    else:
+        parts.append(f"dependencies go into a virtual environment at {VENV}, copied with the application directory {facts.app_dir}")
+        if facts.app_dir != facts.workdir:
+            parts.append(f"the working directory is `{facts.workdir}`, and every COPY of the build context lands in {facts.app_dir}, a top-level folder that is not a system folder (FHS): that is the application directory")
     if tools_installing:
         parts.append(" and ".join(_INTO_VENV[t] for t in sorted(tools_installing)) + " into that environment")
     parts += [step.read for step in steps]
@@ -189,12 +203,69 @@ _INTO_VENV = {  # what the note says
 }
 
 
+_SYSTEM_DIRS = frozenset({
+    "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "media", "mnt", "opt", "proc",
+    "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var",
+})
+"""The top-level folders of the Filesystem Hierarchy Standard 3.0 (and Debian's multiarch lib folders): a
+folder of the image, never an application's own."""
+_READ_ONLY = frozenset({"true", ":", "echo", "set", "ls", "cat", "test", "["})
+
+
+def _application_layout(facts: Facts, pip_runs: list[Instruction], others: list[tuple[Instruction, Command]]) -> list[Instruction] | None:
+    """Where the application files are when the working directory is `/`; the COPY instructions the runtime
+    stage replays from the build context, or None when it copies the application directory from the build stage.
+
+    A WORKDIR other than `/` is the application directory.  At `/`, when every COPY of the build context lands
+    in one top-level folder that is not a system folder (`COPY . /app`), that folder is.  When the files land in
+    `/` itself, nothing can tell them from the system's; the runtime stage then copies them from the build context
+    again, which gives the same files only when no step after the copies changes them: anything but pip (of
+    packages, not of the local project), apt and read-only commands declines."""
+    if facts.workdir not in (None, "/"):
+        return None
+    if facts.workdir is None:
+        raise Decline("no WORKDIR, and the base image's working directory is not known: the application files cannot be told apart from the system")  # timid:
+    copies = facts.copies()
+    fresh = _fresh_application_dir(copies)
+    if fresh is not None:
+        facts.app_dir = fresh
+        return None
+    first = min((ins.index for ins, _, _ in copies), default=len(facts.stage.instructions))
+    for ins, command in others:
+        if ins.index > first and command.name not in _READ_ONLY | APT | USER_TOOLS:
+            raise Decline(
+                f"no WORKDIR: the application files lie in `/` among the system's, and line {ins.line}: `{command.name or '?'}` "
+                "after they were copied may change them"
+            )  # timid:
+    for ins in pip_runs:
+        for command in (facts.context.shell(ins) or parse_shell_text("")).commands:
+            args = _pip_install(command) or []
+            if any(a is None or a in ("-e", "--editable") or a.startswith((".", "/", "--editable=")) for a in args):
+                raise Decline(f"no WORKDIR: line {ins.line}: `pip install` of a local project writes into the application files, which lie in `/` among the system's")  # timid:
+    facts.app_dir = None  # no path is the application's: what a step writes anywhere counts as outside
+    return [ins for ins, _, _ in copies]
+
+
+def _fresh_application_dir(copies: list[tuple[Instruction, list[str], str]]) -> str | None:
+    """The one top-level folder, not a system folder, that every COPY destination lies in (at least one of them
+    a path inside it or a folder), else None."""
+    tops: set[str] = set()
+    inside = False
+    for _, _, dest in copies:
+        parts = PurePosixPath(dest).parts
+        if len(parts) < 2 or parts[1] in _SYSTEM_DIRS:
+            return None
+        tops.add("/" + parts[1])
+        inside = inside or len(parts) > 2 or dest.endswith("/")
+    return tops.pop() if len(tops) == 1 and inside else None
+
+
 def _check_cd(facts: Facts) -> None:
     """A `cd` is followed (`Facts.command_dirs`) when it stays in the application directory: a relative path
     after it then lies in that directory, as the checks that resolve it against the WORKDIR assume."""
     dirs = list(facts.command_dirs())
     for (ins, command, _), (following, _, after) in zip(dirs, dirs[1:]):
-        if command.name == "cd" and following is ins and (after is None or not under(after, facts.workdir or "//")):
+        if command.name == "cd" and following is ins and (after is None or not under(after, facts.app_dir or "//")):
             raise Decline(f"line {ins.line}: `cd` out of the application directory, or to a place that is not known")  # timid:
 
 
@@ -280,12 +351,12 @@ def _chown(facts: Facts) -> str:
     owners = set()
     for ins, sources, dest in facts.copies():
         flag = ins.flag("chown")
-        if flag is not None and facts.workdir and under(dest.rstrip("/"), facts.workdir):
+        if flag is not None and facts.app_dir and under(dest.rstrip("/"), facts.app_dir):
             owners.add(flag.value)
     for ins, command in facts.commands():
         if command.name == "chown":
             values = [v for v in command.arg_values() if v and not v.startswith("-")]
-            if values and any(under(absolute(p, facts.workdir_at(ins)) or "", facts.workdir or "//") for p in values[1:]):
+            if values and any(under(absolute(p, facts.workdir_at(ins)) or "", facts.app_dir or "//") for p in values[1:]):
                 owners.add(values[0])
     if len(owners) > 1:
         raise Decline(f"application files have several owners ({', '.join(sorted(o or '?' for o in owners))})")  # timid:

@@ -94,7 +94,7 @@ def _cwd(facts: Facts, ins: Instruction, command: Command, what: str) -> str:
 
 def _outside(facts: Facts, paths: list[str]) -> tuple[str, ...]:
     """The paths neither under the application directory nor in the venv (those are copied anyway)."""
-    app = facts.workdir or "//"
+    app = facts.app_dir or "//"
     return tuple(dict.fromkeys(p for p in paths if not under(p, app) and not under(p, VENV)))
 
 
@@ -157,8 +157,8 @@ def _django(facts: Facts, ins: Instruction, command: Command, manage_py: str | N
 
 def _locale_paths(facts: Facts, settings: Settings, cwd: str) -> list[str]:
     """compilemessages walks the working directory for `locale` folders and adds LOCALE_PATHS."""
-    if not under(cwd, facts.workdir or "//"):
-        raise Decline(f"it walks {cwd}, outside the application directory {facts.workdir}")  # timid:
+    if not under(cwd, facts.app_dir or "//"):
+        raise Decline(f"it walks {cwd}, outside the application directory {facts.app_dir}")  # timid:
     if "LOCALE_PATHS" not in settings.names and "LOCALE_PATHS" not in settings.unknown and settings.opaque is None:
         return []  # Django's default: no extra folders
     return setting_paths(facts, settings, "LOCALE_PATHS", cwd)

@@ -1,0 +1,3 @@
+module example.org/pinger
+
+go 1.19
