@@ -229,11 +229,12 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     """## What it does
     For build tools that download dependencies while they build (`go build`,
     `mvn package`, `gradle build`, `dotnet publish`, `poetry install`, `uv
-    sync`, `composer install`), inserts before `COPY . .` a copy of the
+    sync`, `composer install`, `composer update`), inserts before `COPY . .` a copy of the
     manifests and the tool's dependency-only command (`go mod download`,
     `mvn dependency:go-offline`, `gradle dependencies`, `dotnet restore`,
     `poetry install --no-root`, `uv sync --no-install-project`, `composer
-    install --no-scripts --no-autoloader`); the build itself stays after the
+    install --no-scripts --no-autoloader`, and `composer update` with the
+    same flags); the build itself stays after the
     copy, unchanged.  For cargo (`cargo build`, `cargo install --path .`) it
     builds the dependencies against stub targets, then removes the stubs and
     the crate's own artifacts (`cargo clean -p`).  For `pip
@@ -274,6 +275,10 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     --no-scripts --no-autoloader` installs the locked packages that the
     later install finds in place (no plugin that can run, no
     package-event scripts);
+    `composer update --no-scripts --no-autoloader` runs no plugin when
+    composer.json requires only the platform (`php`, `ext-*`) or no plugin
+    may run, and the original update after the copy resolves again and
+    writes the lock file later steps read;
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
     obj/ current; `mvn dependency:go-offline` of one pom without extensions

@@ -25,7 +25,8 @@ from transforms.manifests.common import (
 @installs("composer", "composer.phar", tool="composer")
 def composer_install(command: Command, words: list[str], project: Project, env: Env) -> Plan:
     data = package_managers()["composer"]
-    if len(words) < 2 or words[1] not in ("install", "i"):
+    update = len(words) > 1 and words[1] in data["update_subcommands"]
+    if len(words) < 2 or (words[1] not in ("install", "i") and not update):
         return Plan("source", "composer")
     folder = project.folder()
     if folder is None:
@@ -47,9 +48,13 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
         return Plan("source", "composer", decline=why)
     plan = Plan("install", "composer", files=tuple(files))
     manifest = manifest if isinstance(manifest, dict) else {}
-    why = plugin_risk(project, folder, manifest, env, "--no-scripts" in words) or binaries_in_context(project, folder, manifest)
+    why = (update_plugin_risk(project, folder, manifest, env) if update else plugin_risk(project, folder, manifest, env, "--no-scripts" in words)) or binaries_in_context(project, folder, manifest)
     if why:
         plan = cap(plan, Applicability.UNSAFE, why)
+    if update:  # the update still runs after the copy: it resolves again, and later steps read the lock it writes
+        missing = [f for f in data["deps_only"] if f not in words]
+        prefetch = " ".join(shell_quote(w) for w in words) + "".join(f" {f}" for f in missing)
+        return plan._replace(kind="build", prefetch=prefetch, prefetch_safe=not why)
     if all(flag in words for flag in data["deps_only"]):
         return plan
     missing = [f for f in data["deps_only"] if f not in words]
@@ -238,4 +243,43 @@ def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any])
     clash = sorted(n for n in names if project.exists(in_folder(path, n)))
     if clash:
         return f"composer links the binary `{clash[0]}` into `{path}` (`config.bin-dir`), where the build context has a file of that name, which the source copy would write over the link."
+    return ""
+
+
+def update_plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env) -> str:
+    """The safety proof of a `composer update` before which DF102 inserts `composer update --no-scripts
+    --no-autoloader`; "" when that is safe.
+
+    The original update still runs after the source copy, as before: it resolves composer.json again (to the
+    same packages, or to newer ones when the inserted layer is older; either way the original update's),
+    installs what differs, writes composer.lock, dumps the autoloader and runs the scripts, so the image is
+    the one it made, and later steps read the lock file it wrote, as before.  What the inserted update could
+    do besides filling vendor/ is run a plugin before the source is there, or leave package events
+    (`post-package-install`...) unfired, since the final update finds the packages installed.  Unlike an
+    install from a lock file, an update picks its packages only when it resolves, so a plugin is ruled out
+    only when it installs no package at all (composer.json requires only the platform: `php`, `ext-*`...) or
+    when no plugin may run whatever it installs (`plugins_may_run`, with the committed lock, which Composer
+    consults for `allow-plugins` before it resolves)."""
+    if manifest.get("type") == "composer-plugin":
+        return "composer.json is itself a `composer-plugin`, which runs during the update (with `--no-scripts` too) and may read any file of the project."
+    platform = re.compile(package_managers()["composer"]["platform_packages"])
+    required = [name for key in ("require", "require-dev") if isinstance(manifest.get(key), dict) for name in manifest[key]]
+    package = next((name for name in required if not platform.match(name)), None)
+    if package is None:
+        return ""  # nothing is installed: no plugin, no package event
+    text = project.read(in_folder(folder, "composer.lock"))
+    try:
+        lock = json_loads(text) if text is not None else None
+    except ValueError:
+        lock = None
+    permission = plugins_may_run(project, manifest, lock if isinstance(lock, dict) else None, env)
+    if permission:
+        return (
+            f"{permission}, and `composer update` picks its packages (composer.json requires `{package}`) only when it resolves, "
+            "so whether one is a plugin, which would run during the inserted update and may read any file of the project, is not known."
+        )
+    scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
+    events = [e for e in package_managers()["composer"]["package_events"] if e in scripts]
+    if events:
+        return f"composer.json runs `{events[0]}` scripts, which fire only for the packages a run installs: that is now the inserted update, where scripts are off."
     return ""
