@@ -12,3 +12,10 @@ COPY packages/composer.json ./
 RUN composer update --no-dev --no-scripts --no-autoloader
 COPY packages/ ./
 RUN composer update --no-dev && composer install --no-dev --optimize-autoloader
+
+FROM composer:2 AS allowed
+WORKDIR /srv/allowed
+COPY allowed/composer.json ./
+RUN composer update --no-scripts --no-autoloader
+COPY allowed/ ./
+RUN composer update

@@ -289,9 +289,9 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     --no-scripts --no-autoloader` installs the locked packages that the
     later install finds in place (no plugin that can run, no
     package-event scripts);
-    `composer update --no-scripts --no-autoloader` installs nothing, so
-    runs no plugin, when composer.json requires only the platform (`php`,
-    `ext-*`), and the original update after the copy resolves again and
+    `composer update --no-scripts --no-autoloader` runs no plugin when
+    composer.json requires only the platform (`php`, `ext-*`) or no plugin
+    may run, and the original update after the copy resolves again and
     writes the lock file later steps read;
     `dotnet restore` reads the same files in both orders when every MSBuild
     import resolves to a copied file, and the build's own restore finds
