@@ -697,6 +697,52 @@ def test_pip_install_dot_installs_the_declared_dependencies_first(files: dict[st
     assert (fix(before, files) == expected) is safe
 
 
+EXTRAS_PROJECT = '[project]\nname = "Shop_Core"\nversion = "1"\ndependencies = ["flask"]\n[project.optional-dependencies]\n'
+
+
+@pytest.mark.parametrize(
+    ("extras", "target", "inserted", "why"),
+    [
+        pytest.param('pg = ["psycopg"]\n', ".[pg]", "flask psycopg", "", id="listed"),
+        pytest.param('pg = ["psycopg"]\nall = ["shop-core[pg]", "redis"]\n', ".[all]", "flask redis psycopg", "", id="self-reference-expands"),
+        pytest.param('pg = ["psycopg"]\n', ".[PG,missing]", "flask psycopg", "", id="names-normalized-and-undeclared-adds-nothing"),
+        pytest.param('all = ["shop-core[pg]; python_version < \'3.13\'"]\n', ".[all]", "flask", "with a condition", id="conditional-self-reference"),
+        pytest.param('pg = "psycopg"\n', ".[pg]", "flask", "as a list of strings", id="not-a-list"),
+    ],
+)
+def test_pip_install_dot_with_extras_installs_their_requirements_too(extras: str, target: str, inserted: str, why: str) -> None:
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install {target}\n"
+    files = {"pyproject.toml": EXTRAS_PROJECT + extras}
+    assert f"WORKDIR /app\nRUN pip install {inserted}\nCOPY . .\n" in fix(before, files, unsafe=True)
+    assert (fix(before, files) == before) == bool(why)
+    if why:
+        assert why in notes(before, files)[0]
+
+
+def test_pip_install_dot_with_dynamic_extras_is_unsafe() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .[pg]\n"
+    files = {"pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["flask"]\ndynamic = ["optional-dependencies"]\n'}
+    assert fix(before, files) == before
+    assert "declares its extras `dynamic`" in notes(before, files)[0]
+
+
+@pytest.mark.parametrize(
+    ("venv", "moved"),
+    [
+        pytest.param("/app/venv", True, id="new-folder-in-the-copy"),
+        pytest.param("--prompt shop /app/.venv", True, id="option-with-a-value"),
+        pytest.param("/app/env", False, id="context-has-the-folder"),
+        pytest.param("/app/lib/venv", False, id="context-has-a-parent"),
+        pytest.param("/app", False, id="the-destination-itself"),
+        pytest.param("$VENV", False, id="only-the-shell-knows"),
+    ],
+)
+def test_a_virtual_environment_in_the_copy_moves_only_where_the_context_has_nothing(venv: str, moved: bool) -> None:
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN python -m venv {venv} && /app/venv/bin/pip install -r requirements.txt\n"
+    files = {**REQ, "env/keep.txt": "", "lib/x.py": ""}
+    assert (fix(before, files) != before) is moved
+
+
 @pytest.mark.parametrize(
     ("files", "why"),
     [
