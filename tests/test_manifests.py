@@ -588,6 +588,22 @@ def test_poetry_install_without_the_root_reads_only_the_manifests_and_a_license_
         assert f"COPY {copied} ./\nRUN poetry install --only main --no-root\nCOPY . .\n" in fix(before, context)
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "why"),
+    [
+        pytest.param("[tool.poetry.dependencies]\nshared = { file = 'wheels/shared-1.0-py3-none-any.whl' }\n", "`shared` at the local file `wheels/", id="file"),
+        pytest.param("[tool.poetry.group.dev.dependencies.tools]\npath = 'tools'\ndevelop = true\n", "`tools` at the local path `tools`", id="sub-table-in-a-group"),
+        pytest.param("[tool.poetry.dependencies]\nlib = [{ version = '^1', python = '<3.12' }, { path = 'lib', python = '>=3.12' }]\n", "`lib` at the local path", id="multiple-constraints"),
+        pytest.param("[project]\nname = 'a'\nversion = '1'\ndependencies = ['shared @ file:///src/shared']\n", "`shared @ file:///src/shared`", id="pep508-file-url"),
+    ],
+)
+def test_poetry_declines_dependencies_on_files_of_the_project(pyproject: str, why: str) -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+    context = {"pyproject.toml": pyproject, "poetry.lock": ""}
+    assert fix(before, context, unsafe=True) == before
+    assert why in notes(before, context)[0]
+
+
 def test_poetry_install_of_the_root_alone_fetches_nothing_first() -> None:
     before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n"
     assert fix(before, {"pyproject.toml": POETRY_APP, "poetry.lock": ""}, unsafe=True) == before

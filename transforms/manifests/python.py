@@ -380,6 +380,9 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
     path_dep = _python_path_dependency(tool, manifest)
     if path_dep:
         return Plan("source", tool, decline=f"`{files[0]}` has the path dependency `{path_dep}`, which is source, not a manifest")
+    local = poetry_local_dependency(manifest) if tool == "poetry" else ""
+    if local:
+        return Plan("source", tool, decline=f"`{files[0]}` depends on {local}, which is source, not a manifest")
     why = outputs_in_context(project, folder, data["outputs"], tool)
     if why:
         return Plan("source", tool, decline=why)
@@ -446,6 +449,33 @@ def poetry_prefetch_reads(project: Project, folder: str, pyproject: str, text: s
             return [], f"`{pyproject}` names the license file `{license_field['file']}`, which poetry reads when it loads the project and the build context does not have."
         return [path], ""
     return [], ""
+
+
+def poetry_local_dependency(text: str) -> str:
+    """The first dependency poetry installs from a file or folder of the project, in any group or table form
+    (`x = {path = "libs/x"}`, `[tool.poetry.dependencies.x]` with `file = "wheels/x.whl"`, a PEP 508
+    `x @ file:...` in `[project]`); "" when there is none (or the file is no valid TOML, which poetry rejects)."""
+    try:
+        data = toml_loads(text)
+    except ValueError:
+        return ""
+    poetry_table = (data.get("tool") or {}).get("poetry") or {}
+    tables = [poetry_table.get("dependencies"), poetry_table.get("dev-dependencies")]
+    tables += [(group or {}).get("dependencies") for group in (poetry_table.get("group") or {}).values() if isinstance(group, dict)]
+    for table in tables:
+        for name, spec in (table or {}).items() if isinstance(table, dict) else ():
+            for constraint in spec if isinstance(spec, list) else [spec]:
+                if isinstance(constraint, dict) and ("path" in constraint or "file" in constraint):
+                    key = "path" if "path" in constraint else "file"
+                    return f"`{name}` at the local {key} `{constraint[key]}`"
+    project_table = data.get("project") if isinstance(data.get("project"), dict) else {}
+    requirements = list(project_table.get("dependencies") or [])
+    for extra in (project_table.get("optional-dependencies") or {}).values():
+        requirements += extra if isinstance(extra, list) else []
+    for requirement in requirements:
+        if isinstance(requirement, str) and re.search(r"@\s*(file:|\.{0,2}/)", requirement):
+            return f"`{requirement}`"
+    return ""
 
 
 def exact_sync_risk(values: list[str], frozen: bool) -> str:
