@@ -588,6 +588,22 @@ def test_poetry_install_without_the_root_reads_only_the_manifests_and_a_license_
         assert f"COPY {copied} ./\nRUN poetry install --only main --no-root\nCOPY . .\n" in fix(before, context)
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "why"),
+    [
+        pytest.param("[tool.poetry.dependencies]\nshared = { file = 'wheels/shared-1.0-py3-none-any.whl' }\n", "`shared` at the local file `wheels/", id="file"),
+        pytest.param("[tool.poetry.group.dev.dependencies.tools]\npath = 'tools'\ndevelop = true\n", "`tools` at the local path `tools`", id="sub-table-in-a-group"),
+        pytest.param("[tool.poetry.dependencies]\nlib = [{ version = '^1', python = '<3.12' }, { path = 'lib', python = '>=3.12' }]\n", "`lib` at the local path", id="multiple-constraints"),
+        pytest.param("[project]\nname = 'a'\nversion = '1'\ndependencies = ['shared @ file:///src/shared']\n", "`shared @ file:///src/shared`", id="pep508-file-url"),
+    ],
+)
+def test_poetry_declines_dependencies_on_files_of_the_project(pyproject: str, why: str) -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+    context = {"pyproject.toml": pyproject, "poetry.lock": ""}
+    assert fix(before, context, unsafe=True) == before
+    assert why in notes(before, context)[0]
+
+
 def test_poetry_install_of_the_root_alone_fetches_nothing_first() -> None:
     before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n"
     assert fix(before, {"pyproject.toml": POETRY_APP, "poetry.lock": ""}, unsafe=True) == before
@@ -695,6 +711,52 @@ def test_pip_install_dot_installs_the_declared_dependencies_first(files: dict[st
     expected = f"FROM python:3.12\nWORKDIR /app\n{inserted}COPY . .\nRUN pip install .\n"
     assert fix(before, files, unsafe=True) == expected
     assert (fix(before, files) == expected) is safe
+
+
+EXTRAS_PROJECT = '[project]\nname = "Shop_Core"\nversion = "1"\ndependencies = ["flask"]\n[project.optional-dependencies]\n'
+
+
+@pytest.mark.parametrize(
+    ("extras", "target", "inserted", "why"),
+    [
+        pytest.param('pg = ["psycopg"]\n', ".[pg]", "flask psycopg", "", id="listed"),
+        pytest.param('pg = ["psycopg"]\nall = ["shop-core[pg]", "redis"]\n', ".[all]", "flask redis psycopg", "", id="self-reference-expands"),
+        pytest.param('pg = ["psycopg"]\n', ".[PG,missing]", "flask psycopg", "", id="names-normalized-and-undeclared-adds-nothing"),
+        pytest.param('all = ["shop-core[pg]; python_version < \'3.13\'"]\n', ".[all]", "flask", "with a condition", id="conditional-self-reference"),
+        pytest.param('pg = "psycopg"\n', ".[pg]", "flask", "as a list of strings", id="not-a-list"),
+    ],
+)
+def test_pip_install_dot_with_extras_installs_their_requirements_too(extras: str, target: str, inserted: str, why: str) -> None:
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install {target}\n"
+    files = {"pyproject.toml": EXTRAS_PROJECT + extras}
+    assert f"WORKDIR /app\nRUN pip install {inserted}\nCOPY . .\n" in fix(before, files, unsafe=True)
+    assert (fix(before, files) == before) == bool(why)
+    if why:
+        assert why in notes(before, files)[0]
+
+
+def test_pip_install_dot_with_dynamic_extras_is_unsafe() -> None:
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .[pg]\n"
+    files = {"pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["flask"]\ndynamic = ["optional-dependencies"]\n'}
+    assert fix(before, files) == before
+    assert "declares its extras `dynamic`" in notes(before, files)[0]
+
+
+@pytest.mark.parametrize(
+    ("venv", "moved"),
+    [
+        pytest.param("/app/venv", True, id="new-folder-in-the-copy"),
+        pytest.param("--prompt shop /app/.venv", True, id="option-with-a-value"),
+        pytest.param("/app/env", False, id="context-has-the-folder"),
+        pytest.param("/app/lib/venv", False, id="context-has-a-parent"),
+        pytest.param("/app", False, id="the-destination-itself"),
+        pytest.param("$VENV", False, id="only-the-shell-knows"),
+    ],
+)
+def test_a_virtual_environment_in_the_copy_moves_only_where_the_context_has_nothing(venv: str, moved: bool) -> None:
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN python -m venv {venv} && /app/venv/bin/pip install -r requirements.txt\n"
+    files = {**REQ, "env/keep.txt": "", "lib/x.py": ""}
+    assert (fix(before, files) != before) is moved
 
 
 @pytest.mark.parametrize(

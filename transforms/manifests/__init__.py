@@ -326,9 +326,14 @@ def build_fetches_dependencies_after_source_copy(context: FileContext) -> Iterat
     (and `-e .`) is safe when the declaration is static and complete (no
     `dynamic` dependencies, no computed `install_requires`; setup.py is read
     with libcst, never run): `pip install .` then finds exactly the
-    requirements it would resolve already installed.  Unsafe with extras
-    (`.[dev]`, resolved together with what is already installed) or a
-    requirement file with option lines.
+    requirements it would resolve already installed.  Extras (`.[pg,cli]`)
+    are installed first with the dependencies when pyproject.toml lists them
+    statically (an extra naming the project itself stands for its extras'
+    lists): the same requirement set, so the same resolution.  Unsafe when
+    the extras come from a variable (`.[${EXTRAS}]`: the inserted install
+    uses the file's value, and a build given another one would keep both),
+    for extras the pass cannot read, or a requirement file with option
+    lines.
     """
     yield from _diagnostics(context, build_fetches_dependencies_after_source_copy)
 

@@ -259,6 +259,36 @@ def is_venv(words: list[str]) -> bool:
     return bool(re.match(r"python(\d+(\.\d+)?)?\Z", words[0])) and words[1:3] == ["-m", "venv"]
 
 
+_VENV_VALUE_OPTIONS = ("--prompt",)
+
+
+def venv_apart_from_copy(command: Command, words: list[str], project: Project) -> bool:
+    """True for `python -m venv DIR` whose DIR lies inside the copy's destination where the build context has
+    nothing (`/app/venv` after `COPY . /app`, with no `venv` in the context): the source copy leaves such a
+    folder alone (COPY adds and replaces, never removes), so creating it before the copy gives the same files."""
+    if command.span != command.statement_span:
+        return False  # timid: a redirection may write into the project
+    rest = words[3:]
+    targets: list[str] = []
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in _VENV_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            targets.append(word)
+    if len(targets) != 1 or isinstance(targets[0], Verbatim):
+        return False
+    path = project.context_path(targets[0])
+    if not path:
+        return False  # not in the copy at all (then `touches_only_image` decides), or the destination itself
+    parts = PurePosixPath(path).parts
+    if ".." in parts:
+        return False
+    return not any(project.exists("/".join(parts[: i + 1])) for i in range(len(parts)))
+
+
 def touches_only_image(command: Command, words: list[str], project: Project) -> bool:
     """True if no argument names a file of the copied folder (or the cwd) and nothing is redirected."""
     if command.span != command.statement_span:
@@ -404,7 +434,10 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
     words: list[str] = [v for v in values if v is not None]  # words[0] as written: `./mvnw`, `/opt/poetry/bin/poetry`
     meta = package_managers()["meta"]
     if name in meta["context_free_commands"] or is_venv(words):
-        return Plan("free", name) if touches_only_image(command, words, project) else Plan("source")
+        if any(isinstance(word, Verbatim) for word in words):
+            return Plan("source")  # timid: a path only the shell knows may be in the copy
+        free = touches_only_image(command, words, project) or (is_venv(words) and venv_apart_from_copy(command, words, project))
+        return Plan("free", name) if free else Plan("source")
     if name in meta["absolute_path_commands"]:
         absolute = all(w.startswith(("/", "-")) for w in words[1:])
         return Plan("free", name) if absolute and touches_only_image(command, words, project) else Plan("source")

@@ -95,7 +95,9 @@ def _find_for_copy(context: FileContext, stage: Stage, copy: SourceCopy) -> Iter
     followed = follow(context, stage, copy)
     found = list(_reorder(context, stage, copy, followed))
     yield from found
-    if not any(f.edits for f in found):  # (a reorder moves the steps that read nothing of the project too)
+    # A reorder moves the steps that read nothing of the project too; one that is only unsafe must not cost
+    # the safe move of those steps.
+    if not any(f.edits and f.applicability == Applicability.SAFE for f in found):
         yield from _context_free_installs(context, copy, followed)
 
 

@@ -12,6 +12,7 @@ from transforms.manifests.common import (
     MAX_INCLUDED_FILES,
     REMOTE,
     URL,
+    Verbatim,
     Env,
     Plan,
     Project,
@@ -30,7 +31,7 @@ from transforms.manifests.common import (
     shell_quote,
 )
 from rewriter.context import toml_loads
-from transforms.manifests.python_metadata import declared_dependencies
+from transforms.manifests.python_metadata import declared_dependencies, declared_extras
 from transforms.pip_cache import pip_subcommand
 
 
@@ -223,10 +224,18 @@ def _project_dependencies(words: list[str], start: int, options: list[tuple[str,
         if why:
             return Plan("source", "pip", decline=why)
         files.extend(more)
+    why_extras = ""
+    if extras:
+        names = [e.strip() for e in extras.rstrip("]").split(",") if e.strip()]
+        added = declared_extras(project, folder, names) if not declared.files else "its dependencies are read from requirement files"
+        if isinstance(added, str):
+            why_extras = f"`{target}` asks for extras, and {added}; pip resolves them together with the dependencies installed first, and the versions it picks may differ."
+        else:
+            listed += [r for r in added if r not in listed]
     prefetch = " ".join(shell_quote(w) for w in [*words[:start], *kept, *listed])
     plan = Plan("build", "pip", files=tuple(files), prefetch=prefetch, prefetch_safe=True)
-    if extras:
-        return cap(plan._replace(prefetch_safe=False), Applicability.UNSAFE, f"`{target}` asks for extras, which pip resolves together with the dependencies installed first; the versions it picks may differ.")
+    if why_extras:
+        return cap(plan._replace(prefetch_safe=False), Applicability.UNSAFE, why_extras)
     if not declared.exact:
         return cap(plan._replace(prefetch_safe=False), Applicability.UNSAFE, f"{declared.why}.")
     return plan
@@ -371,6 +380,9 @@ def project_install(tool: str, command: Command, words: list[str], project: Proj
     path_dep = _python_path_dependency(tool, manifest)
     if path_dep:
         return Plan("source", tool, decline=f"`{files[0]}` has the path dependency `{path_dep}`, which is source, not a manifest")
+    local = poetry_local_dependency(manifest) if tool == "poetry" else ""
+    if local:
+        return Plan("source", tool, decline=f"`{files[0]}` depends on {local}, which is source, not a manifest")
     why = outputs_in_context(project, folder, data["outputs"], tool)
     if why:
         return Plan("source", tool, decline=why)
@@ -439,6 +451,33 @@ def poetry_prefetch_reads(project: Project, folder: str, pyproject: str, text: s
     return [], ""
 
 
+def poetry_local_dependency(text: str) -> str:
+    """The first dependency poetry installs from a file or folder of the project, in any group or table form
+    (`x = {path = "libs/x"}`, `[tool.poetry.dependencies.x]` with `file = "wheels/x.whl"`, a PEP 508
+    `x @ file:...` in `[project]`); "" when there is none (or the file is no valid TOML, which poetry rejects)."""
+    try:
+        data = toml_loads(text)
+    except ValueError:
+        return ""
+    poetry_table = (data.get("tool") or {}).get("poetry") or {}
+    tables = [poetry_table.get("dependencies"), poetry_table.get("dev-dependencies")]
+    tables += [(group or {}).get("dependencies") for group in (poetry_table.get("group") or {}).values() if isinstance(group, dict)]
+    for table in tables:
+        for name, spec in (table or {}).items() if isinstance(table, dict) else ():
+            for constraint in spec if isinstance(spec, list) else [spec]:
+                if isinstance(constraint, dict) and ("path" in constraint or "file" in constraint):
+                    key = "path" if "path" in constraint else "file"
+                    return f"`{name}` at the local {key} `{constraint[key]}`"
+    project_table = data.get("project") if isinstance(data.get("project"), dict) else {}
+    requirements = list(project_table.get("dependencies") or [])
+    for extra in (project_table.get("optional-dependencies") or {}).values():
+        requirements += extra if isinstance(extra, list) else []
+    for requirement in requirements:
+        if isinstance(requirement, str) and re.search(r"@\s*(file:|\.{0,2}/)", requirement):
+            return f"`{requirement}`"
+    return ""
+
+
 def exact_sync_risk(values: list[str], frozen: bool) -> str:
     """The safety proof of the `uv sync --no-install-project` DF102 inserts before the source copy; "" when
     inserting it changes nothing the definition of safe counts.
@@ -492,13 +531,45 @@ def _is_pip_install(command: Command) -> str:
     return "pip" if found and found[1] == "install" else ""
 
 
-@installs(tool="pip", pattern=_PIP_NAMES.pattern, tool_of=_is_pip_install, manifest_names=("requirements*.txt",))
+@installs(tool="pip", pattern=_PIP_NAMES.pattern, tool_of=_is_pip_install, manifest_names=("requirements*.txt",), keeps_variables=True)
 def pip(command: Command, words: list[str], project: Project, env: Env) -> Plan | None:
     """`pip install`, `pip3 install`, `python -m pip install`."""
     found = pip_subcommand(command)
     if found is None or found[1] != "install":
         return None
+    if any(isinstance(word, Verbatim) for word in words):
+        return _extras_from_variable(command, words, project, env, found[0] + 1)
     return pip_install(command, words, project, found[0] + 1)
+
+
+_VARIABLE_EXTRAS = re.compile(r"^(?P<path>[^\[$]+)\[\$(?:\{(?P<braced>\w+)\}|(?P<bare>\w+))\]$")
+
+
+def _extras_from_variable(command: Command, words: list[str], project: Project, env: Env, start: int) -> Plan:
+    """`pip install .[${EXTRAS}]`: the extras come from a variable, usually a build argument.
+
+    The dependencies installed first can only be those of the value the file gives it: a build that passes
+    another value (`--build-arg`) would keep them installed besides its own, so the fix is unsafe.  Any other
+    word only the shell knows leaves the install alone, as before."""
+    variable = [word for word in words if isinstance(word, Verbatim)]
+    written = variable[0][1:-1] if len(variable[0]) > 1 and variable[0][0] == variable[0][-1] == '"' else variable[0]
+    shape = _VARIABLE_EXTRAS.match(written) if len(variable) == 1 else None
+    if shape is None:
+        return Plan("source")
+    name = shape.group("braced") or shape.group("bare")
+    value = env.get(name)
+    if value is None:
+        return Plan("source", "pip", decline=f"`{written}` takes its extras from `{name}`, which has no value in the file, so the dependencies they add are not known")
+    target = f"{shape.group('path')}[{value}]"
+    plan = pip_install(command, [target if word is variable[0] else word for word in words], project, start)
+    if plan.kind != "build" or not plan.prefetch:
+        return plan
+    return cap(
+        plan._replace(prefetch_safe=False),
+        Applicability.UNSAFE,
+        f"`{written}` takes its extras from `{name}`: the dependencies installed first are those of its value here, `{value}`; "
+        f"a build given another value (`--build-arg {name}=...`) would keep them installed besides its own.",
+    )
 
 
 def _uv_tool(command: Command) -> str:

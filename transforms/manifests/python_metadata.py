@@ -58,6 +58,54 @@ def declared_dependencies(project: Project, folder: str) -> Declared | str:
     return f"`{folder or '.'}` has no pyproject.toml or setup.py in the build context"
 
 
+def declared_extras(project: Project, folder: str, extras: list[str]) -> tuple[str, ...] | str:
+    """The requirements the extras `extras` of the project in `folder` add, read from pyproject.toml
+    `[project.optional-dependencies]` (PEP 621); or why the pass cannot tell without building the project.
+
+    `pip install .[a]` resolves the project's dependencies and those of extra `a` together: installing both
+    lists first resolves the same set, and the install of the project then finds them in place.  An extra
+    the project does not declare adds nothing (pip only warns); one that names the project itself (`all = ["app[a,b]"]`) stands for those extras' lists."""
+    pyproject = in_folder(folder, "pyproject.toml")
+    text = project.read(pyproject)
+    try:
+        data = toml_loads(text) if text is not None else {}
+    except ValueError:
+        return f"`{pyproject}` is not valid TOML"
+    table = data.get("project")
+    if not isinstance(table, dict):
+        return f"the extras of `{folder or '.'}` are not declared in a pyproject.toml `[project]` table"
+    if "optional-dependencies" in (table.get("dynamic") or []):
+        return f"`{pyproject}` declares its extras `dynamic`: the build backend computes them from the source"
+    declared = table.get("optional-dependencies") or {}
+    own = _normalized(str(table.get("name", "")))
+    found: list[str] = []
+    pending, seen = list(extras), set()
+    while pending:
+        extra = _normalized(pending.pop(0))
+        if extra in seen:
+            continue
+        seen.add(extra)
+        listed = next((v for k, v in declared.items() if _normalized(k) == extra), None) if isinstance(declared, dict) else None
+        if listed is None:
+            continue  # pip warns that the project does not provide it and installs nothing for it
+        if not isinstance(listed, list) or not all(isinstance(r, str) for r in listed):
+            return f"`{pyproject}` does not list the extra `{extra}` as a list of strings"
+        for requirement in listed:
+            named = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?\s*(.*)$", requirement)
+            if named and own and _normalized(named.group(1)) == own:
+                if named.group(4).strip():
+                    return f"`{pyproject}` has the extra `{extra}` require the project itself with a condition: `{requirement}`"
+                pending.extend(e.strip() for e in (named.group(3) or "").split(",") if e.strip())
+            else:
+                found.append(requirement)
+    return tuple(found)
+
+
+def _normalized(name: str) -> str:
+    """A project or extra name as PEP 503 / PEP 685 compare them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pep621(project: Project, folder: str, path: str, data: dict, table: dict) -> Declared | str:
     dynamic = table.get("dynamic") or []
     if "dependencies" not in dynamic:
