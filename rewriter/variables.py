@@ -164,3 +164,17 @@ class Environments:
 def resolve_image(document: Document, stage: Stage) -> str | None:
     """The FROM image with global ARG defaults applied; None if it depends on an unknown value."""
     return expand(stage.image, global_args(document), document.escape)
+
+
+def parent_stage(document: Document, stage: Stage) -> Stage | None:
+    """The earlier stage a FROM names, as written or with global ARG defaults applied (`FROM base-${VARIANT}`).
+
+    BuildKit expands the FROM before it looks the name up among the stages.
+    """
+    if not stage.image:
+        return None
+    found = document.stage_named(stage.image)
+    if found is None and "$" in stage.image:
+        resolved = resolve_image(document, stage)
+        found = document.stage_named(resolved) if resolved else None
+    return found if found is not None and found.index < stage.index else None

@@ -16,7 +16,7 @@ from rewriter.rules import Edit
 from rewriter.shell import Command, ShellScript, Statement, walk
 from rewriter.syntax import Instruction, Stage, heredoc_name
 from rewriter.text import Span
-from rewriter.variables import resolve_image
+from rewriter.variables import parent_stage, resolve_image
 
 
 def facts() -> dict[str, Any]:
@@ -210,8 +210,8 @@ def base_image(context: FileContext, instruction: Instruction) -> tuple[str, str
     seen = 0
     while stage is not None and seen < 50:
         seen += 1
-        parent = context.document.stage_named(stage.image)
-        if parent is not None and parent.index < stage.index:
+        parent = parent_stage(context.document, stage)
+        if parent is not None:
             stage = parent
             continue
         image = resolve_image(context.document, stage) or stage.image

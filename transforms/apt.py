@@ -19,6 +19,7 @@ from rewriter.rules import Applicability, Diagnostic, Edit, rule
 from rewriter.shell import Command, ShellScript, ShellWord
 from rewriter.syntax import Instruction
 from rewriter.text import Span
+from rewriter.variables import global_args, parent_stage, resolve_image
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
 from transforms.base_images.stage import stage_config
@@ -539,11 +540,26 @@ def _earlier_in_image(context: FileContext, instruction: Instruction) -> Iterato
     chain = []
     while stage is not None and len(chain) < 50:
         chain.append(stage)
-        parent = context.document.stage_named(stage.image)
-        stage = parent if parent is not None and parent.index < stage.index else None
+        stage = parent_stage(context.document, stage)
     for i, stage in enumerate(reversed(chain)):
         last = i == len(chain) - 1
         yield from (ins for ins in stage.instructions if ins.name in ("RUN", "COPY", "ADD") and (not last or ins.index < instruction.index))
+
+
+def _unresolved_from(context: FileContext, instruction: Instruction) -> str | None:
+    """Why the image the stage is built on cannot be named: its FROM reads a build argument without default."""
+    stage = context.stage(instruction)
+    seen = 0
+    while stage is not None and seen < 50:
+        parent = parent_stage(context.document, stage)
+        if parent is None:
+            break
+        stage, seen = parent, seen + 1
+    if stage is None or "$" not in stage.image or resolve_image(context.document, stage) is not None:
+        return None
+    defaults = global_args(context.document)
+    names = [n for n in dict.fromkeys(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", stage.image)) if defaults.get(n) is None]
+    return f"`FROM {stage.image}` depends on {', '.join(names) or 'a build argument'}, given no default: a --build-arg chooses the image"
 
 
 class StageRelease(NamedTuple):
@@ -651,6 +667,9 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     described by the Debian release their archive was imported from, as a
     stand-in only (see DF204's documentation).
     """
+    unresolved = _unresolved_from(context, instruction)
+    if unresolved is not None:
+        return StageRelease(None, unresolved)
     found = base_image(context, instruction)
     table = _apt()["debian_images"]
     if found is None:

@@ -21,7 +21,7 @@ from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage, Word
 from rewriter.text import Span
-from rewriter.variables import assignments, resolve_image
+from rewriter.variables import assignments, parent_stage, resolve_image
 
 from . import knowledge as kb
 from .knowledge import ImageConfig, ImageRef, Tag
@@ -88,8 +88,8 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
     image is not described (a private image, a digest without a tag, an ARG without default, scratch)."""
 
     def compute() -> ImageConfig | None:
-        parent = context.document.stage_named(stage.image) if stage.image else None
-        if parent is not None and parent.index < stage.index:
+        parent = parent_stage(context.document, stage)
+        if parent is not None:
             start = stage_config(context, parent)
             return None if start is None else _after(context, parent.instructions, start)
         resolved = resolve_image(context.document, stage) if stage.image else None
