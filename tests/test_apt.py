@@ -299,8 +299,12 @@ def test_extra_package_gets_ca_certificates() -> None:
         "RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get update && apt-get install -y jq",
         "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y jq",
         "RUN dpkg --install ./tool.deb\nRUN apt-get update && apt-get install -y jq",
+        # The shell parser gives the redirect to the whole `curl | gpg && echo` list, not to echo.
+        'RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/x.gpg \\\n'
+        '    && echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://example.com/apt stable main" > /etc/apt/sources.list.d/x.list \\\n'
+        "    && apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa", "dpkg-install"],
+    ids=["setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo"],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]

@@ -520,16 +520,31 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
             if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
                 return "a downloaded script piped into a shell before it may add a non-Debian repository"
             continue
-        for command in script_before.commands:
-            reason = _source_change(context, command, codename)
-            if reason is not None:
-                return reason
-    for command in script.commands:
-        if command.span.start >= call.command.span.start:
-            break
+        reason = _sources_changed_by(context, script_before.commands, earlier.span.start, earlier.span.end, codename)
+        if reason is not None:
+            return reason
+    before = [command for command in script.commands if command.span.start < call.command.span.start]
+    return _sources_changed_by(context, before, instruction.span.start, call.command.span.start, codename)
+
+
+def _sources_changed_by(context: FileContext, commands: list[Command], start: int, end: int, codename: str | None) -> str | None:
+    """Why `commands` (the text from `start` to `end`) may change apt's sources, or None.
+
+    Each command is judged by `_source_change`; a marker in the text that
+    no command accounts for (`curl ... | gpg ... && echo "deb ..." > FILE`,
+    where the shell parser gives the redirect to the whole list) counts too,
+    unless it lies within a mirror switch or the release's own lines.
+    """
+    kept: list[tuple[int, int]] = []
+    for command in commands:
         reason = _source_change(context, command, codename)
         if reason is not None:
             return reason
+        if _mirror_switch(command) or _same_archive_lines(context, command, codename):
+            kept.append((command.span.start, command.statement_span.end))
+    for found in _SOURCE_MARKERS.finditer(context.text, start, end):
+        if not any(a <= found.start() < b for a, b in kept):
+            return f"`{found.group(0)}` before it may add a non-Debian repository"
     return None
 
 
