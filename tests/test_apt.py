@@ -252,6 +252,26 @@ def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ("ca-certificates",))
 
 
+@pytest.mark.parametrize("release", ["bionic", "focal", "jammy", "noble", "resolute"])
+def test_ubuntu_releases_are_decided_by_their_own_metadata(release: str) -> None:
+    ubuntu = debian_release(release)
+    assert ubuntu is not None and ubuntu.distribution == "Ubuntu"
+    assert _plan(["jq"], release) == (Applicability.SAFE, (), (), ())
+    assert "ca-certificates" in _plan(["curl"], release).additions
+
+
+def test_always_needed_recommends_are_kept_for_judged_packages_too() -> None:
+    """git's perl recommends netbase (Perl sockets look up 'tcp' in /etc/protocols): kept like for any package.
+
+    curl reaches libsasl2-modules only through libcurl's libldap, which never
+    loads Cyrus SASL's modules: judged not needed, and so not added.
+    """
+    assert "netbase" in _plan(["git"]).additions
+    assert "netbase" in _plan(["perl"]).additions
+    assert "libsasl2-modules" not in _plan(["curl"]).additions + _plan(["postgresql-client"]).additions
+    assert "libsasl2-modules" in _plan(["libsasl2-2"]).additions
+
+
 def test_no_release_means_unsafe() -> None:
     assert recommends_plan(["jq"], None).applicability is Applicability.UNSAFE
 
@@ -299,8 +319,12 @@ def test_extra_package_gets_ca_certificates() -> None:
         "RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get update && apt-get install -y jq",
         "RUN add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y jq",
         "RUN dpkg --install ./tool.deb\nRUN apt-get update && apt-get install -y jq",
+        # The shell parser gives the redirect to the whole `curl | gpg && echo` list, not to echo.
+        'RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/x.gpg \\\n'
+        '    && echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://example.com/apt stable main" > /etc/apt/sources.list.d/x.list \\\n'
+        "    && apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa", "dpkg-install"],
+    ids=["setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo"],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]
@@ -308,8 +332,8 @@ def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     assert "non-Debian repository" in found[0].note
 
 
-@pytest.mark.parametrize("image", ["ubuntu:24.04", "buildpack-deps:noble", "eclipse-temurin:21", "example.com/base:1"])
-def test_bases_not_known_to_be_debian_are_unsafe(image: str) -> None:
+@pytest.mark.parametrize("image", ["ubuntu:16.04", "ubuntu:25.10", "example.com/base:1"])
+def test_bases_without_package_metadata_are_unsafe(image: str) -> None:
     found = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert [d.applicability for d in found] == [Applicability.UNSAFE]
 
@@ -401,6 +425,12 @@ def test_a_repository_added_in_the_parent_stage_counts() -> None:
         ("python:3.9.15", "Debian 11 (bullseye)"),  # an older patch release: last built when 3.9.16 came out, December 2022
         ("ruby:3.2.2", "Debian 12 (bookworm)"),  # released on bullseye, rebuilt on bookworm until 3.2.3 (January 2024)
         ("ruby:3.0.6", "Debian 11 (bullseye)"),  # 3.0.7 came out on bookworm's days, but ruby 3.0 never moved to it
+        ("ubuntu:22.04", "Ubuntu 22.04 (jammy)"),
+        ("ubuntu:focal", "Ubuntu 20.04 (focal)"),
+        ("buildpack-deps:noble", "Ubuntu 24.04 (noble)"),
+        ("mcr.microsoft.com/dotnet/sdk:10.0", "Ubuntu 24.04 (noble)"),  # built FROM ubuntu:noble
+        ("mcr.microsoft.com/playwright:v1.62.1-noble", "Ubuntu 24.04 (noble)"),  # the tag names it
+        ("eclipse-temurin:21-jdk", "Ubuntu 26.04 (resolute)"),  # built FROM ubuntu:resolute
     ],
 )
 def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
@@ -408,7 +438,7 @@ def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
     assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
 
 
-@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:24.04", "python:3.11.3", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1", "eclipse-temurin:21", "mcr.microsoft.com/dotnet/sdk:10.0"])
+@pytest.mark.parametrize("image", ["debian:10", "python:3.7-slim-buster", "ubuntu:16.04", "python:3.11.3", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1"])
 def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
     (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert found.fix.applicability is Applicability.UNSAFE

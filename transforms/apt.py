@@ -521,16 +521,31 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
             if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
                 return "a downloaded script piped into a shell before it may add a non-Debian repository"
             continue
-        for command in script_before.commands:
-            reason = _source_change(context, command, codename)
-            if reason is not None:
-                return reason
-    for command in script.commands:
-        if command.span.start >= call.command.span.start:
-            break
+        reason = _sources_changed_by(context, script_before.commands, earlier.span.start, earlier.span.end, codename)
+        if reason is not None:
+            return reason
+    before = [command for command in script.commands if command.span.start < call.command.span.start]
+    return _sources_changed_by(context, before, instruction.span.start, call.command.span.start, codename)
+
+
+def _sources_changed_by(context: FileContext, commands: list[Command], start: int, end: int, codename: str | None) -> str | None:
+    """Why `commands` (the text from `start` to `end`) may change apt's sources, or None.
+
+    Each command is judged by `_source_change`; a marker in the text that
+    no command accounts for (`curl ... | gpg ... && echo "deb ..." > FILE`,
+    where the shell parser gives the redirect to the whole list) counts too,
+    unless it lies within a mirror switch or the release's own lines.
+    """
+    kept: list[tuple[int, int]] = []
+    for command in commands:
         reason = _source_change(context, command, codename)
         if reason is not None:
             return reason
+        if _mirror_switch(command) or _same_archive_lines(context, command, codename):
+            kept.append((command.span.start, command.statement_span.end))
+    for found in _SOURCE_MARKERS.finditer(context.text, start, end):
+        if not any(a <= found.start() < b for a, b in kept):
+            return f"`{found.group(0)}` before it may add a non-Debian repository"
     return None
 
 
@@ -563,10 +578,10 @@ def _unresolved_from(context: FileContext, instruction: Instruction) -> str | No
 
 
 class StageRelease(NamedTuple):
-    """The Debian release whose metadata decides DF204 for a stage, and why."""
+    """The Debian or Ubuntu release whose metadata decides DF204 for a stage, and why."""
 
     release: DebianRelease | None
-    """None: no Debian metadata describes the stage's packages (the fix is unsafe)."""
+    """None: no package metadata describes the stage's packages (the fix is unsafe)."""
     described: str
     """What decided: "python:3.13-slim is Debian 13 (trixie)", or why nothing could."""
     stand_in: DebianRelease | None = None
@@ -663,9 +678,10 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     their default (`python:3.13-slim` is trixie, `node:22-bookworm-slim`
     bookworm); data/base_images.toml knows which, and which OS release
     other images are built on (`mcr.microsoft.com/dotnet/sdk:8.0` is
-    bookworm, `maven:3-eclipse-temurin-21` Ubuntu).  Ubuntu bases are
-    described by the Debian release their archive was imported from, as a
-    stand-in only (see DF204's documentation).
+    bookworm, `maven:3-eclipse-temurin-21` Ubuntu).  An Ubuntu base is
+    described by its own release's metadata; one whose release has none, or
+    is unknown, by none (the nearest Debian release names what an unsafe
+    fix keeps).
     """
     unresolved = _unresolved_from(context, instruction)
     if unresolved is not None:
@@ -678,6 +694,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
+    if parsed is not None and parsed.info.get("kind") == "os" and parsed.version is not None and parsed.key is None:
+        codename = None  # ubuntu:16.04, debian:9: a release the data does not list, not the image's default
     built = ""
     if parsed is not None and codename is not None:
         last, built = _last_build_release(context, parsed, codename)
@@ -691,8 +709,11 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
         codename = config.codename  # built FROM debian or ubuntu, as data/base_images.toml describes (dotnet, rust...)
     if name == "ubuntu" or os_name == "ubuntu" or codename in table["ubuntu_codenames"] or any(c in tag for c in table["ubuntu_codenames"]):
         ubuntu = codename or next((c for c in table["ubuntu_codenames"] if c in tag), "")
+        release = _release_of("Ubuntu", ubuntu)
+        if release is not None:
+            return StageRelease(release, f"{shown}{built} is {release.title}")
         nearest = table["ubuntu_nearest_debian"].get(ubuntu)
-        described = f"{shown} is Ubuntu{' ' + ubuntu if ubuntu else ''}, whose packages Debian's metadata only approximates"
+        described = f"{shown} is Ubuntu {ubuntu}, for which dockerfix has no package metadata" if ubuntu else f"the Ubuntu release of {shown} is unknown"
         return StageRelease(None, described, debian_release(nearest) if nearest else None)
     if name not in table["names"] and os_name != "debian":
         if config is None and knowledge(context).repository(ImageRef.parse(shown), context.settings) is not None:
@@ -700,13 +721,19 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
         return StageRelease(None, f"{name} is not known to be Debian-based")
     if codename is None:
         # A dated or otherwise unlisted tag that still names its release: debian:trixie-20250428.
-        codename = next((word for word in tag.split("-") if debian_release(word) is not None), None) if tag else None
+        codename = next((word for word in tag.split("-") if _release_of("Debian", word) is not None), None) if tag else None
     if codename is None:
         return StageRelease(None, f"the Debian release of {shown} is unknown")
-    release = debian_release(codename)
+    release = _release_of("Debian", codename)
     if release is None:
         return StageRelease(None, f"{shown}{built} is Debian {codename}, for which dockerfix has no package metadata")
-    return StageRelease(release, f"{shown}{built} is Debian {release.version} ({codename})")
+    return StageRelease(release, f"{shown}{built} is {release.title}")
+
+
+def _release_of(distribution: str, codename: str) -> DebianRelease | None:
+    """The package metadata of `codename` when it is a release of `distribution` ("Debian", "Ubuntu")."""
+    release = debian_release(codename) if codename else None
+    return release if release is not None and release.distribution == distribution else None
 
 
 def _other_release(call: AptCall) -> str | None:
@@ -792,9 +819,13 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     Some recommends are what makes a package work: without `ca-certificates`
     curl, wget and git cannot verify any https server; without
     `build-essential` pip cannot build an sdist.  The decision comes from
-    Debian's metadata for every binary package of Debian 11, 12 and 13 (main,
-    amd64 and arm64; `data/debian_recommends.json.gz`, generated by
-    `data/regenerate_debian.py` from the archive's Packages indexes): what
+    the distribution's own metadata for every binary package of Debian 11, 12
+    and 13 (main, amd64 and arm64) and Ubuntu 18.04, 20.04, 22.04, 24.04 and
+    26.04 (main, restricted, universe and multiverse, the components the
+    ubuntu images enable; amd64: Ubuntu's arm64 archive was not reachable
+    where the data was generated), each with its -updates and -security
+    suites (`data/debian_recommends.json.gz`, generated by
+    `data/regenerate_debian.py` from the archives' Packages indexes): what
     `--no-install-recommends` leaves out is each recommend of the package or
     of its Depends closure that nothing installed satisfies.
     - nothing is left out, or only documentation, translations and what only
@@ -804,7 +835,11 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       ca-certificates, netbase, libsasl2-modules): safe, with that package
       added to the install explicitly;
     - a curated package (curl, git, python3...) leaves out recommends judged
-      not needed (git's less and patch): safe;
+      not needed (git's less and patch): safe.  The judgement never covers
+      the recommends needed whoever recommends them (git keeps netbase: its
+      perl looks `tcp` up in /etc/protocols) but where the only way to one
+      passes a library that never uses it (curl reaches libsasl2-modules
+      only through libcurl's LDAP client, which binds without Cyrus SASL);
     - anything else left out, a package the release does not have, or a
       word that is not static (`$PKGS` set in the RUN itself): unsafe, what
       the missing recommends do is unknown.  An unquoted `$PKGS` that the
@@ -836,15 +871,20 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     /etc/apt/sources.list or the deb822 debian.sources), or writing the
     release's own `main` lines from a mirror, keeps the same packages and
     changes nothing.
-    Ubuntu: most of Ubuntu's packages are built from Debian's source
-    packages, imported when its development opened (jammy from Debian 12's
-    development, noble from 13's), so the names and most Recommends match;
-    but Ubuntu changes the Depends and Recommends of the packages it
-    patches (versions with an `ubuntu` suffix), adds packages of its own,
-    and updates packages after the import.  Telling the unchanged packages
-    from the patched ones needs Ubuntu's own archive, which dockerfix does
-    not carry: on an Ubuntu base the fix stays unsafe, and its note and the
-    packages it keeps follow the nearest Debian release.
+    Ubuntu: a base whose Ubuntu release is known (`ubuntu:22.04`,
+    `buildpack-deps:noble`, or an image data/base_images.toml knows to be
+    built FROM ubuntu: `eclipse-temurin:21-jdk`, `mcr.microsoft.com/dotnet/sdk:10.0`)
+    is decided by that release's own metadata exactly as a Debian one: Ubuntu
+    patches the Depends and Recommends of many packages it takes from Debian,
+    so Debian's data never stands in for it.  An Ubuntu release without
+    metadata (an interim release, 16.04) or an Ubuntu image whose release is
+    unknown: unsafe, and what is kept follows the nearest Debian release.
+    An arm64 build on Ubuntu is decided by the amd64 data: Depends and
+    Recommends rarely differ by architecture (on Debian, where both are
+    read, the union differs from amd64's alone for a handful of packages).
+    Real builds check the rewrite on Debian 12 and 13 (tests/test_apt_build.py);
+    there is no local stand-in of an Ubuntu image, so on Ubuntu the decision
+    rests on the metadata alone.
     When an earlier RUN set `APT::Install-Recommends "false"`, the flag changes
     nothing and is safe.  `--install-recommends` written explicitly is left alone.
     """
@@ -872,10 +912,10 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
                 plan = recommends_plan(words, stage.release or stage.stand_in, installed_before=frozenset(before))
                 if stage.release is None:
                     plan = plan._replace(applicability=Applicability.UNSAFE)
-                    notes.append(stage.described + (f"; what is kept follows Debian {stage.stand_in.version} ({stage.stand_in.codename})" if stage.stand_in is not None else ""))
+                    notes.append(stage.described + (f"; what is kept follows {stage.stand_in.title}" if stage.stand_in is not None else ""))
                 elif third_party is not None:
                     plan = plan._replace(applicability=Applicability.UNSAFE)
-                    notes.append(f"{third_party}; the decision uses the metadata of Debian {stage.release.version} ({stage.release.codename})")
+                    notes.append(f"{third_party}; the decision uses the metadata of {stage.release.title}")
                 else:
                     notes.append(f"{stage.described}: decided by its package metadata")
             before.update(package_name(w) for w in words if w is not None)

@@ -3,8 +3,10 @@ RUN apt-get update && apt-get install --no-install-recommends -y \
         git \
         gnupg \
         ca-certificates \
+        netbase \
         openssh-client \
         gnupg-utils \
         gpg-wks-client \
         gpgv \
+        libsasl2-modules \
     && rm -rf /var/lib/apt/lists/*

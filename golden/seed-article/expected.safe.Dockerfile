@@ -1,6 +1,6 @@
 FROM ubuntu:latest
 
-RUN apt-get update && apt-get install -y python3 python3-pip && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install --no-install-recommends -y python3 python3-pip build-essential python3-dev && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 

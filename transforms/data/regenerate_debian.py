@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Regenerate the Debian package data used by dockerfix from the archive's own indexes.
+"""Regenerate the Debian and Ubuntu package data used by dockerfix from the archives' own indexes.
 
 Maintainer tool, not imported by the package.  Standard library only.
 
-It downloads the ``Packages`` indexes of Debian 11 (bullseye), Debian 12
-(bookworm) and Debian 13 (trixie), component main, suites RELEASE, RELEASE-updates and
-RELEASE-security, for amd64 and arm64 (each checked against the SHA256 its
-``InRelease`` file lists), and writes, next to this script:
+It downloads the ``Packages`` indexes of Debian 11 (bullseye), 12 (bookworm)
+and 13 (trixie), component main, for amd64 and arm64, and of Ubuntu 18.04
+(bionic), 20.04 (focal), 22.04 (jammy), 24.04 (noble) and 26.04 (resolute),
+components main, restricted, universe and multiverse (the four the ubuntu
+images enable), for amd64, each with suites RELEASE, RELEASE-updates and
+RELEASE-security (every index checked against the SHA256 its ``InRelease``
+file lists), and writes, next to this script:
 
-* ``debian_recommends.json.gz`` -- for every binary package of the
-  three releases, the Recommends that ``apt-get install --no-install-recommends``
+* ``debian_recommends.json.gz`` -- for every binary package of those
+  releases, the Recommends that ``apt-get install --no-install-recommends``
   would leave out on a minimal base system (the Recommends of the package or
   of anything in its Depends closure that nothing installed satisfies), with
   the package that recommends each; plus the curated judgement below
@@ -22,11 +25,14 @@ RELEASE-security, for amd64 and arm64 (each checked against the SHA256 its
   (Debian 12, amd64), plus a ``[compilers]`` table of build-stage-only
   toolchain packages.
 
-The archive is the one this machine's apt uses for Debian (``apt-get
-indextargets``), or ``--mirror``/``--security-mirror``.  Debian 10 (buster)
-is not included: it has left deb.debian.org for archive.debian.org, which
-the machines this was generated on do not reach.  Third-party
-repositories and installed packages play no part.
+The Debian archive is the one this machine's apt uses (``apt-get
+indextargets``), or ``--mirror``/``--security-mirror``; Ubuntu's is
+``--ubuntu-mirror``/``--ubuntu-security-mirror`` (Ubuntu's own by default).
+Left out: Debian 10 (buster), which has left deb.debian.org for
+archive.debian.org, and Ubuntu's arm64 indexes (ubuntu-ports), neither of
+which the machines this was generated on reach; Ubuntu's interim releases,
+supported for nine months only.  Third-party repositories and installed
+packages play no part.
 
 Usage::
 
@@ -50,16 +56,37 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 RECOMMENDS_OUT = HERE / "debian_recommends.json.gz"
 DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
-FORMAT = 1
-"""Version of debian_recommends.json.gz's layout; transforms/apt.py refuses another."""
+FORMAT = 2
+"""Version of debian_recommends.json.gz's layout; transforms/debian_packages.py refuses another."""
 
-RELEASES = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
-ARCHES = ("amd64", "arm64")
-COMPONENT = "main"
+
+class Distribution(NamedTuple):
+    """What is read of one distribution's archive."""
+
+    name: str
+    """As the packed file and the notes spell it: "Debian", "Ubuntu"."""
+    releases: dict[str, str]
+    """Codename -> version, oldest first."""
+    arches: tuple[str, ...]
+    components: tuple[str, ...]
+
+
+DEBIAN = Distribution("Debian", {"bullseye": "11", "bookworm": "12", "trixie": "13"}, ("amd64", "arm64"), ("main",))
+UBUNTU = Distribution(
+    "Ubuntu",
+    {"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "noble": "24.04", "resolute": "26.04"},
+    ("amd64",),
+    ("main", "restricted", "universe", "multiverse"),
+)
+DISTRIBUTIONS = (DEBIAN, UBUNTU)
+RELEASES = {codename: version for d in DISTRIBUTIONS for codename, version in d.releases.items()}
+DISTRIBUTION_OF = {codename: d for d in DISTRIBUTIONS for codename in d.releases}
+UBUNTU_MIRROR, UBUNTU_SECURITY_MIRROR = "http://archive.ubuntu.com/ubuntu", "http://security.ubuntu.com/ubuntu"
 DEV_RUNTIME_RELEASE, DEV_RUNTIME_ARCH = "bookworm", "amd64"
 
 
@@ -116,7 +143,8 @@ COMMON_PACKAGES = sorted(set("""
     chromium chromium-driver firefox-esr graphviz sox libimage-exiftool-perl
     libreoffice-core fonts-liberation fonts-liberation2 fonts-dejavu-core
     fonts-noto-color-emoji fonts-noto-cjk fonts-freefont-ttf
-    fonts-ipafont-gothic fonts-wqy-zenhei awscli
+    fonts-ipafont-gothic fonts-wqy-zenhei awscli autossh xdg-utils libgd-dev gnupg2
+    protobuf-compiler
 """.split()))
 
 # Recommends whose absence under `apt-get install --no-install-recommends`
@@ -207,6 +235,18 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     "graphicsmagick": {
         "ghostscript": "reading PDF, PS and EPS input is delegated to ghostscript (gs)",
     },
+    "protobuf-compiler": {
+        "libprotobuf-dev": "the well-known types .proto files import (google/protobuf/timestamp.proto, any.proto...) are its /usr/include files; protoc fails with 'File not found' without them",
+    },
+    **{f"openjdk-{v}-jre-headless": {
+        "libfontconfig1": "Ubuntu 24.04's and 26.04's OpenJDK recommends what Debian 12's depended on: headless AWT (font metrics, image text, PDF/report rendering) loads fontconfig",
+        "libfreetype6": "headless AWT rasterizes fonts with FreeType",
+        "libharfbuzz0b": "headless AWT lays out text with HarfBuzz",
+    } for v in (11, 17, 21)},
+    "gpg": {
+        "dirmngr": "Ubuntu 24.04 recommends it instead of gnupg: gpg --recv-keys and every keyserver or WKD lookup go through dirmngr",
+        "gpg-agent": "Ubuntu 24.04 recommends it instead of gnupg: any secret-key operation (--sign, --decrypt, --import of a secret key) needs gpg-agent",
+    },
     "xvfb": {
         "xauth": "xvfb-run exits with 'xauth command not found' without it",
     },
@@ -263,6 +303,11 @@ HARMLESS = sorted({
     "systemd-timesyncd | time-daemon", "linux-sysctl-defaults", "libkmod2", "systemd-cryptsetup",
     "libnss-systemd", "dbus-user-session", "binfmt-support | systemd", "alsa-topology-conf",
     "alsa-ucm-conf",
+    # The same on Ubuntu: device-mapper tools, systemd-networkd hooks, the
+    # host's DNS resolver daemon (a container's resolv.conf comes from its
+    # runtime), automatic upgrades of a running system; and Mesa's DRI
+    # drivers for GPUs of before 2010 (amber), which no container drives.
+    "dmsetup", "networkd-dispatcher", "systemd-resolved", "unattended-upgrades", "libgl1-amber-dri",
     # Apache/lighttpd aliases for /usr/share/javascript (a web server's
     # configuration snippet, inert unless that server is set up for it).
     "javascript-common",
@@ -289,15 +334,24 @@ JUDGED_RELEASE = "bookworm"
 # unsafe: clang's libomp-11-dev on Debian 11 (-fopenmp needs it), xdg-utils'
 # helpers behind npm, chromium's sandbox, nginx's GeoIP database...
 _VULKAN_ICD = "mesa-vulkan-drivers | vulkan-icd"
+# libdpkg-perl's helpers (dpkg-architecture behind pkg-config's cross
+# wrappers) and GLib's MIME database (g_content_type_guess): a native
+# build's pkg-config and headers read neither.
+_DPKG_PERL_GLIB = ["bzip2", "libfile-fcntllock-perl", "liblocale-gettext-perl", "shared-mime-info", "xz-utils"]
+# mailcap's (mime-support's) decompressors and file(1), for run-mailcap only.
+_MAILCAP = ["bzip2", "file", "xz-utils"]
+# dpkg-source's signature checks of source packages, under Ubuntu's spellings
+# (gpgv is in every image: apt depends on it).
+_GPG_OLD = ["gnupg | gnupg2"]
+_GPG_NOBLE = ["gnupg | sq | sqop | pgpainless-cli | sequoia-chameleon-gnupg"]
+_GPG_RESOLUTE = ["gnupg | sq | sqop | rsop | gosop | pgpainless-cli | gpg-sq"]
+# gdb's remote-debugging server and its `compile` command's library: local debugging uses neither.
+_GDB_EXTRAS = ["gdbserver", "libcc1-0"]
 OTHER_RELEASE_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
     "bullseye": {
         # dpkg-source's signature checks (Debian 12's "gnupg | sq | ..." is judged).
         "build-essential": ["gnupg"], "dpkg-dev": ["gnupg"],
-        # libdpkg-perl's helpers (dpkg-architecture behind pkg-config's cross
-        # wrappers) and GLib's MIME database (g_content_type_guess): a native
-        # build's pkg-config and headers read neither.
-        **{name: ["bzip2", "libfile-fcntllock-perl", "liblocale-gettext-perl", "shared-mime-info", "xz-utils"]
-           for name in ("pkg-config", "libcairo2-dev", "libgdal-dev")},
+        **{name: _DPKG_PERL_GLIB for name in ("pkg-config", "libcairo2-dev", "libgdal-dev")},
         # mailcap's decompressors and file(1), for run-mailcap only; PHP and
         # Apache never call it.
         **{name: ["bzip2", "file", "xz-utils"] for name in ("apache2", "composer", "php-cli", "php-fpm")},
@@ -337,6 +391,67 @@ OTHER_RELEASE_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
         "cron": ["default-dbus-system-bus | dbus-system-bus"],
         "openssh-server": ["default-dbus-system-bus | dbus-system-bus"],
     },
+    # Ubuntu: the judgements above under Ubuntu's names, and Ubuntu's own.
+    "bionic": {
+        **{name: _MAILCAP for name in (
+            "apache2", "composer", "cython3", "gdb", "meson", "php-cli", "php-fpm", "python3", "python3-dev",
+            "python3-distutils", "python3-psycopg2", "python3-setuptools", "python3-venv", "supervisor", "vim")},
+        "build-essential": _GPG_OLD, "dpkg-dev": _GPG_OLD,
+        "gdb": [*_MAILCAP, *_GDB_EXTRAS],
+        "libvips42": ["nip2"], "openssh-server": ["ssh-import-id"],
+        "iproute2": ["libxtables12"], "llvm": ["llvm-6.0-dev"],
+    },
+    "focal": {
+        **{name: _MAILCAP for name in (
+            "apache2", "composer", "cython3", "meson", "php-cli", "pipx", "python-is-python3", "python3", "python3-dev",
+            "python3-distutils", "python3-pip", "python3-psycopg2", "python3-setuptools", "python3-venv",
+            "python3-wheel", "supervisor", "vim")},
+        "build-essential": _GPG_OLD, "dpkg-dev": _GPG_OLD,
+        "gdb": [*_MAILCAP, *_GDB_EXTRAS],
+        **{name: _DPKG_PERL_GLIB for name in ("pkg-config", "libgdal-dev")},
+        "libcairo2-dev": ["bzip2", "file", "libfile-fcntllock-perl", "liblocale-gettext-perl", "xz-utils"],
+        "libvips42": ["nip2"], "openssh-server": ["ssh-import-id"], "llvm": ["llvm-10-dev"],
+        **{name: [_VULKAN_ICD] for name in ("libgl1", "xvfb", "openjdk-17-jdk", "openjdk-17-jre")},
+        **{name: ["libasound2", "libcups2"] for name in ("openjdk-21-jdk-headless", "openjdk-21-jre-headless")},
+    },
+    "jammy": {
+        **{name: _MAILCAP for name in ("apache2", "composer", "php-cli", "php-fpm")},
+        **{name: _DPKG_PERL_GLIB for name in ("pkg-config", "libgd-dev")},
+        "libcairo2-dev": ["bzip2", "libfile-fcntllock-perl", "liblocale-gettext-perl", "xz-utils"],
+        "default-jdk": ["shared-mime-info"], "default-jre": ["shared-mime-info"],
+        "openjdk-11-jdk-headless": ["dbus", "shared-mime-info"], "openjdk-11-jre-headless": ["dbus", "shared-mime-info"],
+        "build-essential": ["gnupg"], "dpkg-dev": ["gnupg"],
+        "libvips42": ["nip2"], "openssh-server": ["ssh-import-id"], "llvm": ["binfmt-support"],
+        **{name: ["libasound2", "libcups2"] for name in ("openjdk-21-jdk-headless", "openjdk-21-jre-headless")},
+    },
+    "noble": {
+        "build-essential": _GPG_NOBLE, "dpkg-dev": _GPG_NOBLE,
+        "clang": ["libclang-rt-18-dev", "llvm-18-dev"], "llvm": ["llvm-18-dev"],
+        "openssh-server": ["ssh-import-id"], "iproute2": ["libatm1t64"],
+        **{name: [_VULKAN_ICD] for name in ("libgl1", "xvfb", "openjdk-17-jdk", "openjdk-17-jre")},
+        **{name: ["libasound2t64", "libcups2t64"] for name in (
+            "ant", "default-jdk-headless", "default-jre-headless", "gradle", "maven", "openjdk-11-jdk-headless",
+            "openjdk-11-jre-headless", "openjdk-17-jdk-headless", "openjdk-17-jre-headless",
+            "openjdk-21-jdk-headless", "openjdk-21-jre-headless")},
+        "fonts-liberation": ["fonts-liberation-sans-narrow"], "fonts-liberation2": ["fonts-liberation-sans-narrow"],
+        "cron": ["default-dbus-system-bus | dbus-system-bus"],
+    },
+    "resolute": {
+        "build-essential": _GPG_RESOLUTE, "dpkg-dev": _GPG_RESOLUTE,
+        "clang": ["clang-tools-21", "libclang-rt-21-dev", "llvm-21-dev"], "llvm": ["llvm-21-dev"],
+        "golang": ["pkgconf"], "golang-go": ["pkgconf"],
+        "openssh-server": ["default-dbus-system-bus | dbus-system-bus", "ssh-import-id"],
+        **{name: [_VULKAN_ICD] for name in ("libgl1", "xvfb")},
+        **{name: ["libasound2t64", "libcups2t64"] for name in (
+            "ant", "default-jdk-headless", "default-jre-headless", "gradle", "maven", "openjdk-11-jdk-headless",
+            "openjdk-11-jre-headless", "openjdk-17-jdk-headless", "openjdk-17-jre-headless",
+            "openjdk-21-jdk-headless", "openjdk-21-jre-headless")},
+        "fonts-liberation": ["fonts-liberation-sans-narrow"], "fonts-liberation2": ["fonts-liberation-sans-narrow"],
+        "cron": ["default-dbus-system-bus | dbus-system-bus"],
+        # php-common's session clean-up job: a container runs no cron daemon.
+        **{name: ["cron | cron-daemon | anacron | systemd-sysv"] for name in (
+            "php-cli", "php-curl", "php-mbstring", "php-mysql", "php-pgsql", "php-xml", "php-zip")},
+    },
 }
 
 
@@ -346,6 +461,23 @@ ALWAYS_FUNCTIONAL = {
     "ca-certificates": "TLS clients verify servers against the CA bundle in /etc/ssl/certs",
     "netbase": "/etc/services and /etc/protocols: service and protocol names resolve (getservbyname, getaddrinfo with a service name)",
     "libsasl2-modules": "the SASL mechanisms (PLAIN, LOGIN, CRAM-MD5...) LDAP, SMTP and IMAP clients authenticate with",
+}
+
+
+# ALWAYS_FUNCTIONAL recommends that a judged package was judged not to need,
+# and why: recommend -> (the packages of the closure it may come through
+# only, the reason).  The bulk judgement of JUDGED_PACKAGES does not cover
+# ALWAYS_FUNCTIONAL: curl, git or postgresql-client dropping netbase or
+# libsasl2-modules keep them, added to the install as for any package,
+# unless every way their closure reaches the recommending package goes
+# through one of the packages named here (checked on every release).
+ALWAYS_FUNCTIONAL_NOT_NEEDED_THROUGH: dict[str, tuple[re.Pattern[str], str]] = {
+    "libsasl2-modules": (
+        re.compile(r"libcurl[0-9].*|libpq[0-9]+"),
+        "reached only through the libldap of libcurl or libpq, which never use Cyrus SASL's modules: curl binds "
+        "to LDAP servers with a simple bind and runs SASL for SMTP, IMAP and POP3 in its own code; libpq looks "
+        "connection parameters up in LDAP with an anonymous simple bind",
+    ),
 }
 
 
@@ -424,7 +556,7 @@ def version_compare(a: str, b: str) -> int:
 
 
 class Archive:
-    """One release of Debian main for one architecture: candidate records of its suites.
+    """One release of a distribution for one architecture: candidate records of its suites and components.
 
     The record with the highest version wins across RELEASE, -updates and
     -security, as apt's candidate would with default pins.
@@ -432,27 +564,37 @@ class Archive:
 
     def __init__(self, release: str, arch: str, mirror: str, security_mirror: str, cache: Path | None):
         self.release, self.arch = release, arch
+        self.distribution = DISTRIBUTION_OF[release]
         self.records: dict[str, dict[str, str]] = {}
         self.providers: dict[str, list[str]] = {}
         self.release_info: dict[str, dict[str, str]] = {}
+        self._fields: dict[str, dict[str, str]] = {}
         for suite, base in ((release, mirror), (f"{release}-updates", mirror), (f"{release}-security", security_mirror)):
-            for rec in parse_paragraphs(self._index(base, suite, cache)):
-                name = rec["Package"]
-                old = self.records.get(name)
-                if old is None or version_compare(rec["Version"], old["Version"]) > 0:
-                    self.records[name] = rec
+            for component in self.distribution.components:
+                for rec in parse_paragraphs(self._index(base, suite, component, cache)):
+                    name = rec["Package"]
+                    old = self.records.get(name)
+                    if old is None or version_compare(rec["Version"], old["Version"]) > 0:
+                        self.records[name] = rec
         for name in sorted(self.records):
             for virtual in provided_names(self.records[name]):
                 self.providers.setdefault(virtual, []).append(name)
         for virtual, names in self.providers.items():
             names.sort(key=lambda p: (PRIORITY_RANK.get(self.records[p].get("Priority", "optional"), 9), p))
 
-    def _index(self, base: str, suite: str, cache: Path | None) -> str:
-        """The suite's Packages index, checked against its InRelease."""
-        release_text = _download(f"{base}/dists/{suite}/InRelease", cache).decode("utf-8", "replace")
-        fields = parse_paragraphs(release_text.split("\n\n", 1)[1] if release_text.startswith("-----BEGIN") else release_text)[0]
-        self.release_info[suite] = {k: fields.get(k, "") for k in ("Version", "Codename", "Date", "Suite")}
-        path = f"{COMPONENT}/binary-{self.arch}/Packages.xz"
+    def _release_fields(self, base: str, suite: str, cache: Path | None) -> dict[str, str]:
+        """The fields of the suite's InRelease (read once per suite)."""
+        if suite not in self._fields:
+            release_text = _download(f"{base}/dists/{suite}/InRelease", cache).decode("utf-8", "replace")
+            fields = parse_paragraphs(release_text.split("\n\n", 1)[1] if release_text.startswith("-----BEGIN") else release_text)[0]
+            self._fields[suite] = fields
+            self.release_info[suite] = {k: fields.get(k, "") for k in ("Version", "Codename", "Date", "Suite")}
+        return self._fields[suite]
+
+    def _index(self, base: str, suite: str, component: str, cache: Path | None) -> str:
+        """The suite's Packages index of one component, checked against its InRelease."""
+        fields = self._release_fields(base, suite, cache)
+        path = f"{component}/binary-{self.arch}/Packages.xz"
         sha = next((line.split()[0] for line in fields.get("SHA256", "").splitlines() if line.split()[-1:] == [path]), None)
         if sha is None:
             raise SystemExit(f"{suite}: InRelease lists no {path}")
@@ -469,8 +611,11 @@ class Archive:
         return self.records.get(name)
 
     def required_names(self) -> list[str]:
-        """Packages with Priority: required or Essential: yes."""
-        return sorted(n for n, r in self.records.items() if r.get("Priority") == "required" or r.get("Essential") == "yes")
+        """Packages with Priority: required or Essential: yes, and apt.
+
+        Ubuntu gives apt Priority important; an image that runs apt-get has it.
+        """
+        return sorted(n for n, r in self.records.items() if r.get("Priority") == "required" or r.get("Essential") == "yes" or n == "apt")
 
 
 def _download(url: str, cache: Path | None) -> bytes:
@@ -612,6 +757,21 @@ class Closures:
                 out.setdefault(" | ".join(group), pkg)
         return out, covered
 
+    def reaches(self, root: str, target: str, avoiding: re.Pattern[str]) -> bool:
+        """Whether root's Depends closure leads to target by some way that passes no package named by `avoiding`."""
+        _, chosen, _ = self.closure([root])
+        seen, queue = {root}, [root]
+        for pkg in queue:
+            if pkg == target:
+                return True
+            for group in self.depends.get(pkg, ()):
+                for alt in group:
+                    for candidate in (alt, *self.archive.providers.get(alt, ())):
+                        if candidate in chosen and candidate not in seen and not avoiding.fullmatch(candidate):
+                            seen.add(candidate)
+                            queue.append(candidate)
+        return False
+
     def path(self, root: str, target: str) -> list[str]:
         """A shortest Depends chain from root to target within root's closure."""
         _, chosen, _ = self.closure([root])
@@ -641,6 +801,19 @@ def kept_targets() -> frozenset[str]:
     return frozenset(names)
 
 
+_KERNEL_BUILD = re.compile(r"linux-.*\d+\.\d+\.\d+-\d+")
+
+
+def kernel_build(name: str) -> bool:
+    """A package of one kernel build (linux-modules-5.15.0-91-generic): Ubuntu's archive has some 50,000 of them.
+
+    They are left out of the packed names (an install naming one is
+    unknown, so unsafe); the metapackages that follow the newest build
+    (linux-headers-generic) stay.
+    """
+    return _KERNEL_BUILD.match(name) is not None
+
+
 def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], dict[str, set[str]], set[str], dict[str, Closures]]:
     """Per package of a release: its dropped recommends (union over the architectures) and the kept targets its Depends install (intersection)."""
     dropped: dict[str, dict[str, str]] = {}
@@ -651,8 +824,9 @@ def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str
     for k, archive in enumerate(archives):
         c = Closures(archive)
         closures[archive.arch] = c
-        names |= set(archive.records)
-        for name in archive.records:
+        listed = [name for name in archive.records if not kernel_build(name)]
+        names |= set(listed)
+        for name in listed:
             found, installs = c.dropped_and_covered(name, targets)
             found = {g: via for g, via in found.items() if not harmless(g)}
             if found:
@@ -688,18 +862,43 @@ def check_claims(release: str, dropped: dict[str, dict[str, str]], closures: Clo
     return out, notes
 
 
+def through_only(release: str, dropped: dict[str, dict[str, str]], closures: Closures) -> set[tuple[str, str]]:
+    """(judged package, ALWAYS_FUNCTIONAL recommend) pairs whose recommender only ALWAYS_FUNCTIONAL_NOT_NEEDED_THROUGH's packages lead to."""
+    out = set()
+    for name in JUDGED_PACKAGES:
+        for group, recommender in dropped.get(name, {}).items():
+            through = ALWAYS_FUNCTIONAL_NOT_NEEDED_THROUGH.get(group)
+            if through is not None and not closures.reaches(name, recommender, avoiding=through[0]):
+                out.add((name, group))
+    return out
+
+
 def not_needed(releases: dict[str, dict]) -> dict[str, list[str]]:
-    """JUDGED_PACKAGES -> the recommends they drop on JUDGED_RELEASE that no functional claim names, and OTHER_RELEASE_NOT_NEEDED."""
+    """JUDGED_PACKAGES -> the recommends they drop on JUDGED_RELEASE that no functional claim names, and OTHER_RELEASE_NOT_NEEDED.
+
+    ALWAYS_FUNCTIONAL recommends are left out (so kept), but where
+    ALWAYS_FUNCTIONAL_NOT_NEEDED_THROUGH holds on every release that drops them.
+    """
     judged = releases[JUDGED_RELEASE]
     claimed = {(c[0], c[2]) for c in judged["claims"]}
-    out = {name: set(g for g in judged["dropped"].get(name, {}) if (name, g) not in claimed)
+
+    def judged_not_needed(name: str, group: str) -> bool:
+        if (name, group) in claimed:
+            return False
+        if group not in ALWAYS_FUNCTIONAL:
+            return True
+        return all((name, group) in r["through_only"] for r in releases.values() if group in r["dropped"].get(name, {}))
+
+    out = {name: set(g for g in judged["dropped"].get(name, {}) if judged_not_needed(name, g))
            for name in JUDGED_PACKAGES if name in judged["names"]}
     for release, table in OTHER_RELEASE_NOT_NEEDED.items():
         for name, groups in table.items():
+            if name not in JUDGED_PACKAGES:
+                raise SystemExit(f"OTHER_RELEASE_NOT_NEEDED {release} {name}: not a judged package")
             missing = [g for g in groups if g not in releases[release]["dropped"].get(name, {})]
-            if missing or name not in JUDGED_PACKAGES:
-                raise SystemExit(f"OTHER_RELEASE_NOT_NEEDED {release} {name}: {missing or 'not a judged package'} not dropped")
-            out.setdefault(name, set()).update(groups)
+            if missing:
+                print(f"review OTHER_RELEASE_NOT_NEEDED {release} {name}: {missing} not dropped (stale judgement)", file=sys.stderr)
+            out.setdefault(name, set()).update(g for g in groups if g not in missing)
     return {name: sorted(groups) for name, groups in sorted(out.items())}
 
 
@@ -760,10 +959,11 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
     closure installs anyway, on every architecture.
     gzip's mtime is 0, so equal data gives equal bytes.
     """
-    names = sorted(set().union(*(r["names"] for r in releases.values())))
+    decided = {release: _needed_for_decisions(r) for release, r in releases.items()}
+    recommenders = {via for d in decided.values() for entry in d.values() for via in entry.values()}
+    names = sorted(set().union(*(r["names"] for r in releases.values()), recommenders))
     index = {n: i for i, n in enumerate(names)}
     out_releases = {}
-    decided = {release: _needed_for_decisions(r) for release, r in releases.items()}
     groups = sorted({g for d in decided.values() for entry in d.values() for g in entry})
     gindex = {g: i for i, g in enumerate(groups)}
     for release, r in releases.items():
@@ -781,7 +981,10 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             "covered_packages": _u32(_deltas(covering)),
             "covered_counts": _u32([len(r["covered"][names[i]]) for i in covering]),
             "covered_targets": _u32([index[t] for i in covering for t in sorted(r["covered"][names[i]])]),
+            "distribution": r["distribution"].name,
             "version": RELEASES[release],
+            "architectures": list(r["distribution"].arches),
+            "components": list(r["distribution"].components),
             "suites": r["suites"],
             "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
             "dropped_packages": _u32(_deltas(order)),
@@ -793,8 +996,8 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
         "format": FORMAT,
         "always_functional": ALWAYS_FUNCTIONAL,
         "generated": date,
-        "source": f"Debian {COMPONENT} Packages indexes ({', '.join(ARCHES)}), suites RELEASE, RELEASE-updates, RELEASE-security; "
-                  "regenerate with transforms/data/regenerate_debian.py",
+        "source": "Packages indexes of Debian and Ubuntu (components and architectures: per release), "
+                  "suites RELEASE, RELEASE-updates, RELEASE-security; regenerate with transforms/data/regenerate_debian.py",
         "not_needed": not_needed(releases),
         "functional": {owner: {t.partition("=")[2] or t.partition("=")[0]: reason for t, reason in sorted(claims.items())}
                        for owner, claims in sorted(FUNCTIONAL_RECOMMENDS.items())},
@@ -1008,8 +1211,8 @@ def header(kind: str, archive: Archive, date: str, extra: str) -> list[str]:
         f"# {kind}",
         "# GENERATED FILE -- do not edit by hand.",
         "#",
-        f"# Source: Debian {RELEASES[archive.release]} {archive.release} Packages indexes, suites {', '.join(suites)},",
-        f"#   component {COMPONENT}, architecture {archive.arch} (candidate: highest version over the suites);",
+        f"# Source: {archive.distribution.name} {RELEASES[archive.release]} {archive.release} Packages indexes, suites {', '.join(suites)},",
+        f"#   component {', '.join(archive.distribution.components)}, architecture {archive.arch} (candidate: highest version over the suites);",
         "#   third-party repositories and installed packages play no part.",
     ]
     for suite in suites:
@@ -1084,24 +1287,30 @@ def main(argv=None) -> int:
                     help="Debian archive URL (default: the one apt uses here)")
     ap.add_argument("--security-mirror", default=_host_repository("bookworm-security") or _host_repository("trixie-security"),
                     help="Debian security archive URL (default: the one apt uses here)")
+    ap.add_argument("--ubuntu-mirror", default=UBUNTU_MIRROR, help="Ubuntu archive URL (amd64)")
+    ap.add_argument("--ubuntu-security-mirror", default=UBUNTU_SECURITY_MIRROR, help="Ubuntu security archive URL (amd64)")
     ap.add_argument("--cache", type=Path, default=None, help="keep downloaded indexes in DIR and reuse them")
     ap.add_argument("--outdir", type=Path, default=HERE)
     a = ap.parse_args(argv)
     if not a.mirror or not a.security_mirror:
         raise SystemExit("no Debian archive in apt's sources here: pass --mirror and --security-mirror")
+    mirrors = {DEBIAN.name: (a.mirror, a.security_mirror), UBUNTU.name: (a.ubuntu_mirror, a.ubuntu_security_mirror)}
     releases: dict[str, dict] = {}
     dev_archive = None
-    for release in RELEASES:
-        archives = [Archive(release, arch, a.mirror.rstrip("/"), a.security_mirror.rstrip("/"), a.cache) for arch in ARCHES]
+    for release, distribution in DISTRIBUTION_OF.items():
+        mirror, security = (m.rstrip("/") for m in mirrors[distribution.name])
+        archives = [Archive(release, arch, mirror, security, a.cache) for arch in distribution.arches]
         dropped, covered, names, closures = release_recommends(archives)
-        claims, notes = check_claims(release, dropped, closures[ARCHES[0]])
+        claims, notes = check_claims(release, dropped, closures[distribution.arches[0]])
         for note in notes:
             print(f"claim not needed on {note}", file=sys.stderr)
         releases[release] = {
+            "distribution": distribution,
             "names": names,
             "dropped": dropped,
             "covered": covered,
             "claims": claims,
+            "through_only": through_only(release, dropped, closures[distribution.arches[0]]),
             "suites": {s: {"version": i["Version"], "date": i["Date"]} for s, i in sorted(archives[0].release_info.items())},
         }
         if release == DEV_RUNTIME_RELEASE:
