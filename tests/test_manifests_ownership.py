@@ -105,3 +105,11 @@ def test_a_chmod_of_the_wrapper_the_install_runs_declines() -> None:
     found = diagnostics(text, select=SELECT, files=files, unsafe=True)
     assert len(found) == 1 and found[0].fix is None
     assert "changes the mode of `gradlew`, which the install runs" in found[0].note
+
+
+def test_a_mode_change_of_a_source_file_stays_whoever_runs_the_install() -> None:
+    # The base image's user and where pip installs for it are not known, but no install writes a file of the
+    # context, and the install reads no file the chmod changes.
+    text = "FROM example.com/python-app:1\nWORKDIR /app\nCOPY . .\nRUN chmod +x entrypoint.sh\nRUN pip install -r requirements.txt\n"
+    found = diagnostics(text, select=SELECT, files={**REQ, "entrypoint.sh": "#!/bin/sh\n"})
+    assert len(found) == 1 and found[0].fix is not None, found[0].note

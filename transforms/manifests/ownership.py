@@ -66,8 +66,10 @@ def _change_risk(context: FileContext, run: Instruction, change: Change, plans: 
     for plan in plans:
         writes = install_writes(context, run, plan, project, user)
         for path in change.paths:
-            if writes is None:
+            if writes is None and (change.recursive or not project.is_file(path)):  # (no install writes a file of the context)
                 return f"would then run after the {plan.tool} install, and where that writes is not known to lie outside `{path or '.'}`"
+            if writes is None:
+                continue
             written = next((w for w in writes if _contains(w, path) or (change.recursive and _overlap(path, w))), None)
             if written is not None:
                 return f"would then run after the {plan.tool} install, and its `{command}` would also change `{written}`, which the install writes"
@@ -77,7 +79,7 @@ def _change_risk(context: FileContext, run: Instruction, change: Change, plans: 
     return ""
 
 
-def _runs_without(context: FileContext, run: Instruction, change: Change, plan: Plan, project: Project, user: str | None, flags: str, writes: list[str]) -> str:
+def _runs_without(context: FileContext, run: Instruction, change: Change, plan: Plan, project: Project, user: str | None, flags: str, writes: list[str] | None) -> str:
     """Why the install, now run before the change, may not do what it did after it ("" when it does the same)."""
     from transforms.manifests.patterns import _official_base  # (patterns imports steps, which this module imports)
 
@@ -87,13 +89,16 @@ def _runs_without(context: FileContext, run: Instruction, change: Change, plan: 
         return f"changes the mode of `{executed[0]}`, which the install runs"
     if user is not None and user in _ROOT:
         return ""  # root reads and writes every file whatever its owner and mode
+    if writes is None:  # it may write in any folder the change reaches
+        blocked = next((p for p in change.paths if not project.is_file(p)), None)
+    else:
+        blocked = next((p for p in change.paths for w in writes if _contains(p, _parent(w))), None)
+    if not reached and blocked is None:
+        return ""
     if user is None:
         return f"changes `{change.paths[0] or '.'}` for the install, which runs as the base image's user, which is not known"
-    blocked = next((p for p in change.paths for w in writes if _contains(p, _parent(w))), None)
     if blocked is not None:
         return f"may be what lets the install, run as `{user}`, write in `{blocked or '.'}`"
-    if not reached:
-        return ""
     if "--chmod" in flags:
         return f"changes the manifests the install reads as `{user}`, whose mode the source copy's `{flags}` sets"
     if not _official_base(context, run):
