@@ -223,16 +223,32 @@ def test_trailing_slash_is_added_to_the_destination_folder() -> None:
     assert "COPY requirements.txt /srv/app/\n" in out
 
 
-def test_a_repeated_workdir_that_creates_the_destination_needs_a_known_user() -> None:
+def test_a_repeated_workdir_that_creates_the_destination_goes_after_the_manifest_copy() -> None:
     before = "FROM registry.example.com/team/python-base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
-    assert fix(before, REQ) == before
-    assert "owned by the base image's user, which is not known" in notes(before, REQ)[0]
+    # Before the manifest copy, the WORKDIR would create /app as the base image's user, which is not known;
+    # after it, /app exists, made by the manifest copy as the source copy made it.
+    assert fix(before, REQ) == dedent(
+        """
+        FROM registry.example.com/team/python-base
+        COPY requirements.txt /app/
+        WORKDIR /app
+        RUN pip install -r requirements.txt
+        COPY . /app
+        WORKDIR /app
+        """
+    )
     official = before.replace("registry.example.com/team/python-base", "python:3.12")
-    assert fix(official, REQ) != official  # python's image sets no USER: root, as the source copy made it
+    assert "WORKDIR /app\nCOPY requirements.txt /app/" in fix(official, REQ)  # root creates it either way: as it was
     inherited = "FROM python:3.12 AS base\nUSER app\n\nFROM base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
-    assert "owned by `app`, where the source copy made it owned by `root`" in notes(inherited, REQ)[0]
     home = "FROM python:3.12\nCOPY --chown=app:app . /home/app/src\nWORKDIR /home/app/src\nRUN pip install -r requirements.txt\n"
-    assert "creates `/home/app/src` owned by `root`, where the source copy made it owned by `app:app`" in notes(home, REQ)[0]
+    assert notes(inherited, REQ) == [""]
+    assert "COPY requirements.txt /app/\nWORKDIR /app\nRUN pip" in fix(inherited, REQ)
+    assert notes(home, REQ) == [""]
+    assert "COPY --chown=app:app requirements.txt /home/app/src/\nWORKDIR /home/app/src\nRUN pip" in fix(home, REQ)
+    below = before.replace("WORKDIR /app", "WORKDIR /app/api")  # the manifest copy of api/requirements.txt creates /app/api
+    assert notes(below, {"api/requirements.txt": "flask==3.0.3\n"}) == [""]
+    other = before.replace("WORKDIR /app", "WORKDIR /app/var").replace("-r requirements.txt", "-r /app/requirements.txt")
+    assert "owned by the base image's user, which is not known" in notes(other, REQ)[0]  # /app/var: not followed
     elsewhere = before.replace("WORKDIR /app", "WORKDIR /opt/tools").replace("-r requirements.txt", "-r /app/requirements.txt")
     assert fix(elsewhere, REQ) != elsewhere  # it creates no folder the source copy made
 

@@ -178,7 +178,9 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
       is the same folder (BuildKit makes it 0755, or the --chmod, owned by
       the --chown user, whichever COPY creates it); a repeated absolute
       WORKDIR creates no folder the source copy would have made with
-      another owner;
+      another owner (where it would, and the copy's destination is
+      absolute, the manifest copy goes first and makes the folder as the
+      source copy did);
     - pip and `uv pip`: requirement files with no local path, `-e` or
       local index;
     - npm, yarn, pnpm: no lifecycle script (but those the data file knows

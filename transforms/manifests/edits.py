@@ -18,6 +18,7 @@ from transforms.manifests.patterns import (
     Candidate,
     SourceCopy,
     and_chain,
+    copy_makes_workdir,
     errexit_list,
     install_tool,
     items_commands,
@@ -431,9 +432,13 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
                 f"The {plan.tool} install, whose lock file is not frozen, may rewrite {', '.join(plan.rewrites)}, which the source "
                 f"copy then puts back as committed, and {why}: it would see the committed version, not the one the install wrote."
             )
+    # A repeated WORKDIR that would create a folder other than the source copy made it goes after the
+    # manifest copy, which then creates it as the source copy did (`copy_makes_workdir`).
+    workdir_after_copy = False
     if candidate.between_workdir is not None:
         why = repeated_workdir_risk(context, copy, candidate.between_workdir)
-        if why:
+        workdir_after_copy = bool(why) and copy_makes_workdir(context, copy, candidate.between_workdir, to_copy)
+        if why and not workdir_after_copy:
             applicability = min(applicability, Applicability.UNSAFE)
             notes.append(why)
     text = context.text
@@ -450,7 +455,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     copy_keyword = copy.instruction.keyword.text
     copies = [line.replace("COPY", "COPY" if copy_keyword.isupper() else copy_keyword.lower().replace("add", "copy"), 1) for line in copy_lines]
     back = _workdir_back(context, candidate)
-    if back:  # a relative destination: the manifests go where the copy puts them, before the WORKDIR changes
+    if back or workdir_after_copy:  # the manifests go where the copy puts them, before the WORKDIR changes or creates it
         block.extend(copies)
     moved = moves(context, candidate.between)
     for ins in candidate.between:
@@ -460,7 +465,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
             block.append(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t"))
         else:  # repeated
             block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
-    if not back:
+    if not (back or workdir_after_copy):
         block.extend(copies)
     block.extend(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t") for ins in candidate.modes)  # `chmod +x gradlew`
     block.append(run_line)

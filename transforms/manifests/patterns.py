@@ -276,6 +276,24 @@ def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instr
     return ""
 
 
+def copy_makes_workdir(context: FileContext, copy: SourceCopy, workdir: Instruction, files: Sequence[str]) -> bool:
+    """True if the manifest copy of `files`, placed before the repeated `workdir`, creates the folder it would.
+
+    A copy to an absolute destination does not depend on the WORKDIR, and creates its destination, missing
+    parents and the folders of its files as the source copy does (same --chown and --chmod; a sub-folder's
+    metadata the source copy then sets from the context): a WORKDIR of one of them, after it, creates nothing."""
+    path = context.expand(workdir.args.text, workdir)
+    if path is None or copy.relative or UNKNOWN_CWD in (copy.dest, *copy.dest.parents):
+        return False
+    target = PurePosixPath(normpath(path))
+    made = {copy.dest, *copy.dest.parents}
+    for file in files:
+        inside = PurePosixPath(file).relative_to(copy.source) if copy.source else PurePosixPath(file)
+        folder = copy.dest / inside.parent
+        made |= {folder, *folder.parents}
+    return target.is_absolute() and target in made
+
+
 def _owner(user: str) -> tuple[str, str]:
     """(user, group) as written, with root's spellings made one (`0`, `root`, `root:root`, `0:0`)."""
     name, _, group = user.partition(":")

@@ -1,10 +1,10 @@
 FROM python:3.12-slim
 RUN useradd --create-home app
+COPY api/requirements.txt /app/api/
 USER app
-WORKDIR /app
-COPY requirements.txt /app/
+WORKDIR /app/api
 RUN pip install --user --no-cache-dir -r requirements.txt
 COPY . /app
 USER app
-WORKDIR /app
-CMD ["python", "app.py"]
+WORKDIR /app/api
+CMD ["python", "main.py"]
