@@ -950,22 +950,36 @@ def test_gradle_init_script_keeps_the_step_unsafe() -> None:
     assert "init script" in (found[0].note or "")
 
 
-def test_an_arm_that_moves_whole_leaves_a_colon_and_the_other_arm_keeps_its_rest() -> None:
-    before = 'FROM node:20\nARG MODE\nWORKDIR /app\nCOPY . .\nRUN if [ "$MODE" = dev ]; then npm install; else npm ci && npm run build; fi\n'
-    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
-    assert 'RUN if [ "$MODE" = dev ]; then npm install; else npm ci; fi\nCOPY . .\n' in out
-    assert out.endswith('RUN if [ "$MODE" = dev ]; then :; else npm run build; fi\n')
+NPM = {"package.json": PKG, "package-lock.json": LOCK}
 
 
-def test_a_cd_in_an_arm_is_repeated_before_the_arm_s_rest() -> None:
-    before = 'FROM node:20\nARG SKIP\nWORKDIR /app\nCOPY . .\nRUN if [ -z "$SKIP" ]; then cd web && npm ci && npm run build; fi\n'
-    out = fix(before, {"web/package.json": PKG, "web/package-lock.json": LOCK})
-    assert 'COPY web/package.json web/package-lock.json web/\nRUN if [ -z "$SKIP" ]; then cd web && npm ci; fi\nCOPY . .\n' in out
-    assert out.endswith('RUN if [ -z "$SKIP" ]; then cd web && npm run build; fi\n')
-
-
-def test_a_condition_on_a_variable_the_chain_sets_sees_it_in_both_places() -> None:
-    before = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci && npm run build; fi\n'
-    out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
-    assert 'RUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci; fi\nCOPY . .\n' in out
-    assert out.endswith('RUN set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm run build; fi\n')
+@pytest.mark.parametrize(
+    ("run", "files", "moved", "stays"),
+    [
+        pytest.param(
+            'if [ "$MODE" = dev ]; then npm install; else npm ci && npm run build; fi',
+            NPM,
+            'if [ "$MODE" = dev ]; then npm install; else npm ci; fi',
+            'if [ "$MODE" = dev ]; then :; else npm run build; fi',
+            id="an-arm-moved-whole-leaves-a-colon",
+        ),
+        pytest.param(
+            'if [ -z "$SKIP" ]; then cd web && npm ci && npm run build; fi',
+            {f"web/{name}": text for name, text in NPM.items()},
+            'if [ -z "$SKIP" ]; then cd web && npm ci; fi',
+            'if [ -z "$SKIP" ]; then cd web && npm run build; fi',
+            id="a-cd-in-the-arm-is-repeated",
+        ),
+        pytest.param(
+            'set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci && npm run build; fi',
+            NPM,
+            'set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm ci; fi',
+            'set -e; arch="$(uname -m)"; if [ "$arch" = x86_64 ]; then npm run build; fi',
+            id="a-variable-the-chain-sets-is-set-in-both-places",
+        ),
+    ],
+)
+def test_an_if_on_variables_is_split_arm_by_arm(run: str, files: dict[str, str], moved: str, stays: str) -> None:
+    out = fix(f"FROM node:20\nARG MODE\nARG SKIP\nWORKDIR /app\nCOPY . .\nRUN {run}\n", files)
+    assert f"RUN {moved}\nCOPY . .\n" in out
+    assert out.endswith(f"RUN {stays}\n")

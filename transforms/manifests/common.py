@@ -408,11 +408,19 @@ def family(tool: str) -> str:
     return _FAMILIES.get(tool, tool)
 
 
+def updates_index(command: Command) -> bool:
+    """`apt-get update`, `apk update`: refreshes a system package index and installs nothing."""
+    values = command.arg_values()
+    return bool(values) and values[0] in package_managers()["meta"]["index_updates"].get(command.name or "", ())
+
+
 def installs_software(command: Command) -> bool:
     """True for a command that installs software into the image (`apt-get install`, `pip install flask`,
     `npm install -g pm2`): worth moving above a source copy when it reads nothing of the project (DF103)."""
     name = command.name or ""
     values = [v or "" for v in command.arg_values()]
+    if updates_index(command):
+        return False
     if name in package_managers()["meta"]["software_installs"] or tool_of(command) in ("pip", "uv pip"):
         return True
     if name in ("npm", "pnpm"):

@@ -11,7 +11,7 @@ from rewriter.syntax import Instruction, Stage
 from rewriter.shell import Command
 from rewriter.text import Span
 from transforms.base_images.stage import workdir_at
-from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software
+from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software, updates_index
 from transforms.manifests.ownership import owner_mode_risk
 from transforms.manifests.steps import install_inputs, sets_modes_of, stay_conflict
 from transforms.manifests.edits import Split, plan_edits, split_run
@@ -230,6 +230,8 @@ def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Fol
     script = context.shell(run) if run is not None else None
     if run is not None and script is not None and not run.heredocs and not any(f.name == "mount" for f in run.flags):
         split = split_run(context, Candidate(copy, run, script, between), make, free_only=True)
+    if isinstance(split, Split) and _separates_index_update(split):
+        return  # (the install stays on lists the moved update refreshed in another layer: DF205 would join them again)
     if isinstance(split, Split) and any(installs_software(c) for c in split.commands[: split.cut] if c is not None):
         candidate = Candidate(copy, run, script, between)  # type: ignore[arg-type]
     else:
@@ -248,6 +250,13 @@ def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Fol
     message = f"`{_first_words(context, first)}` reads nothing of the build context but runs after `{src}`, so any source change runs it again"
     title = f"Move it above `{copy.instruction.keyword.text} ... {copy.dest_text}`"
     yield Finding("DF103", message, first.keyword.span, note, tuple(edits), applicability, title)
+
+
+def _separates_index_update(split: Split) -> bool:
+    """True when the moved head refreshes a package index (`apt-get update`) whose tool runs again in what stays
+    (`apt-get install -y $BUILD_DEPS`, which the pass cannot move)."""
+    moved = {c.name for c in split.commands[: split.cut] if c is not None and updates_index(c)}
+    return any(c is not None and c.name in moved for c in split.commands[split.cut :])
 
 
 def _commands(context: FileContext, run: Instruction) -> tuple[Command, ...]:
