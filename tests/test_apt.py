@@ -332,6 +332,24 @@ def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     assert "non-Debian repository" in found[0].note
 
 
+@pytest.mark.parametrize(
+    "before, applicability",
+    [
+        ("RUN apt-get update && apt-get install -y jq && echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list", Applicability.SAFE),
+        ("RUN apt-get update && echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list && apt-get install -y jq", Applicability.SAFE),
+        ("RUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list && apt-get update && apt-get install -y jq", Applicability.UNSAFE),
+        ("COPY x.list /etc/apt/sources.list.d/\nRUN apt-get install -y jq", Applicability.SAFE),
+        ("COPY x.list /etc/apt/sources.list.d/\nRUN apt-get update\nRUN apt-get install -y jq", Applicability.UNSAFE),
+        ("COPY pins /etc/apt/preferences.d/\nRUN apt-get install -y jq", Applicability.UNSAFE),
+    ],
+    ids=["written-after", "written-after-update", "then-updated", "copied-no-update", "copied-then-updated", "pins-act-at-once"],
+)
+def test_a_sources_file_counts_once_an_update_reads_it(before: str, applicability: Applicability) -> None:
+    """apt installs from the lists the last update fetched: a sources line written after it is not read."""
+    found = diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)
+    assert [d.applicability for d in found] == [applicability]
+
+
 @pytest.mark.parametrize("image", ["ubuntu:16.04", "ubuntu:25.10", "example.com/base:1"])
 def test_bases_without_package_metadata_are_unsafe(image: str) -> None:
     found = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)

@@ -454,7 +454,7 @@ def _mirror_switch(command: Command) -> bool:
     return True
 
 
-def _same_archive_lines(context: FileContext, command: Command, codename: str | None) -> bool:
+def _same_archive_lines(command: Command, redirect: str, codename: str | None) -> bool:
     """`echo "deb http://MIRROR/debian CODENAME main" > /etc/apt/sources.list`: the release's own archive from a mirror.
 
     Every line must name a Debian archive path (…/debian, …/debian-security),
@@ -463,7 +463,7 @@ def _same_archive_lines(context: FileContext, command: Command, codename: str | 
     """
     if command.name not in ("echo", "printf") or codename is None:
         return False
-    target = re.search(r">>?\s*(\S+)\s*$", context.text[command.span.end : command.statement_span.end])
+    target = re.match(r"\s*>>?\s*(\S+)\s*$", redirect)
     if target is None or not target.group(1).strip("'\"").startswith("/etc/apt/sources.list"):
         return False
     values = [v for v in command.arg_values() if v is None or not v.startswith("-")]
@@ -481,18 +481,43 @@ def _same_archive_lines(context: FileContext, command: Command, codename: str | 
     return bool(lines)
 
 
-def _source_change(context: FileContext, command: Command, codename: str | None) -> str | None:
-    """Why this command may make apt install packages from elsewhere than the stage's Debian release, or None."""
+class SourceChange(NamedTuple):
+    """A command that may make apt take packages from elsewhere than the stage's Debian release."""
+
+    reason: str
+    needs_update: bool
+    """True: it only writes apt's sources, which apt reads at the next `apt-get update`; False: it may
+    act at once (pins in /etc/apt/preferences) or run an update itself (setup scripts,
+    add-apt-repository, a package's maintainer scripts)."""
+
+
+
+def _source_change(context: FileContext, command: Command, end: int, codename: str | None) -> SourceChange | None:
+    """How this command may make apt install packages from elsewhere than the stage's Debian release, or None.
+
+    `end`: where the next command starts; the text up to it holds the
+    command's redirections (the shell model's statement may not: in
+    `a && echo … > f && b` it leaves `> f` out).
+    """
     shells = ("bash", "sh", "dash")
     if "pipeline" in command.ancestors and (command.name in shells or command.name == "sudo" and any(v in shells for v in command.arg_values())):
-        return "a downloaded script piped into a shell before it may add a non-Debian repository"
-    text = context.text[command.span.start : command.statement_span.end]
+        return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
+    text = context.text[command.span.start : max(end, command.statement_span.end)]
     found = _SOURCE_MARKERS.search(text)
     if found is None:
         return None
-    if _mirror_switch(command) or _same_archive_lines(context, command, codename):
+    redirect = re.sub(r"(\s|\\\n|&&|\|\||;|\))+$", "", text[command.span.end - command.span.start :])
+    if _mirror_switch(command) or _same_archive_lines(command, redirect, codename):
         return None
-    return f"`{found.group(0)}` before it may add a non-Debian repository"
+    marker = found.group(0)
+    if marker.startswith("dpkg"):
+        return SourceChange(f"`{marker}` before it: a package's maintainer scripts may add a non-Debian repository (google-chrome's and packages-microsoft-prod's do)", needs_update=False)
+    return SourceChange(f"`{marker}` before it may add a non-Debian repository", needs_update=marker.startswith("sources.list"))
+
+
+def _is_update(command: Command) -> bool:
+    found = apt_call(command)
+    return found is not None and found.subcommand == "update"
 
 
 def _third_party_sources(context: FileContext, instruction: Instruction, script: ShellScript, call: AptCall, codename: str | None) -> str | None:
@@ -504,49 +529,58 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
     sources file COPYed in), a downloaded setup script piped into a shell
     (NodeSource style) or a .deb installed with dpkg -i.  Switching the
     Debian archive's host to a mirror, or writing the release's own lines
-    from a mirror, keeps the same packages.
+    from a mirror, keeps the same packages.  A sources file written after
+    the last `apt-get update` before the install is not read by it: apt
+    installs from the lists that update fetched.
     """
+    waiting: list[str] = []
+    """Sources written since the last update: they count once an update reads them."""
+
+    def judge(change: SourceChange | None) -> str | None:
+        if change is None:
+            return None
+        if change.needs_update:
+            waiting.append(change.reason)
+            return None
+        return change.reason
+
     for earlier in _earlier_in_image(context, instruction):
         if earlier.name in ("COPY", "ADD"):
             words = earlier.args.text.split()
             if words and words[-1].startswith("/etc/apt"):
-                return f"{earlier.name} of apt configuration into {words[-1]} before it may add a non-Debian repository"
+                reason = f"{earlier.name} of apt configuration into {words[-1]} before it may add a non-Debian repository"
+                if found := judge(SourceChange(reason, needs_update="sources.list" in words[-1])):
+                    return found
             continue
         script_before = context.shell(earlier)
         if script_before is None:
             text = earlier.args.text + "".join(h.content for h in earlier.heredocs)
-            found = _SOURCE_MARKERS.search(text)
-            if found:
-                return f"`{found.group(0)}` before it may add a non-Debian repository"
+            marker = _SOURCE_MARKERS.search(text)
+            if marker:
+                return f"`{marker.group(0)}` before it may add a non-Debian repository"
             if re.search(r"\|\s*(sudo\s+)?(-E\s+)?(bash|sh)\b", text):
                 return "a downloaded script piped into a shell before it may add a non-Debian repository"
             continue
-        reason = _sources_changed_by(context, script_before.commands, earlier.span.start, earlier.span.end, codename)
-        if reason is not None:
-            return reason
-    before = [command for command in script.commands if command.span.start < call.command.span.start]
-    return _sources_changed_by(context, before, instruction.span.start, call.command.span.start, codename)
-
-
-def _sources_changed_by(context: FileContext, commands: list[Command], start: int, end: int, codename: str | None) -> str | None:
-    """Why `commands` (the text from `start` to `end`) may change apt's sources, or None.
-
-    Each command is judged by `_source_change`; a marker in the text that
-    no command accounts for (`curl ... | gpg ... && echo "deb ..." > FILE`,
-    where the shell parser gives the redirect to the whole list) counts too,
-    unless it lies within a mirror switch or the release's own lines.
-    """
-    kept: list[tuple[int, int]] = []
-    for command in commands:
-        reason = _source_change(context, command, codename)
-        if reason is not None:
-            return reason
-        if _mirror_switch(command) or _same_archive_lines(context, command, codename):
-            kept.append((command.span.start, command.statement_span.end))
-    for found in _SOURCE_MARKERS.finditer(context.text, start, end):
-        if not any(a <= found.start() < b for a, b in kept):
-            return f"`{found.group(0)}` before it may add a non-Debian repository"
+        for command, end in _with_ends(script_before, earlier):
+            if _is_update(command) and waiting:
+                return waiting[0]
+            if found := judge(_source_change(context, command, end, codename)):
+                return found
+    for command, end in _with_ends(script, instruction):
+        if command.span.start >= call.command.span.start:
+            break
+        if _is_update(command) and waiting:
+            return waiting[0]
+        if found := judge(_source_change(context, command, end, codename)):
+            return found
     return None
+
+
+def _with_ends(script: ShellScript, instruction: Instruction) -> Iterator[tuple[Command, int]]:
+    """Each command of a RUN with the offset where the next one starts (the RUN's end for the last)."""
+    commands = sorted(script.commands, key=lambda c: c.span.start)
+    ends = [c.span.start for c in commands[1:]] + [instruction.span.end]
+    yield from zip(commands, ends)
 
 
 def _earlier_in_image(context: FileContext, instruction: Instruction) -> Iterator[Instruction]:
@@ -870,7 +904,12 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     host to a mirror (`sed -i 's/deb.debian.org/MIRROR/g'` on
     /etc/apt/sources.list or the deb822 debian.sources), or writing the
     release's own `main` lines from a mirror, keeps the same packages and
-    changes nothing.
+    changes nothing.  A sources line counts from the first `apt-get update`
+    after it: apt installs from the lists the last update fetched, so an
+    install before that update cannot take its packages.  A setup script,
+    add-apt-repository (which updates itself), `dpkg -i` (a package's
+    maintainer scripts may add a repository, as google-chrome's do) and
+    apt preferences (pins act at once) count at once.
     Ubuntu: a base whose Ubuntu release is known (`ubuntu:22.04`,
     `buildpack-deps:noble`, or an image data/base_images.toml knows to be
     built FROM ubuntu: `eclipse-temurin:21-jdk`, `mcr.microsoft.com/dotnet/sdk:10.0`)
