@@ -639,3 +639,29 @@ def test_go_from_debian_packages_in_gopath_mode_follows_the_release_default() ->
 def test_debian_image_without_a_go_toolchain_package_is_not_df401s() -> None:
     text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /x .\nCMD [\"/x\"]\n"
     assert diagnostics(text, select="DF4") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM maven:3.6.3-jdk-11\nWORKDIR /app\nCOPY . .\nCMD mvn spring-boot:run\n",  # builds at start-up: the toolchain is the runtime
+        "FROM gradle:jdk8\nWORKDIR /src\nCOPY . /src/\nRUN chmod +x ./build.sh\n",  # a CI image: no build in the Dockerfile
+    ],
+    ids=["maven-runs-at-start-up", "gradle-ci-image"],
+)
+def test_java_image_without_a_build_in_the_stage_is_no_split_candidate(text: str) -> None:
+    assert diagnostics(text, select="DF4") == []
+
+
+def test_python3_dev_on_the_python_image_stays_in_the_build_stage() -> None:
+    text = py_file("RUN apt-get update && apt-get install -y gcc python3-dev libpq-dev\n", image="python:3.11-slim")
+    found = only(text, files=PY)
+    runtime = fixed(text, select="DF4", unsafe=True, files=PY).split("# Runtime stage", 1)[1]
+    assert "--no-install-recommends libpq5 &&" in runtime and "python3" not in runtime.split("\n", 2)[1]
+    assert "python3-dev: headers of Debian's Python" in found.note and found.saving_mb == 57.0
+
+
+def test_python3_dev_declines_when_the_container_runs_debians_python() -> None:
+    text = py_file("RUN apt-get update && apt-get install -y gcc python3-dev\n", image="python:3.11-slim", cmd='CMD ["/usr/bin/python3", "app.py"]')
+    found = only(text, files=PY)
+    assert found.fix is None and "`/usr/bin/python3`, Debian's Python" in found.message

@@ -823,7 +823,7 @@ def workdir_and_binaries(facts: Facts, outputs_paths: list[str]) -> list[str]:
 class Plan:
     """A runtime stage for the facts: what to add, and what to change in the build stage."""
 
-    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime", "replays_from", "after_copies")
+    __slots__ = ("runtime_image", "lines", "build_edits", "title", "note", "before_mb", "after_mb", "code", "extra_runtime", "replays_from", "after_copies", "saving_mb")
 
     def __init__(
         self,
@@ -851,6 +851,9 @@ class Plan:
         """Instruction texts (verbatim, from the build stage) repeated in the runtime stage before COPY."""
         self.after_copies: list[str] = []
         """State-only RUNs (verbatim) replayed after the runtime stage's copies, in their order (`state_replays`)."""
+        self.saving_mb: float | None = None
+        """An estimated saving when the base image stays the same (before_mb/after_mb are then None): what the
+        build left behind, sized by the plan."""
         self.replays_from: int | None = None
         """Index of the first build-stage instruction the runtime stage replays (a COPY, an install): the ENVs
         set before it are repeated before the replayed steps, as they ran in the build stage."""
@@ -999,7 +1002,7 @@ def report(check: Rule, facts: Facts, make_plan) -> Iterator[Diagnostic]:  # typ
     edits = build_fix_edits(facts, plan)
     if plan.before_mb == plan.after_mb:
         plan.before_mb = plan.after_mb = None  # same base image: the saving is what the build left behind, not sized
-    saving = plan.before_mb - plan.after_mb if plan.before_mb is not None and plan.after_mb is not None else None
+    saving = plan.before_mb - plan.after_mb if plan.before_mb is not None and plan.after_mb is not None else plan.saving_mb
     yield check.diagnostic(
         f"single-stage build ships the {TOOLCHAIN[check.code]} in the final image{size_text(plan.before_mb, plan.after_mb)}",
         span,

@@ -39,7 +39,7 @@ def _java_tool(facts: Facts) -> tuple[str, int, str] | None:
         if m:
             return tool, int(m.group(1)), _os_variant(tag, m.end(1))
         if not any((c.name or "") in data[tool]["commands"] for _, c in facts.commands()):
-            raise Decline("no Maven or Gradle build in the stage")
+            return None  # no build in the stage: nothing to split (as DF402 and DF403 say nothing without one)
         # timid: the build file's Java release is the least the jar needs, not the JDK its dependencies were built
         # for (a `1.8` pom built on the image's JDK 21 may bundle jars that need 17), so it cannot choose the JRE.
         raise Decline(f"`{tool}:{tag}` does not name its JDK version")
@@ -63,6 +63,12 @@ def plan_java(facts: Facts) -> Plan | None:
     if found is None:
         return None
     tool, major, variant = found
+    builds = [
+        (ins, c) for ins, c in facts.commands()
+        if (c.name or "") in ("mvn", "mvnw", "gradle", "gradlew")
+    ]
+    if not builds:
+        return None  # no build in the stage: nothing to split
     facts.commit()
     temurin = image_facts()["images"]["eclipse-temurin"]
     entry = temurin["versions"].get(str(major))
@@ -70,12 +76,6 @@ def plan_java(facts: Facts) -> Plan | None:
         raise Decline(f"no published eclipse-temurin:{major}-jre in the knowledge base")  # timid:
     alpine = variant.startswith("alpine")
     runtime = f"eclipse-temurin:{major}-jre" + (f"-{variant}" if variant else "")
-    builds = [
-        (ins, c) for ins, c in facts.commands()
-        if (c.name or "") in ("mvn", "mvnw", "gradle", "gradlew")
-    ]
-    if not builds:
-        raise Decline("no Maven or Gradle build in the stage")
     if any(c.name == "cd" for _, c in facts.commands()):
         raise Decline("`cd` in a RUN makes the build output path uncertain")  # timid:
     commands = check_start(facts)

@@ -94,7 +94,9 @@ def plan_python(facts: Facts) -> Plan | None:
         if any(c.name in ("apk", "apt-get") for _, c in others):
             raise Decline("Alpine packages: the -dev -> runtime library data is Debian's")  # timid:
         return None  # already the small image, and nothing compiled
-    build_only, runtime_packages = split_packages(facts.apt_packages())
+    headers = _debian_python_headers(facts)
+    build_only, runtime_packages = split_packages([p for p in facts.apt_packages() if p not in headers])
+    build_only += headers
     version, suffix = image.split()
     full = "slim" not in suffix
     if not full and not build_only:
@@ -168,9 +170,14 @@ def plan_python(facts: Facts) -> Plan | None:
     # On a slim base the saving is the compilers and headers, which the knowledge base does not size.
     before = size_of(("images", "python", "sizes", "full")) if full else None
     after = size_of(("images", "python", "sizes", "slim")) if full else None
+    saving = None if full else _build_only_saving(build_only)
     parts = [f"Runtime on `{runtime}`, the same Python {version or '(default)'}"]
     if build_only:
         parts.append(f"build-only packages left in the build stage: {', '.join(build_only)}")
+    if headers:
+        parts.append(f"{', '.join(headers)}: headers of Debian's Python, which builds with the image's own Python in /usr/local do not use")
+    if saving is not None:
+        parts.append(f"estimated saving at least ~{saving:g} MB (the largest build-only package with what it depends on)")
     if runtime_packages:
         parts.append(f"installed in the runtime stage: {', '.join(runtime_packages)} (the runtime libraries of the -dev packages, from Debian's metadata, and the other packages the build installed)")
     if replayed is not None:
@@ -194,7 +201,16 @@ def plan_python(facts: Facts) -> Plan | None:
     note = "; ".join(parts) + "." + debian13_note(runtime_packages) + " Check that the application starts."
     plan = Plan(runtime, lines, build_edits, "copy the virtual environment and the application", note, before, after, "DF402")
     plan.extra_runtime = extra_runtime
+    plan.saving_mb = saving
     return plan
+
+
+def _build_only_saving(build_only: list[str]) -> float | None:
+    """A lower bound of what leaving the build-only packages in the build stage saves on the same slim image:
+    the largest one's measured installed size with its dependencies, as compressed MB (an estimate)."""
+    sizes = knowledge()["python_image"]["build_only_installed_mb"]
+    known = [float(sizes[p]) for p in build_only if isinstance(sizes.get(p), (int, float))]
+    return float(round(max(known) * float(sizes["compressed_ratio"]))) if known else None
 
 
 _INTO_VENV = {  # what the note says
@@ -258,6 +274,19 @@ def _fresh_application_dir(copies: list[tuple[Instruction, list[str], str]]) -> 
         tops.add("/" + parts[1])
         inside = inside or len(parts) > 2 or dest.endswith("/")
     return tops.pop() if len(tops) == 1 and inside else None
+
+
+def _debian_python_headers(facts: Facts) -> list[str]:
+    """The stage's python3-dev and the like: headers of Debian's Python, which builds with the image's own
+    Python in /usr/local never use; build-only, unless the container runs Debian's interpreter by path."""
+    pattern = re.compile(knowledge()["python_image"]["debian_python_dev"])
+    headers = [p for p in facts.apt_packages() if pattern.fullmatch(p)]
+    if headers:
+        starts = facts.start.commands() if facts.start is not None else []
+        for words in starts:
+            if (words[0] or "").startswith("/usr/bin/python"):
+                raise Decline(f"the container runs `{words[0]}`, Debian's Python, which `{headers[0]}` installed")  # timid:
+    return headers
 
 
 def _check_cd(facts: Facts) -> None:
