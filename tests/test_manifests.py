@@ -223,18 +223,28 @@ def test_trailing_slash_is_added_to_the_destination_folder() -> None:
     assert "COPY requirements.txt /srv/app/\n" in out
 
 
-def test_a_repeated_workdir_that_creates_the_destination_needs_a_known_user() -> None:
-    before = "FROM registry.example.com/team/python-base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
-    assert fix(before, REQ) == before
-    assert "owned by the base image's user, which is not known" in notes(before, REQ)[0]
-    official = before.replace("registry.example.com/team/python-base", "python:3.12")
-    assert fix(official, REQ) != official  # python's image sets no USER: root, as the source copy made it
-    inherited = "FROM python:3.12 AS base\nUSER app\n\nFROM base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
-    assert "owned by `app`, where the source copy made it owned by `root`" in notes(inherited, REQ)[0]
-    home = "FROM python:3.12\nCOPY --chown=app:app . /home/app/src\nWORKDIR /home/app/src\nRUN pip install -r requirements.txt\n"
-    assert "creates `/home/app/src` owned by `root`, where the source copy made it owned by `app:app`" in notes(home, REQ)[0]
+@pytest.mark.parametrize(
+    ("before", "manifest_copy"),
+    [
+        pytest.param("FROM registry.example.com/team/python-base\nCOPY . /app\nWORKDIR /app\n", "COPY requirements.txt /app/", id="unknown-base-user"),
+        pytest.param("FROM python:3.12 AS base\nUSER app\n\nFROM base\nCOPY . /app\nWORKDIR /app\n", "COPY requirements.txt /app/", id="user-of-an-earlier-stage"),
+        pytest.param("FROM python:3.12\nCOPY --chown=app:app . /home/app/src\nWORKDIR /home/app/src\n", "COPY --chown=app:app requirements.txt /home/app/src/", id="chown"),
+    ],
+)
+def test_a_repeated_workdir_follows_the_manifest_copy_that_creates_its_folder(before: str, manifest_copy: str) -> None:
+    """The WORKDIR would create the folder as the USER in effect; the manifest copy creates it as the source
+    copy did (same flags), so it goes first and the WORKDIR finds the folder made."""
+    text = before + "RUN pip install -r requirements.txt\n"
+    workdir = before.splitlines()[-1]
+    assert f"{manifest_copy}\n{workdir}\nRUN pip install -r requirements.txt\n" in fix(text, REQ)
+    assert notes(text, REQ) == [""]
+
+
+def test_a_repeated_workdir_that_creates_no_copied_folder_keeps_its_place() -> None:
+    before = "FROM python:3.12\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
+    assert "WORKDIR /app\nCOPY requirements.txt /app/\nRUN pip install" in fix(before, REQ)  # root, as the source copy made it
     elsewhere = before.replace("WORKDIR /app", "WORKDIR /opt/tools").replace("-r requirements.txt", "-r /app/requirements.txt")
-    assert fix(elsewhere, REQ) != elsewhere  # it creates no folder the source copy made
+    assert "WORKDIR /opt/tools\nCOPY requirements.txt /app/\nRUN pip install" in fix(elsewhere, REQ)
 
 
 def test_lowercase_keywords_and_indentation_are_kept() -> None:

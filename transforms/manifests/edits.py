@@ -431,9 +431,13 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
                 f"The {plan.tool} install, whose lock file is not frozen, may rewrite {', '.join(plan.rewrites)}, which the source "
                 f"copy then puts back as committed, and {why}: it would see the committed version, not the one the install wrote."
             )
+    copies_first = False
     if candidate.between_workdir is not None:
         why = repeated_workdir_risk(context, copy, candidate.between_workdir)
-        if why:
+        # The manifest copy, placed before the repeated WORKDIR, creates the folders the WORKDIR would have
+        # created, as the source copy did (same flags: same owner and mode); the WORKDIR then finds them.
+        copies_first = bool(why) and not copy.relative and bool(to_copy)
+        if why and not copies_first:
             applicability = min(applicability, Applicability.UNSAFE)
             notes.append(why)
     text = context.text
@@ -450,7 +454,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     copy_keyword = copy.instruction.keyword.text
     copies = [line.replace("COPY", "COPY" if copy_keyword.isupper() else copy_keyword.lower().replace("add", "copy"), 1) for line in copy_lines]
     back = _workdir_back(context, candidate)
-    if back:  # a relative destination: the manifests go where the copy puts them, before the WORKDIR changes
+    if back or copies_first:  # the manifests go where the copy puts them, before the WORKDIR changes or creates it
         block.extend(copies)
     moved = moves(context, candidate.between)
     for ins in candidate.between:
@@ -460,7 +464,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
             block.append(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t"))
         else:  # repeated
             block.append(text[ins.span.start : ins.header_end].lstrip(" \t"))
-    if not back:
+    if not back and not copies_first:
         block.extend(copies)
     block.extend(text[ins.span.start : ins.span.end].rstrip("\r\n").lstrip(" \t") for ins in candidate.modes)  # `chmod +x gradlew`
     block.append(run_line)
