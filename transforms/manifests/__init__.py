@@ -132,7 +132,9 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
     ARG, USER and an absolute WORKDIR are repeated before the install (only
     when repeating them is idempotent and the copy does not use what they
     set; after a copy to a relative destination a WORKDIR back to the
-    copy's folder follows the install); an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`)
+    copy's folder follows the install; where the WORKDIR would create the
+    copy's folder as another user, the manifest copy goes first and creates
+    it as the source copy did); an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`)
     moves instead; RUNs that read and write nothing of the project (`pip
     install poetry`, `apt-get install ...`) and COPYs that write outside the
     copy's destination (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`) move
@@ -214,7 +216,7 @@ def source_copied_before_dependency_install(context: FileContext) -> Iterator[Di
 
     Unsafe, with a note saying what may differ, when a proof fails (an
     unresolved MSBuild import, a plugin, a lock file read later, an
-    uncovered platform, a WORKDIR owned by another user, a multi-module
+    uncovered platform, a WORKDIR that would create a folder the manifest copy does not, a multi-module
     maven build, a poetry plugin) and
     for `uv pip install -r pyproject.toml`.  Declined, with a note saying why, for local path
     installs (`-e .`, `./pkg`, `file:`), `--target`,
