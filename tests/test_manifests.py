@@ -983,3 +983,14 @@ def test_an_if_on_variables_is_split_arm_by_arm(run: str, files: dict[str, str],
     out = fix(f"FROM node:20\nARG MODE\nARG SKIP\nWORKDIR /app\nCOPY . .\nRUN {run}\n", files)
     assert f"RUN {moved}\nCOPY . .\n" in out
     assert out.endswith(f"RUN {stays}\n")
+
+
+def test_gradle_applied_scripts_resolve_paths_against_the_project_that_applies_them() -> None:
+    files = {
+        "build.gradle": "plugins { id 'java' }\napply from: 'gradle/version.gradle'\n",
+        "gradle/version.gradle": "version = file('version.txt').text.trim()\n",
+        "version.txt": "1.0\n",
+    }
+    assert "COPY settings.gradle build.gradle version.txt ./" in fix(GRADLE_RUN, {"settings.gradle": "rootProject.name = 'app'\n", **files})
+    relative_to_the_jvm = {**files, "gradle/version.gradle": "version = new File('version.txt').text.trim()\n"}
+    assert "builds a file's path at run time" in gradle_note(relative_to_the_jvm)

@@ -213,25 +213,24 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
     source copy configures everything again with all files in place.  So the inserted step changes nothing
     but caches when configuring the build reads no file that is not copied: scripts applied with `apply
     from` are copied with the build files (a URL is fetched in both orders); a script that reads files while
-    it runs (`.readText()`, `Properties.load`, `fileTree`, `exec`...) names each of them with a literal path,
+    it runs (`.readText()`, `Properties.load`, `fileTree`...) names each of them with a literal path,
     copied with the build files when the context has it (a literal that names a folder, or a path built at
-    run time, is not provable); every project the settings include has a build script, so its folder exists
+    run time or `File("x")`, relative to the JVM's working directory, is not provable), and runs no program
+    (`exec`, `.execute()`); every project the settings include has a build script, so its folder exists
     (Gradle 9 refuses a project without one); and every plugin applied is one of `inert_plugins`, which
     read the project's files only in their tasks.  buildSrc and included builds are declined before this."""
     needed: list[str] = []
-    queue = [f for f in files if _SCRIPT.search(f)]
+    queue = [(f, _folder_of(f)) for f in files if _SCRIPT.search(f)]  # (script, folder of the project it configures)
     seen: set[str] = set()
     reading = ""
     literal_paths: list[str] = []
     computed = ""
     while queue:
-        path = queue.pop(0)
+        path, base = queue.pop(0)
         if path in seen:
             continue
         seen.add(path)
         text = _code(project.read(path) or "")
-        base = str(PurePosixPath(path).parent)
-        base = "" if base == "." else base
         for match in re.finditer(r"\bapply\s*\(?\s*from\s*[:=]([^\n,)]*)", text):
             target = _literal(match.group(1))
             if target is None:
@@ -242,7 +241,7 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
             if script.startswith("..") or not project.is_file(script):
                 return [], f"`{path}` applies `{target}`, which is not in the copied folder."
             needed.append(script)
-            queue.append(script)
+            queue.append((script, base))  # an applied script resolves paths against the project that applies it
         if PurePosixPath(path).name.startswith("settings.gradle"):
             why = _settings_risk(project, folder, path, text, files)
             if why:
@@ -258,8 +257,8 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
             reading = f"`{path}` reads files while Gradle configures the build (`{found.group(0).strip()}`)"
         for call in _FILE_CALL.finditer(text):
             paths = _literal_arguments(text, call.end())
-            if paths is None:
-                computed = computed or path
+            if paths is None or call.group(0).startswith("File") or any(p.startswith("/") for p in paths):
+                computed = computed or path  # `File("x")` is relative to the JVM's working directory; "/x" may be the copy's
             else:
                 literal_paths.extend(normpath(in_folder(folder if "rootProject." in text[max(0, call.start() - 12) : call.start()] else base, p)) for p in paths)
     if not reading:
@@ -274,6 +273,11 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
         elif project.exists(path):
             return [], f"{reading}, and names the folder `{path}`, which holds files of the project that are not copied yet."
     return needed, ""
+
+
+def _folder_of(path: str) -> str:
+    folder = str(PurePosixPath(path).parent)
+    return "" if folder == "." else folder
 
 
 def _code(text: str) -> str:

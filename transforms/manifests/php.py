@@ -114,7 +114,9 @@ def plugins_may_run(project: Project, manifest: dict[str, Any], lock: dict[str, 
     From Composer 2.2.15 and 2.3.9 on (`plugins_must_be_allowed_since`), a non-interactive install (a RUN has
     no terminal) runs only the plugins `config.allow-plugins` allows: one it does not allow stops the install
     with an error, in either order, or is skipped.  Unset or empty, it allows none, except for a lock written
-    before Composer 2.2 (`plugin-api-version` below 2.2.0), where all plugins still run; `false` allows none."""
+    before Composer 2.2 (`plugin-api-version` below 2.2.0), where all plugins still run; `false` allows none.
+    (Composer's check for root, which COMPOSER_ALLOW_SUPERUSER lifts, can only turn plugins off, so neither the
+    USER nor that variable changes this.)"""
     config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
     allowed = config.get("allow-plugins", None)
     if allowed is True or (isinstance(allowed, dict) and any(v is not False for v in allowed.values())):
