@@ -994,3 +994,16 @@ def test_gradle_applied_scripts_resolve_paths_against_the_project_that_applies_t
     assert "COPY settings.gradle build.gradle version.txt ./" in fix(GRADLE_RUN, {"settings.gradle": "rootProject.name = 'app'\n", **files})
     relative_to_the_jvm = {**files, "gradle/version.gradle": "version = new File('version.txt').text.trim()\n"}
     assert "builds a file's path at run time" in gradle_note(relative_to_the_jvm)
+
+
+@pytest.mark.parametrize(
+    ("config", "moves"),
+    [("composer config -g process-timeout 600", True), ("composer config process-timeout 600", False)],
+    ids=["global", "project"],
+)
+def test_composer_config_is_free_only_with_its_global_flag(config: str, moves: bool) -> None:
+    """`composer config` without -g edits ./composer.json: it reads and writes the project."""
+    files = {"composer.json": json.dumps({"require": {"php": ">=8.2"}}), "composer.lock": json.dumps({"packages": []})}
+    before = f"FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN {config}\nRUN composer install --no-dev\n"
+    out = fix(before, files)
+    assert (out.index(f"RUN {config}") < out.index("COPY . .")) is moves

@@ -451,7 +451,7 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
         return Plan("free", name) if absolute and touches_only_image(command, words, project) else Plan("source")
     tool = installer.tool if installer is not None else ""
     if len(words) > 1 and words[1] in meta["free_subcommands"].get(name, ()):
-        required = meta["free_only_with"].get(name)
+        required = meta["free_only_with"].get(f"{name} {words[1]}")
         if required and not any(w in required for w in words):
             return Plan("source", tool)
         if not any(w in meta["local_flags"] for w in words):

@@ -217,7 +217,7 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
     copied with the build files when the context has it (a literal that names a folder, or a path built at
     run time or `File("x")`, relative to the JVM's working directory, is not provable), and runs no program
     (`exec`, `.execute()`); every project the settings include has a build script, so its folder exists
-    (Gradle 9 refuses a project without one); and every plugin applied is one of `inert_plugins`, which
+    (Gradle 9 refuses a project without one: docs.gradle.org, upgrading_version_8.html#deprecated_missing_project_directory); and every plugin applied is one of `inert_plugins`, which
     read the project's files only in their tasks.  buildSrc and included builds are declined before this."""
     needed: list[str] = []
     queue = [(f, _folder_of(f)) for f in files if _SCRIPT.search(f)]  # (script, folder of the project it configures)
