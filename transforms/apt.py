@@ -728,7 +728,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
     shown = f"{name}:{tag}" if tag else name
     parsed = knowledge(context).parse_tag(name, tag or None) if name in table["names"] or name == "ubuntu" else None
     codename = parsed.codename if parsed is not None else None
-    if parsed is not None and parsed.info.get("kind") == "os" and parsed.version is not None and parsed.key is None:
+    unlisted = parsed is not None and parsed.info.get("kind") == "os" and parsed.version is not None and parsed.key is None
+    if unlisted:
         codename = None  # ubuntu:16.04, debian:9: a release the data does not list, not the image's default
     built = ""
     if parsed is not None and codename is not None:
@@ -737,7 +738,8 @@ def stage_release(context: FileContext, instruction: Instruction) -> StageReleas
             return StageRelease(None, f"{shown}{built}" if built else f"{shown} is no longer rebuilt: its last build used the default release of its day, which may be older than {codename}")
         codename = last
     stage = context.stage(instruction)
-    config = stage_config(context, stage) if codename is None and name != "ubuntu" and stage is not None else None
+    # Not for an unlisted release: the image's facts describe its default tag (debian:9 is not trixie).
+    config = stage_config(context, stage) if codename is None and not unlisted and name != "ubuntu" and stage is not None else None
     os_name = config.os if config is not None else None
     if os_name in ("debian", "ubuntu"):
         codename = config.codename  # built FROM debian or ubuntu, as data/base_images.toml describes (dotnet, rust...)
