@@ -341,8 +341,10 @@ def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
         ("COPY x.list /etc/apt/sources.list.d/\nRUN apt-get install -y jq", Applicability.SAFE),
         ("COPY x.list /etc/apt/sources.list.d/\nRUN apt-get update\nRUN apt-get install -y jq", Applicability.UNSAFE),
         ("COPY pins /etc/apt/preferences.d/\nRUN apt-get install -y jq", Applicability.UNSAFE),
+        # DF205 gives the later install an update of its own (lists across RUNs): it would read the line.
+        ("RUN apt-get update\nRUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get install -y jq", Applicability.UNSAFE),
     ],
-    ids=["written-after", "written-after-update", "then-updated", "copied-no-update", "copied-then-updated", "pins-act-at-once"],
+    ids=["written-after", "written-after-update", "then-updated", "copied-no-update", "copied-then-updated", "pins-act-at-once", "a-later-fix-updates"],
 )
 def test_a_sources_file_counts_once_an_update_reads_it(before: str, applicability: Applicability) -> None:
     """apt installs from the lists the last update fetched: a sources line written after it is not read."""
@@ -456,7 +458,7 @@ def test_the_note_says_which_release_decided(image: str, decided: str) -> None:
     assert found.fix.applicability is Applicability.SAFE and f"is {decided}" in found.note
 
 
-@pytest.mark.parametrize("image", ["debian:9", "debian:10", "python:3.7-slim-buster", "ubuntu:16.04", "python:3.11.3", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1"])
+@pytest.mark.parametrize("image", ["ubuntu@sha256:" + "0" * 64, "ubuntu:rolling", "debian:9", "debian:10", "python:3.7-slim-buster", "ubuntu:16.04", "python:3.11.3", "python:3.8.10-slim", "rust:1.89", "example.com/private/base:1"])
 def test_bases_without_known_debian_packages_are_unsafe(image: str) -> None:
     (found,) = diagnostics(f"FROM {image}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
     assert found.fix.applicability is Applicability.UNSAFE

@@ -535,6 +535,8 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
     """
     waiting: list[str] = []
     """Sources written since the last update: they count once an update reads them."""
+    listed = False
+    """An earlier RUN fetched the lists."""
 
     def judge(change: SourceChange | None) -> str | None:
         if change is None:
@@ -564,15 +566,23 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
         for command, end in _with_ends(script_before, earlier):
             if _is_update(command) and waiting:
                 return waiting[0]
+            listed = listed or _is_update(command)
             if found := judge(_source_change(context, command, end, codename)):
                 return found
+    updated_here = False
     for command, end in _with_ends(script, instruction):
         if command.span.start >= call.command.span.start:
             break
-        if _is_update(command) and waiting:
-            return waiting[0]
+        if _is_update(command):
+            if waiting:
+                return waiting[0]
+            updated_here = True
         if found := judge(_source_change(context, command, end, codename)):
             return found
+    if waiting and listed and not updated_here:
+        # An install that reads lists an earlier RUN fetched gets an update of its own from DF205
+        # (lists across RUNs), which would read the waiting line too.
+        return waiting[0] + " (an `apt-get update` another fix gives this install would read it)"
     return None
 
 
@@ -596,7 +606,9 @@ def _earlier_in_image(context: FileContext, instruction: Instruction) -> Iterato
 
 
 def _unresolved_from(context: FileContext, instruction: Instruction) -> str | None:
-    """Why the image the stage is built on cannot be named: its FROM reads a build argument without default."""
+    """Why the release of the image the stage is built on cannot be read from its FROM: a build argument
+    without default, a digest without a tag (it pins one image, of any release), or a tag that follows the
+    interim releases (`ubuntu:rolling`, `ubuntu:devel`), which have no package metadata."""
     stage = context.stage(instruction)
     seen = 0
     while stage is not None and seen < 50:
@@ -604,7 +616,15 @@ def _unresolved_from(context: FileContext, instruction: Instruction) -> str | No
         if parent is None:
             break
         stage, seen = parent, seen + 1
-    if stage is None or "$" not in stage.image or resolve_image(context.document, stage) is not None:
+    if stage is None:
+        return None
+    image = resolve_image(context.document, stage) or stage.image
+    name, _, digest = image.partition("@")
+    if digest and ":" not in name.rsplit("/", 1)[-1]:
+        return f"`FROM {image}` pins a digest without a tag: which release that image is built on is not written"
+    if re.fullmatch(r"(?:docker\.io/)?(?:library/)?ubuntu:(?:rolling|devel)", name):
+        return f"`{name}` follows Ubuntu's interim releases, for which dockerfix has no package metadata"
+    if "$" not in stage.image or resolve_image(context.document, stage) is not None:
         return None
     defaults = global_args(context.document)
     names = [n for n in dict.fromkeys(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", stage.image)) if defaults.get(n) is None]
