@@ -636,6 +636,19 @@ def test_go_from_debian_packages_in_gopath_mode_follows_the_release_default() ->
     assert "COPY --from=build /root/go/bin/relay /root/go/bin/relay\n" in fixed(text, select="DF4", unsafe=True, files=files)
 
 
+@pytest.mark.parametrize(
+    ("packages", "kept"),
+    [("golang-go git", True), ("--no-install-recommends golang-go git", False), ("golang-go gcc libc6-dev", False)],
+    ids=["git-recommends-it", "no-recommends", "nothing-recommends-it"],
+)
+def test_a_runtime_on_the_builds_debian_image_keeps_the_ca_bundle_its_recommends_brought(packages: str, kept: bool) -> None:
+    """A bare debian image has no CA bundle; git's Recommends brought one, and the program's HTTPS calls need it."""
+    text = f"FROM debian:bookworm\nRUN apt-get update && apt-get install -y {packages}\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/app .\nCMD app > /tmp/out.log\n"
+    files = {"go.mod": "module example.org/app\n\ngo 1.19\n", "main.go": "package main\n\nfunc main() {}\n"}
+    runtime = fixed(text, select="DF4", unsafe=True, files=files).split("# Runtime stage", 1)[1]
+    assert ("install -y --no-install-recommends ca-certificates" in runtime) is kept
+
+
 def test_debian_image_without_a_go_toolchain_package_is_not_df401s() -> None:
     text = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /x .\nCMD [\"/x\"]\n"
     assert diagnostics(text, select="DF4") == []

@@ -646,7 +646,10 @@ def plan_go(facts: Facts) -> Plan:
             raise Decline(f"the HEALTHCHECK runs `{unknown[0]}`, which a minimal runtime image does not have")  # timid:
         packages = ["ca-certificates"] + (["tzdata"] if tz else []) + sorted({t.rsplit("/", 1)[-1] for t in extra_tools})
         if debian:  # the build's own image: what it had without the build's packages, and those it installed
-            packages = [p for p in packages if p in facts.apt_packages()]
+            # ca-certificates stays when the install brought Recommends: git's and curl's bring it, and the
+            # program's HTTPS calls need it (the distroless images have it; a bare debian image does not).
+            recommended = {"ca-certificates"} if _recommends_ca_certificates(facts) else set()
+            packages = [p for p in packages if p in facts.apt_packages() or p in recommended]
         if packages:
             lines.append(apt_line(packages))
         needs = (["a shell"] if needs_shell else []) + [f"`{t}`" for t in sorted({t.rsplit('/', 1)[-1] for t in extra_tools})]
@@ -674,3 +677,18 @@ def plan_go(facts: Facts) -> Plan:
     plan = Plan(runtime, lines, build_edits, title, note, before, after, "DF401")
     plan.extra_runtime = [facts.text(i) for i in repeated]
     return plan
+
+
+def _recommends_ca_certificates(facts: Facts) -> bool:
+    """The stage's apt installs brought ca-certificates as a Recommend (git's, curl's), by the release's
+    package metadata; when the release or its metadata is unknown, assume they did (keeping the CA bundle
+    is the side that does not break HTTPS)."""
+    if not facts.apt_installs_recommends():
+        return False
+    from transforms.apt import stage_release
+
+    stage = facts.stage
+    release = stage_release(facts.context, stage.instructions[0]).release if stage.instructions else None
+    if release is None:
+        return True
+    return any("ca-certificates" in group.split(" | ") for name in facts.apt_packages() for group in release.dropped(name))
