@@ -22,7 +22,7 @@ from rewriter.text import Span
 from rewriter.variables import global_args, parent_stage, resolve_image
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
-from transforms.base_images.stage import stage_config
+from transforms.base_images.stage import stage_config, workdir_at
 from transforms._shellfix import (
     Item,
     append_command,
@@ -548,10 +548,11 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
 
     for earlier in _earlier_in_image(context, instruction):
         if earlier.name in ("COPY", "ADD"):
-            words = earlier.args.text.split()
-            if words and words[-1].startswith("/etc/apt"):
-                reason = f"{earlier.name} of apt configuration into {words[-1]} before it may add a non-Debian repository"
-                if found := judge(SourceChange(reason, needs_update="sources.list" in words[-1])):
+            target = _copy_target(context, earlier)
+            if target is None or target.startswith("/etc/apt"):
+                shown = target or "a destination that is not known"
+                reason = f"{earlier.name} of apt configuration into {shown} before it may add a non-Debian repository"
+                if found := judge(SourceChange(reason, needs_update=target is not None and "sources.list" in target)):
                     return found
             continue
         script_before = context.shell(earlier)
@@ -584,6 +585,20 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
         # (lists across RUNs), which would read the waiting line too.
         return waiting[0] + " (an `apt-get update` another fix gives this install would read it)"
     return None
+
+
+def _copy_target(context: FileContext, instruction: Instruction) -> str | None:
+    """Where a COPY/ADD writes, absolute (JSON form read, WORKDIR and variables applied); None when unknown."""
+    words = instruction.words()
+    if len(words) < 2:
+        return None
+    last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
+    if last is None:
+        return None
+    if last.startswith("/"):
+        return last
+    workdir = workdir_at(context, instruction)
+    return None if workdir is None else f"{workdir.rstrip('/')}/{last}"
 
 
 def _with_ends(script: ShellScript, instruction: Instruction) -> Iterator[tuple[Command, int]]:
