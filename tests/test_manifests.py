@@ -1007,3 +1007,96 @@ def test_composer_config_is_free_only_with_its_global_flag(config: str, moves: b
     before = f"FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN {config}\nRUN composer install --no-dev\n"
     out = fix(before, files)
     assert (out.index(f"RUN {config}") < out.index("COPY . .")) is moves
+
+
+# -- review: what composer and gradle read that the inserted step must have --------------------------------
+
+PROD_JSON = json.dumps({"require": {"monolog/monolog": "^3.5"}, "config": {"allow-plugins": False}})
+
+
+@pytest.mark.parametrize(
+    ("env", "prefix"),
+    [("ENV COMPOSER=composer-prod.json\n", ""), ("ARG COMPOSER=composer-prod.json\n", ""), ("", "COMPOSER=composer-prod.json ")],
+    ids=["env", "arg", "assignment"],
+)
+def test_composer_copies_the_manifest_and_lock_composer_names(env: str, prefix: str) -> None:
+    before = f"FROM composer:2.7\n{env}WORKDIR /app\nCOPY . .\nRUN {prefix}composer install --no-dev\n"
+    files = {"composer.json": json.dumps({"require": {}}), "composer-prod.json": PROD_JSON, "composer-prod.lock": COMPOSER_LOCK}
+    out = fix(before, files)
+    assert "COPY composer-prod.json composer-prod.lock ./\n" in out
+    assert "COPY composer.json" not in out
+
+
+@pytest.mark.parametrize("env", ["ARG COMPOSER\n", "ENV COMPOSER=config/composer.json\n"], ids=["unknown", "other-folder"])
+def test_composer_with_a_manifest_it_cannot_follow_is_not_moved(env: str) -> None:
+    before = f"FROM composer:2.7\n{env}WORKDIR /app\nCOPY . .\nRUN composer install --no-dev\n"
+    files = {"composer.json": PROD_JSON, "composer.lock": COMPOSER_LOCK, "config/composer.json": PROD_JSON}
+    assert fix(before, files, unsafe=True) == before
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "COPY docker/config.json /tmp/config.json",
+        "COPY docker/config.json /root/.composer/config.json",
+        "ENV COMPOSER_HOME=/opt/composer\nCOPY docker/ /opt/",
+    ],
+    ids=["composer-image-home", "root-home", "env-home"],
+)
+def test_a_copy_into_composers_home_makes_plugins_unknown(copy: str) -> None:
+    before = f"FROM composer:2.7\n{copy}\nWORKDIR /app\nCOPY . .\nRUN composer install --no-dev\n"
+    files = {"composer.json": json.dumps({"require": {"monolog/monolog": "^3.5"}}), "docker/config.json": '{"config": {"allow-plugins": true}}'}
+    assert fix(before, files) == before
+    assert "Composer's global configuration" in notes(before, files)[0]
+    elsewhere = before.replace(copy, "COPY docker/config.json /etc/app/config.json")
+    assert fix(elsewhere, files) != elsewhere
+
+
+def test_a_composer_home_in_the_copy_is_unsafe() -> None:
+    before = "FROM composer:2.7\nENV COMPOSER_HOME=/app/.composer\nWORKDIR /app\nCOPY . .\nRUN composer install --no-dev\n"
+    files = {"composer.json": PROD_JSON, "composer.lock": COMPOSER_LOCK, ".composer/auth.json": "{}"}
+    assert fix(before, files) == before
+    assert "COMPOSER_HOME=/app/.composer" in notes(before, files)[0]
+
+
+def test_gradle_copies_the_gradle_properties_of_included_projects() -> None:
+    files = {
+        "settings.gradle": "rootProject.name = 'demo'\ninclude 'app', 'lib:core'\n",
+        "build.gradle": "",
+        "app/build.gradle": "plugins { id 'java' }\nversion = project.property('appVersion')\n",
+        "app/gradle.properties": "appVersion=1.0\n",
+        "lib/gradle.properties": "x=1\n",
+        "lib/core/build.gradle": "",
+        "lib/core/gradle.properties": "y=2\n",
+    }
+    out = fix(GRADLE_RUN, files)
+    assert "COPY app/build.gradle app/gradle.properties app/\n" in out
+    assert "lib/gradle.properties" in out and "COPY lib/core/build.gradle lib/core/gradle.properties lib/core/\n" in out
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        'val props = Properties().apply { load(FileInputStream(rootProject.file("version.properties"))) }',
+        'val props = Properties().apply { load(FileReader(file("version.properties"))) }',
+        'val v = file("version.properties").readLines().first()',
+    ],
+)
+def test_gradle_kotlin_reads_of_a_literal_file_copy_it(read: str) -> None:
+    files = {"settings.gradle.kts": 'rootProject.name = "demo"\n', "build.gradle.kts": f"plugins {{ java }}\n{read}\n", "version.properties": "version=1\n"}
+    out = fix(GRADLE_RUN, files)
+    assert "COPY settings.gradle.kts build.gradle.kts version.properties ./\n" in out
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        'val props = Properties().apply { load(FileInputStream("version.properties")) }',
+        'val props = Properties().apply { load(FileInputStream(System.getenv("VERSION_FILE"))) }',
+        'val v = File("version.properties").readText()',
+    ],
+)
+def test_gradle_kotlin_reads_of_a_path_not_provable_are_unsafe(read: str) -> None:
+    files = {"settings.gradle.kts": 'rootProject.name = "demo"\n', "build.gradle.kts": f"plugins {{ java }}\n{read}\n", "version.properties": "version=1\n"}
+    assert fix(GRADLE_RUN, files) == GRADLE_RUN
+    assert "builds a file's path at run time" in notes(GRADLE_RUN, files)[0]

@@ -196,9 +196,15 @@ _SCRIPT = re.compile(r"(?:^|/)(settings|build)\.gradle(?:\.kts)?$")
 _LITERAL = re.compile(r"""\s*(?:"([^"$\\]*)"|'([^'$\\]*)')\s*""")
 _READS = re.compile(
     r"\.(?:text|readText|readLines|readBytes|bytes|inputStream|newInputStream|withInputStream|withReader|newReader|bufferedReader|"
-    r"eachLine|forEachLine|useLines|listFiles|eachFile|eachDir|eachFileRecurse|walk|walkTopDown|load)\b"
+    r"eachLine|forEachLine|useLines|listFiles|eachFile|eachDir|eachFileRecurse|walk|walkTopDown|load|readString|readAllLines|readAllBytes|"
+    r"newBufferedReader)\b"
     r"|\b(?:JsonSlurper|XmlSlurper|XmlParser)\s*\(|\bproviders\.fileContents\b|\bfrom\s*\(\s*files\s*\("
+    r"|(?<![\w.])load\s*\(|\b(?:FileInputStream|FileReader|RandomAccessFile|Scanner)\s*\("  # `Properties().apply { load(...) }`
 )
+# A stream opened on something other than `file("x")`/`File(...)` (`FileInputStream("x")`, relative to the JVM's
+# working directory, or on a path in a variable): which file it reads is not provable.
+_STREAM = re.compile(r"\b(?:FileInputStream|FileReader|RandomAccessFile|Scanner)\s*\(")
+_FILE_ARGUMENT = re.compile(r"\s*(?:(?:rootProject|project)\s*\.\s*)?(?:file|File)\s*\(")
 _RUNS = re.compile(r"\b(?:ProcessBuilder|exec|javaexec)\s*[({]|\.execute\s*\(|\bproviders\.(?:exec|javaexec)\b|\bRuntime\.getRuntime\b")
 _FILE_CALL = re.compile(r"\b(?:file|files|File|fileTree)\s*\(")
 _NOT_FROM_SETTINGS = re.compile(r"\b(includeFlat|projectDir|buildFileName|includeBuild)\b")
@@ -215,7 +221,8 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
     from` are copied with the build files (a URL is fetched in both orders); a script that reads files while
     it runs (`.readText()`, `Properties.load`, `fileTree`...) names each of them with a literal path,
     copied with the build files when the context has it (a literal that names a folder, or a path built at
-    run time or `File("x")`, relative to the JVM's working directory, is not provable), and runs no program
+    run time or `File("x")` / `FileInputStream("x")`, relative to the JVM's working directory, is not
+    provable; a stream on `file("x")` is), and runs no program
     (`exec`, `.execute()`); every project the settings include has a build script, so its folder exists
     (Gradle 9 refuses a project without one: docs.gradle.org, upgrading_version_8.html#deprecated_missing_project_directory); and every plugin applied is one of `inert_plugins`, which
     read the project's files only in their tasks.  buildSrc and included builds are declined before this."""
@@ -243,7 +250,7 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
             needed.append(script)
             queue.append((script, base))  # an applied script resolves paths against the project that applies it
         if PurePosixPath(path).name.startswith("settings.gradle"):
-            why = _settings_risk(project, folder, path, text, files)
+            why = _settings_risk(project, folder, path, text, files, needed)
             if why:
                 return [], why
         unknown = next((p for p in _applied_plugins(project, folder, text) if p not in package_managers()["gradle"]["inert_plugins"]), None)
@@ -255,6 +262,9 @@ def configuration_risk(project: Project, folder: str, files: list[str]) -> tuple
         found = _READS.search(text)
         if found and not reading:
             reading = f"`{path}` reads files while Gradle configures the build (`{found.group(0).strip()}`)"
+        for call in _STREAM.finditer(text):
+            if not _FILE_ARGUMENT.match(text, call.end()):
+                computed = computed or path
         for call in _FILE_CALL.finditer(text):
             paths = _literal_arguments(text, call.end())
             if paths is None or call.group(0).startswith("File") or any(p.startswith("/") for p in paths):
@@ -311,7 +321,10 @@ def _block(text: str, opening: int) -> str:
     return text[opening + 1 :]
 
 
-def _settings_risk(project: Project, folder: str, path: str, text: str, files: list[str]) -> str:
+def _settings_risk(project: Project, folder: str, path: str, text: str, files: list[str], needed: list[str]) -> str:
+    """Why the projects the settings include are not provably configured from the copied files ("" when they
+    are); adds to `needed` each included project's gradle.properties (Gradle reads the one in a project's
+    folder, and in the folders of the projects above it, as that project's properties)."""
     found = _NOT_FROM_SETTINGS.search(text)
     if found:
         return f"`{path}` sets `{found.group(1)}`, so where the projects' build scripts are is not followed."
@@ -321,6 +334,11 @@ def _settings_risk(project: Project, folder: str, path: str, text: str, files: l
         if any(n is None for n in names):
             return f"`{path}` includes projects whose names are built at run time."
         for name in names:
+            segments = [p for p in (name or "").strip(":").split(":") if p]
+            for i in range(1, len(segments) + 1):
+                properties = in_folder(folder, "/".join([*segments[:i], "gradle.properties"]))
+                if project.is_file(properties) and properties not in needed and properties not in files:
+                    needed.append(properties)
             project_folder = in_folder(folder, (name or "").strip(":").replace(":", "/"))
             if not any(f in files for f in (in_folder(project_folder, "build.gradle"), in_folder(project_folder, "build.gradle.kts"))):
                 return (

@@ -16,6 +16,7 @@ from transforms.manifests.common import (
     in_folder,
     installs,
     manifest_files,
+    normpath,
     outputs_in_context,
     package_managers,
     shell_quote,
@@ -31,13 +32,17 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     folder = project.folder()
     if folder is None:
         return Plan("source", "composer", decline=project.outside())
-    files, why = manifest_files(project, folder, data, "composer")
+    env = {**env, **{a.text.split("=", 1)[0]: a.text.split("=", 1)[1] for a in command.assignments if "=" in a.text}}
+    names, why = composer_files(env)
+    if why:
+        return Plan("source", "composer", decline=why)
+    files, why = manifest_files(project, folder, {**data, "manifests": [names[0]], "locks": [names[1]]}, "composer")
     if why:
         return Plan("source", "composer", decline=why)
     try:
         manifest = json_loads(project.read(files[0]) or "{}")
     except ValueError:
-        return Plan("source", "composer", decline="composer.json is not valid JSON")
+        return Plan("source", "composer", decline=f"{names[0]} is not valid JSON")
     repositories = manifest.get("repositories") if isinstance(manifest, dict) else None
     repos = repositories.values() if isinstance(repositories, dict) else (repositories or [])
     if any(isinstance(r, dict) and r.get("type") in ("path", "artifact") for r in repos):
@@ -48,7 +53,12 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
         return Plan("source", "composer", decline=why)
     plan = Plan("install", "composer", files=tuple(files))
     manifest = manifest if isinstance(manifest, dict) else {}
-    why = (update_plugin_risk(project, folder, manifest, env) if update else plugin_risk(project, folder, manifest, env, "--no-scripts" in words)) or binaries_in_context(project, folder, manifest)
+    lock_name = names[1]
+    why = (
+        (update_plugin_risk(project, folder, manifest, env, lock_name) if update else plugin_risk(project, folder, manifest, env, "--no-scripts" in words, lock_name))
+        or binaries_in_context(project, folder, manifest, lock_name)
+        or home_in_copy(project, env)
+    )
     if why:
         plan = cap(plan, Applicability.UNSAFE, why)
     if update:  # the update still runs after the copy: it resolves again, and later steps read the lock it writes
@@ -61,7 +71,23 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     return plan._replace(kind="build", prefetch=" ".join(shell_quote(w) for w in words) + " " + " ".join(missing), prefetch_safe=not why)
 
 
-def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, no_scripts: bool = False) -> str:
+def composer_files(env: Env) -> tuple[tuple[str, str], str]:
+    """(the manifest, its lock) the install reads, or why they are not known.
+
+    `COMPOSER` (from ENV, ARG or the command's own assignment) names the manifest instead of composer.json,
+    and its lock is that name with `.json` replaced by `.lock` (`composer-prod.json`: `composer-prod.lock`),
+    or with `.lock` appended.  A name with a folder, or one only the build knows, is not followed."""
+    value = env.get("COMPOSER", "")
+    if value is None:
+        return ("", ""), "`COMPOSER` names the manifest composer reads, and its value is known only when the image is built"
+    if not value:
+        return ("composer.json", "composer.lock"), ""
+    if "/" in value or value in (".", ".."):
+        return ("", ""), f"`COMPOSER={value}` names a manifest in another folder, which is not followed"
+    return (value, value[: -len(".json")] + ".lock" if value.endswith(".json") else value + ".lock"), ""
+
+
+def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, no_scripts: bool = False, lock_name: str = "composer.lock") -> str:
     """The safety proof of composer; "" when moving the install (or inserting the dependency-only one) is safe.
 
     `composer install --no-scripts --no-autoloader` with composer.json (and composer.lock) copied installs
@@ -74,7 +100,7 @@ def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: En
     the dependency-only one, where scripts are off; without a lock, the install resolves like `composer
     update` and fires the update events, where the later install, which finds the lock the first one
     wrote, fires the install events."""
-    lock_path = in_folder(folder, "composer.lock")
+    lock_path = in_folder(folder, lock_name)
     text = project.read(lock_path)
     lock: Any = None
     if text is not None:
@@ -125,6 +151,9 @@ def plugins_may_run(project: Project, manifest: dict[str, Any], lock: dict[str, 
         return "composer.json's `config.allow-plugins` is not a list of packages or a boolean"
     if allowed is None and lock is not None and _version(str(lock.get("plugin-api-version", "0"))) < (2, 2):
         return "composer.lock was written before Composer 2.2, so every plugin may run"
+    why = global_config_copied(project, env)
+    if why:
+        return why
     if "SHELL_INTERACTIVE" in env:
         return "`SHELL_INTERACTIVE` makes the install interactive, where Composer asks whether to run a plugin"
     version = composer_version(project)
@@ -132,6 +161,73 @@ def plugins_may_run(project: Project, manifest: dict[str, Any], lock: dict[str, 
         return "which Composer the stage runs is not known (from 2.2.15 on, a plugin runs only if `config.allow-plugins` allows it)"
     if not _enforces_allow_plugins(version):
         return f"Composer {'.'.join(map(str, version))} runs plugins that `config.allow-plugins` does not list"
+    return ""
+
+
+_HOME_DEFAULTS = ("/root/.composer", "/root/.config/composer")
+
+
+def composer_homes(project: Project, env: Env) -> list[str] | None:
+    """The folders Composer may read its global configuration (config.json, merged into composer.json's) from:
+    `COMPOSER_HOME` when the file sets it, else the defaults ($HOME/.composer, $XDG_CONFIG_HOME/composer, the
+    composer image's COMPOSER_HOME=/tmp); None when it is set to what only the build knows."""
+    if "COMPOSER_HOME" in env:
+        value = env["COMPOSER_HOME"]
+        return None if value is None or not value.startswith("/") else [normpath(value)]
+    homes = list(_HOME_DEFAULTS)
+    for name, suffix in (("HOME", ".composer"), ("HOME", ".config/composer"), ("XDG_CONFIG_HOME", "composer")):
+        value = env.get(name)
+        if name in env and (value is None or not value.startswith("/")):
+            return None
+        if value:
+            homes.append(normpath(f"{value}/{suffix}"))
+    if _COMPOSER_IMAGE.fullmatch(project.image.partition("@")[0]) or any(
+        k == "COPY" and t.startswith("--from=") and _COMPOSER_IMAGE.fullmatch(t[len("--from=") :].split()[0]) for k, t in project.earlier
+    ):
+        homes.append("/tmp")  # the composer image's ENV, which the file does not show
+    return homes
+
+
+def _in_or_above(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/") or folder.startswith(path.rstrip("/") + "/")
+
+
+def global_config_copied(project: Project, env: Env) -> str:
+    """Why a global configuration of Composer may allow plugins: a COPY or ADD before the source copy writes into
+    Composer's home (`COPY docker/config.json /tmp/config.json` on the composer image), whose config.json Composer
+    merges into composer.json's `config` (`allow-plugins` among it); "" when none can."""
+    homes = composer_homes(project, env)
+    if homes is None:
+        return "Composer's home (`COMPOSER_HOME`, `HOME` or `XDG_CONFIG_HOME`) is set to what only the build knows, so which global configuration (`allow-plugins`) Composer reads is not known"
+    workdir: str | None = None
+    for keyword, text in project.earlier:
+        if keyword == "WORKDIR":
+            value = text.strip().strip("\"'")
+            workdir = normpath(value if value.startswith("/") else f"{workdir}/{value}") if (value.startswith("/") or workdir) and "$" not in value else None
+            continue
+        if keyword not in ("COPY", "ADD"):
+            continue
+        words = text.split()
+        target = words[-1].strip("\"'") if words else ""
+        if target.startswith("[") or "$" in target:
+            target = ""  # timid: the JSON form or a variable
+        elif not target.startswith("/"):
+            target = normpath(f"{workdir}/{target}") if workdir else ""
+        hit = next((h for h in homes if target and _in_or_above(normpath(target), h)), None)
+        if not target or hit or "/.composer" in target or "/.config/composer" in target:
+            return f"`{keyword} {text}` may write Composer's global configuration (in its home, `{hit or '~/.composer'}`), whose `allow-plugins` is merged into composer.json's, so which plugins may run is not known"
+    return ""
+
+
+def home_in_copy(project: Project, env: Env) -> str:
+    """Why the install before the source copy may miss Composer's global configuration: `COMPOSER_HOME` points
+    into the copy (its config.json, auth.json come with the source copy); "" when it does not."""
+    value = env.get("COMPOSER_HOME")
+    if not value or not value.startswith("/"):
+        return ""
+    path = project.context_path(value)
+    if path is not None and project.exists(path):
+        return f"`COMPOSER_HOME={value}` is `{path}` of the build context, which only the source copy puts in place: the install before it would not read that configuration (`allow-plugins`, repositories, auth.json)."
     return ""
 
 
@@ -216,7 +312,7 @@ def _download(which: str, floating: dict[str, str]) -> tuple[int, ...] | None:
     return _floating(aliases[which], floating) if which in aliases else _version(which)
 
 
-def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any]) -> str:
+def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any], lock_name: str = "composer.lock") -> str:
     """Why the source copy may replace a binary the install links into `config.bin-dir`; "" when it cannot.
 
     Composer links each package's binaries into bin-dir (vendor/bin unless configured), and skips one whose
@@ -230,7 +326,7 @@ def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any])
     path = in_folder(folder, bin_dir)
     if bin_dir.startswith(f"{vendor}/") or not project.exists(path):
         return ""
-    text = project.read(in_folder(folder, "composer.lock"))
+    text = project.read(in_folder(folder, lock_name))
     try:
         lock = json_loads(text) if text is not None else None
     except ValueError:
@@ -248,7 +344,7 @@ def binaries_in_context(project: Project, folder: str, manifest: dict[str, Any])
     return ""
 
 
-def update_plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env) -> str:
+def update_plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, lock_name: str = "composer.lock") -> str:
     """The safety proof of a `composer update` before which DF102 inserts `composer update --no-scripts
     --no-autoloader`; "" when that is safe.
 
@@ -269,7 +365,7 @@ def update_plugin_risk(project: Project, folder: str, manifest: dict[str, Any], 
     package = next((name for name in required if not platform.match(name)), None)
     if package is None:
         return ""  # nothing is installed: no plugin, no package event
-    text = project.read(in_folder(folder, "composer.lock"))
+    text = project.read(in_folder(folder, lock_name))
     try:
         lock = json_loads(text) if text is not None else None
     except ValueError:
