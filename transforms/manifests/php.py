@@ -46,8 +46,8 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     why = outputs_in_context(project, folder, [vendor], "composer")
     if why:
         return Plan("source", "composer", decline=why)
-    plan = Plan("install", "composer", files=tuple(files))
     manifest = manifest if isinstance(manifest, dict) else {}
+    plan = Plan("install", "composer", files=tuple(files), writes=_placed(project, manifest, env))
     why = (update_plugin_risk(project, folder, manifest, env) if update else plugin_risk(project, folder, manifest, env, "--no-scripts" in words)) or binaries_in_context(project, folder, manifest)
     if why:
         plan = cap(plan, Applicability.UNSAFE, why)
@@ -59,6 +59,24 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
         return plan
     missing = [f for f in data["deps_only"] if f not in words]
     return plan._replace(kind="build", prefetch=" ".join(shell_quote(w) for w in words) + " " + " ".join(missing), prefetch_safe=not why)
+
+
+def _placed(project: Project, manifest: dict[str, Any], env: Env) -> tuple[str, ...] | None:
+    """Context paths of the copy composer writes (vendor-dir and bin-dir, as `COMPOSER_VENDOR_DIR` /
+    `COMPOSER_BIN_DIR` or composer.json's `config` place them, relative to the working directory); None when
+    one of them is not known (a value only the build knows, `~`, `{$vendor-dir}`, a folder above the copy)."""
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    vendor = env["COMPOSER_VENDOR_DIR"] if "COMPOSER_VENDOR_DIR" in env else config.get("vendor-dir", "vendor")
+    if not isinstance(vendor, str):
+        return None
+    bin_dir = env["COMPOSER_BIN_DIR"] if "COMPOSER_BIN_DIR" in env else config.get("bin-dir", f"{vendor.rstrip('/')}/bin")
+    writes: list[str] = []
+    for path in (vendor, bin_dir):
+        placed = project.written_at(path) if isinstance(path, str) and not path.startswith("~") else None
+        if placed is None:
+            return None
+        writes += placed
+    return tuple(writes)
 
 
 def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, no_scripts: bool = False) -> str:
