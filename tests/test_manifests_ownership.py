@@ -7,6 +7,7 @@ cannot hold (a file mode git does not keep).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,61 @@ def test_a_mode_change_of_a_source_file_stays_whoever_runs_the_install() -> None
     text = "FROM example.com/python-app:1\nWORKDIR /app\nCOPY . .\nRUN chmod +x entrypoint.sh\nRUN pip install -r requirements.txt\n"
     found = diagnostics(text, select=SELECT, files={**REQ, "entrypoint.sh": "#!/bin/sh\n"})
     assert len(found) == 1 and found[0].fix is not None, found[0].note
+
+
+@pytest.mark.parametrize(
+    ("text", "moves"),
+    [
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --target /app/deps -r requirements.txt\n", False),
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install -t deps -r requirements.txt\n", False),  # against the working directory
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --target=/app/deps -r requirements.txt\n", False),
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --prefix /app/.local -r requirements.txt\n", False),
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --root /app/root -r requirements.txt\n", False),
+        ("WORKDIR /app/src\nCOPY . .\nRUN chown -R nobody /app/src\nRUN pip install --root / -r requirements.txt\n", False),  # above the copy: not known
+        ("WORKDIR /root\nCOPY . .\nRUN chown -R nobody /root\nRUN pip install --user -r requirements.txt\n", False),  # root's home
+        ("ENV PIP_USER=1 HOME=/app\nWORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install -r requirements.txt\n", False),
+        ("ENV HOME=/app\nWORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --user -r requirements.txt\n", False),
+        ("ENV PYTHONPYCACHEPREFIX=/app/.pyc\nWORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install -r requirements.txt\n", False),
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --target /opt/deps -r requirements.txt\n", True),
+        ("WORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install --user -r requirements.txt\n", True),  # /root/.local
+        ("ENV PIP_USER=0 HOME=/app\nWORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install -r requirements.txt\n", True),
+    ],
+)
+def test_a_pip_install_that_writes_under_the_changed_folder_does_not_move(text: str, moves: bool) -> None:
+    found = diagnostics(f"FROM python:3.12-slim\n{text}", select=SELECT, files=REQ)
+    assert len(found) == 1
+    assert (found[0].fix is not None) == moves, found[0].note
+    if not moves:
+        assert "chown" in found[0].note and "install" in found[0].note, found[0].note
+
+
+COMPOSER = {"composer.lock": '{"packages": [], "packages-dev": []}', "storage/.gitkeep": "", "index.php": "<?php\n"}
+
+
+@pytest.mark.parametrize(
+    ("env", "config", "moves"),
+    [
+        ("", {"vendor-dir": "storage/vendor"}, False),
+        ("", {"vendor-dir": "/app/storage/vendor"}, False),
+        ("", {"bin-dir": "storage/bin"}, False),
+        ("ENV COMPOSER_VENDOR_DIR=storage/vendor\n", {}, False),
+        ("ENV COMPOSER_BIN_DIR=storage/bin\n", {}, False),
+        ("", {"vendor-dir": "~/vendor"}, False),  # the home: not read
+        ("", {"vendor-dir": "lib/vendor"}, True),
+        ("", {}, True),
+    ],
+)
+def test_a_composer_install_into_the_changed_folder_does_not_move(env: str, config: dict[str, str], moves: bool) -> None:
+    manifest = json.dumps({"require": {"monolog/monolog": "^3.0"}, **({"config": config} if config else {})})
+    text = f"FROM composer:2.7\n{env}WORKDIR /app\nCOPY . .\nRUN chown -R www-data storage\nRUN composer install --no-dev\n"
+    found = diagnostics(text, select=SELECT, files={**COMPOSER, "composer.json": manifest})
+    assert len(found) == 1
+    assert (found[0].fix is not None) == moves, found[0].note
+    if not moves:
+        assert "chown" in found[0].note, found[0].note
+
+
+def test_a_relative_pip_variable_is_read_against_the_working_directory() -> None:
+    text = "FROM python:3.12-slim\nENV PIP_TARGET=deps\nWORKDIR /app\nCOPY . .\nRUN chown -R nobody /app\nRUN pip install -r requirements.txt\n"
+    found = diagnostics(text, select=SELECT, files=REQ)
+    assert len(found) == 1 and found[0].fix is None, found[0].note

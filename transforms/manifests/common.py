@@ -52,6 +52,12 @@ class Plan(NamedTuple):
     rewrites: tuple[str, ...] = ()
     """Lock files of the context the install may rewrite; the source copy puts them back as committed, which
     is safe while no later step reads them (`patterns.lock_read_later`)."""
+    writes: tuple[str, ...] | None = ()
+    """Context paths of the copy the install writes beyond its ecosystem's `outputs` (pip's `--target` or
+    `--prefix`, composer's vendor-dir and bin-dir), or None when its options place what it writes where the
+    pass cannot tell (`ownership.install_writes`)."""
+    user_site: bool = False
+    """pip `--user` (or `PIP_USER`): installs into the home's `~/.local` whoever runs it, root too."""
 
 
 def cap(plan: Plan, applicability: Applicability, note: str) -> Plan:
@@ -96,6 +102,21 @@ class Project:
             return None
         joined = normpath(f"{self.source}/{rel}" if self.source else str(rel))
         return "" if joined == "." else joined
+
+    def written_at(self, path: str | None) -> list[str] | None:
+        """Context paths of the copy under which an install that writes under image path `path` (relative to
+        the cwd) may write: `[path]` when it is in the copy, `[]` when it is plainly outside it, None when that
+        is not known (a value only the build knows, a working directory from the base image, or a folder that
+        holds the copy's destination)."""
+        if path is None or not path or "$" in path or "`" in path:
+            return None
+        inside = self.context_path(path)
+        if inside is not None:
+            return [inside]
+        image = PurePosixPath(normpath(str(self.cwd / path)))
+        if UNKNOWN_CWD in (image, *image.parents) or UNKNOWN_CWD in (self.dest, *self.dest.parents) or image in self.dest.parents:
+            return None
+        return []
 
     def outside(self, path: str = ".") -> str:
         """Why `path` (default: the working directory) cannot be traced to the copy; "" when it plainly is not from it."""

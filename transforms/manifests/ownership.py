@@ -5,10 +5,12 @@ after the source copy, changes the copied files as before and now also whatever 
 paths.  So the reorder gives the same files, owners and modes exactly when:
 
 - the install writes nothing under the paths the step changes (`install_writes`): for pip, whose packages go
-  into the interpreter's environment, that holds when no variable that places them (`VIRTUAL_ENV`, a PATH
-  entry...) points into the copy and, for a user other than root (pip then installs into `~/.local`), that
-  user's home, from the `useradd`/`adduser` that made it, lies outside the copy; npm's `node_modules`,
-  composer's `vendor` and the like lie in the install's folder, under a `chown -R` of the whole copy;
+  into the interpreter's environment, that holds when no variable that places them (`VIRTUAL_ENV`,
+  `PYTHONPYCACHEPREFIX`, a PATH entry...) points into the copy, its `--target`/`--prefix`/`--root` lies
+  outside the copy and, for a user other than root or with `--user`/`PIP_USER` (pip then installs into
+  `~/.local`), that user's home (`ENV HOME`, the `useradd`/`adduser` that made it) lies outside the copy;
+  npm's `node_modules`, composer's vendor-dir and bin-dir (composer.json's `config`, `COMPOSER_VENDOR_DIR`,
+  `COMPOSER_BIN_DIR`) and the like lie where they are placed, for a path that cannot be told, anywhere;
 - the install does without the change what it did with it (`_runs_without`): as root it reads every file
   whatever its owner and mode; another user reads each file it reads if the build context gives others read
   access (the manifest copy keeps the context's mode, and the folders BuildKit creates for WORKDIR and COPY,
@@ -131,14 +133,18 @@ def install_writes(context: FileContext, run: Instruction, plan: Plan, project: 
     tell where it writes.  From the ecosystem's `outputs` (relative to the install's folder) and the lock files
     it rewrites; for an ecosystem with `writes_env` (pip), None when one of those variables points into the copy
     (for PATH: an entry, which decides which interpreter and so which environment), and the user's home, where a
-    user other than root installs with `user_site`, when it lies in the copy."""
+    user other than root (or any user, with `--user` or `PIP_USER`) installs with `user_site`, when it lies in the
+    copy; with the plan's `writes`, from the install's options (pip's `--target`, composer's vendor-dir), where
+    None means those options place it where the pass cannot tell."""
     data = package_managers().get(plan.tool.replace(" ", "_"))
     if not isinstance(data, dict) or "outputs" not in data or plan.cwd is None:
         return None
     folder = project.context_path(".", plan.cwd)
     if folder is None:
         return None
-    writes = [in_folder(folder, name) for name in data["outputs"]] + list(plan.rewrites)
+    if plan.writes is None:
+        return None  # options that place what it installs where the pass cannot tell
+    writes = [in_folder(folder, name) for name in data["outputs"]] + list(plan.rewrites) + list(plan.writes)
     env = context.env_at(run)
     for name in data.get("writes_env", []):
         if name not in env:
@@ -147,15 +153,20 @@ def install_writes(context: FileContext, run: Instruction, plan: Plan, project: 
         if value is None:
             return None  # set to what only the build knows (`ENV PATH=/app/.venv/bin:$PATH` on an unknown PATH)
         entries = value.split(":") if name == "PATH" else [value]
-        if any(e.startswith("/") and project.context_path(e) is not None for e in entries):
+        if any((e.startswith("/") or name != "PATH") and e and project.context_path(e) is not None for e in entries):  # (PIP_TARGET=deps: against the working directory)
             return None
-    if data.get("user_site") and user not in _ROOT:
-        home = home_of(context, run, user) if user is not None else None
-        if home is None:
-            return None
-        inside = project.context_path(home) if home.startswith("/") else None
-        if inside is not None:
-            writes.append(in_folder(inside, ".local"))  # site.USER_BASE
+    asked = plan.user_site or any(name in env and (env[name] or "").lower() not in ("0", "false", "no", "off") for name in data.get("user_env", []))
+    if data.get("user_site") and (user not in _ROOT or asked):
+        homes = ["/root"] if user in _ROOT else [home_of(context, run, user) if user is not None else None]
+        if "HOME" in env:  # an ENV HOME is what the install sees, whoever runs it
+            homes.append(env["HOME"])
+        for home in homes:
+            if home is None or not home.startswith("/"):
+                return None
+            placed = project.written_at(f"{home.rstrip('/')}/.local")  # site.USER_BASE
+            if placed is None:
+                return None
+            writes += placed
     return writes
 
 

@@ -51,8 +51,8 @@ def composer_install(command: Command, words: list[str], project: Project, env: 
     why = outputs_in_context(project, folder, [vendor], "composer")
     if why:
         return Plan("source", "composer", decline=why)
-    plan = Plan("install", "composer", files=tuple(files))
     manifest = manifest if isinstance(manifest, dict) else {}
+    plan = Plan("install", "composer", files=tuple(files), writes=_placed(project, manifest, env))
     lock_name = names[1]
     why = (
         (update_plugin_risk(project, folder, manifest, env, lock_name) if update else plugin_risk(project, folder, manifest, env, "--no-scripts" in words, lock_name))
@@ -85,6 +85,24 @@ def composer_files(env: Env) -> tuple[tuple[str, str], str]:
     if "/" in value or value in (".", ".."):
         return ("", ""), f"`COMPOSER={value}` names a manifest in another folder, which is not followed"
     return (value, value[: -len(".json")] + ".lock" if value.endswith(".json") else value + ".lock"), ""
+
+
+def _placed(project: Project, manifest: dict[str, Any], env: Env) -> tuple[str, ...] | None:
+    """Context paths of the copy composer writes (vendor-dir and bin-dir, as `COMPOSER_VENDOR_DIR` /
+    `COMPOSER_BIN_DIR` or composer.json's `config` place them, relative to the working directory); None when
+    one of them is not known (a value only the build knows, `~`, `{$vendor-dir}`, a folder above the copy)."""
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    vendor = env["COMPOSER_VENDOR_DIR"] if "COMPOSER_VENDOR_DIR" in env else config.get("vendor-dir", "vendor")
+    if not isinstance(vendor, str):
+        return None
+    bin_dir = env["COMPOSER_BIN_DIR"] if "COMPOSER_BIN_DIR" in env else config.get("bin-dir", f"{vendor.rstrip('/')}/bin")
+    writes: list[str] = []
+    for path in (vendor, bin_dir):
+        placed = project.written_at(path) if isinstance(path, str) and not path.startswith("~") else None
+        if placed is None:
+            return None
+        writes += placed
+    return tuple(writes)
 
 
 def plugin_risk(project: Project, folder: str, manifest: dict[str, Any], env: Env, no_scripts: bool = False, lock_name: str = "composer.lock") -> str:

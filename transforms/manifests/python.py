@@ -122,6 +122,17 @@ def pip_install(command: Command, words: list[str], project: Project, start: int
     if tool == "uv pip" and words[2] == "sync":
         options = [("-r", p) for p in positionals] + options  # `uv pip sync requirements.txt`
         positionals = []
+    plan = _pip_install(command, words, project, start, tool, env, options, positionals)
+    writes: list[str] | None = []
+    for name, value in options:
+        if name in data["target_options"]:
+            placed = project.written_at(value)
+            writes = None if writes is None or placed is None else writes + placed
+    return plan._replace(writes=None if writes is None else tuple(writes), user_site=any(name in data["user_options"] for name, _ in options))
+
+
+def _pip_install(command: Command, words: list[str], project: Project, start: int, tool: str, env: dict[str, str | None] | None, options: list[tuple[str, str | None]], positionals: list[str]) -> Plan:
+    data = package_managers()["pip"]
     target = _project_target(options, positionals)
     if target is not None and tool == "pip":
         return _project_dependencies(words, start, options, target, project)
