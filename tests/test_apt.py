@@ -297,6 +297,16 @@ def test_a_claim_follows_the_package_that_recommends() -> None:
 
 
 
+@pytest.mark.parametrize(
+    ("release", "kept"),
+    [("bullseye", {"gnupg"}), ("bookworm", {"gnupg"}), ("trixie", {"gnupg"}), ("jammy", {"gnupg"}), ("noble", {"dirmngr", "gpg-agent"})],
+)
+def test_gpg_keeps_its_keyserver_and_agent_on_every_release(release: str, kept: set[str]) -> None:
+    """gpg --recv-keys needs dirmngr and secret-key operations gpg-agent: Debian and older Ubuntu recommend them
+    through gnupg, Ubuntu 24.04 directly.  (A second "gpg" entry in the curated table once replaced the first.)"""
+    assert kept <= set(_plan(["gpg"], release).additions)
+
+
 def test_extra_package_dropping_only_harmless_recommends_is_safe() -> None:
     plan = _plan(["libzip-dev"])
     assert (plan.applicability, plan.additions) == (Applicability.SAFE, ())

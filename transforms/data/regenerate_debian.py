@@ -187,6 +187,9 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     },
     "gpg": {
         "gnupg": "gnupg brings dirmngr (needed by gpg --recv-keys / keyservers) and gpg-agent (needed for any secret-key operation)",
+        # One entry per package: a second "gpg" key in this literal replaced the first (and dropped gnupg everywhere).
+        "dirmngr": "Ubuntu 24.04 recommends it instead of gnupg: gpg --recv-keys and every keyserver or WKD lookup go through dirmngr",
+        "gpg-agent": "Ubuntu 24.04 recommends it instead of gnupg: any secret-key operation (--sign, --decrypt, --import of a secret key) needs gpg-agent",
     },
     "gcc": {
         "libc6-dev": "without libc headers and crt files even hello.c fails (stdio.h: No such file / cannot find crt1.o)",
@@ -243,10 +246,6 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
         "libfreetype6": "headless AWT rasterizes fonts with FreeType",
         "libharfbuzz0b": "headless AWT lays out text with HarfBuzz",
     } for v in (11, 17, 21)},
-    "gpg": {
-        "dirmngr": "Ubuntu 24.04 recommends it instead of gnupg: gpg --recv-keys and every keyserver or WKD lookup go through dirmngr",
-        "gpg-agent": "Ubuntu 24.04 recommends it instead of gnupg: any secret-key operation (--sign, --decrypt, --import of a secret key) needs gpg-agent",
-    },
     "xvfb": {
         "xauth": "xvfb-run exits with 'xauth command not found' without it",
     },
