@@ -985,6 +985,40 @@ def test_an_if_on_variables_is_split_arm_by_arm(run: str, files: dict[str, str],
     assert out.endswith(f"RUN {stays}\n")
 
 
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param('set -e; if [ "$MODE" = prod ]; then npm ci --omit=dev; exit; fi; npm ci; npm run build', id="if-arm-exit"),
+        pytest.param('set -e; if [ "$MODE" = prod ]; then npm ci; exit 0; fi; npm run build > /built', id="if-arm-exit-0-redirect-after"),
+        pytest.param('set -e; case "$MODE" in prod) npm ci; exit 0 ;; *) npm install ;; esac; npm run build > /built', id="case-arm-exit"),
+        pytest.param('if [ "$MODE" = prod ]; then npm ci && exit 0 && npm run build; fi', id="partial-arm-exit"),
+        pytest.param("set -e; exit 0; npm ci; npm run build", id="exit-before-the-install"),
+    ],
+)
+def test_an_exit_before_the_rest_of_the_run_is_not_split_off(run: str) -> None:
+    """Split at the copy, an `exit` would end only the RUN before it: the RUN after it would run what it skipped."""
+    text = f"FROM node:20\nARG MODE=prod\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
+    for unsafe in (False, True):
+        assert fix(text, NPM, unsafe=unsafe) == text
+    found = notes(text, NPM)
+    assert len(found) == 1 and "exit" in found[0] and "ends the RUN" in found[0], found
+
+
+def test_an_exit_after_the_install_stays_with_the_rest() -> None:
+    """`npm ci; exit 0; npm run build`: the exit stays after the copy, where it still skips the build."""
+    out = fix("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN set -e; npm ci; exit 0; npm run build\n", NPM)
+    assert "RUN set -e; npm ci\nCOPY . .\n" in out
+    assert "RUN set -e; exit 0; npm run build" in out
+
+
+def test_a_case_of_variables_with_an_exit_is_repeated_after_the_copy() -> None:
+    """Both RUNs run the whole `case` at the same point, so its `exit 1` ends each where it ended the original."""
+    case = 'case "$TARGETARCH" in amd64) A=x64 ;; *) echo "unsupported: $TARGETARCH"; exit 1 ;; esac'
+    out = fix(f"FROM node:20\nARG TARGETARCH\nWORKDIR /app\nCOPY . .\nRUN set -e; {case}; npm ci; npm run build\n", NPM)
+    assert f"RUN set -e; {case}; npm ci\nCOPY . .\n" in out
+    assert out.endswith(f"RUN set -e; {case}; npm run build\n")
+
+
 def test_gradle_applied_scripts_resolve_paths_against_the_project_that_applies_them() -> None:
     files = {
         "build.gradle": "plugins { id 'java' }\napply from: 'gradle/version.gradle'\n",

@@ -165,6 +165,12 @@ def _split_chain(  # noqa: C901
             repeat.append(index)
             plans.append(Plan("free", command.name or "", cwd=cwd))
             continue
+        if command.name in _ENDS_RUN and not arm:
+            # `exit` moved before the copy would end only the first RUN, and the second would run what it skipped;
+            # it stays, with what follows (an arm's `exit` is judged by `_split_arms`).
+            later = next((tool_of(c) for c in commands[index + 1 :] if c is not None and tool_of(c)), "")
+            plans.append(Plan("source", later, cwd=cwd, decline=_ends_run_note(candidate.script, command, "")))
+            break
         plan = Plan("free", command.name or "") if _harmless(candidate.script, command) else analyse(command, project_for(cwd), env)
         installer = installer_for(command.name or "")
         if installer is not None and installer.chain_env is not None:
@@ -210,6 +216,18 @@ head of what stays, where later commands may read them."""
 # Commands that change nothing but the shell's output or status: an arm of only these and assignments may run
 # twice (`case "$ARCH" in amd64) T=x86_64 ;; *) echo "unsupported"; exit 1 ;; esac`).
 _HARMLESS = frozenset({"echo", "printf", "true", "false", ":", "exit"})
+
+# Commands that end the shell (or a sourced script): split at the source copy, they would end only the first RUN,
+# and the second would run what they skipped.  Only a `case` of variables repeated whole after the copy (above)
+# keeps them, as both RUNs then end at the same point.
+_ENDS_RUN = frozenset({"exit", "return"})
+
+
+def _ends_run_note(script: ShellScript, command: Command, where: str) -> str:
+    return (
+        f"`{_short(script, command.span)}`{where} ends the RUN; split at the source copy, it would end only the RUN "
+        "before the copy, and the RUN after it would run the commands it skipped"
+    )
 
 
 def _harmless(script: ShellScript, command: Command) -> bool:
@@ -269,10 +287,15 @@ def _split_arms(
             return found if found.decline else None
         arms.append(found)
     plans = [p for a in arms if a is not None for p in a.plans]
-    if all(a is not None and a.cut == len(a.items) and a.prefetch is None and a.partial is None for a in arms):
-        if any(a.repeat for a in arms if a is not None):  # sets variables: repeated after the copy, so it must be harmless
-            harmless = all(i in a.repeat or (c is not None and _harmless(script, c)) for a in arms if a is not None for i, c in enumerate(a.commands))
-            return Plan("free", SETS_VARIABLES) if harmless else None
+    moves_whole = all(a is not None and a.cut == len(a.items) and a.prefetch is None and a.partial is None for a in arms)
+    if moves_whole and any(a.repeat for a in arms if a is not None):  # sets variables: repeated after the copy, so it must be harmless
+        harmless = all(i in a.repeat or (c is not None and _harmless(script, c)) for a in arms if a is not None for i, c in enumerate(a.commands))
+        return Plan("free", SETS_VARIABLES) if harmless else None
+    ends = next((c for c in script.commands if whole.start <= c.span.start < whole.end and c.name in _ENDS_RUN), None)
+    if ends is not None:  # not repeated: an arm's `exit` would end only the RUN before the copy
+        later = tool or next((t for c in script.commands if c.span.start >= whole.end for t in [tool_of(c)] if t), "")
+        return Plan("source", later, decline=_ends_run_note(script, ends, f" in an arm of the {word}"))
+    if moves_whole:
         files = tuple(dict.fromkeys(f for p in plans for f in p.files))
         kind = "install" if any(p.kind == "install" for p in plans) else "free"
         tool = next((p.tool for p in plans if p.kind == "install"), node.type)
