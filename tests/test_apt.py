@@ -353,10 +353,12 @@ def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
         ("COPY pins /etc/apt/preferences.d/\nRUN apt-get install -y jq", Applicability.UNSAFE),
         ('COPY ["x.list", "/etc/apt/sources.list.d/"]\nRUN apt-get update && apt-get install -y jq', Applicability.UNSAFE),
         ("WORKDIR /etc/apt/sources.list.d\nCOPY x.list .\nWORKDIR /\nRUN apt-get update && apt-get install -y jq", Applicability.UNSAFE),
+        ("WORKDIR ${DIR}\nCOPY x.list .\nRUN apt-get update && apt-get install -y jq", Applicability.UNSAFE),
+        ("WORKDIR ${DIR}\nCOPY rust-toolchain.toml .\nRUN apt-get update && apt-get install -y jq", Applicability.SAFE),
         # DF205 gives the later install an update of its own (lists across RUNs): it would read the line.
         ("RUN apt-get update\nRUN echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list\nRUN apt-get install -y jq", Applicability.UNSAFE),
     ],
-    ids=["written-after", "written-after-update", "then-updated", "copied-no-update", "copied-then-updated", "pins-act-at-once", "json-copy", "relative-copy", "a-later-fix-updates"],
+    ids=["written-after", "written-after-update", "then-updated", "copied-no-update", "copied-then-updated", "pins-act-at-once", "json-copy", "relative-copy", "unknown-destination-list", "unknown-destination-other", "a-later-fix-updates"],
 )
 def test_a_sources_file_counts_once_an_update_reads_it(before: str, applicability: Applicability) -> None:
     """apt installs from the lists the last update fetched: a sources line written after it is not read."""

@@ -549,6 +549,8 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
     for earlier in _earlier_in_image(context, instruction):
         if earlier.name in ("COPY", "ADD"):
             target = _copy_target(context, earlier)
+            if target is None and not any(_APT_CONFIG_NAME.search(w.text) for w in earlier.words()[:-1]):
+                continue  # where it lands is not known, but nothing it copies is named like apt configuration
             if target is None or target.startswith("/etc/apt"):
                 shown = target or "a destination that is not known"
                 reason = f"{earlier.name} of apt configuration into {shown} before it may add a non-Debian repository"
@@ -585,6 +587,10 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
         # (lists across RUNs), which would read the waiting line too.
         return waiting[0] + " (an `apt-get update` another fix gives this install would read it)"
     return None
+
+
+_APT_CONFIG_NAME = re.compile(r"(^|/)(sources\.list|[^/]*\.(list|sources|pref|gpg|asc)|preferences|apt\.conf)\W*$")
+"""Source names of a COPY that may be apt configuration, when its destination is not known."""
 
 
 def _copy_target(context: FileContext, instruction: Instruction) -> str | None:
