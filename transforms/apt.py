@@ -22,7 +22,7 @@ from rewriter.text import Span
 from rewriter.variables import global_args, parent_stage, resolve_image
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
-from transforms.base_images.stage import stage_config, workdir_at
+from transforms.base_images.stage import copy_destination, stage_config
 from transforms._shellfix import (
     Item,
     append_command,
@@ -548,7 +548,7 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
 
     for earlier in _earlier_in_image(context, instruction):
         if earlier.name in ("COPY", "ADD"):
-            target = _copy_target(context, earlier)
+            target = copy_destination(context, earlier)
             if target is None and not any(_APT_CONFIG_NAME.search(w.text) for w in earlier.words()[:-1]):
                 continue  # where it lands is not known, but nothing it copies is named like apt configuration
             if target is None or target.startswith("/etc/apt"):
@@ -591,20 +591,6 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
 
 _APT_CONFIG_NAME = re.compile(r"(^|/)(sources\.list|[^/]*\.(list|sources|pref|gpg|asc)|preferences|apt\.conf)\W*$")
 """Source names of a COPY that may be apt configuration, when its destination is not known."""
-
-
-def _copy_target(context: FileContext, instruction: Instruction) -> str | None:
-    """Where a COPY/ADD writes, absolute (JSON form read, WORKDIR and variables applied); None when unknown."""
-    words = instruction.words()
-    if len(words) < 2:
-        return None
-    last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
-    if last is None:
-        return None
-    if last.startswith("/"):
-        return last
-    workdir = workdir_at(context, instruction)
-    return None if workdir is None else f"{workdir.rstrip('/')}/{last}"
 
 
 def _with_ends(script: ShellScript, instruction: Instruction) -> Iterator[tuple[Command, int]]:
@@ -853,6 +839,24 @@ def install_words(context: FileContext, instruction: Instruction, call: AptCall)
         words.extend(value.split())
         read.append(f"`{word.text}` read as {value.strip() and ' '.join(value.split()) or 'empty'}")
     return words, read
+
+
+def recommends_brought(context: FileContext, stage_index: int) -> frozenset[str] | None:
+    """The Recommends the stage's apt installs brought besides what they name (each group as written, `a | b`),
+    by the release's package metadata; None when it cannot be told (release unknown, a computed package)."""
+    brought: set[str] = set()
+    for instruction, _, calls in _runs_with_apt(context):
+        if instruction.stage != stage_index or _recommends_configured(context, instruction):
+            continue
+        for call in calls:
+            if call.subcommand != "install" or _skips_recommends(call):
+                continue
+            release = stage_release(context, instruction).release
+            words, _ = install_words(context, instruction, call)
+            if release is None or any(w is None for w in words):
+                return None
+            brought.update(group for w in words if w is not None for group in release.dropped(package_name(w)))
+    return frozenset(brought)
 
 
 def _recommends_configured(context: FileContext, instruction: Instruction) -> bool:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import PurePosixPath
 from typing import NamedTuple
@@ -138,6 +139,19 @@ def workdir_at(context: FileContext, instruction: Instruction) -> str | None:
         return None
     before = [ins for ins in stage.instructions if ins.index < instruction.index]
     return _after(context, before, start).workdir
+
+
+def copy_destination(context: FileContext, instruction: Instruction) -> str | None:
+    """Where a COPY/ADD writes, absolute and normalised: the JSON form read, variables expanded, a relative
+    destination joined to the working directory (the base image's counted); None when that is not known."""
+    words = instruction.words()
+    if len(words) < 2:
+        return None
+    last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
+    if last is None:
+        return None
+    workdir = "/" if last.startswith("/") else workdir_at(context, instruction)
+    return None if workdir is None else "/" + posixpath.normpath(posixpath.join(workdir, last)).lstrip("/")
 
 
 def children(context: FileContext, stage: Stage) -> list[Stage]:

@@ -27,7 +27,7 @@ from typing import Iterable, NamedTuple
 from rewriter.context import FileContext
 from rewriter.syntax import Instruction
 from rewriter.variables import assignments
-from transforms.base_images.stage import workdir_at
+from transforms.base_images.stage import copy_destination
 from transforms.manifests.common import URL, Plan, Project, normpath, package_managers, registered
 
 # Commands that change only the files they name (their metadata, or whether they exist).
@@ -103,10 +103,10 @@ def copy_step(context: FileContext, ins: Instruction, dest: PurePosixPath) -> St
     if any(v is None or URL.match(v) for v in values):
         return None
     *sources, target = [v for v in values if v is not None]
-    workdir = workdir_at(context, ins)
-    if not target.startswith("/") and workdir is None:
+    destination = copy_destination(context, ins)
+    if destination is None:
         return None  # timid: relative to a folder only the base image knows
-    absolute = PurePosixPath(normpath(target if target.startswith("/") else f"{workdir}/{target}"))
+    absolute = PurePosixPath(destination)
     if absolute != dest and dest not in absolute.parents:
         return True if absolute not in dest.parents else None  # timid: a copy over the destination's parent
     rel = str(absolute.relative_to(dest))

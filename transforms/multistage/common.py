@@ -308,15 +308,6 @@ class Facts:
                 raise Decline(f"line {ins.line}: `{tool} {values[0]}` with computed arguments")  # timid:
             yield ins, command, str(values[0]), [v for v in values[1:] if v is not None], cwd
 
-    def apt_installs_recommends(self) -> bool:
-        """An apt install of the stage without --no-install-recommends (nor the apt setting): its Recommends
-        came too, so what the image had is more than the packages it names."""
-        for _, command in self.commands():
-            values = command.arg_values()
-            if command.name in APT and "install" in values and "--no-install-recommends" not in values:
-                return not any("Install-Recommends" in (v or "") for v in values)
-        return False
-
     def apt_packages(self) -> list[str]:
         """Packages installed with apt-get/apt in the stage (static names only)."""
         packages: list[str] = []

@@ -11,6 +11,7 @@ from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage
 from rewriter.variables import resolve_image
+from transforms.apt import recommends_brought
 from transforms.base_images.knowledge import ImageRef
 from transforms.base_images.knowledge import knowledge as base_knowledge
 from transforms.multistage.common import (
@@ -648,7 +649,8 @@ def plan_go(facts: Facts) -> Plan:
         if debian:  # the build's own image: what it had without the build's packages, and those it installed
             # ca-certificates stays when the install brought Recommends: git's and curl's bring it, and the
             # program's HTTPS calls need it (the distroless images have it; a bare debian image does not).
-            recommended = {"ca-certificates"} if _recommends_ca_certificates(facts) else set()
+            brought = recommends_brought(facts.context, facts.stage.index)  # None: unknown, keep the bundle
+            recommended = {"ca-certificates"} if brought is None or any("ca-certificates" in g.split(" | ") for g in brought) else set()
             packages = [p for p in packages if p in facts.apt_packages() or p in recommended]
         if packages:
             lines.append(apt_line(packages))
@@ -678,17 +680,3 @@ def plan_go(facts: Facts) -> Plan:
     plan.extra_runtime = [facts.text(i) for i in repeated]
     return plan
 
-
-def _recommends_ca_certificates(facts: Facts) -> bool:
-    """The stage's apt installs brought ca-certificates as a Recommend (git's, curl's), by the release's
-    package metadata; when the release or its metadata is unknown, assume they did (keeping the CA bundle
-    is the side that does not break HTTPS)."""
-    if not facts.apt_installs_recommends():
-        return False
-    from transforms.apt import stage_release
-
-    stage = facts.stage
-    release = stage_release(facts.context, stage.instructions[0]).release if stage.instructions else None
-    if release is None:
-        return True
-    return any("ca-certificates" in group.split(" | ") for name in facts.apt_packages() for group in release.dropped(name))
