@@ -75,7 +75,7 @@ class Project:
 
     def __init__(
         self, build: BuildContext, source: str, dest: PurePosixPath, cwd: PurePosixPath, image: str = "", platform: str = "",
-        earlier: tuple[tuple[str, str], ...] = (),
+        earlier: tuple[tuple[str, str], ...] = (), copied_to: tuple[str | None, ...] = (),
     ) -> None:
         self.build = build
         self.source = source
@@ -89,6 +89,8 @@ class Project:
         """The stage's instructions before the source copy, as (keyword, arguments as written), a `COPY --from`
         of another stage given that stage's image (`COPY --from=composer:2 ...`): where a tool the install runs
         came from (`composer_version`)."""
+        self.copied_to = copied_to
+        """Where each COPY/ADD of `earlier` writes, in order (`copy_destination`; None when not known)."""
 
     def context_path(self, path: str, base: PurePosixPath | None = None) -> str | None:
         """The context path of image path `path` (relative to `base`, default the cwd); None if not from this copy."""

@@ -14,7 +14,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import resolve_image
-from transforms.base_images.stage import stage_config, workdir_at
+from transforms.base_images.stage import copy_destination, stage_config, workdir_at
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
 from transforms.manifests.common import (
@@ -573,10 +573,12 @@ def project_for(context: FileContext, copy: SourceCopy) -> Callable[[PurePosixPa
     platform = stage.from_.flag("platform") if stage is not None else None
     platform_value = (context.expand(platform.value or "", stage.from_) or "") if platform is not None and stage is not None else ""
     build = copied_context(context, copy)
-    earlier = tuple(_step(context, ins) for ins in stage.instructions if ins.index < copy.instruction.index) if stage is not None else ()
+    before = [ins for ins in stage.instructions if ins.index < copy.instruction.index] if stage is not None else []
+    earlier = tuple(_step(context, ins) for ins in before)
+    copied_to = tuple(copy_destination(context, ins) for ins in before if ins.name in ("COPY", "ADD"))
 
     def make(cwd: PurePosixPath) -> Project:
-        return Project(build, copy.source, copy.dest, cwd, image, platform_value, earlier)
+        return Project(build, copy.source, copy.dest, cwd, image, platform_value, earlier, copied_to)
 
     return make
 

@@ -217,21 +217,9 @@ def global_config_copied(project: Project, env: Env) -> str:
     homes = composer_homes(project, env)
     if homes is None:
         return "Composer's home (`COMPOSER_HOME`, `HOME` or `XDG_CONFIG_HOME`) is set to what only the build knows, so which global configuration (`allow-plugins`) Composer reads is not known"
-    workdir: str | None = None
-    for keyword, text in project.earlier:
-        if keyword == "WORKDIR":
-            value = text.strip().strip("\"'")
-            workdir = normpath(value if value.startswith("/") else f"{workdir}/{value}") if (value.startswith("/") or workdir) and "$" not in value else None
-            continue
-        if keyword not in ("COPY", "ADD"):
-            continue
-        words = text.split()
-        target = words[-1].strip("\"'") if words else ""
-        if target.startswith("[") or "$" in target:
-            target = ""  # timid: the JSON form or a variable
-        elif not target.startswith("/"):
-            target = normpath(f"{workdir}/{target}") if workdir else ""
-        hit = next((h for h in homes if target and _in_or_above(normpath(target), h)), None)
+    copies = [(keyword, text) for keyword, text in project.earlier if keyword in ("COPY", "ADD")]
+    for (keyword, text), target in zip(copies, project.copied_to):
+        hit = next((h for h in homes if target and _in_or_above(target, h)), None)
         if not target or hit or "/.composer" in target or "/.config/composer" in target:
             return f"`{keyword} {text}` may write Composer's global configuration (in its home, `{hit or '~/.composer'}`), whose `allow-plugins` is merged into composer.json's, so which plugins may run is not known"
     return ""
