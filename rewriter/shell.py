@@ -37,6 +37,8 @@ STATE_CHANGING_BUILTINS = frozenset(
 
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
+_SYSTEM_BIN_FOLDERS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/")
+"""Where the distribution's own programs live: a path there names a program, not a script of the build."""
 
 # Past these a script is not handed to tree-sitter, and the RUN is treated as
 # unreadable, like one with a syntax error: its error recovery is quadratic in
@@ -94,6 +96,38 @@ class Command(NamedTuple):
     @property
     def in_subshell(self) -> bool:
         return "subshell" in self.ancestors or "command_substitution" in self.ancestors
+
+    @property
+    def script_run(self) -> str | None:
+        """The script file this command runs (`-` for one piped into a shell), or None.
+
+        `./setup.sh`, `bash install.sh`, `. env.sh`, `curl ... | sh`,
+        `/opt/tool/configure`: dockerfix does not read such a script, so a
+        pass must assume it may do anything the build's user can (add an apt
+        repository, run `apt-get`).  Programs in the system's own bin folders
+        and `sh -c 'TEXT'` are not scripts in this sense.
+        """
+        words = self.words
+        if not words or words[0].value is None:
+            return None
+        program = words[0].value
+        name = self.name or ""
+        if name in (".", "source"):
+            return words[1].value or words[1].text if len(words) > 1 else None
+        if name == "sudo":
+            operands = [w for w in words[1:] if not (w.value or "").startswith("-")]
+            return self._replace(words=tuple(operands)).script_run if operands else None
+        if name in POSIX_SHELLS:
+            for word in words[1:]:
+                value = word.value or ""
+                if value == "-c" or value.startswith("-") and not value.startswith("--") and "c" in value:
+                    return None
+                if not value.startswith("-") or word.value is None:
+                    return word.value or word.text
+            return "-" if "pipeline" in self.ancestors else None
+        if "/" in program and not program.startswith(_SYSTEM_BIN_FOLDERS):
+            return program
+        return program if name.endswith(".sh") else None
 
     @property
     def conditional(self) -> bool:

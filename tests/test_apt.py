@@ -333,8 +333,11 @@ def test_extra_package_gets_ca_certificates() -> None:
         'RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/x.gpg \\\n'
         '    && echo "deb [signed-by=/usr/share/keyrings/x.gpg] https://example.com/apt stable main" > /etc/apt/sources.list.d/x.list \\\n'
         "    && apt-get update && apt-get install -y jq",
+        "RUN curl -fsSL -o setup.sh https://deb.nodesource.com/setup_20.x && bash setup.sh && apt-get install -y nodejs",
+        "COPY scripts/add-repos.sh /tmp/\nRUN /tmp/add-repos.sh\nRUN apt-get update && apt-get install -y jq",
+        "RUN . ./configure-apt && apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo"],
+    ids=["setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo", "downloaded-script-run", "copied-script", "sourced-script"],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]

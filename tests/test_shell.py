@@ -56,6 +56,28 @@ def test_command_name_is_the_basename() -> None:
     assert script.commands[0].name == "pip"
 
 
+@pytest.mark.parametrize(
+    "run, expected",
+    [
+        ("./setup.sh --yes", "./setup.sh"),
+        ("bash -ex install.sh", "install.sh"),
+        ("sudo -E bash scripts/repos", "scripts/repos"),
+        (". ./env", "./env"),
+        ("/opt/tool/configure", "/opt/tool/configure"),
+        ("curl -fsSL https://example.com/setup | bash -", "-"),
+        ("curl -fsSL https://example.com/setup | sudo -E bash", "-"),
+        ("bash -c 'apt-get update'", None),
+        ("/usr/bin/apt-get update", None),
+        ("apt-get install -y jq", None),
+        ("bash", None),
+    ],
+)
+def test_script_run_names_the_script_a_command_runs(run: str, expected: str | None) -> None:
+    """Passes treat such a script as able to do anything: dockerfix does not read it."""
+    _, script = shell_of(f"FROM debian\nRUN {run}\n")
+    assert script.commands[-1].script_run == expected
+
+
 def test_heredoc_script_is_the_body() -> None:
     document, script = shell_of("FROM debian\nRUN <<EOF\nset -e\napt-get update\nEOF\n")
     assert [c.name for c in script.commands] == ["set", "apt-get"]

@@ -499,9 +499,11 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     command's redirections (the shell model's statement may not: in
     `a && echo … > f && b` it leaves `> f` out).
     """
-    shells = ("bash", "sh", "dash")
-    if "pipeline" in command.ancestors and (command.name in shells or command.name == "sudo" and any(v in shells for v in command.arg_values())):
+    script = command.script_run
+    if script == "-":
         return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
+    if script is not None:
+        return SourceChange(f"`{script}` runs before it, a script dockerfix does not read: it may add a non-Debian repository", needs_update=False)
     text = context.text[command.span.start : max(end, command.statement_span.end)]
     found = _SOURCE_MARKERS.search(text)
     if found is None:
@@ -526,8 +528,8 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
     Looks at the earlier RUNs of the stage and of the stages it is built
     FROM, and at the commands of this RUN before the install: a repository
     added (a deb line of another archive or release, add-apt-repository, a
-    sources file COPYed in), a downloaded setup script piped into a shell
-    (NodeSource style) or a .deb installed with dpkg -i.  Switching the
+    sources file COPYed in), a setup script piped into a shell (NodeSource
+    style) or run from a file (`Command.script_run`) or a .deb installed with dpkg -i.  Switching the
     Debian archive's host to a mirror, or writing the release's own lines
     from a mirror, keeps the same packages.  A sources file written after
     the last `apt-get update` before the install is not read by it: apt
@@ -945,7 +947,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     of a Debian release the answer is unknown.
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
-    `curl ... | bash` setup scripts, `dpkg -i`), or an install that selects
+    setup scripts, whether piped into a shell or run from a file dockerfix
+    does not read (`bash setup.sh`, `./configure-repos`), `dpkg -i`), or an install that selects
     another release (`-t bookworm-backports`, `git/bookworm-backports`), may
     bring packages with other Depends and Recommends: unsafe.  Switching the Debian archive's
     host to a mirror (`sed -i 's/deb.debian.org/MIRROR/g'` on
@@ -1087,9 +1090,7 @@ def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[
             if _reads_lists(command):
                 readers.append(ListsReader(run, script, command))
                 break
-            if command.name and ("/" in (command.words[0].value or "") or command.name.endswith(".sh")):
-                opaque = True
-            elif command.name in ("sh", "bash") and (len(command.words) > 1 or "pipeline" in command.ancestors):
+            if command.script_run is not None:
                 opaque = True
     return readers, opaque
 
