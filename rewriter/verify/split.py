@@ -124,15 +124,11 @@ def root_image(document: Document, stage: Stage) -> str | None:
 
 
 def _destination(context: FileContext, instruction: Instruction) -> str | None:
-    """Where a COPY writes, without a leading slash; None when it depends on what the file cannot say."""
-    words = instruction.words()
-    if len(words) < 2:
-        return None
-    last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
-    if last is None:
-        return None
-    workdir = "/" if last.startswith("/") else context.workdir_at(instruction)
-    return None if workdir is None else posixpath.normpath(posixpath.join(workdir, last)).strip("/")
+    """Where a COPY writes, without a leading slash (the base image's WORKDIR counted); None when unknown."""
+    from transforms.base_images.stage import copy_destination  # the passes' own reading, loaded only when a split is verified
+
+    destination = copy_destination(context, instruction)
+    return None if destination is None else destination.strip("/")
 
 
 def _chain(document: Document, stage: Stage) -> list[Stage]:
