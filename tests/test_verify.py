@@ -3,15 +3,22 @@
 It interprets a tiny, predictable subset of Dockerfile semantics, enough to
 exercise the whole procedure without a container engine:
 
-* `FROM` starts from a base image of `BASES` (files, Debian packages, env);
-  another fails as a base image that cannot be pulled;
+* `FROM` starts from a base image of `BASES` (files, Debian packages, env)
+  or from an earlier stage; another fails as a base image that cannot be
+  pulled; the last stage is the image, and `COPY --from=STAGE SRC DEST`
+  copies a file or folder of an earlier stage;
 * `WORKDIR`, `ENV`, `USER`, `EXPOSE`, `CMD`, `ENTRYPOINT` set the config;
 * `COPY SRC... DEST` copies context files (respecting nothing fancy);
 * `RUN` understands a few commands by their words: `pip install -r FILE`
   (installs `name==version` lines; leaves a pip cache unless
   `--no-cache-dir`), `apt-get update` (apt lists, unless the RUN removes
   them), `apt-get install PKG...` (plus a recommended package unless
-  `--no-install-recommends`), `echo TEXT > PATH`, and `false` (fails).
+  `--no-install-recommends`), `echo TEXT > PATH`, `go build -o PATH`
+  (a binary whose bytes say whether `CGO_ENABLED=0` preceded it, and that
+  fails when run if the command says `broken`), and
+  `false` (fails).
+
+A path in `BASES` that ends with `/` is a folder.
 
 The layer cache works like BuildKit's: a step is cached when the same
 instruction ran on the same parent, and a COPY also when its files are
@@ -20,8 +27,10 @@ unchanged.  The log has buildah's `STEP n/m:` and `--> Using cache` lines.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
+import posixpath
 import shlex
 import tarfile
 from dataclasses import dataclass, field
@@ -45,6 +54,19 @@ BASES = {
         "env": {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
     },
 }
+# The stand-ins' CA variables (tools/standins/prepare.sh) on the Debian bases; distroless sets only its own.
+_CA_ENV = {"PIP_CERT": "/etc/ssl/certs/ca-certificates.crt", "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"}
+BASES["debian:bookworm-slim"] = {
+    "files": {"usr/bin/bash": b"ELF bash", "etc/os-release": b"debian 12", "root/": b""},
+    "debian": {"base-files": "12.4", "bash": "5.2.15"},
+    "env": {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", **_CA_ENV},
+}
+for _release in ("12", "13"):
+    BASES[f"gcr.io/distroless/static-debian{_release}"] = {
+        "files": {"etc/passwd": b"root:x:0:0\nnonroot:x:65532:65532\n", "home/nonroot/": b"", "etc/ssl/certs/ca-certificates.crt": b"CA"},
+        "debian": {},
+        "env": {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt"},
+    }
 SITE = "usr/local/lib/python3.11/site-packages"
 
 
@@ -87,11 +109,18 @@ class FakeBuilder:
         self.cache &= before
 
     def run(self, tag: str, command: list[str] | None, seconds: float) -> RunOutcome:
-        """Runs `python FILE` (prints the file, exits 0) or a missing file (exits 2); `serve` keeps running."""
+        """Runs `python FILE` (prints the file, exits 0) or a missing file (exits 2); `serve` keeps running.
+
+        A program named by its absolute path must be there (else exit 127); a
+        binary built with `go build` serves only if its bytes say `works`."""
         image = self.images[tag]
         argv = command if command is not None else [*(image.entrypoint or []), *(image.cmd or [])]
         if argv[:2] == ["/bin/sh", "-c"]:
             argv = shlex.split(argv[2])
+        if argv[0].startswith("/") and argv[0].lstrip("/") not in image.files:
+            return RunOutcome(127, f"exec: {argv[0]}: not found\n", 0.1)
+        if image.files.get(argv[0].lstrip("/"), b"").startswith(b"ELF go") and b"works" not in image.files[argv[0].lstrip("/")]:
+            return RunOutcome(1, "panic: broken build\n", 0.1)
         if argv[-1:] == ["serve"]:
             return RunOutcome(None, "serving\n", seconds)
         path = (image.workdir.rstrip("/") + "/" + argv[-1]).lstrip("/")
@@ -105,15 +134,22 @@ class FakeBuilder:
         instructions = document.instructions
         log: list[str] = []
         image = FakeImage()
+        stages: dict[str, FakeImage] = {}
         key = ""
         for number, instruction in enumerate(instructions, 1):
+            if instruction.name == "FROM":
+                image = FakeImage()
+                stages[str(sum(k.isdigit() for k in stages))] = image
+                words = [w.text for w in instruction.words()]
+                if len(words) == 3 and words[1].upper() == "AS":
+                    stages[words[2].lower()] = image
             text = instruction.header.text.strip()
             log.append(f"STEP {number}/{len(instructions)}: {text}")
             key = hashlib.sha256((key + text + self._inputs(instruction, context)).encode()).hexdigest()
             if instruction.name != "FROM" and key in self.cache and not no_cache:
                 log.append(f"--> Using cache {key[:12]}")
             try:
-                self._apply(image, instruction, context)
+                self._apply(image, instruction, context, stages)
             except RuntimeError as exc:
                 log.append(f"error building at STEP \"{text}\": {exc}")
                 return BuildOutcome(False, 1.0, "\n".join(log), parse_steps("\n".join(log)))
@@ -125,7 +161,7 @@ class FakeBuilder:
 
     @staticmethod
     def _inputs(instruction, context: Path) -> str:  # type: ignore[no-untyped-def]
-        if instruction.name != "COPY":
+        if instruction.name != "COPY" or instruction.flag("from") is not None:
             return ""
         sources = [w.text for w in instruction.words()][:-1]
         digest = hashlib.sha256()
@@ -135,10 +171,12 @@ class FakeBuilder:
                 digest.update(str(path.relative_to(context)).encode() + path.read_bytes())
         return digest.hexdigest()
 
-    def _apply(self, image: FakeImage, instruction, context: Path) -> None:  # type: ignore[no-untyped-def]
+    def _apply(self, image: FakeImage, instruction, context: Path, stages: dict[str, FakeImage]) -> None:  # type: ignore[no-untyped-def]
         name = instruction.name
         words = [w.text for w in instruction.words()]
-        if name == "FROM":
+        if name == "FROM" and words[0].lower() in stages and stages[words[0].lower()] is not image:
+            image.__dict__.update(copy.deepcopy(stages[words[0].lower()].__dict__))
+        elif name == "FROM":
             base = BASES.get(words[0])
             if base is None:  # as buildah says it when the image is neither local nor pullable
                 raise RuntimeError(f"creating build container: initializing source docker://{words[0]}: manifest unknown")
@@ -162,11 +200,21 @@ class FakeBuilder:
             image.layers += 1
             *sources, dest = words
             base = dest if dest.startswith("/") else image.workdir.rstrip("/") + "/" + dest
+            stage = instruction.flag("from")
+            if stage is not None:
+                other = stages[(stage.value or "").lower()]
+                source = sources[0].strip("/")
+                for path, content in list(other.files.items()):
+                    if path == source or path.startswith(source + "/"):
+                        image.files[(base.strip("/") + path[len(source) :]).lstrip("/")] = content
+                if not any(p == source or p.startswith(source + "/") for p in other.files):
+                    raise RuntimeError(f"COPY --from={stage.value}: {sources[0]}: no such file or directory")
+                return
             for source in sources:
                 paths = sorted(p for p in context.rglob("*") if p.is_file()) if source in (".", "./") else [context / source]
                 for path in paths:
                     rel = str(path.relative_to(context)) if source in (".", "./") else path.name
-                    image.files[(base.rstrip("/") + "/" + rel).lstrip("/")] = path.read_bytes()
+                    image.files[posixpath.normpath(base.rstrip("/") + "/" + rel).lstrip("/")] = path.read_bytes()
         elif name == "RUN":
             image.layers += 1
             self._run(image, instruction.args.text)
@@ -195,12 +243,23 @@ class FakeBuilder:
                     image.debian[package] = "1.0"
                     if "--no-install-recommends" not in words and package in RECOMMENDED:
                         image.debian[RECOMMENDED[package]] = "1.0"
+            elif "go" in words and words[words.index("go") + 1 : words.index("go") + 2] == ["build"]:
+                target = words[words.index("-o") + 1] if "-o" in words else "app"
+                static = "CGO_ENABLED=0" in words[: words.index("go")]
+                image.files[target.lstrip("/")] = b"ELF go " + (b"static " if static else b"") + (b"broken" if "broken" in words else b"works")
             elif words[0] == "echo" and ">" in words:
                 target = words[words.index(">") + 1]
                 image.files[target.lstrip("/")] = " ".join(words[1 : words.index(">")]).encode() + b"\n"
 
+    def _image(self, tag: str) -> FakeImage:
+        """A built image, or a base image by its name."""
+        if tag in self.images:
+            return self.images[tag]
+        base = BASES[tag]
+        return FakeImage(files=dict(base["files"]), debian=dict(base["debian"]), env=dict(base["env"]))
+
     def facts(self, tag: str) -> ImageFacts:
-        image = self.images[tag]
+        image = self._image(tag)
         config = ImageConfig.from_oci(
             {
                 "Env": [f"{k}={v}" for k, v in image.env.items()],
@@ -216,7 +275,7 @@ class FakeBuilder:
 
     def snapshot(self, tag: str) -> Snapshot:
         """Through a real tar stream, as `docker export` gives it."""
-        image = self.images[tag]
+        image = self._image(tag)
         files = dict(image.files)
         files["var/lib/dpkg/status"] = "\n\n".join(
             f"Package: {name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {version}" for name, version in sorted(image.debian.items())
@@ -228,8 +287,12 @@ class FakeBuilder:
         with tarfile.open(fileobj=buffer, mode="w") as archive:
             for path, content in sorted(files.items()):
                 info = tarfile.TarInfo("./" + path)
+                if path.endswith("/"):
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    archive.addfile(info)
+                    continue
                 info.size = len(content)
-                info.mode = 0o644
+                info.mode = 0o755 if content.startswith(b"ELF") else 0o644
                 archive.addfile(info, io.BytesIO(content))
         buffer.seek(0)
         return snapshot_of_tar(buffer)
@@ -829,10 +892,13 @@ def test_a_venv_split_keeps_the_packages_wherever_they_live(tmp_path: Path) -> N
     differences = compare_images((config, single), (config, split), applied=["DF402"])
     assert [d for d in differences if not d.allowed] == []
     assert {d.subject for d in differences} >= {"setuptools", "/opt/venv/pyvenv.cfg", "/usr/local/bin/flask"}
-    # Without the split's promise, the same differences fail; and a package of another version always does.
+    # Without the split's promise, the same differences fail; and a package of another version always does,
+    # as does an entry point the venv does not hold.
     assert [d for d in compare_images((config, single), (config, split), applied=["DF201"]) if not d.allowed]
-    other = _python_image(tmp_path / "other", {**base, **_dist(venv, "flask", "3.0.2"), "opt/venv/pyvenv.cfg": ""})
+    other = _python_image(tmp_path / "other", {**base, **_dist(venv, "flask", "3.0.2"), "opt/venv/pyvenv.cfg": "", "opt/venv/bin/flask": "#!"})
     assert [d.subject for d in compare_images((config, single), (config, other), applied=["DF402"]) if not d.allowed] == ["flask"]
+    lost = _python_image(tmp_path / "lost", {**base, **_dist(venv, "flask", "3.0.3"), "opt/venv/pyvenv.cfg": ""})
+    assert "/usr/local/bin/flask" in [d.subject for d in compare_images((config, single), (config, lost), applied=["DF402"]) if not d.allowed]
 
 
 def tiny_elf(*needed: str, runpath: str = "") -> bytes:
@@ -890,7 +956,7 @@ def test_a_rewrite_whose_command_fails_where_the_original_ran_fails_the_smoke_ch
     broken = SEED.replace('CMD ["python", "app.py"]', 'CMD ["python", "main.py"]').replace("EXPOSE 5000\n", "")
     # The config comparison would catch the CMD too: keep it, so that only the smoke check can tell.
     monkeypatch.setattr(run_module, "rewrite", fake_rewrite({(): broken}, ["DF201"]))
-    monkeypatch.setattr(run_module, "_compare", lambda result, before, after: None)
+    monkeypatch.setattr(run_module, "_compare", lambda result, before, after, split=None: None)
     result = verify_app(make_app(tmp_path, SEED))
     assert result.exit_code == 1 and result.smoke_failed
     assert result.problems[0].startswith("smoke check: the image's command exited with status 2 after 0.1 s in the rewritten image, but exited with status 0")

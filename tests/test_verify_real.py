@@ -36,6 +36,7 @@ pytestmark = pytest.mark.build
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "bench" / "images" / "apps" / "seed-article"
 LIBPQ = ROOT / "tests" / "build_examples" / "python-libpq"
+GO_TEMPLATE = ROOT / "tests" / "build_examples" / "go-template"
 SLIM = "docker.io/library/python:3.11-slim"
 
 
@@ -90,6 +91,23 @@ def test_a_correct_python_venv_split_verifies(builder) -> None:  # type: ignore[
     assert "DF402" in result.applied
     assert result.exit_code == 0, (result.problems, [d.describe() for d in result.differences if not d.allowed])
     assert result.smoke["original"].exit_code == result.smoke["rewritten"].exit_code == 0
+
+
+def test_a_go_split_onto_distroless_verifies_within_its_promise() -> None:
+    """golang:1.19 -> distroless static: the bases' env and files differ, the binary is rebuilt with CGO_ENABLED=0.
+
+    buildah only (one more real build pair, no rebuild): the promise is the builder's business only through
+    the base images it describes, which the Docker half of `test_a_correct_python_venv_split_verifies` covers.
+    """
+    builder = _buildah("docker.io/library/golang:1.19")
+    _buildah("gcr.io/distroless/static-debian13")
+    result = verify(Inputs(GO_TEMPLATE / "Dockerfile", GO_TEMPLATE, Settings(unsafe_fixes=True, select=("DF4",)), rebuild=False, blame=False), builder)
+    assert result.applied == ["DF401"]
+    assert result.exit_code == 0, (result.problems, [d.describe() for d in result.differences if not d.allowed])
+    allowed = {d.subject: d for d in result.differences}
+    assert allowed["ENV GOPATH"].allowed_by == "DF4xx", "golang's own variable, which distroless does not set"
+    assert allowed["/app/greeter"].needs_smoke and result.smoke["rewritten"].exit_code == result.smoke["original"].exit_code == 0
+    assert allowed["/app/main.go"].detail == "left in the build stage"
 
 
 PSYCOPG2 = """\

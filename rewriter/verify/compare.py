@@ -10,11 +10,17 @@ a category, and each rule family promises which categories it may change:
 | Debian packages removed (recommends, build toolchains) | DF2xx, DF3xx, DF4xx |
 | Debian packages added or of another version | DF3xx (another base image) |
 | language build tools removed, added or of another version (pip, uv, wheel...) | DF4xx |
-| application files removed (sources only the build used) | DF4xx |
-| a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points) | DF4xx |
+| application files removed: sources the build stage copied and the runtime stage does not | DF4xx |
+| a file the runtime stage copies that the build stage now builds otherwise (`CGO_ENABLED=0`) | DF4xx, if the smoke check ran and passed |
+| what the runtime stage's base image brings or lacks: its env, its own files | DF4xx (read from both base images) |
+| a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points moved there) | DF4xx |
 | a lock file an unfrozen install rewrote and the source copy restored (not Gemfile.lock) | DF1xx |
 | environment variables set by the base image | DF3xx |
 | environment variables whose ENV line the rewrite changed | any fix (on purpose) |
+
+A multi-stage split's promise is read from the two Dockerfiles and the two
+base images (`rewriter.verify.split`): without them, a split may only remove
+caches, packages and the entry points its virtual environment took over.
 
 Python packages are compared by name and version wherever they live, so an
 application moved into a virtual environment keeps its packages.  An ELF
@@ -37,6 +43,7 @@ from typing import Iterable
 from rewriter.outputs import plural
 from rewriter.verify.builders import ImageConfig
 from rewriter.verify.snapshot import Snapshot, category
+from rewriter.verify.split import SplitPromise, within
 
 # Language packages a split build may leave in the build stage: installers and
 # build back ends, never imported by an application at run time.
@@ -64,6 +71,8 @@ class Difference:
     detail: str = ""
     allowed_by: str = ""
     """The rule family whose promise covers this difference, empty if none does."""
+    needs_smoke: bool = False
+    """Allowed only if the smoke check ran and passed: a file the split builds otherwise, judged by what it does."""
 
     @property
     def allowed(self) -> bool:
@@ -83,8 +92,14 @@ def _first(families: set[str], *wanted: str) -> str:
     return next((f"{w}xx" for w in wanted if w in families), "")
 
 
-def compare_config(original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str]) -> list[Difference]:
-    """Entrypoint, cmd, workdir, user, exposed ports and healthcheck must match; env up to what the fixes changed."""
+def compare_config(
+    original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str], split: SplitPromise | None = None
+) -> list[Difference]:
+    """Entrypoint, cmd, workdir, user, exposed ports and healthcheck must match; env up to what the fixes changed.
+
+    A split's runtime stage inherits another base image's env: a variable the
+    Dockerfile does not set may differ exactly as the two bases' own values do.
+    """
     out: list[Difference] = []
     for name in ("entrypoint", "cmd", "workdir", "user", "exposed_ports", "healthcheck"):
         before, after = getattr(original, name), getattr(rewritten, name)
@@ -98,8 +113,10 @@ def compare_config(original: ImageConfig, rewritten: ImageConfig, *, families: s
         change = "added" if before is None else "removed" if after is None else "changed"
         if key in env_on_purpose:
             allowed = "rewrite"
-        elif key not in env_in_dockerfile:
-            allowed = _first(families, "DF3")
+        elif key not in env_in_dockerfile and "DF3" in families:
+            allowed = "DF3xx"
+        elif key not in env_in_dockerfile and "DF4" in families and split is not None and split.env_from_bases(key, before, after):
+            allowed = "DF4xx"
         else:
             allowed = ""
         out.append(Difference("config", change, f"ENV {key}", f"{before!r} -> {after!r}", allowed))
@@ -134,13 +151,14 @@ def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str]
     return out
 
 
-def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -> list[Difference]:
+def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str], split: SplitPromise | None = None) -> list[Difference]:
     """Application files by content; caches by presence; system files only if the package sets agree."""
     out: list[Difference] = []
     same_debian = original.debian == rewritten.debian
     venvs = {path.rsplit("/", 1)[0] for path in rewritten.files if path.endswith("/pyvenv.cfg")} - {
         path.rsplit("/", 1)[0] for path in original.files if path.endswith("/pyvenv.cfg")
     }
+    splits = "DF4" in families
     for path in sorted(set(original.files) | set(rewritten.files)):
         before, after = original.files.get(path), rewritten.files.get(path)
         if before == after:
@@ -154,7 +172,10 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
             if kind != "app":
                 continue
         change = "added" if before is None else "removed" if after is None else "changed"
-        if kind == "cache":
+        detail, needs_smoke = _detail(before, after), False
+        if splits and split is not None and split.from_bases(path, before, after):
+            allowed, detail = "DF4xx", "the base images differ here: " + (detail or change)
+        elif kind == "cache":
             # Removing a cache is what DF2xx/DF4xx promise; what a cache that is still there holds
             # (npm's timestamped logs, Go's build cache) never decides what the image does.
             parent = path.rsplit("/", 1)[0]
@@ -166,16 +187,41 @@ def compare_files(original: Snapshot, rewritten: Snapshot, families: set[str]) -
             # DF1xx's promise (docs/layer-order.md): an unfrozen install may rewrite its lock file, and
             # the source copy puts the committed one back; nothing reads it at run time.
             allowed = _first(families, "DF1")
-        elif kind == "app" and change == "removed":
-            allowed = _first(families, "DF4")
-        elif kind == "app" and change == "added" and any(_within(path, root) or _within(root, path) for root in venvs):
+        elif splits and kind == "app" and change == "removed" and _moved_into_venv(path, venvs, rewritten):
+            allowed, detail = "DF4xx", "an entry point the virtual environment holds now"
+        elif splits and kind == "app" and change == "removed" and split is not None and split.left_behind(path):
+            allowed, detail = "DF4xx", "left in the build stage"
+        elif splits and kind == "app" and change == "changed" and before and after and before[0] == after[0] == "f" and split is not None and split.built_by_the_split(path):
+            # Built anew with other flags (CGO_ENABLED=0): its bytes cannot match, what it does must.
+            allowed, needs_smoke, detail = "DF4xx", True, f"{detail}: built otherwise by the split's build stage, judged by the smoke check"
+        elif splits and kind == "app" and change == "added" and any(within(path, root) or within(root, path) for root in venvs):
             # The split's virtual environment: pyvenv.cfg, its interpreter links and the entry points
             # that lived in /usr/local/bin; its packages are compared by name and version above.
-            allowed = _first(families, "DF4")
+            allowed = "DF4xx"
         else:
             allowed = ""
-        out.append(Difference("cache" if kind == "cache" else "app" if kind == "app" else "system", change, "/" + path, _detail(before, after), allowed))
-    return _fold(out)
+        out.append(Difference("cache" if kind == "cache" else "app" if kind == "app" else "system", change, "/" + path, detail, allowed, needs_smoke))
+    return _fold(_emptied_folders(out, original))
+
+
+def _emptied_folders(differences: list[Difference], original: Snapshot) -> list[Difference]:
+    """A removed folder is allowed when every removal below it is (/usr/local/bin, whose entry points the venv took)."""
+    out = []
+    for diff in differences:
+        folder = diff.subject.lstrip("/")
+        if not diff.allowed and diff.change == "removed" and (original.files.get(folder) or "").startswith("d "):
+            below = [d for d in differences if d.subject.startswith(diff.subject + "/")]
+            families = {d.allowed_by for d in below}
+            if below and all(d.allowed and d.change == "removed" for d in below) and len(families) == 1:
+                diff = Difference(diff.category, diff.change, diff.subject, "emptied: " + plural(len(below), "removal") + " below", families.pop())
+        out.append(diff)
+    return out
+
+
+def _moved_into_venv(path: str, venvs: set[str], rewritten: Snapshot) -> bool:
+    """An entry point pip had put in /usr/local/bin that the split's virtual environment now holds."""
+    folder, _, name = path.rpartition("/")
+    return folder == "usr/local/bin" and any(f"{venv}/bin/{name}" in rewritten.files for venv in venvs)
 
 
 @lru_cache(maxsize=1)
@@ -190,10 +236,6 @@ def restored_locks() -> frozenset[str]:
     return frozenset(
         name for spec in data.values() if isinstance(spec, dict) and not spec.get("lock_read_at_run_time") for name in spec.get("locks", [])
     )
-
-
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder + "/")
 
 
 def _detail(before: str | None, after: str | None) -> str:
@@ -250,12 +292,13 @@ def compare_images(
     applied: Iterable[str],
     env_on_purpose: set[str] = frozenset(),  # type: ignore[assignment]
     env_in_dockerfile: set[str] = frozenset(),  # type: ignore[assignment]
+    split: SplitPromise | None = None,
 ) -> list[Difference]:
-    """Every difference between the two final images, each marked allowed or not."""
+    """Every difference between the two final images, each marked allowed or not (`split`: a DF4xx split's promise)."""
     families = _families(applied)
     return [
-        *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile)),
+        *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile), split=split),
         *compare_packages(original[1], rewritten[1], families),
-        *compare_files(original[1], rewritten[1], families),
+        *compare_files(original[1], rewritten[1], families, split),
         *compare_libraries(original[1], rewritten[1]),
     ]

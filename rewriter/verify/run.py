@@ -25,6 +25,7 @@ from rewriter.syntax import Document, parse
 from rewriter.verify.builders import Builder, BuilderError, BuildOutcome, ImageFacts, RunOutcome, Step
 from rewriter.verify.compare import Difference, compare_images
 from rewriter.verify.snapshot import Snapshot
+from rewriter.verify.split import Base, SplitPromise, split_promise
 
 # A step that installs an application's dependencies: it must come from the
 # cache when only source files changed.
@@ -217,12 +218,14 @@ class Baseline:
     """The original's builds and facts, once built (or once its build failed)."""
     smoke: dict[str | None, RunOutcome] = field(default_factory=dict)
     """What the smoke command (None: the image's own) did in the original image."""
+    bases: dict[str, Base] = field(default_factory=dict)
+    """Base images read for a split's promise, by name (they do not change between verifications)."""
 
     def release(self, builder: Builder) -> None:
         """Remove the original image kept for the verifications."""
         if self.tag:
             builder.remove(self.tag)
-        self.tag, self.run, self.smoke = "", None, {}
+        self.tag, self.run, self.smoke, self.bases = "", None, {}, {}
 
 
 @dataclass
@@ -378,8 +381,10 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                     return result
                 result.problems.append("the rewritten Dockerfile does not build" + (f" ({hint})" if hint else ""))
             else:
-                _compare(result, original_doc, rewritten_doc)
+                split = _split_promise(builder, original_doc, rewritten_doc, result, baseline, context, progress)
+                _compare(result, original_doc, rewritten_doc, split)
                 _smoke(result, builder, inputs, tags["original"], tags["rewritten"])
+                _judge_by_smoke(result)
             if inputs.rebuild and result.rewritten.built:
                 if result.original.rebuild is None:  # not measured with the baseline
                     _rebuild(result, builder, inputs, context, files, tags, source, "original")
@@ -402,7 +407,43 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
     return result
 
 
-def _compare(result: Verification, original_doc: Document, rewritten_doc: Document) -> None:
+def _split_promise(
+    builder: Builder,
+    original_doc: Document,
+    rewritten_doc: Document,
+    result: Verification,
+    baseline: Baseline | None,
+    context: Path,
+    progress: Callable[[str], None] = lambda message: None,
+) -> SplitPromise | None:
+    """A DF4xx split's promise, with both base images read when the runtime stage starts from another one."""
+    if not any(code.startswith("DF4") for code in result.applied):
+        return None
+    promise = split_promise(original_doc, rewritten_doc, context)
+    if promise is None or promise.original_base == promise.runtime_base:
+        return promise
+    known = baseline.bases if baseline is not None else {}
+    try:
+        for image in (promise.original_base, promise.runtime_base):
+            if image not in known:
+                progress(f"reading the base image {image} (what the split may inherit from it)")
+                known[image] = Base(image, builder.facts(image).config, builder.snapshot(image))
+    except BuilderError as exc:
+        result.notes.append(f"the base images could not be read ({exc}): the split is held to the original image's env and files")
+        return promise
+    return promise.with_bases(known[promise.original_base], known[promise.runtime_base])
+
+
+def _judge_by_smoke(result: Verification) -> None:
+    """A file the split built otherwise is allowed only by a smoke check that ran (and passed: `_smoke` says if not)."""
+    rebuilt = [d for d in result.differences if d.needs_smoke]
+    if rebuilt and not result.smoke:
+        result.problems.append(
+            "the split builds " + ", ".join(d.subject for d in rebuilt) + " otherwise and no smoke check ran to judge it"
+        )
+
+
+def _compare(result: Verification, original_doc: Document, rewritten_doc: Document, split: SplitPromise | None = None) -> None:
     env_before, env_after = env_assignments(original_doc), env_assignments(rewritten_doc)
     on_purpose = {k for k in set(env_before) | set(env_after) if env_before.get(k) != env_after.get(k)}
     assert result.original.facts and result.original.snapshot and result.rewritten.facts and result.rewritten.snapshot
@@ -412,6 +453,7 @@ def _compare(result: Verification, original_doc: Document, rewritten_doc: Docume
         applied=result.applied,
         env_on_purpose=on_purpose,
         env_in_dockerfile=set(env_before) | set(env_after),
+        split=split,
     )
     unexplained = [d for d in result.differences if not d.allowed]
     if unexplained:
@@ -518,7 +560,8 @@ def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path
             if not single.rewritten.built:
                 result.blame[code] = "its rewrite alone does not build"
                 continue
-            _compare(single, parse(source), parse(output))
+            before, after = parse(source), parse(output)
+            _compare(single, before, after, _split_promise(builder, before, after, single, inputs.baseline, context, inputs.progress))
             if not single.problems and result.smoke_failed:
                 _smoke(single, builder, inputs, tags["original"], tag)
             if single.problems:
