@@ -539,9 +539,16 @@ def test_cargo_declines_what_the_stubs_cannot_stand_for(run: str, files: dict[st
     assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and why in found[0].note and "cargo-chef" in found[0].note
 
 
-def test_cargo_declines_stubs_in_the_root_folder() -> None:
-    found = diagnostics("FROM rust:1.82\nWORKDIR /\nCOPY . .\nRUN cargo build\n", select=SELECT, files=CARGO, unsafe=True)
-    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "destination is `/`" in found[0].note
+def test_cargo_stubs_in_the_root_folder_are_new_folders_of_the_image() -> None:
+    """With no WORKDIR the copy lands at `/`: /src and /target are the build's own, so the stub build is safe."""
+    out = fix("FROM rust:1.82\nCOPY . .\nRUN cargo build --release\n", CARGO)
+    assert out.startswith("FROM rust:1.82\nCOPY Cargo.toml Cargo.lock ./\nRUN mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release")
+
+
+def test_cargo_declines_stubs_in_a_system_folder_of_the_image() -> None:
+    files = {"Cargo.toml": "[workspace]\nmembers = ['lib/core']\n", "Cargo.lock": "", "lib/core/Cargo.toml": "[package]\nname = 'core'\nversion = '0.1.0'\n", "lib/core/src/lib.rs": ""}
+    found = diagnostics("FROM rust:1.82\nWORKDIR /\nCOPY . .\nRUN cargo build\n", select=SELECT, files=files, unsafe=True)
+    assert [(d.rule, d.fix) for d in found] == [("DF102", None)] and "the image's own `lib` folder" in found[0].note
 
 
 def test_cargo_configuration_above_the_package_is_copied_too() -> None:

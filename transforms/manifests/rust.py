@@ -108,8 +108,6 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
     load stubbed.  A path outside the folder, a vendored source (`directory` in .cargo/config.toml), a
     Cargo.toml above the folder (which may make it a workspace member) and a target/ folder in the context
     (the copy would overwrite the build's) are declined."""
-    if project.dest == PurePosixPath("/"):
-        return [], "the copy's destination is `/`, where the stubs and target/ would mix with the image's own folders"
     root = next((in_folder(f, "Cargo.toml") for f in _folders_up(project, folder)[1:] if project.is_file(in_folder(f, "Cargo.toml"))), None)
     if root is not None:
         return [], f"`{root}` above the package may make it a workspace member, built in the workspace's target/"
@@ -137,8 +135,21 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
         missing = next((path for path, _ in stubs if not project.is_file(_join(folder, relative, path))), None)
         if missing is not None:  # the source copy must put back every stub the chain removes
             return [], f"the target `{in_folder(relative, missing)}` of `{where}` is not a file of the build context"
+        system = next((path for path, _ in stubs if _in_system_folder(project.dest / folder / relative / path)), None)
+        if system is not None:
+            return [], f"the stub `{in_folder(relative, system)}` would go into the image's own `{(project.dest / folder / relative / system).parts[1]}` folder, whose mode the stub build's rmdir could change"
         crates.append(Crate(relative, name, stubs))
     return crates, ""
+
+
+_SYSTEM_FOLDERS = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "media", "mnt", "opt", "proc", "root", "run", "sbin", "srv", "sys", "tmp", "usr", "var"})
+"""The Filesystem Hierarchy Standard's top-level folders, which every Linux base image has."""
+
+
+def _in_system_folder(path: PurePosixPath) -> bool:
+    """True for a path under a top-level system folder: a build whose copy lands at `/` (no WORKDIR) puts
+    its stubs beside the image's own folders, and only new folders (/src, /target) are the build's."""
+    return len(path.parts) > 2 and path.parts[1] in _SYSTEM_FOLDERS
 
 
 def _local_crates(project: Project, folder: str, manifest: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], str]:
