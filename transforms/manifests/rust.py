@@ -135,7 +135,7 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
         missing = next((path for path, _ in stubs if not project.is_file(_join(folder, relative, path))), None)
         if missing is not None:  # the source copy must put back every stub the chain removes
             return [], f"the target `{in_folder(relative, missing)}` of `{where}` is not a file of the build context"
-        system = next((path for path, _ in stubs if _in_system_folder(project.dest / folder / relative / path)), None)
+        system = next((path for path, _ in stubs if _in_system_folder(project.dest / folder / relative / path)), None) if project.dest == PurePosixPath("/") else None
         if system is not None:
             return [], f"the stub `{in_folder(relative, system)}` would go into the image's own `{(project.dest / folder / relative / system).parts[1]}` folder, whose mode the stub build's rmdir could change"
         crates.append(Crate(relative, name, stubs))
@@ -147,8 +147,8 @@ _SYSTEM_FOLDERS = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib32"
 
 
 def _in_system_folder(path: PurePosixPath) -> bool:
-    """True for a path under a top-level system folder: a build whose copy lands at `/` (no WORKDIR) puts
-    its stubs beside the image's own folders, and only new folders (/src, /target) are the build's."""
+    """True for a path under a top-level system folder.  A copy that lands at `/` (no WORKDIR) puts the
+    stubs beside the image's own folders: only new ones (/src, /target) are the build's to make and remove."""
     return len(path.parts) > 2 and path.parts[1] in _SYSTEM_FOLDERS
 
 
