@@ -258,7 +258,11 @@ def node_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Unsafe. The build script is read command by command (`tsc && vite
     build`: tsc with noEmit writes nothing; `npm run X` is followed; lint and
     removal steps write nothing new), each tool's output from its config
-    where literal (tsconfig outDir, webpack output.path). Declines when the
+    where literal (tsconfig outDir, webpack output.path). package.json and
+    the build configuration are read in the folder of the build context the
+    stage copied into its WORKDIR (`COPY apps/web/ ./` in a monorepo). A
+    stage without a build step gets no diagnostic. Declines when the
+    install or the build runs in another folder than the WORKDIR, the
     build tool's output directory is not known,
     the start command needs a devDependency, a production dependency runs an
     install script (a native addon that may not build on slim), or the
