@@ -301,7 +301,7 @@ def plan_node(facts: Facts) -> Plan | None:
             name = path.rsplit("node_modules/", 1)[-1]
             raise Decline(f"production dependency `{name}` runs an install script (native addon?); it may not install on the slim image")  # timid:
     lifecycle = [n for n in knowledge()["node"]["install_lifecycle_scripts"] if n in scripts]
-    if lifecycle:
+    if lifecycle and "--ignore-scripts" not in install_cmd.arg_values():  # the runtime stage repeats the flag too
         raise Decline(f"package.json `{lifecycle[0]}` runs during the install and may need devDependencies")  # timid:
     commands = check_start(facts)
     dev = set((package.get("devDependencies") or {}).keys())
