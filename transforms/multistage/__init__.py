@@ -212,8 +212,11 @@ def python_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Declines when another RUN changes files outside the application
     directory (the message names the command, or the settings line that
     could not be evaluated), pip installs to a chosen location, a `-dev`
-    package has no known runtime library, or the container installs or runs
-    poetry or pipenv at start-up.
+    package has no known runtime library, the runtime image is a Debian
+    older than 12 and needs runtime libraries (the -dev data names them as
+    Debian 12 does), or the container installs or runs poetry or pipenv at
+    start-up. A slim tag of a release no longer published (`-slim-buster`)
+    is its own runtime image.
     """
     yield from split_rule(context, python_single_stage, ("python",), plan_python)
 
@@ -258,7 +261,14 @@ def node_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     Unsafe. The build script is read command by command (`tsc && vite
     build`: tsc with noEmit writes nothing; `npm run X` is followed; lint and
     removal steps write nothing new), each tool's output from its config
-    where literal (tsconfig outDir, webpack output.path). Declines when the
+    where literal (tsconfig outDir, webpack output.path). package.json and
+    the build configuration are read in the folder of the build context the
+    stage copied into its WORKDIR (`COPY apps/web/ ./` in a monorepo). A
+    stage without a build step gets no diagnostic. An install with
+    `--ignore-scripts` keeps the flag in the runtime stage, so package.json's
+    lifecycle scripts (`prepare`, `postinstall`) run in neither stage; without
+    it they would run after the production install and decline. Declines when the
+    install or the build runs in another folder than the WORKDIR, the
     build tool's output directory is not known,
     the start command needs a devDependency, a production dependency runs an
     install script (a native addon that may not build on slim), or the

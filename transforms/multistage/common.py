@@ -121,6 +121,8 @@ def slim_tag(repo: str, image: Image) -> str:
     slim_of: dict[str, str] = info.get("slim_of", {})
     if suffix in slim_of.values() or suffix.startswith("alpine"):
         return image.tag or "latest"
+    if suffix not in slim_of and image_facts()["variant_suffixes"].get(suffix, {}).get("slim") is True:
+        return image.tag  # a slim variant no longer published (slim-buster): the build's own image
     if suffix not in slim_of:
         raise Decline(f"`{repo}:{image.tag}` has no slim variant in the knowledge base")
     new_suffix = slim_of[suffix]
@@ -752,6 +754,24 @@ def split_packages(packages: list[str]) -> tuple[list[str], list[str]]:
         else:
             runtime.append(package)
     return build_only, sorted(dict.fromkeys(runtime))
+
+
+DEV_RUNTIME_CODENAMES = ("bookworm", "trixie")
+"""Debian releases whose runtime library names the -dev data gives: bookworm's own, and trixie's via `[debian13]`."""
+
+
+def check_dev_runtime_release(context: FileContext, runtime: str, libraries: list[str]) -> None:
+    """Decline when runtime libraries named from Debian 12's metadata go onto a runtime image of an older Debian,
+    where they are named otherwise (libssl1.1 for libssl3, libffi7 for libffi8) and apt would not find them."""
+    if not libraries:
+        return
+    image = Image.parse(runtime)
+    tag = base_knowledge(context).parse_tag(image.repo, image.tag or None)
+    codename = tag.codename if tag is not None else None
+    if codename is not None and codename not in DEV_RUNTIME_CODENAMES:
+        raise Decline(
+            f"`{runtime}` is Debian {codename}; the -dev -> runtime library data ({', '.join(libraries)}) is Debian 12's"
+        )  # timid:
 
 
 def apt_line(packages: list[str]) -> str:

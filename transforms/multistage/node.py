@@ -6,7 +6,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from rewriter.context import json_loads
+from rewriter.context import BuildContext, json_loads
 from rewriter.shell import Command, ShellScript
 from transforms.multistage.common import (
     Decline,
@@ -31,11 +31,42 @@ from transforms.multistage.common import (
 )
 
 
-def _package_json(facts: Facts) -> dict[str, Any]:
+class PackageFolder:
+    """The build-context folder the stage's package.json came from: the root, or a sub-folder of a monorepo
+    (`COPY ./apps/web/ /app/`).  Its manifests and build configuration are read there."""
+
+    __slots__ = ("build", "folder")
+
+    def __init__(self, build: BuildContext, folder: str) -> None:
+        self.build = build
+        self.folder = folder
+
+    def path(self, relative: str) -> str:
+        return relative if self.folder == "." else f"{self.folder}/{relative}"
+
+    def exists(self, relative: str) -> bool:
+        return self.build.exists(self.path(relative))
+
+    def read_text(self, relative: str) -> str | None:
+        return self.build.read_text(self.path(relative))
+
+
+def _package_folder(facts: Facts, directory: str | None) -> PackageFolder:
+    """Where in the build context the package.json that `directory` (the install's folder) holds came from."""
     build = facts.context.build_context
-    text = build.read_text("package.json") if build is not None else None
+    if build is None:
+        raise Decline("no build context: package.json cannot be read")  # timid:
+    manifest = absolute("package.json", directory)
+    source = facts.context_source(manifest) if manifest is not None else None
+    if source is None or not build.is_file(source):
+        raise Decline(f"no package.json copied to {directory or 'the working directory'} from the build context")  # timid:
+    return PackageFolder(build, str(PurePosixPath(source).parent))
+
+
+def _package_json(package: PackageFolder) -> dict[str, Any]:
+    text = package.read_text("package.json")
     if text is None:
-        raise Decline("no package.json in the build context")  # timid:
+        raise Decline(f"{package.path('package.json')} cannot be read")  # timid:
     try:
         data = json_loads(text)
     except ValueError:
@@ -55,7 +86,7 @@ def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] 
     return None
 
 
-def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: int = 0, removed: list[str] | None = None) -> list[str]:
+def _build_outputs(package: PackageFolder, script: str, scripts: dict[str, Any], depth: int = 0, removed: list[str] | None = None) -> list[str]:
     """The folders `scripts.build` writes (relative to the package), command by command.
 
     `tsc && vite build`: tsc with noEmit writes nothing, vite writes dist.  A command that only lints,
@@ -77,7 +108,7 @@ def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: in
             tool, args = args[0], args[1:]
         run = args[1] if tool in ("npm", "pnpm", "yarn") and args[:1] == ["run"] and len(args) > 1 else args[0] if tool == "yarn" and args else None
         if run is not None and isinstance(scripts.get(run), str) and depth < 3:
-            outputs += _build_outputs(facts, scripts[run], scripts, depth + 1, removed)
+            outputs += _build_outputs(package, scripts[run], scripts, depth + 1, removed)
             continue
         if tool in data["writes_nothing"]:
             if any(a.split("=")[0] in data["rewrites_sources_with"] for a in args):
@@ -93,7 +124,7 @@ def _build_outputs(facts: Facts, script: str, scripts: dict[str, Any], depth: in
             if operands and all(any(_within(o, out) for out in outputs) for o in operands):
                 continue
             raise Decline(f"the build script runs `{tool}` on files outside its output")  # timid:
-        found = _tool_output(facts, tool, args)
+        found = _tool_output(package, tool, args)
         if found is not None:
             outputs.append(found)
     if not outputs and depth == 0:
@@ -120,10 +151,8 @@ def _within(path: str, folder: str) -> bool:
     return clean == folder or clean.startswith(folder.rstrip("/") + "/")
 
 
-def _tool_output(facts: Facts, tool: str, words: list[str]) -> str | None:
+def _tool_output(package: PackageFolder, tool: str, words: list[str]) -> str | None:
     """The folder one build tool writes (relative to the package); None when it writes nothing (`tsc --noEmit`)."""
-    build = facts.context.build_context
-    assert build is not None
     info = knowledge()["node"]["build_tools"].get(tool)
     if info is None:
         raise Decline(f"the build script runs `{tool}`, whose output directory is unknown")  # timid:
@@ -131,27 +160,25 @@ def _tool_output(facts: Facts, tool: str, words: list[str]) -> str | None:
         if any(word == flag or word.startswith(flag + "=") for word in words):
             raise Decline(f"`{tool} {flag}` moves the output")  # timid:
     for config in info.get("decline_if", []):
-        if build.exists(config):
+        if package.exists(config):
             raise Decline(f"{config} may move the output of `{tool}`")  # timid:
     for config in info.get("configs", []):
-        text = build.read_text(config) or ""
+        text = package.read_text(config) or ""
         hits = [m for m in info.get("decline_if_config_mentions", []) if m in text]
         if hits:
             raise Decline(f"{config} sets {hits[0]}: output directory not determined")  # timid:
     if info["output"] == "tsconfig":
-        return _tsc_output(facts, words)
+        return _tsc_output(package, words)
     if info["output"] == "webpack":
-        return _webpack_output(facts)
+        return _webpack_output(package)
     return str(info["output"])
 
 
-def _tsc_output(facts: Facts, words: list[str]) -> str | None:
-    build = facts.context.build_context
-    assert build is not None
+def _tsc_output(package: PackageFolder, words: list[str]) -> str | None:
     if "--noEmit" in words:
         return None
     project = _tsc_project(words)
-    text = build.read_text(project)
+    text = package.read_text(project)
     if text is None:
         raise Decline(f"`tsc` without a {project}")
     text = re.sub(r"^\s*//.*$|/\*.*?\*/", "", text, flags=re.M | re.S)
@@ -194,14 +221,12 @@ def _tsc_project(words: list[str]) -> str:
     return "tsconfig.json"
 
 
-def _webpack_output(facts: Facts) -> str:
+def _webpack_output(package: PackageFolder) -> str:
     """webpack's output.path: `dist` without a config, the literal of `path.resolve(__dirname, 'X')` with one."""
-    build = facts.context.build_context
-    assert build is not None
-    configs = [c for c in ("webpack.config.js", "webpack.config.cjs", "webpack.config.mjs", "webpack.config.ts") if build.exists(c)]
+    configs = [c for c in ("webpack.config.js", "webpack.config.cjs", "webpack.config.mjs", "webpack.config.ts") if package.exists(c)]
     if not configs:
         return "dist"
-    text = build.read_text(configs[0]) or ""
+    text = package.read_text(configs[0]) or ""
     paths = re.findall(r"\bpath\s*:\s*path\.(?:resolve|join)\(\s*__dirname\s*,\s*['\"]([\w./-]+)['\"]\s*\)", text)
     output = re.search(r"\boutput\s*:", text)
     if output is None:
@@ -218,8 +243,6 @@ def plan_node(facts: Facts) -> Plan | None:
     installs = [(ins, command) for ins, command in facts.commands() if _node_manager(facts, command)]
     if not installs:
         return None
-    package = _package_json(facts)
-    scripts = package.get("scripts", {}) if isinstance(package.get("scripts"), dict) else {}
     builds = [
         (ins, command)
         for ins, command in facts.commands()
@@ -229,17 +252,25 @@ def plan_node(facts: Facts) -> Plan | None:
     if not builds:
         return None  # timid: no build step; a slim base and --omit=dev are the base-image and package passes' business
     facts.commit()
-    if "build" not in scripts:
-        raise Decline("`npm run build` without a build script in package.json")
-    outputs = _build_outputs(facts, scripts["build"], scripts)
     if len(installs) != 1:
         raise Decline("several dependency installs")  # timid:
     install_ins, install_cmd = installs[0]
+    workdir = facts.workdir
+    if workdir in (None, "/"):
+        raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
+    directories = {id(command): cwd for _, command, cwd in facts.command_dirs()}
+    for ins, command in [installs[0], *builds]:
+        if directories[id(command)] != workdir:
+            raise Decline(f"line {ins.line}: `{command.name}` runs in another folder than the WORKDIR")  # timid:
+    folder = _package_folder(facts, workdir)
+    package = _package_json(folder)
+    scripts = package.get("scripts", {}) if isinstance(package.get("scripts"), dict) else {}
+    if "build" not in scripts:
+        raise Decline("`npm run build` without a build script in package.json")
+    outputs = _build_outputs(folder, scripts["build"], scripts)
     manager, info = _node_manager(facts, install_cmd)  # type: ignore[misc]
-    build = facts.context.build_context
-    assert build is not None
     for marker in info.get("unsupported_if", []):
-        if build.exists(marker):
+        if folder.exists(marker):
             raise Decline(f"{marker}: {info.get('note', 'unsupported package manager setup')}")  # timid:
     script = facts.context.shell(install_ins)
     assert script is not None
@@ -247,9 +278,6 @@ def plan_node(facts: Facts) -> Plan | None:
         others = [c for c in script.commands if c is not install_cmd]
         if not all(c.name == "npm" and c.arg_values()[:2] == ["cache", "clean"] for c in others):
             raise Decline(f"line {install_ins.line}: the install RUN does more than install")  # timid:
-    workdir = facts.workdir
-    if workdir in (None, "/"):
-        raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     for ins, command in facts.commands():
         if (ins, command) in installs or (ins, command) in builds or command.name == "npm" and command.arg_values()[:2] == ["cache", "clean"]:
             continue
@@ -259,7 +287,7 @@ def plan_node(facts: Facts) -> Plan | None:
     for ins, script in facts.runs:
         check_redirects(facts, ins, script)
     # production dependencies must not need a compiler
-    lock = build.read_text("package-lock.json") or ""
+    lock = folder.read_text("package-lock.json") or ""
     if manager == "npm" and lock:
         try:
             lock_data = json_loads(lock)
@@ -273,7 +301,7 @@ def plan_node(facts: Facts) -> Plan | None:
             name = path.rsplit("node_modules/", 1)[-1]
             raise Decline(f"production dependency `{name}` runs an install script (native addon?); it may not install on the slim image")  # timid:
     lifecycle = [n for n in knowledge()["node"]["install_lifecycle_scripts"] if n in scripts]
-    if lifecycle:
+    if lifecycle and "--ignore-scripts" not in install_cmd.arg_values():  # the runtime stage repeats the flag too
         raise Decline(f"package.json `{lifecycle[0]}` runs during the install and may need devDependencies")  # timid:
     commands = check_start(facts)
     dev = set((package.get("devDependencies") or {}).keys())

@@ -27,6 +27,7 @@ from transforms.multistage.common import (
     check_start,
     check_start_command,
     check_user,
+    check_dev_runtime_release,
     debian13_note,
     healthcheck_tools,
     image_facts,
@@ -116,6 +117,8 @@ def plan_python(facts: Facts) -> Plan | None:
         else:
             steps.append(step)
     runtime = f"python:{slim_tag('python', image)}"
+    installed = set(facts.apt_packages())
+    check_dev_runtime_release(facts.context, runtime, [p for p in runtime_packages if p not in installed])
     commands, start_note = _start_commands(facts, runtime)
     tools = healthcheck_tools(facts)
     slim_missing = set(image_facts()["images"]["python"]["slim_drops"]["commands"])

@@ -1,0 +1,3 @@
+import psycopg2
+
+print(psycopg2.__version__)
