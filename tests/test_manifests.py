@@ -145,7 +145,7 @@ def test_a_run_that_may_change_copied_files_is_not_moved_above_the_copy(step: st
     assert lines.index(step) > lines.index(f"COPY . {dest}")
 
 
-def test_env_between_is_repeated_before_the_install() -> None:
+def test_env_between_moves_before_the_install_or_is_repeated_when_a_step_stays_after_the_copy() -> None:
     before = "FROM node:20\nWORKDIR /app\nCOPY . .\nENV NODE_ENV=production\nRUN npm ci\n"
     out = fix(before, {"package.json": PKG, "package-lock.json": LOCK})
     assert out.splitlines()[2:] == [
@@ -153,6 +153,15 @@ def test_env_between_is_repeated_before_the_install() -> None:
         "COPY package.json package-lock.json ./",
         "RUN npm ci",
         "COPY . .",
+    ]
+    # The chmod stays after the copy and ran with NODE_ENV unset: the ENV stays after it too.
+    out = fix(before.replace("COPY . .\n", "COPY . .\nRUN chmod +x start.sh\n"), {"package.json": PKG, "package-lock.json": LOCK, "start.sh": ""})
+    assert out.splitlines()[2:] == [
+        "ENV NODE_ENV=production",
+        "COPY package.json package-lock.json ./",
+        "RUN npm ci",
+        "COPY . .",
+        "RUN chmod +x start.sh",
         "ENV NODE_ENV=production",
     ]
 
@@ -223,6 +232,22 @@ def test_trailing_slash_is_added_to_the_destination_folder() -> None:
     assert "COPY requirements.txt /srv/app/\n" in out
 
 
+@pytest.mark.parametrize(
+    ("between", "moved"),
+    [
+        pytest.param("WORKDIR /app\nENV PORT=8000\nUSER app", True, id="workdir-env-user"),
+        pytest.param("EXPOSE $PORT\nENV PORT=8000", False, id="a-crossed-expose-reads-the-env"),
+        pytest.param("RUN chmod +x /app/requirements.txt\nENV PORT=8000", False, id="a-step-stays-after-the-copy"),
+    ],
+)
+def test_steps_between_move_instead_of_being_repeated_when_nothing_they_cross_reads_them(between: str, moved: bool) -> None:
+    """A second `WORKDIR /app` after the copy changes nothing, and a reviewer would ask why it is there."""
+    out = fix(f"FROM python:3.12\nWORKDIR /app\nCOPY . /app\n{between}\nRUN pip install -r requirements.txt\n", REQ)
+    after_copy = out.split("COPY . /app\n", 1)[1]
+    assert ("ENV PORT=8000" not in after_copy) is moved
+    assert out.count("ENV PORT=8000") == (1 if moved else 2)
+
+
 def test_a_repeated_workdir_that_creates_the_destination_goes_after_the_manifest_copy() -> None:
     before = "FROM registry.example.com/team/python-base\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n"
     # Before the manifest copy, the WORKDIR would create /app as the base image's user, which is not known;
@@ -234,7 +259,6 @@ def test_a_repeated_workdir_that_creates_the_destination_goes_after_the_manifest
         WORKDIR /app
         RUN pip install -r requirements.txt
         COPY . /app
-        WORKDIR /app
         """
     )
     official = before.replace("registry.example.com/team/python-base", "python:3.12")

@@ -5,5 +5,4 @@ COPY gradle/wrapper/gradle-wrapper.properties gradle/wrapper/gradle-wrapper.jar 
 WORKDIR /workspace
 RUN gradle --no-daemon dependencies
 COPY . /workspace
-WORKDIR /workspace
 RUN gradle build --no-daemon -x test

@@ -3,6 +3,5 @@ WORKDIR /app
 COPY pyproject.toml uv.lock /app/
 RUN uv sync --locked --no-dev --no-install-project
 COPY . /app
-WORKDIR /app
 RUN uv sync --locked --no-dev
 CMD ["uv", "run", "--no-sync", "tally"]

@@ -6,6 +6,5 @@ ENV UV_COMPILE_BYTECODE=1
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-ENV UV_COMPILE_BYTECODE=1
 RUN uv sync --frozen --no-dev
 CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0"]

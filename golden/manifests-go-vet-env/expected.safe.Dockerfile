@@ -5,8 +5,6 @@ ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ENV GO111MODULE=on
-ENV CGO_ENABLED=0
 RUN go vet ./... && go test ./... && go build -o /go/bin/app .
 
 FROM gcr.io/distroless/static-debian12

@@ -7,7 +7,6 @@ RUN if [ "$PREBUILT" != "1" ]; then \
       npm ci --no-audit; \
     fi
 COPY . .
-ARG PREBUILT
 # Outside CI, install and build here; CI hands in a built dist/.
 RUN if [ "$PREBUILT" != "1" ]; then \
       npm run build; \

@@ -4,7 +4,6 @@ ARG PROFILE=local
 COPY pom.xml ./
 RUN mvn -B -P ${PROFILE} -DskipTests dependency:go-offline
 COPY . .
-ARG PROFILE=local
 RUN mvn -B clean install -P ${PROFILE} -DskipTests
 
 FROM eclipse-temurin:21-jre

@@ -7,7 +7,5 @@ USER node
 COPY --chown=node:node package.json pnpm-lock.yaml ./
 RUN pnpm install --frozen-lockfile --prod
 COPY --chown=node:node . .
-ENV NODE_ENV=production
-USER node
 RUN pnpm run build
 CMD ["node", "dist/server.js"]

@@ -5,6 +5,4 @@ USER app
 WORKDIR /app/api
 RUN pip install --user --no-cache-dir -r requirements.txt
 COPY . /app
-USER app
-WORKDIR /app/api
 CMD ["python", "main.py"]

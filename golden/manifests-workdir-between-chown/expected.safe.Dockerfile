@@ -5,6 +5,4 @@ WORKDIR /app
 COPY --chown=app:app requirements.txt /app/
 RUN pip install --user --no-cache-dir -r requirements.txt
 COPY --chown=app:app . /app
-USER app:app
-WORKDIR /app
 CMD ["python", "app.py"]

@@ -5,6 +5,4 @@ USER app
 WORKDIR /app
 RUN pip install --user --no-cache-dir -r requirements.txt
 COPY . /app
-USER app
-WORKDIR /app
 CMD ["python", "app.py"]

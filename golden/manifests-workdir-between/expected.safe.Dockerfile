@@ -3,5 +3,4 @@ WORKDIR /app
 COPY requirements.txt /app/
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . /app
-WORKDIR /app
 CMD ["python", "app.py"]

@@ -5,6 +5,4 @@ WORKDIR /app/var
 COPY requirements.txt /app/
 RUN pip install --user --no-cache-dir -r /app/requirements.txt
 COPY . /app
-USER app
-WORKDIR /app/var
 CMD ["python", "/app/main.py"]

@@ -24,6 +24,7 @@ from transforms.manifests.patterns import (
     items_commands,
     lock_read_later,
     repeated_workdir_risk,
+    repeats_can_move,
     set_options_only,
 )
 from transforms.manifests.steps import moves
@@ -480,7 +481,7 @@ def plan_edits(context: FileContext, candidate: Candidate, split: Split, restore
     back = _workdir_back(context, candidate)
     if back or workdir_after_copy:  # the manifests go where the copy puts them, before the WORKDIR changes or creates it
         block.extend(copies)
-    moved = moves(context, candidate.between)
+    moved = frozenset(i.index for i in candidate.between) if not restore_user and repeats_can_move(context, candidate) else moves(context, candidate.between)
     for ins in candidate.between:
         if ins.index in moved:  # moved, with its comments
             lead = _removal_span(context, ins)

@@ -13,10 +13,10 @@ from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
-from rewriter.variables import resolve_image
+from rewriter.variables import assignments, resolve_image
 from transforms.base_images.stage import copy_destination, stage_config, workdir_at
 from transforms.manifests.downloads import installer_pipeline
-from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, run_step, unused_by_copy
+from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, refs, run_step, unused_by_copy
 from transforms.manifests.common import (
     SAFE_WORD,
     UNKNOWN_CWD,
@@ -167,13 +167,13 @@ class Candidate:
         self.run = run
         self.script = script
         self.present = present
+        """Manifests an earlier COPY already put in place (`already_copied`): not copied again."""
         self.modes = modes
         """`RUN chmod +x gradlew` steps left after the source copy that set the mode of manifests the install
         runs: repeated after the manifest copy (`steps.sets_modes_of`)."""
-        """Manifests an earlier COPY already put in place (`already_copied`): not copied again."""
         self.between = between
         """What lies between the copy and the install: RUNs that read nothing of the project (moved with the
-        install) and ENV, ARG, USER, WORKDIR (repeated before it, so the install runs as it did)."""
+        install) and ENV, ARG, USER, WORKDIR (repeated or moved before it, so the install runs as it did)."""
 
     @property
     def between_workdir(self) -> Instruction | None:
@@ -237,6 +237,27 @@ def follow(context: FileContext, stage: Stage, copy: SourceCopy) -> Followed:
             return Followed(ins, tuple(between), None, tuple(stays))
         return Followed(None, tuple(between), ins, tuple(stays))  # timid: SHELL, ONBUILD, a second WORKDIR...
     return Followed(None, tuple(between), None, tuple(stays))
+
+
+def repeats_can_move(context: FileContext, candidate: Candidate) -> bool:
+    """True if the steps the reorder would repeat before the install (ENV, ARG, USER, WORKDIR) can move there
+    instead, leaving no second copy after the source copy.
+
+    Moving a step changes only what it crosses: the source copy and the config-only instructions (`_NEUTRAL`)
+    between the copy and it; the steps of `between` keep their order.  So the move is exact when no step is
+    left in place after the copy (a `chmod` there ran with the ENV, USER and WORKDIR in effect before them),
+    nothing crossed expands a name an ENV or ARG sets (`EXPOSE $PORT`), and the copy's destination does not
+    depend on the working directory.  A USER never matters to a COPY: without --chown it copies as root.  The
+    repetition this replaces created the same folders (`repeated_workdir_risk`), so the image is the same."""
+    copy = candidate.copy
+    stepping = {i.index for i in candidate.between}
+    crossed = [i for i in context.document.instructions if copy.instruction.index < i.index < candidate.run.index and i.index not in stepping]
+    if any(i.name not in _NEUTRAL for i in crossed):
+        return False  # a step left in place
+    names = {name for ins in candidate.between if ins.name in ("ENV", "ARG") for name, _ in assignments(ins, context.document.escape)}
+    if any(refs(context.slice(i.span)) & names for i in (copy.instruction, *crossed)):
+        return False
+    return candidate.between_workdir is None or not copy.relative
 
 
 def repeated_workdir_risk(context: FileContext, copy: SourceCopy, workdir: Instruction) -> str:

@@ -4,7 +4,8 @@ The install moves in front of the source copy, so it also moves in front of ever
 step may be:
 
 - *repeated* before the install: ENV, ARG, USER and one absolute WORKDIR whose repetition is idempotent
-  (`ENV NODE_ENV=production`);
+  (`ENV NODE_ENV=production`); or moved there when nothing they cross reads them
+  (`patterns.repeats_can_move`), so that no second copy is left after the source copy;
 - *moved* before the install (and so before the copy): a RUN that reads and writes nothing of the project
   (`pip install poetry`), a COPY that writes outside the copy's destination (`COPY --from=uv /uv /bin/`:
   the install may need it), and an ENV or ARG that refers to itself (`ENV PATH=/app/.venv/bin:$PATH`),
