@@ -1,8 +1,10 @@
 """What a pass may know about a file: its tree, its build context, the settings.
 
-Facts that several passes need (the shell of each RUN, the variables and
-working directory at an instruction, the files of the build context) are
-computed here once per file and lazily, like LibCST's metadata providers.
+Facts that several passes need (the shell of each RUN, the variables at an
+instruction, the files of the build context) are computed here once per
+file and lazily, like LibCST's metadata providers.  The working directory
+depends on the base image, so it is computed with the image knowledge
+(`transforms.base_images.stage.workdir_at`).
 """
 
 from __future__ import annotations
@@ -437,32 +439,3 @@ class FileContext:
 
     def expand(self, word: str, instruction: Instruction) -> str | None:
         return expand(word, self.env_at(instruction), self.document.escape)
-
-    def workdir_at(self, instruction: Instruction) -> str | None:
-        """The absolute working directory an instruction runs in; None if it depends on the base image."""
-
-        def walk() -> dict[int, str | None]:
-            table: dict[int, str | None] = {}
-            at_end: dict[int, str | None] = {}
-            for stage in self.document.stages:  # a parent stage always comes first
-                workdir: str | None = None
-                parent = self.document.stage_named(stage.image)
-                if parent is not None and parent.index < stage.index and parent.instructions:
-                    workdir = at_end[parent.index]
-                table[stage.from_.index] = workdir
-                for ins in stage.instructions:
-                    table[ins.index] = workdir
-                    if ins.name == "WORKDIR":
-                        workdir = self._apply_workdir(workdir, ins)
-                at_end[stage.index] = workdir
-            return table
-
-        return self.memo(FileContext.workdir_at, walk).get(instruction.index)
-
-    def _apply_workdir(self, current: str | None, ins: Instruction) -> str | None:
-        value = self.expand(ins.args.text, ins)
-        if value is None:
-            return None
-        if value.startswith("/"):
-            return str(PurePosixPath(value))
-        return None if current is None else str(PurePosixPath(current) / value)

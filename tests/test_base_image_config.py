@@ -220,6 +220,35 @@ def test_workdir_at_counts_the_base_image_workdir() -> None:
     assert workdir_at(context, make) is None
 
 
+def test_workdir_is_unknown_until_set_and_relative_to_the_last() -> None:
+    context = _context(
+        """\
+        FROM private.example.com/builder AS base
+        ARG APP=/srv/app
+        RUN a
+        WORKDIR $APP
+        WORKDIR ../b/./c
+        FROM base
+        RUN b
+        """
+    )
+    run_a, run_b = (i for i in context.document.instructions if i.name == "RUN")
+    assert workdir_at(context, run_a) is None
+    assert workdir_at(context, run_b) == "/srv/b/c"
+
+
+def test_workdir_at_expands_variables_the_base_image_sets() -> None:
+    context = _context("FROM golang:1.22\nWORKDIR $GOPATH/src/app\nRUN go build\n")
+    run = context.document.instructions[-1]
+    assert workdir_at(context, run) is None
+    assert workdir_at(context, run, {"GOPATH": "/go"}) == "/go/src/app"
+
+
+def test_a_stage_starts_where_the_stage_it_is_built_on_ends_and_its_onbuild_workdir_leads() -> None:
+    context = _context("FROM private.example.com/builder AS base\nWORKDIR /app\nONBUILD WORKDIR src\nFROM base\nRUN make\n")
+    assert workdir_at(context, context.document.instructions[-1]) == "/app/src"
+
+
 # -- provenance ---------------------------------------------------------------------
 
 

@@ -8,10 +8,13 @@ depends on, and every place the pass declines (`# timid:` in the code).
 from __future__ import annotations
 
 import json
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from helpers import dedent, diagnostics, fixed, run
+from rewriter.context import BuildContext
+from transforms.manifests.common import Project
 
 SELECT = ("DF101", "DF102")
 PKG = json.dumps({"name": "app", "version": "1.0.0"})
@@ -1165,3 +1168,11 @@ def test_gradle_kotlin_reads_of_a_path_not_provable_are_unsafe(read: str) -> Non
     files = {"settings.gradle.kts": 'rootProject.name = "demo"\n', "build.gradle.kts": f"plugins {{ java }}\n{read}\n", "version.properties": "version=1\n"}
     assert fix(GRADLE_RUN, files) == GRADLE_RUN
     assert "builds a file's path at run time" in notes(GRADLE_RUN, files)[0]
+
+
+def test_folders_up_stop_at_the_copy_root_and_image_path_inverts_context_path(tmp_path: Path) -> None:
+    project = Project(BuildContext(tmp_path), "web", PurePosixPath("/app"), PurePosixPath("/app/src"))
+    assert project.folders_up("web/src/ui") == ["web/src/ui", "web/src", "web"]
+    assert project.image_path("web/src") == PurePosixPath("/app/src")
+    assert project.context_path(str(project.image_path("web/src/ui"))) == "web/src/ui"
+    assert Project(BuildContext(tmp_path), "", PurePosixPath("/app"), PurePosixPath("/app")).folders_up("a/b") == ["a/b", "a", ""]

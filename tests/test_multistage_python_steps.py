@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import diagnostics
+from helpers import diagnostics, fixed
 
 DOCKERFILE = """\
 FROM python:3.12
@@ -126,3 +126,19 @@ def test_cd_before_manage_py_is_followed() -> None:
     assert "`manage.py collectstatic` writes STATIC_ROOT /app/site/static" in diagnostics(
         DOCKERFILE.format(run="cd site/ && python manage.py collectstatic --noinput"), select="DF4", files={"requirements.txt": "", **files}, unsafe=True
     )[0].note
+
+
+def test_the_fix_loop_parses_each_settings_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst
+
+    from transforms.multistage import django
+
+    parsed: list[str] = []
+    parse_module = libcst.parse_module
+    monkeypatch.setattr(libcst, "parse_module", lambda text, *a, **k: parsed.append(text) or parse_module(text, *a, **k))
+    django._parsed.cache_clear()
+    settings = 'STATIC_ROOT = "/var/www/static-once"\n'
+    files = {"requirements.txt": "Django\n", "manage.py": "", "site_config/__init__.py": "", "site_config/settings.py": settings}
+    source = DOCKERFILE.format(run="python manage.py collectstatic --noinput")
+    assert fixed(source, files=files, unsafe=True) != source, "fixes were applied, so the split's planning ran again"
+    assert parsed.count(settings) == 1

@@ -31,6 +31,14 @@ CMD ["python", "app.py"]
 """
 
 
+def _written(app: Path, result: prove_module.Proven) -> bytes:
+    """What the callers of `prove` write: the rewrite trusting the proven fixes."""
+    from rewriter.engine import fix_source
+
+    settings = prove_module.trusting_proven(Settings(), result.proofs)
+    return fix_source((app / "Dockerfile").read_bytes(), settings=settings, context_dir=app, dockerfile_path=app / "Dockerfile").output
+
+
 def _app(tmp_path: Path, dockerfile: str = APP) -> Path:
     (tmp_path / "Dockerfile").write_text(textwrap.dedent(dockerfile))
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
@@ -84,7 +92,8 @@ def test_everything_proven_together_is_written(tmp_path: Path, monkeypatch: pyte
     result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
     assert [(p.rule, p.verdict) for p in result.proofs] == [(rule, "proven") for rule in found]
     assert len(asked) == 1, "one verification when all pass together"
-    assert b"&& echo ready" in result.output and b"--no-cache-dir" in result.output
+    written = _written(app, result)
+    assert b"&& echo ready" in written and b"--no-cache-dir" in written
 
 
 def test_a_failing_fix_is_rejected_and_the_others_still_applied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,8 +107,9 @@ def test_a_failing_fix_is_rejected_and_the_others_still_applied(tmp_path: Path, 
     verdicts = {p.rule: p for p in result.proofs}
     assert verdicts["DF302"].verdict == "rejected" and "gcc: not found" in verdicts["DF302"].log_tail
     assert all(verdicts[r].verdict == "proven" for r in found if r != "DF302")
-    assert b"FROM python:3.13\n" in result.output, "the rejected base image change is not written"
-    assert b"&& echo ready" in result.output, "the proven join is"
+    written = _written(app, result)
+    assert b"FROM python:3.13\n" in written, "the rejected base image change is not written"
+    assert b"&& echo ready" in written, "the proven join is"
     assert asked[0] == tuple(found) and sorted(asked[1 : 1 + len(found)]) == sorted((r,) for r in found)
 
 
@@ -113,7 +123,7 @@ def test_fixes_proven_alone_but_failing_together_are_all_rejected(tmp_path: Path
     from rewriter.engine import fix_source
 
     safe_rewrite = fix_source(APP.encode(), settings=Settings(), context_dir=app, dockerfile_path=app / "Dockerfile").output
-    assert result.output == safe_rewrite, "only the safe rewrite is written"
+    assert _written(app, result) == safe_rewrite, "only the safe rewrite is written"
 
 
 def test_what_cannot_be_built_here_is_not_provable_never_proven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +134,7 @@ def test_what_cannot_be_built_here_is_not_provable_never_proven(tmp_path: Path, 
     result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder())
     verdicts = {p.rule: p.verdict for p in result.proofs}
     assert verdicts["DF302"] == "not provable"
-    assert b"FROM python:3.13\n" in result.output
+    assert b"FROM python:3.13\n" in _written(app, result)
 
 
 def test_nothing_unsafe_to_prove_builds_nothing(tmp_path: Path) -> None:
@@ -132,7 +142,7 @@ def test_nothing_unsafe_to_prove_builds_nothing(tmp_path: Path) -> None:
     builder = FakeBuilder()
     result = prove_module.prove(app / "Dockerfile", app, Settings(), builder)
     assert (result.proofs, builder.builds) == ([], [])
-    assert b"--no-cache-dir" in result.output
+    assert b"--no-cache-dir" in _written(app, result)
 
 
 def test_the_whole_procedure_with_the_in_memory_builder(tmp_path: Path) -> None:
@@ -141,7 +151,8 @@ def test_the_whole_procedure_with_the_in_memory_builder(tmp_path: Path) -> None:
     result = prove_module.prove(app / "Dockerfile", app, Settings(), builder)
     assert [(p.rule, p.verdict) for p in result.proofs] == [("DF216", "proven")]
     assert result.verification is not None and result.verification.exit_code == 0
-    assert b"--no-cache-dir" in result.output and b"&& echo ready" in result.output
+    written = _written(app, result)
+    assert b"--no-cache-dir" in written and b"&& echo ready" in written
 
 
 def test_write_prove_writes_the_proven_fixes_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,7 +196,8 @@ def test_a_base_image_that_cannot_be_pulled_is_not_provable_and_the_original_is_
     verdicts = {p.rule: p for p in result.proofs}
     assert verdicts["DF302"].verdict == "not provable" and "could not be pulled" in verdicts["DF302"].why
     assert verdicts["DF216"].verdict == "proven"
-    assert b"FROM python:3.13\n" in result.output and b"&& echo ready" in result.output
+    written = _written(app, result)
+    assert b"FROM python:3.13\n" in written and b"&& echo ready" in written
     assert builder.builds.count(("Dockerfile.original", True)) == 1, "every verification compares with the one original build"
     assert builder.builds.count(("Dockerfile.original", False)) == 1, "and its rebuild is measured once"
     assert not builder.images, "the original image is removed once the proof is done"
@@ -196,7 +208,7 @@ def test_measure_verifies_the_written_output_when_nothing_needed_proving(tmp_pat
     result = prove_module.prove(app / "Dockerfile", app, Settings(), FakeBuilder(), measure=True)
     assert result.proofs == []
     assert result.verification is not None and result.verification.exit_code == 0
-    assert result.verification.rewritten_text.encode() == result.output and "DF201" in result.verification.applied
+    assert result.verification.rewritten_text.encode() == _written(app, result) and "DF201" in result.verification.applied
 
 
 def test_progress_in_a_log_is_plain_lines_with_the_elapsed_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -46,12 +46,4 @@ def test_env_and_arg_are_visible_to_later_instructions() -> None:
     copy = document.instructions[-1]
     assert context.expand(copy.words()[1].text, copy) == "/srv/app/src"
     assert context.env_at(copy)["VERSION"] == "3.12"
-    assert context.workdir_at(copy) == "/srv/app"
     assert resolve_image(document, document.stages[0]) == "python:3.12-slim"
-
-
-def test_workdir_is_unknown_until_set_and_relative_to_the_last() -> None:
-    document = parse("FROM alpine\nRUN a\nWORKDIR /a\nWORKDIR b\nRUN c\n")
-    context = FileContext(document)
-    assert context.workdir_at(document.instructions[1]) is None
-    assert context.workdir_at(document.instructions[4]) == "/a/b"

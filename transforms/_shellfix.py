@@ -214,18 +214,26 @@ def base_image(context: FileContext, instruction: Instruction) -> tuple[str, str
         if parent is not None:
             stage = parent
             continue
-        image = resolve_image(context.document, stage) or stage.image
-        name = image.split("@", 1)[0]
-        tag = ""
-        last = name.rsplit("/", 1)
-        if ":" in last[-1]:
-            tag = name[name.rindex(":") + 1 :]
-            name = name[: name.rindex(":")]
-        for prefix in ("docker.io/library/", "library/", "docker.io/"):
-            if name.startswith(prefix):
-                name = name[len(prefix) :]
-        return name, tag
+        return split_image(resolve_image(context.document, stage) or stage.image)
     return None
+
+
+def split_image(reference: str) -> tuple[str, str]:
+    """(name, tag) of an image reference: the digest dropped, Docker Hub's `docker.io/` and `library/` too."""
+    name = reference.split("@", 1)[0]
+    tag = ""
+    if ":" in name.rsplit("/", 1)[-1]:
+        name, _, tag = name.rpartition(":")
+    for prefix in ("docker.io/library/", "library/", "docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name, tag
+
+
+def root_image(name: str) -> bool:
+    """True for an image (named as `split_image` names it) known to run as root: it sets no USER
+    (`[root_images]` of base_images.toml)."""
+    return name in load_data("base_images")["root_images"]["images"]
 
 
 def user_at(context: FileContext, instruction: Instruction) -> str | None:
@@ -249,7 +257,7 @@ def runs_as_root(context: FileContext, instruction: Instruction) -> bool:
     if user is not None:
         return user in ("root", "0")
     name = base_image_name(context, instruction)
-    return name is not None and name in facts()["mounts"]["root_images"]
+    return name is not None and root_image(name)
 
 
 def has_cache_mount(instruction: Instruction, target: str | None = None) -> bool:

@@ -365,7 +365,7 @@ class Bot:
             self.ui.warn(f"nothing can be proven here ({why}): only safe fixes")
 
             def unprovable(dockerfile: Path, context: Path, settings: Settings) -> Proven:
-                return Proven(b"", not_provable(dockerfile, context, settings, why), None)
+                return Proven(not_provable(dockerfile, context, settings, why), None)
 
             return unprovable
 

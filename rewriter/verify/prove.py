@@ -14,9 +14,9 @@ which is exactly the proof those fixes lack.  `prove` runs it:
 4. the fixes proven alone are verified together once more, since two fixes
    that each pass can still fail together.
 
-The output is the safe rewrite plus the proven rules' unsafe fixes, applied
-through `Settings.extend_safe_fixes`, so the engine that wrote the verified
-image writes the file.  A fix the builder cannot judge here (a base image it
+The written output is the safe rewrite plus the proven rules' unsafe fixes:
+callers apply them through `trusting_proven` (`Settings.extend_safe_fixes`),
+so the engine that wrote the verified image writes the file.  A fix the builder cannot judge here (a base image it
 cannot pull, a builder limit) is "not provable", never "proven".
 
 The original image is built, measured and run once for all these
@@ -51,8 +51,9 @@ class Proof(NamedTuple):
 
 
 class Proven(NamedTuple):
-    output: bytes
-    """The safe rewrite plus the proven fixes."""
+    """The verdicts of a proof.  The output is not part of it: callers rewrite with
+    `trusting_proven(settings, proofs)` themselves, for the diagnostics and created files too."""
+
     proofs: list[Proof]
     verification: Verification | None
     """The verification of the written output (its measured figures), when one ran."""
@@ -133,7 +134,7 @@ def prove(
     measure: bool = False,
     baseline: Baseline | None = None,
 ) -> Proven:
-    """The safe rewrite of `dockerfile` plus the unsafe fixes real builds prove (see the module docstring).
+    """The unsafe fixes of `dockerfile` beyond its safe rewrite that real builds prove (see the module docstring).
 
     The original image is built once for all the verifications (a `Baseline`,
     removed at the end unless the caller passed its own).  With `measure`,
@@ -159,10 +160,9 @@ def prove(
 
     try:
         proofs, proven, final = _decide(candidates(source, dockerfile, context, base), check)
-        output = rewrite(proven)
-        if final is None and measure and output != source:
+        if final is None and measure and rewrite(proven) != source:
             final = check(proven, "the written Dockerfile (to measure it)")
-        return Proven(output, proofs, final)
+        return Proven(proofs, final)
     finally:
         if baseline is None:
             shared.release(builder)

@@ -364,7 +364,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                     if inputs.rebuild and result.original.built:
                         # Measured now, whatever becomes of the rewrite: the layers its cache lookup
                         # needs go with this run's residue.
-                        _rebuild(result, builder, inputs, context, files, tags, source, "original")
+                        _rebuild(result, builder, inputs, context, files, tags, source, ("original",))
             if not result.original.built:
                 assert result.original.cold is not None
                 hint, _ = _explain_failure(result.original.cold, before_features, limits)
@@ -386,9 +386,8 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 _smoke(result, builder, inputs, tags["original"], tags["rewritten"])
                 _judge_by_smoke(result)
             if inputs.rebuild and result.rewritten.built:
-                if result.original.rebuild is None:  # not measured with the baseline
-                    _rebuild(result, builder, inputs, context, files, tags, source, "original")
-                _rebuild(result, builder, inputs, context, files, tags, source, "rewritten")
+                measured = result.original.rebuild is not None  # with the baseline
+                _rebuild(result, builder, inputs, context, files, tags, source, ("rewritten",) if measured else ("original", "rewritten"))
                 _judge_dependency_cache(result)
             image_problems = not result.rewritten.built or not result.equivalent or result.smoke_failed
             if image_problems and inputs.blame and len(applied) > 1:
@@ -494,35 +493,38 @@ def _smoke(result: Verification, builder: Builder, inputs: Inputs, original: str
     return same
 
 
-def _rebuild(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes, label: str) -> None:
-    """Rebuild the `label` image after a one-line change to a source file, the figures going on its run."""
-    run: ImageRun = getattr(result, label)
-    ignore = BuildContext(context, files["original"])
-    changed = result.changed_source or pick_source_file(context, source.decode("utf-8", "replace"), ignore)
+def _rebuild(result: Verification, builder: Builder, inputs: Inputs, context: Path, files: dict[str, Path], tags: dict[str, str], source: bytes, labels: tuple[str, ...]) -> None:
+    """Rebuild the images named by `labels` after a one-line change to a source file, the figures going on their runs.
+
+    The file changed is picked once per verification (`result.changed_source`), so both images are
+    measured after a change to the same file."""
+    changed = result.changed_source or pick_source_file(context, source.decode("utf-8", "replace"), BuildContext(context, files["original"]))
     if changed is None:
         note = "no source file to change in the build context: rebuild not measured"
-        if note not in result.notes:
+        if note not in result.notes:  # the baseline's rebuild may have said so already
             result.notes.append(note)
         return
     result.changed_source = changed
     saved = (context / changed).read_bytes()
     try:
-        # Each rebuild gets its own change: the rewritten image must not reuse layers the
-        # original's rebuild just made from the same bytes.
-        change_source(context / changed, saved)
-        inputs.progress(f"rebuilding the {label} image after a change to {changed}")
-        run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
-        if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
-            # buildah/podman look a step up under the *oldest* matching parent, so an older
-            # build's entries can hide the chain the no-cache build just made.  The rebuild
-            # made a consistent chain; measure again on it.
-            inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
+        for label in labels:
+            run: ImageRun = getattr(result, label)
+            # Each rebuild gets its own change: the rewritten image must not reuse layers the
+            # original's rebuild just made from the same bytes.
             change_source(context / changed, saved)
+            inputs.progress(f"rebuilding the {label} image after a change to {changed}")
             run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
-            run.rebuild_retried = True
-            result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
-        if not inputs.keep_images:
-            builder.remove(tags[label] + "-rebuild")
+            if run.rebuild.ok and not first_miss_explained(run.rebuild.steps, changed):
+                # buildah/podman look a step up under the *oldest* matching parent, so an older
+                # build's entries can hide the chain the no-cache build just made.  The rebuild
+                # made a consistent chain; measure again on it.
+                inputs.progress(f"rebuilding the {label} image again: the builder did not find the cache of its first build")
+                change_source(context / changed, saved)
+                run.rebuild = builder.build(context, files[label], tags[label] + "-rebuild", no_cache=False)
+                run.rebuild_retried = True
+                result.notes.append(f"{label}: rebuild measured on a second try (the builder's cache lookup missed the no-cache build's layers)")
+            if not inputs.keep_images:
+                builder.remove(tags[label] + "-rebuild")
     finally:
         (context / changed).write_bytes(saved)  # the blame builds compare with the original image
 

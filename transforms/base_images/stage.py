@@ -15,14 +15,15 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import PurePosixPath
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage, Word
 from rewriter.text import Span
-from rewriter.variables import assignments, parent_stage, resolve_image
+from rewriter.variables import assignments, expand, parent_stage, resolve_image
 
 from . import knowledge as kb
 from .knowledge import ImageConfig, ImageRef, Tag
@@ -103,14 +104,10 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
 
 def _after(context: FileContext, instructions: list[Instruction], config: ImageConfig) -> ImageConfig:
     """`config` with the WORKDIR, USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
-    for ins in instructions:
-        ins = ins.effective
+    for written in instructions:
+        ins = written.effective
         if ins.name == "WORKDIR":
-            value = context.expand(ins.args.text.strip(), ins)
-            if value is None or config.workdir is None and not value.startswith("/"):
-                config = config._replace(workdir=None)
-            else:
-                config = config._replace(workdir=str(PurePosixPath(config.workdir or "/") / value))
+            config = config._replace(workdir=_changed_workdir(context, written, config.workdir))
         elif ins.name == "USER":
             config = config._replace(user=context.expand(ins.args.text.strip(), ins))
         elif ins.name in ("CMD", "ENTRYPOINT"):
@@ -122,23 +119,55 @@ def _after(context: FileContext, instructions: list[Instruction], config: ImageC
     return config
 
 
-def workdir_at(context: FileContext, instruction: Instruction) -> str | None:
-    """The working directory `instruction` runs in, the base image's WORKDIR counted; None if unknown.
+def workdir_at(context: FileContext, instruction: Instruction, image_env: Mapping[str, str] = MappingProxyType({})) -> str | None:
+    """The working directory `instruction` runs in; None if unknown.
 
-    `FileContext.workdir_at` knows only what the Dockerfile sets; where that
-    depends on the base image, the image's known WORKDIR (`/` when it sets
-    none) completes it."""
-    own = context.workdir_at(instruction)
-    if own is not None:
-        return own
+    What the Dockerfile sets, from where the stage starts: the end of the
+    stage it is built on (with that stage's ONBUILD WORKDIR triggers), or the
+    base image's WORKDIR from `[image_configs]` (`/` when the image sets
+    none).  `image_env` holds variables the base image is known to set, for
+    a WORKDIR that uses them (`WORKDIR $GOPATH/src/app`)."""
     stage = context.stage(instruction)
-    if stage is None:
+    return None if stage is None else _workdirs(context, stage, image_env)[0].get(instruction.index)
+
+
+def workdir_after(context: FileContext, stage: Stage, image_env: Mapping[str, str] = MappingProxyType({})) -> str | None:
+    """The working directory a stage ends with, what a stage built on it starts in (see `workdir_at`)."""
+    return _workdirs(context, stage, image_env)[1]
+
+
+def _workdirs(context: FileContext, stage: Stage, image_env: Mapping[str, str]) -> tuple[dict[int, str | None], str | None]:
+    """The working directory before each instruction of `stage` (its FROM included), and after the last."""
+
+    def walk() -> tuple[dict[int, str | None], str | None]:
+        parent = parent_stage(context.document, stage)
+        if parent is not None:
+            workdir = workdir_after(context, parent, image_env)
+            for trigger in parent.instructions:
+                if trigger.name == "ONBUILD" and trigger.effective.name == "WORKDIR":
+                    workdir = _changed_workdir(context, trigger, workdir, image_env)
+        else:
+            config = stage_config(context, stage)
+            workdir = None if config is None else config.workdir
+        table = {stage.from_.index: workdir}
+        for ins in stage.instructions:
+            table[ins.index] = workdir
+            if ins.name == "WORKDIR":
+                workdir = _changed_workdir(context, ins, workdir, image_env)
+        return table, workdir
+
+    return context.memo((_workdirs, stage.index, tuple(sorted(image_env.items()))), walk)
+
+
+def _changed_workdir(context: FileContext, ins: Instruction, current: str | None, image_env: Mapping[str, str] = MappingProxyType({})) -> str | None:
+    """The working directory after `WORKDIR path` (or `ONBUILD WORKDIR path`), joined and cleaned as BuildKit
+    does (Go's `path.Join`): None when the path uses a variable that is not known, or is relative to an
+    unknown directory."""
+    env = {**image_env, **context.env_at(ins)}
+    value = expand(ins.effective.args.text.strip(), env, context.document.escape)
+    if value is None or current is None and not value.startswith("/"):
         return None
-    start = stage_config(context, stage)
-    if start is None or start.workdir is None:
-        return None
-    before = [ins for ins in stage.instructions if ins.index < instruction.index]
-    return _after(context, before, start).workdir
+    return "/" + posixpath.normpath(posixpath.join(current or "/", value)).lstrip("/")
 
 
 def copy_destination(context: FileContext, instruction: Instruction) -> str | None:

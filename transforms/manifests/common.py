@@ -130,6 +130,20 @@ class Project:
         """Context path of the working directory."""
         return self.context_path(".")
 
+    def image_path(self, ctx_path: str) -> PurePosixPath:
+        """Where context path `ctx_path` of the copy lands in the image (the inverse of `context_path`)."""
+        return self.dest / PurePosixPath(ctx_path).relative_to(self.source or ".") if ctx_path not in ("", ".") else self.dest
+
+    def folders_up(self, folder: str) -> list[str]:
+        """Context folder `folder` and the copied folders above it, up to the copy's root: where a tool that looks
+        for a file in its folder and above finds one the copy brings (cargo's config, husky's `.git`, MSBuild's
+        `GetPathOfFileAbove`).  Folders above the copy's root hold the same in either order of the steps."""
+        found = [folder]
+        while found[-1] and found[-1] != self.source:
+            parent = str(PurePosixPath(found[-1]).parent)
+            found.append("" if parent == "." else parent)
+        return found
+
     def is_file(self, ctx_path: str) -> bool:
         return self.build.is_file(ctx_path)
 

@@ -182,9 +182,7 @@ def restore_inputs(project: Project, projects: list[str]) -> tuple[list[str], st
 def _msbuild_paths(project: Project, importer: str, raw: str) -> tuple[list[str], str]:
     """The copied files an `<Import Project>`/`<ProjectReference Include>` of `importer` names (none when it
     names a file outside the copy, which the image holds in both orders), or why it cannot be followed."""
-    folder = str(PurePosixPath(importer).parent)
-    folder = "" if folder == "." else folder
-    here = project.dest / (PurePosixPath(folder).relative_to(project.source or ".") if folder else "")
+    here = project.image_path(str(PurePosixPath(importer).parent))
     value = raw.replace("\\", "/").replace("$(MSBuildThisFileDirectory)", f"{here}/")
     if importer.endswith(_PROJECT_FILES):
         value = value.replace("$(MSBuildProjectDirectory)", str(here))
@@ -212,12 +210,11 @@ def _msbuild_paths(project: Project, importer: str, raw: str) -> tuple[list[str]
 
 
 def _file_above(project: Project, name: str, start: str) -> str | None:
-    """`[MSBuild]::GetPathOfFileAbove(name, start)`: the image path of the first `name` from `start` up."""
-    current = PurePosixPath(normpath(start if start.startswith("/") else f"/{start}"))
-    for folder in (current, *current.parents):
-        context_path = project.context_path(str(folder / name), PurePosixPath("/"))
-        if context_path is not None and project.is_file(context_path):
-            return str(folder / name)
+    """`[MSBuild]::GetPathOfFileAbove(name, start)`: the image path of the first `name` of the copy from `start` up."""
+    start_folder = project.context_path(start, PurePosixPath("/"))
+    for folder in project.folders_up(start_folder) if start_folder is not None else ():
+        if project.is_file(in_folder(folder, name)):
+            return str(project.image_path(folder) / name)
     return None
 
 
@@ -232,8 +229,7 @@ def _local_feed(project: Project, config: str) -> str:
         value = add.get("value") or ""
         if add.tag != "add" or not value or "://" in value:
             continue
-        folder = str(PurePosixPath(config).parent)
-        image_folder = project.dest / (PurePosixPath(folder).relative_to(project.source or ".") if folder != "." else "")
+        image_folder = project.image_path(str(PurePosixPath(config).parent))
         image = value.replace("\\", "/") if value.startswith("/") else f"{image_folder}/{value.replace(chr(92), '/')}"
         if "%" in value or project.context_path(normpath(image), PurePosixPath("/")) is not None:
             return f"`{config}` has the package source `{value}`, a folder of the project: restore reads packages from the source"

@@ -94,7 +94,7 @@ def inert_script(script: Any, project: Project, folder: str) -> tuple[str, ...] 
         if entry is None:
             return None
         absent = entry.get("inert_without")
-        if absent and _found_at_or_above(project, folder, absent):
+        if absent and any(project.exists(in_folder(above, absent)) for above in project.folders_up(folder)):
             return None
         rewrites.extend(in_folder(folder, name) for name in entry.get("rewrites", []) if project.is_file(in_folder(folder, name)))
     return tuple(rewrites)
@@ -103,12 +103,6 @@ def inert_script(script: Any, project: Project, folder: str) -> tuple[str, ...] 
 def _matches(words: list[str], entry: dict[str, Any]) -> bool:
     command = entry["command"]
     return words[: len(command)] == command and (len(words) == len(command) or bool(entry.get("more_args")))
-
-
-def _found_at_or_above(project: Project, folder: str, name: str) -> bool:
-    """True if the copied context has `name` in `folder` or a folder above it, up to the copy's root."""
-    parts = PurePosixPath(folder).parts if folder else ()
-    return any(project.exists(in_folder("/".join(parts[:i]), name)) for i in range(len(parts), -1, -1))
 
 
 def _workspace_patterns(package: dict[str, Any], project: Project, folder: str, tool: str) -> tuple[list[str], str]:

@@ -14,6 +14,7 @@ from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
+from transforms._shellfix import root_image, split_image
 from transforms.base_images.stage import copy_destination, stage_config, workdir_at
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, refs, run_step, unused_by_copy
@@ -328,7 +329,7 @@ def user_at(context: FileContext, ins: Instruction) -> str | None:
 
     A stage built on another stage of the file inherits that stage's.  The base image's user comes from
     `stage_config` (data/base_images.toml: gradle ran as `gradle` for Gradle 3.4 to 5.4), else from the
-    official images the data file lists under `root_images`, which set no USER."""
+    images that set no USER (`root_image`)."""
     chain = list(_stage_chain(context, ins))
     for stage, limit in chain:
         users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
@@ -352,13 +353,10 @@ def _stage_chain(context: FileContext, ins: Instruction) -> Iterator[tuple[Stage
 
 
 def _official_base(context: FileContext, ins: Instruction) -> bool:
-    """True if the stage of `ins` is built, directly or through stages of the file, on an image of `root_images`."""
+    """True if the stage of `ins` is built, directly or through stages of the file, on an image that runs as root
+    (`root_image`)."""
     *_, (root, _) = _stage_chain(context, ins)
-    repository = (resolve_image(context.document, root) or "").partition("@")[0]
-    if ":" in repository.rsplit("/", 1)[-1]:
-        repository = repository.rpartition(":")[0]
-    repository = repository.removeprefix("docker.io/").removeprefix("library/")
-    return repository in package_managers()["meta"]["root_images"]
+    return root_image(split_image(resolve_image(context.document, root) or "")[0])
 
 
 def lock_read_later(context: FileContext, copy: SourceCopy, run: Instruction, remainder: Sequence[Command | None], plan: Plan) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from rewriter.context import json_loads
 from rewriter.rules import Applicability
 from rewriter.shell import Command
+from transforms._shellfix import root_image, split_image
 from transforms.manifests.common import (
     Env,
     Plan,
@@ -262,16 +263,12 @@ def composer_version(project: Project) -> tuple[int, ...] | None:
     Known where the stage gets Composer in one of the ways `[composer.floating]` of the data covers: the
     official image it starts from or copies the binary from (`COPY --from=composer:2 /usr/bin/composer ...`),
     the installer script or a download from getcomposer.org; on an official base image
-    (`root_images`), which has no Composer or Composer configuration of its own.  A package of the
+    (`root_image`), which has no Composer or Composer configuration of its own.  A package of the
     distribution, `composer self-update`, or a global configuration (`composer config --global`, `composer
     global`) makes it unknown."""
     floating = package_managers()["composer"]["floating"]
-    repository = project.image.partition("@")[0]
-    tag = ""
-    if ":" in repository.rsplit("/", 1)[-1]:
-        repository, _, tag = repository.rpartition(":")
-    repository = repository.removeprefix("docker.io/").removeprefix("library/")
-    if repository not in package_managers()["meta"]["root_images"]:
+    repository, tag = split_image(project.image)
+    if not root_image(repository):
         return None
     found: list[tuple[int, ...] | None] = []
     if repository == "composer":

@@ -80,7 +80,7 @@ def cargo_build(command: Command, words: list[str], project: Project, env: Env) 
         return Plan("source", "cargo", decline=f"{why}. {_CHEF}")
     files = list(dict.fromkeys([_join(folder, "Cargo.toml")] + [_join(folder, crate.folder, "Cargo.toml") for crate in crates]))
     files += [in_folder(folder, n) for n in data["locks"] if project.is_file(in_folder(folder, n))]
-    files += [in_folder(above, n) for above in _folders_up(project, folder) for n in data["optional"] if project.is_file(in_folder(above, n))]
+    files += [in_folder(above, n) for above in project.folders_up(folder) for n in data["optional"] if project.is_file(in_folder(above, n))]
     locked = project.is_file(in_folder(folder, "Cargo.lock"))
     return Plan("build", "cargo", files=tuple(files), prefetch=_stub_build(command.words[0].text, sub, options, crates, locked), prefetch_safe=True)
 
@@ -108,10 +108,10 @@ def stub_build_risk(project: Project, folder: str, manifest: dict[str, Any]) -> 
     load stubbed.  A path outside the folder, a vendored source (`directory` in .cargo/config.toml), a
     Cargo.toml above the folder (which may make it a workspace member) and a target/ folder in the context
     (the copy would overwrite the build's) are declined."""
-    root = next((in_folder(f, "Cargo.toml") for f in _folders_up(project, folder)[1:] if project.is_file(in_folder(f, "Cargo.toml"))), None)
+    root = next((in_folder(f, "Cargo.toml") for f in project.folders_up(folder)[1:] if project.is_file(in_folder(f, "Cargo.toml"))), None)
     if root is not None:
         return [], f"`{root}` above the package may make it a workspace member, built in the workspace's target/"
-    for config in (in_folder(f, n) for f in _folders_up(project, folder) for n in (".cargo/config.toml", ".cargo/config")):
+    for config in (in_folder(f, n) for f in project.folders_up(folder) for n in (".cargo/config.toml", ".cargo/config")):
         if re.search(r"^\s*directory\s*=", project.read(config) or "", re.M):
             return [], f"`{config}` replaces a source with a vendored directory, which is source"
     why = outputs_in_context(project, folder, package_managers()["cargo"]["outputs"], "cargo")
@@ -195,16 +195,6 @@ def _local_crates(project: Project, folder: str, manifest: dict[str, Any]) -> tu
         found[relative] = crate
         queue.extend((in_folder(relative, p), f"`{_join(folder, relative, 'Cargo.toml')}`") for p in _path_dependencies(crate))
     return sorted(found.items()), ""
-
-
-def _folders_up(project: Project, folder: str) -> list[str]:
-    """The package folder and the copied folders above it: where cargo and rustup look for their configuration
-    (.cargo/config.toml, rust-toolchain.toml) and for a workspace root."""
-    found = [folder]
-    while found[-1] and found[-1] != project.source:
-        parent = str(PurePosixPath(found[-1]).parent)
-        found.append("" if parent == "." else parent)
-    return found
 
 
 def _join(*parts: str) -> str:

@@ -14,7 +14,7 @@ from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, expand, resolve_image
 from transforms.base_images.knowledge import ImageRef, knowledge as base_knowledge
-from transforms.base_images.stage import stage_config, workdir_at as base_workdir_at
+from transforms.base_images.stage import stage_config, workdir_after, workdir_at
 
 
 BUILD_STAGE = "build"
@@ -102,6 +102,11 @@ class Image(NamedTuple):
                 name = name[len(prefix) :]
                 break
         return Image(name, tag, bool(digest))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Variables the image sets with ENV that a WORKDIR may use (`[image_env]`; empty when not listed)."""
+        return knowledge()["image_env"].get(self.repo, {})  # type: ignore[no-any-return]
 
     def split(self) -> tuple[str, str]:
         """(version part, variant suffix) of the tag: `3.12-slim-bookworm` -> (`3.12`, `slim-bookworm`)."""
@@ -279,8 +284,8 @@ class Facts:
                 yield ins, command
 
     def workdir_at(self, ins: Instruction) -> str | None:
-        """The working directory `ins` runs in, the base image's WORKDIR counted (golang: /go); None if unknown."""
-        return workdir_at(self.context, self.stage, self.image, ins)
+        """The working directory `ins` runs in, the base image's WORKDIR and variables counted (golang: /go); None if unknown."""
+        return workdir_at(self.context, ins, self.image.env)
 
     def command_dirs(self) -> Iterator[tuple[Instruction, Command, str | None]]:
         """Each command of the stage's RUNs with the directory it runs in: the WORKDIR, or where a `cd`
@@ -382,29 +387,6 @@ class Facts:
         return None
 
 
-def workdir_at(context: FileContext, stage: Stage, image: Image, ins: Instruction) -> str | None:
-    """The working directory `ins` runs in: what the Dockerfile and the base image's WORKDIR say, and where
-    a WORKDIR uses a variable the base image sets (`WORKDIR $GOPATH/src/app`), its value from `[image_env]`."""
-    found = base_workdir_at(context, ins)
-    image_env = knowledge()["image_env"].get(image.repo)
-    if found is not None or image_env is None:
-        return found
-    config = stage_config(context, stage)
-    workdir = config.workdir if config is not None else None
-    for earlier in stage.instructions:
-        if earlier.index >= ins.index:
-            break
-        if earlier.name == "WORKDIR":
-            workdir = _apply_workdir(context, image, earlier, workdir)
-    return workdir
-
-
-def _apply_workdir(context: FileContext, image: Image, ins: Instruction, current: str | None) -> str | None:
-    env = {**knowledge()["image_env"].get(image.repo, {}), **context.env_at(ins)}
-    value = expand(ins.args.text.strip(), env, context.document.escape)
-    return None if value is None else absolute(value, current)
-
-
 def stage_facts(context: FileContext, stage: Stage) -> Facts:
     document = context.document
     image_ref = resolve_image(document, stage)
@@ -458,12 +440,7 @@ def stage_facts(context: FileContext, stage: Stage) -> Facts:
             blocked.append(f"line {ins.line}: a RUN dockerfix cannot read as a POSIX shell script")  # timid:
             continue
         runs.append((ins, script))
-    workdir = None
-    if instructions:
-        last = instructions[-1]
-        workdir = workdir_at(context, stage, image, last)
-        if last.name == "WORKDIR":
-            workdir = _apply_workdir(context, image, last, workdir)
+    workdir = workdir_after(context, stage, image.env) if instructions else None
     return Facts(context, stage, image, workdir, moved, envs, user, start, healthcheck, runs, blocked[0] if blocked else None)
 
 

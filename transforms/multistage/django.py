@@ -18,8 +18,9 @@ build-time command, so they are not read.  MEDIA_ROOT is not read: neither comma
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from transforms.multistage.common import Decline, Facts, absolute
 
@@ -46,14 +47,31 @@ def settings_file(facts: Facts, module: str, roots: list[str]) -> str:
     raise Decline(f"the settings module `{module}` is not a file the stage copied from the build context")  # timid:
 
 
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple[Any, Mapping[Any, Any]] | None:
+    """The libcst module of a Python file's text and the positions of its nodes; None when libcst cannot read it.
+
+    The fix loop runs the pass again every round on the same files: keyed by the text alone (a pure
+    function of it, the trees immutable), the parse is done once per content, whichever file it is in."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        tree = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - libcst raises several error types
+        return None
+    return tree, MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+@lru_cache(maxsize=64)
 def manage_py_settings(text: str) -> str | None:
     """The module manage.py names with `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "...")`, if one literal."""
     import libcst as cst
 
-    try:
-        module = cst.parse_module(text)
-    except Exception:  # noqa: BLE001 - libcst raises several error types
+    parsed = _parsed(text)
+    if parsed is None:
         return None
+    module = parsed[0]
     found: set[str] = set()
 
     class Visitor(cst.CSTVisitor):
@@ -106,12 +124,12 @@ class Settings:
         text = self.facts.context_text(path)
         if text is None:
             raise Decline(f"`{path}` is not in the build context")  # timid:
-        try:
-            tree = cst.parse_module(text)
-        except Exception:  # noqa: BLE001 - libcst raises several error types
-            raise Decline(f"`{path}` is not Python libcst can read") from None  # timid:
+        parsed = _parsed(text)
+        if parsed is None:
+            raise Decline(f"`{path}` is not Python libcst can read")  # timid:
+        tree, positions = parsed
         where = PurePosixPath(path).name
-        names = _Scope(self, path, tree)
+        names = _Scope(self, path, tree, positions)
         for statement in tree.body:
             line = names.line(statement)
             if isinstance(statement, cst.SimpleStatementLine):
@@ -262,15 +280,13 @@ def dotted_name(node: Any) -> str | None:
 class _Scope:
     """Evaluates the path expressions of one settings file."""
 
-    def __init__(self, settings: Settings, path: str, tree: Any) -> None:
+    def __init__(self, settings: Settings, path: str, tree: Any, positions: Mapping[Any, Any]) -> None:
         self.settings = settings
         self.path = path
         self.tree = tree
         import libcst as cst
-        from libcst.metadata import MetadataWrapper, PositionProvider
 
-        self._wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        self._positions = self._wrapper.resolve(PositionProvider)
+        self._positions = positions
         self._cst = cst
 
     def line(self, node: Any) -> int:

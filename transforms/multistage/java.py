@@ -87,7 +87,7 @@ def plan_java(facts: Facts) -> Plan | None:
     jar = words[words.index("-jar") + 1] if words.index("-jar") + 1 < len(words) else None
     if jar is None:
         raise Decline("`java -jar` without a jar")
-    workdir = facts.context.workdir_at(builds[-1][0])
+    workdir = facts.workdir_at(builds[-1][0])
     out_dir = knowledge()["java"][tool]["output_dir"]
     jar_abs = absolute(jar, facts.workdir)
     if jar_abs is None or workdir is None:
