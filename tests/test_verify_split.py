@@ -163,3 +163,12 @@ def test_env_may_differ_only_as_the_two_base_images_set_it() -> None:
     assert {d.subject: d.allowed_by for d in differences} == {"ENV CA": "DF4xx", "ENV LANG": ""}, "LANG came from no base"
     set_in_the_dockerfile = compare_config(before, after, families={"DF4"}, env_on_purpose=set(), env_in_dockerfile={"CA"}, split=promise)
     assert not any(d.allowed for d in set_in_the_dockerfile if d.subject == "ENV CA")
+
+
+def test_write_prove_applies_the_split_the_builds_prove(tmp_path: Path) -> None:
+    from rewriter.verify.prove import prove
+
+    app = _go_app(tmp_path)
+    result = prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    assert ("DF401", "proven") in [(p.rule, p.verdict) for p in result.proofs], result.proofs
+    assert b"FROM gcr.io/distroless/static-debian13\n" in result.output and b"RUN CGO_ENABLED=0 go build" in result.output
