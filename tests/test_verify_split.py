@@ -163,3 +163,26 @@ def test_env_may_differ_only_as_the_two_base_images_set_it() -> None:
     assert {d.subject: d.allowed_by for d in differences} == {"ENV CA": "DF4xx", "ENV LANG": ""}, "LANG came from no base"
     set_in_the_dockerfile = compare_config(before, after, families={"DF4"}, env_on_purpose=set(), env_in_dockerfile={"CA"}, split=promise)
     assert not any(d.allowed for d in set_in_the_dockerfile if d.subject == "ENV CA")
+
+
+def test_write_prove_applies_the_split_the_builds_prove(tmp_path: Path) -> None:
+    from rewriter.verify.prove import prove
+
+    app = _go_app(tmp_path)
+    result = prove(app / "Dockerfile", app, Settings(), FakeBuilder())
+    assert ("DF401", "proven") in [(p.rule, p.verdict) for p in result.proofs], result.proofs
+    assert b"FROM gcr.io/distroless/static-debian13\n" in result.output and b"RUN CGO_ENABLED=0 go build" in result.output
+
+
+def test_a_debian_package_may_stay_as_the_runtime_base_has_it() -> None:
+    """zlib1g-dev pulls the zlib1g of its own version into the original; the runtime stage keeps its base's."""
+    from rewriter.verify.compare import compare_packages
+
+    base = Base("python:3.11-slim", ImageConfig(), Snapshot(debian={"zlib1g": "1.2.13-1"}))
+    promise = SplitPromise("python:3.11-slim", "python:3.11-slim").with_bases(base, base)
+    original = Snapshot(debian={"zlib1g": "1.2.13-1+deb12u1", "zlib1g-dev": "1.2.13-1+deb12u1"})
+    differences = compare_packages(original, Snapshot(debian={"zlib1g": "1.2.13-1"}), {"DF4"}, promise)
+    assert {d.subject: d.allowed_by for d in differences} == {"zlib1g": "DF4xx", "zlib1g-dev": "DF4xx"}
+    elsewhere = compare_packages(original, Snapshot(debian={"zlib1g": "1.2.12-1"}), {"DF4"}, promise)
+    assert [d.allowed for d in elsewhere if d.subject == "zlib1g"] == [False], "a version its base does not have is no promise"
+    assert [d.allowed for d in compare_packages(original, Snapshot(debian={"zlib1g": "1.2.13-1"}), {"DF4"}) if d.subject == "zlib1g"] == [False]

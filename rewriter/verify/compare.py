@@ -12,7 +12,7 @@ a category, and each rule family promises which categories it may change:
 | language build tools removed, added or of another version (pip, uv, wheel...) | DF4xx |
 | application files removed: sources the build stage copied and the runtime stage does not | DF4xx |
 | a file the runtime stage copies that the build stage now builds otherwise (`CGO_ENABLED=0`) | DF4xx, if the smoke check ran and passed |
-| what the runtime stage's base image brings or lacks: its env, its own files | DF4xx (read from both base images) |
+| what the runtime stage's base image brings or lacks: its env, its own files, a Debian package at its version | DF4xx (read from both base images) |
 | a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points moved there) | DF4xx |
 | a lock file an unfrozen install rewrote and the source copy restored (not Gemfile.lock) | DF1xx |
 | environment variables set by the base image | DF3xx |
@@ -136,10 +136,12 @@ def _dict_diff(category_: str, before: dict[str, str], after: dict[str, str]) ->
             yield "changed", key, f"{old} -> {new}"
 
 
-def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str]) -> list[Difference]:
+def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str], split: SplitPromise | None = None) -> list[Difference]:
     out: list[Difference] = []
     for change, name, detail in _dict_diff("debian", original.debian, rewritten.debian):
         allowed = _first(families, "DF2", "DF4", "DF3") if change == "removed" else _first(families, "DF3")
+        if not allowed and "DF4" in families and split is not None and split.debian_from_base(name, original.debian.get(name), rewritten.debian.get(name)):
+            allowed, detail = "DF4xx", f"{detail}: the runtime stage's base image has it so"
         out.append(Difference("debian", change, name, detail, allowed))
     for change, name, detail in _dict_diff("python", original.python, rewritten.python):
         # A split may leave build tools in the build stage, and its venv brings its own pip.
@@ -298,7 +300,7 @@ def compare_images(
     families = _families(applied)
     return [
         *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile), split=split),
-        *compare_packages(original[1], rewritten[1], families),
+        *compare_packages(original[1], rewritten[1], families, split),
         *compare_files(original[1], rewritten[1], families, split),
         *compare_libraries(original[1], rewritten[1]),
     ]

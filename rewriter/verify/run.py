@@ -419,8 +419,8 @@ def _split_promise(
     if not any(code.startswith("DF4") for code in result.applied):
         return None
     promise = split_promise(original_doc, rewritten_doc, context)
-    if promise is None or promise.original_base == promise.runtime_base:
-        return promise
+    if promise is None:
+        return None
     known = baseline.bases if baseline is not None else {}
     try:
         for image in (promise.original_base, promise.runtime_base):

@@ -10,13 +10,15 @@ copies what runs out of the build stage.  So, of the final image:
 * the files the build stage copied from the build context and the runtime
   stage does not copy (Go sources) stay behind: their removal is the point;
 * what the base images bring differs by exactly what the two bases hold
-  (their env, their own files), read from the bases themselves;
+  (their env, their own files), read from the bases themselves; and a
+  Debian package the runtime stage leaves as its base has it may be at that
+  version where the original's build-only installs upgraded it (zlib1g-dev
+  pulls the zlib1g of its own version);
 * everything else (entrypoint, cmd, user, workdir, ports, every other
   application file) stays as it was: `compare` still holds it to that.
 
 `split_promise` reads the Dockerfiles; `verify` adds the two bases' configs
-and files (`SplitPromise.bases`) when the runtime stage starts from another
-image than the original's final stage did.
+and files (`SplitPromise.bases`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class SplitPromise:
     context: Path | None = None
     """The build context, to tell a file the build stage copied from one it built; None: every file counts as copied."""
     bases: tuple[Base, Base] | None = None
-    """The original's and the runtime stage's base images, when they differ and the builder could describe both."""
+    """The original's and the runtime stage's base images (the same one twice when the split keeps it), when the builder could describe them."""
 
     def with_bases(self, before: Base, after: Base) -> SplitPromise:
         return replace(self, bases=(before, after))
@@ -103,6 +105,17 @@ class SplitPromise:
             return False
         old, new = self.bases
         return old.snapshot.files.get(path) == before and new.snapshot.files.get(path) == after
+
+    def debian_from_base(self, name: str, before: str | None, after: str | None) -> bool:
+        """Is a Debian package in the runtime image exactly as the runtime stage's base has it?
+
+        Either the two bases differ there, or the original's installs changed the base's
+        package (zlib1g-dev pulls its own zlib1g version) where the runtime stage left it alone.
+        """
+        if self.bases is None:
+            return False
+        old, new = (base.snapshot.debian.get(name) for base in self.bases)
+        return after == new and (before == old or (before is not None and after is not None and before != old))
 
     def env_from_bases(self, key: str, before: str | None, after: str | None) -> bool:
         """Is each image's value of `key` exactly what its base image sets (or leaves unset)?"""
