@@ -14,11 +14,13 @@ from transforms.multistage.common import (
     Plan,
     absolute,
     apt_line,
+    check_dev_runtime_release,
     check_redirects,
     check_run_command,
     check_start,
     check_start_command,
     check_user,
+    debian13_note,
     healthcheck_tools,
     image_facts,
     is_alpine,
@@ -27,6 +29,7 @@ from transforms.multistage.common import (
     parse_shell_text,
     size_of,
     slim_tag,
+    split_packages,
     user_setup_runs,
 )
 
@@ -344,7 +347,9 @@ def plan_node(facts: Facts) -> Plan | None:
             (copies_before if ins.index < install_ins.index else copies_after).append(facts.text(ins))
             replayed.append(ins)
     outputs_abs = [str(absolute(output, workdir)) for output in outputs]
-    lines = [apt_line(sorted(set(extra_tools)))] if extra_tools else []
+    system_packages = _system_packages(facts, runtime, proven_no_addons=manager == "npm" and bool(lock))
+    runtime_packages = sorted(set(system_packages + extra_tools))
+    lines = [apt_line(runtime_packages)] if runtime_packages else []
     lines.append(f"WORKDIR {workdir}")
     lines += [t.rstrip("\r\n") for t in copies_before + [prod_install] + copies_after]
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs_abs]
@@ -354,12 +359,33 @@ def plan_node(facts: Facts) -> Plan | None:
         f"Runtime on `{runtime}`: it repeats the manifest COPY, installs production dependencies only "
         f"(`{manager} ... {flag}`) and the source COPY, then copies the build output {', '.join(outputs_abs)} "
         f"(the output of `{scripts['build']}`). devDependencies and build caches stay in the build stage. "
-        "Check that the application starts."
     )
+    if system_packages:
+        note += (
+            f"The runtime stage installs what the build installed with apt, less compilers and with the runtime libraries "
+            f"of the -dev packages (from Debian's metadata): {', '.join(system_packages)}.{debian13_note(system_packages)} "
+        )
+    note += "Check that the application starts."
     plan = Plan(runtime, lines, [], "production dependencies and the build output", note, before, after, "DF403")
     plan.extra_runtime = extra
     plan.replays_from = min(ins.index for ins in replayed)
     return plan
+
+
+def _system_packages(facts: Facts, runtime: str, proven_no_addons: bool) -> list[str]:
+    """What the runtime stage installs with apt: the build's apt packages (ffmpeg the program may run), less
+    compilers, with the runtime libraries the -dev packages stand for.
+
+    Compilers or headers in the build mean a dependency may compile a native addon, which the production
+    install on the runtime image, without them, could not; declines unless npm's lock file shows that no
+    production dependency runs an install script (`proven_no_addons`).
+    """
+    installed = facts.apt_packages()
+    build_only, runtime_packages = split_packages(installed)
+    if build_only and not proven_no_addons:
+        raise Decline(f"the stage installs `{build_only[0]}`: a production dependency may compile a native addon, which `{runtime}` has no compiler for")  # timid:
+    check_dev_runtime_release(facts.context, runtime, [p for p in runtime_packages if p not in installed])
+    return runtime_packages
 
 
 def _check_node_start(facts: Facts, words: list[str | None], scripts: dict[str, Any], dev: set[str]) -> None:
