@@ -89,6 +89,11 @@ def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] 
     return None
 
 
+def _global_install(command: Command) -> bool:
+    """`npm install -g pnpm`, `yarn global add serve`: a tool for the system, not the package's dependencies."""
+    return bool({"-g", "--global", "global"} & set(command.arg_values()))
+
+
 def _build_outputs(package: PackageFolder, script: str, scripts: dict[str, Any], depth: int = 0, removed: list[str] | None = None) -> list[str]:
     """The folders `scripts.build` writes (relative to the package), command by command.
 
@@ -255,15 +260,12 @@ def plan_node(facts: Facts) -> Plan | None:
     if not builds:
         return None  # timid: no build step; a slim base and --omit=dev are the base-image and package passes' business
     facts.commit()
-    if len(installs) != 1:
-        raise Decline("several dependency installs")  # timid:
-    install_ins, install_cmd = installs[0]
     workdir = facts.workdir
     if workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     directories = {id(command): cwd for _, command, cwd in facts.command_dirs()}
-    for ins, command in [installs[0], *builds]:
-        if directories[id(command)] != workdir:
+    for ins, command in [*installs, *builds]:
+        if directories[id(command)] != workdir and not _global_install(command):
             raise Decline(f"line {ins.line}: `{command.name}` runs in another folder than the WORKDIR")  # timid:
     folder = _package_folder(facts, workdir)
     package = _package_json(folder)
@@ -271,6 +273,9 @@ def plan_node(facts: Facts) -> Plan | None:
     if "build" not in scripts:
         raise Decline("`npm run build` without a build script in package.json")
     outputs = _build_outputs(folder, scripts["build"], scripts)
+    if len(installs) != 1:
+        raise Decline("several dependency installs")  # timid:
+    install_ins, install_cmd = installs[0]
     manager, info = _node_manager(facts, install_cmd)  # type: ignore[misc]
     for marker in info.get("unsupported_if", []):
         if folder.exists(marker):
