@@ -267,12 +267,16 @@ def node_single_stage(context: FileContext) -> Iterator[Diagnostic]:
     stage without a build step gets no diagnostic. An install with
     `--ignore-scripts` keeps the flag in the runtime stage, so package.json's
     lifecycle scripts (`prepare`, `postinstall`) run in neither stage; without
-    it they would run after the production install and decline. Declines when the
+    it they would run after the production install and decline. What the
+    build installed with apt is installed in the runtime stage too (ffmpeg
+    the program may run), less compilers, with the runtime libraries of the
+    `-dev` packages. Declines when the
     install or the build runs in another folder than the WORKDIR, the
     build tool's output directory is not known,
     the start command needs a devDependency, a production dependency runs an
-    install script (a native addon that may not build on slim), or the
-    container installs at start-up.
+    install script (a native addon that may not build on slim), the build
+    installs a compiler and no npm lock file shows that no production
+    dependency runs one, or the container installs at start-up.
     """
     yield from split_rule(context, node_single_stage, ("node",), plan_node)
 

@@ -14,11 +14,13 @@ from transforms.multistage.common import (
     Plan,
     absolute,
     apt_line,
+    check_dev_runtime_release,
     check_redirects,
     check_run_command,
     check_start,
     check_start_command,
     check_user,
+    debian13_note,
     healthcheck_tools,
     image_facts,
     is_alpine,
@@ -27,6 +29,7 @@ from transforms.multistage.common import (
     parse_shell_text,
     size_of,
     slim_tag,
+    split_packages,
     user_setup_runs,
 )
 
@@ -84,6 +87,11 @@ def _node_manager(facts: Facts, command: Command) -> tuple[str, dict[str, Any]] 
     if sub in managers[name]["install"] or (sub is not None and sub.startswith("-") and "" in managers[name]["install"]):
         return name, managers[name]
     return None
+
+
+def _global_install(command: Command) -> bool:
+    """`npm install -g pnpm`, `yarn global add serve`: a tool for the system, not the package's dependencies."""
+    return bool({"-g", "--global", "global"} & set(command.arg_values()))
 
 
 def _build_outputs(package: PackageFolder, script: str, scripts: dict[str, Any], depth: int = 0, removed: list[str] | None = None) -> list[str]:
@@ -252,15 +260,12 @@ def plan_node(facts: Facts) -> Plan | None:
     if not builds:
         return None  # timid: no build step; a slim base and --omit=dev are the base-image and package passes' business
     facts.commit()
-    if len(installs) != 1:
-        raise Decline("several dependency installs")  # timid:
-    install_ins, install_cmd = installs[0]
     workdir = facts.workdir
     if workdir in (None, "/"):
         raise Decline("no WORKDIR: the application files cannot be told apart from the system")  # timid:
     directories = {id(command): cwd for _, command, cwd in facts.command_dirs()}
-    for ins, command in [installs[0], *builds]:
-        if directories[id(command)] != workdir:
+    for ins, command in [*installs, *builds]:
+        if directories[id(command)] != workdir and not _global_install(command):
             raise Decline(f"line {ins.line}: `{command.name}` runs in another folder than the WORKDIR")  # timid:
     folder = _package_folder(facts, workdir)
     package = _package_json(folder)
@@ -268,6 +273,9 @@ def plan_node(facts: Facts) -> Plan | None:
     if "build" not in scripts:
         raise Decline("`npm run build` without a build script in package.json")
     outputs = _build_outputs(folder, scripts["build"], scripts)
+    if len(installs) != 1:
+        raise Decline("several dependency installs")  # timid:
+    install_ins, install_cmd = installs[0]
     manager, info = _node_manager(facts, install_cmd)  # type: ignore[misc]
     for marker in info.get("unsupported_if", []):
         if folder.exists(marker):
@@ -344,7 +352,9 @@ def plan_node(facts: Facts) -> Plan | None:
             (copies_before if ins.index < install_ins.index else copies_after).append(facts.text(ins))
             replayed.append(ins)
     outputs_abs = [str(absolute(output, workdir)) for output in outputs]
-    lines = [apt_line(sorted(set(extra_tools)))] if extra_tools else []
+    system_packages = _system_packages(facts, runtime, proven_no_addons=manager == "npm" and bool(lock))
+    runtime_packages = sorted(set(system_packages + extra_tools))
+    lines = [apt_line(runtime_packages)] if runtime_packages else []
     lines.append(f"WORKDIR {workdir}")
     lines += [t.rstrip("\r\n") for t in copies_before + [prod_install] + copies_after]
     lines += [f"COPY --from={facts.build_stage} {path} {path}" for path in outputs_abs]
@@ -354,12 +364,33 @@ def plan_node(facts: Facts) -> Plan | None:
         f"Runtime on `{runtime}`: it repeats the manifest COPY, installs production dependencies only "
         f"(`{manager} ... {flag}`) and the source COPY, then copies the build output {', '.join(outputs_abs)} "
         f"(the output of `{scripts['build']}`). devDependencies and build caches stay in the build stage. "
-        "Check that the application starts."
     )
+    if system_packages:
+        note += (
+            f"The runtime stage installs what the build installed with apt, less compilers and with the runtime libraries "
+            f"of the -dev packages (from Debian's metadata): {', '.join(system_packages)}.{debian13_note(system_packages)} "
+        )
+    note += "Check that the application starts."
     plan = Plan(runtime, lines, [], "production dependencies and the build output", note, before, after, "DF403")
     plan.extra_runtime = extra
     plan.replays_from = min(ins.index for ins in replayed)
     return plan
+
+
+def _system_packages(facts: Facts, runtime: str, proven_no_addons: bool) -> list[str]:
+    """What the runtime stage installs with apt: the build's apt packages (ffmpeg the program may run), less
+    compilers, with the runtime libraries the -dev packages stand for.
+
+    Compilers or headers in the build mean a dependency may compile a native addon, which the production
+    install on the runtime image, without them, could not; declines unless npm's lock file shows that no
+    production dependency runs an install script (`proven_no_addons`).
+    """
+    installed = facts.apt_packages()
+    build_only, runtime_packages = split_packages(installed)
+    if build_only and not proven_no_addons:
+        raise Decline(f"the stage installs `{build_only[0]}`: a production dependency may compile a native addon, which `{runtime}` has no compiler for")  # timid:
+    check_dev_runtime_release(facts.context, runtime, [p for p in runtime_packages if p not in installed])
+    return runtime_packages
 
 
 def _check_node_start(facts: Facts, words: list[str | None], scripts: dict[str, Any], dev: set[str]) -> None:
