@@ -166,12 +166,15 @@ def test_env_may_differ_only_as_the_two_base_images_set_it() -> None:
 
 
 def test_write_prove_applies_the_split_the_builds_prove(tmp_path: Path) -> None:
-    from rewriter.verify.prove import prove
+    from rewriter.engine import fix_source
+    from rewriter.verify.prove import prove, trusting_proven
 
     app = _go_app(tmp_path)
     result = prove(app / "Dockerfile", app, Settings(), FakeBuilder())
     assert ("DF401", "proven") in [(p.rule, p.verdict) for p in result.proofs], result.proofs
-    assert b"FROM gcr.io/distroless/static-debian13\n" in result.output and b"RUN CGO_ENABLED=0 go build" in result.output
+    dockerfile = app / "Dockerfile"
+    written = fix_source(dockerfile.read_bytes(), path=str(dockerfile), settings=trusting_proven(Settings(), result.proofs), context_dir=app, dockerfile_path=dockerfile).output
+    assert b"FROM gcr.io/distroless/static-debian13\n" in written and b"RUN CGO_ENABLED=0 go build" in written
 
 
 def test_a_debian_package_may_stay_as_the_runtime_base_has_it() -> None:
