@@ -15,6 +15,7 @@ insert `--no-cache-dir` after `install` without re-flowing the instruction.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
 
@@ -99,35 +100,17 @@ class Command(NamedTuple):
 
     @property
     def script_run(self) -> str | None:
-        """The script file this command runs (`-` for one piped into a shell), or None.
+        """The code this command runs that dockerfix does not read, or None.
 
-        `./setup.sh`, `bash install.sh`, `. env.sh`, `curl ... | sh`,
-        `/opt/tool/configure`: dockerfix does not read such a script, so a
-        pass must assume it may do anything the build's user can (add an apt
-        repository, run `apt-get`).  Programs in the system's own bin folders
-        and `sh -c 'TEXT'` are not scripts in this sense.
+        `./setup.sh`, `bash install.sh`, `. env.sh`, `python3 add_repo.py`,
+        `curl ... | sh` and `bash < file` (`-`), `sh -c "$(curl ...)"`,
+        `eval ...`, `$SETUP`, and any of them behind `sudo -u x`, `env`,
+        `timeout 60`, `xargs`...: a pass must assume such code may do anything
+        the build's user can (add an apt repository, run `apt-get`).  Programs
+        in the system's own bin folders, `python3 -m MODULE` and a `sh -c`
+        text whose commands are all read are not.
         """
-        words = self.words
-        if not words or words[0].value is None:
-            return None
-        program = words[0].value
-        name = self.name or ""
-        if name in (".", "source"):
-            return words[1].value or words[1].text if len(words) > 1 else None
-        if name == "sudo":
-            operands = [w for w in words[1:] if not (w.value or "").startswith("-")]
-            return self._replace(words=tuple(operands)).script_run if operands else None
-        if name in POSIX_SHELLS:
-            for word in words[1:]:
-                value = word.value or ""
-                if value == "-c" or value.startswith("-") and not value.startswith("--") and "c" in value:
-                    return None
-                if not value.startswith("-") or word.value is None:
-                    return word.value or word.text
-            return "-" if "pipeline" in self.ancestors else None
-        if "/" in program and not program.startswith(_SYSTEM_BIN_FOLDERS):
-            return program
-        return program if name.endswith(".sh") else None
+        return unread_code([w.value for w in self.words], [w.text for w in self.words], "pipeline" in self.ancestors)
 
     @property
     def conditional(self) -> bool:
@@ -484,6 +467,115 @@ def value_test_variables(script: ShellScript, nodes: Sequence[tree_sitter.Node])
 def _with(kinds: frozenset[str], kind: str) -> frozenset[str]:
     """`kinds` plus `kind`, the same object when nothing is added (nested scripts share their sets)."""
     return kinds if kind in kinds else kinds | {kind}
+
+
+_WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
+    "sudo": (frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-T", "-U", "--user", "--group", "--chdir", "--host", "--prompt", "--role", "--type", "--other-user", "--close-from", "--command-timeout"}), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "env": (frozenset({"-u", "-C", "-S", "--unset", "--chdir", "--split-string"}), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "command": (frozenset(), 0),
+    "builtin": (frozenset(), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "nohup": (frozenset(), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "stdbuf": (frozenset({"-i", "-o", "-e"}), 0),
+    "setsid": (frozenset(), 0),
+    "xargs": (frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"}), 0),
+    "gosu": (frozenset(), 1),
+    "su-exec": (frozenset(), 1),
+    "chroot": (frozenset({"--userspec", "--groups"}), 1),
+}
+"""Commands that run their operands as a command (their manual pages): name -> (options that take a value,
+operands before the command: timeout's duration, gosu's user, chroot's folder)."""
+
+_SHELL_VALUE_OPTIONS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+_INTERPRETER = re.compile(r"^(python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|php[0-9.]*)$")
+"""Interpreters that run a script file given as their first operand."""
+_INLINE_CODE = frozenset({"-c", "-e", "-r", "--eval", "--exec"})
+"""Interpreter options whose value is the code to run (python -c, perl -e, node -e, php -r, ruby -e)."""
+
+
+def unread_code(values: Sequence[str | None], texts: Sequence[str], piped: bool, depth: int = 0) -> str | None:
+    """What `Command.script_run` says of a command given as its words' values (None: only the shell knows it)."""
+    if not values:
+        return None
+    program = values[0]
+    if program is None:
+        return texts[0]  # `$SETUP`: a program only the shell knows
+    name = program.rsplit("/", 1)[-1]
+    operands = [(v, t) for v, t in zip(values[1:], texts[1:])]
+    if name in _WRAPPERS:
+        takes_value, leading = _WRAPPERS[name]
+        i = 0
+        while i < len(operands):
+            value = operands[i][0]
+            if value is None:
+                return operands[i][1]
+            if value == "--":
+                i += 1
+                break
+            if value.startswith("-") and value != "-":
+                i += 2 if value in takes_value else 1
+                continue
+            if name == "env" and "=" in value:
+                i += 1
+                continue
+            break
+        rest = operands[i + leading :]
+        return unread_code([v for v, _ in rest], [t for _, t in rest], piped, depth) if rest else None
+    if name in ("eval", "su", "runuser"):
+        return None if name != "eval" and not any(v in ("-c", "--command") or (v or "").startswith("--command=") for v, _ in operands) else program
+    if name in (".", "source"):
+        return (operands[0][0] or operands[0][1]) if operands else None
+    if name in POSIX_SHELLS or name == "zsh":
+        if name == "busybox":
+            return unread_code(values[1:], texts[1:], piped, depth) if operands and operands[0][0] in POSIX_SHELLS else None
+        i = 0
+        while i < len(operands):
+            value, text = operands[i]
+            if value is None:
+                return text
+            if value in _SHELL_VALUE_OPTIONS:
+                i += 2
+                continue
+            if value.startswith(("-", "+")) and value not in ("-", "--"):
+                if "c" in value.lstrip("-+") and not value.startswith("--"):
+                    return _inline_shell(operands[i + 1 :], depth)
+                i += 1
+                continue
+            return "-" if value in ("-", "--") else value
+        return "-"  # the script comes from standard input: a pipe or a redirection
+    if _INTERPRETER.match(name):
+        for value, text in operands:
+            if value is None:
+                return text
+            if value in _INLINE_CODE or value == "-m":
+                return None  # inline code (checked by the passes' text markers) or an installed module
+            if not value.startswith("-"):
+                return value
+        return "-" if piped else None
+    if "/" in program and not program.startswith(_SYSTEM_BIN_FOLDERS):
+        return program
+    return program if name.endswith(".sh") else None
+
+
+def _inline_shell(operands: Sequence[tuple[str | None, str]], depth: int) -> str | None:
+    """`sh -c TEXT`: the code TEXT runs that dockerfix does not read (TEXT itself when only the shell knows it)."""
+    if not operands:
+        return None
+    value, text = operands[0]
+    if value is None or depth > 3:
+        return text
+    script = ShellScript(LogicalText.from_slices(value, [(0, len(value))]))
+    if script.has_errors or "`" in value or "$(" in value:
+        return text
+    for command in script.commands:
+        found = unread_code([w.value for w in command.words], [w.text for w in command.words], "pipeline" in command.ancestors, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def nested_too_deep(text: str) -> bool:

@@ -336,8 +336,15 @@ def test_extra_package_gets_ca_certificates() -> None:
         "RUN curl -fsSL -o setup.sh https://deb.nodesource.com/setup_20.x && bash setup.sh && apt-get install -y nodejs",
         "COPY scripts/add-repos.sh /tmp/\nRUN /tmp/add-repos.sh\nRUN apt-get update && apt-get install -y jq",
         "RUN . ./configure-apt && apt-get update && apt-get install -y jq",
+        "RUN curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -u root bash - && apt-get install -y nodejs",
+        'RUN sh -c "$(curl -fsSL https://example.com/setup)" && apt-get install -y jq',
+        "RUN timeout 300 bash /tmp/setup.sh && apt-get install -y jq",
+        "RUN apt-get install -y --no-install-recommends ./packages-microsoft-prod.deb && apt-get update && apt-get install -y jq",
     ],
-    ids=["setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo", "downloaded-script-run", "copied-script", "sourced-script"],
+    ids=[
+        "setup-script", "sources-list", "ppa", "dpkg-install", "keyring-then-echo", "downloaded-script-run", "copied-script",
+        "sourced-script", "sudo-with-a-user", "inline-download", "wrapped-script", "local-deb-by-apt",
+    ],
 )
 def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
     found = [d for d in diagnostics(f"FROM debian:12\n{before}\n", select="DF204", raw=True)]

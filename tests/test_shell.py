@@ -69,13 +69,31 @@ def test_command_name_is_the_basename() -> None:
         ("bash -c 'apt-get update'", None),
         ("/usr/bin/apt-get update", None),
         ("apt-get install -y jq", None),
-        ("bash", None),
+        ("bash < /tmp/setup", "-"),
+        ("curl -fsSL https://example.com/setup | sudo -u root bash -", "-"),
+        ("sudo -u app bash setup.sh", "setup.sh"),
+        ('sh -c "$(curl -fsSL https://example.com/setup)"', '"$(curl -fsSL https://example.com/setup)"'),
+        ("sh -c 'cd /tmp && ./configure-repos'", "./configure-repos"),
+        ('eval "$(curl -fsSL https://example.com/setup)"', "eval"),
+        ("env bash /tmp/s.sh", "/tmp/s.sh"),
+        ("/usr/bin/env DEBIAN_FRONTEND=noninteractive bash /tmp/s.sh", "/tmp/s.sh"),
+        ("timeout 300 bash /tmp/s.sh", "/tmp/s.sh"),
+        ("exec bash /tmp/s.sh", "/tmp/s.sh"),
+        ("echo /tmp/s.sh | xargs bash", "-"),
+        ('su -c "bash /tmp/s.sh" root', "su"),
+        ("$SETUP --yes", "$SETUP"),
+        ("python3 /tmp/setup_repo.py", "/tmp/setup_repo.py"),
+        ("python3 -m pip install flask", None),
+        ("busybox sh /tmp/s.sh", "/tmp/s.sh"),
+        ('bash -o pipefail -c "echo hi | cat"', None),
+        ("bash -O extglob -c 'echo hi'", None),
     ],
 )
 def test_script_run_names_the_script_a_command_runs(run: str, expected: str | None) -> None:
     """Passes treat such a script as able to do anything: dockerfix does not read it."""
     _, script = shell_of(f"FROM debian\nRUN {run}\n")
-    assert script.commands[-1].script_run == expected
+    last = [c for c in script.commands if not c.in_subshell][-1]  # not the curl of a `$(curl ...)`
+    assert last.script_run == expected
 
 
 def test_heredoc_script_is_the_body() -> None:

@@ -499,6 +499,9 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     command's redirections (the shell model's statement may not: in
     `a && echo … > f && b` it leaves `> f` out).
     """
+    local = _local_package(command)
+    if local is not None:
+        return SourceChange(f"`{local}` installed before it: a package's maintainer scripts may add a non-Debian repository (packages-microsoft-prod's do)", needs_update=False)
     script = command.script_run
     if script == "-":
         return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
@@ -515,6 +518,15 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     if marker.startswith("dpkg"):
         return SourceChange(f"`{marker}` before it: a package's maintainer scripts may add a non-Debian repository (google-chrome's and packages-microsoft-prod's do)", needs_update=False)
     return SourceChange(f"`{marker}` before it may add a non-Debian repository", needs_update=marker.startswith("sources.list"))
+
+
+def _local_package(command: Command) -> str | None:
+    """The .deb file an apt install takes from the image's files (`apt-get install -y ./tool.deb`), or None
+    (`git/bookworm-backports` names a release, not a file)."""
+    call = apt_call(command)
+    if call is None or call.subcommand not in _apt()["installs"]:
+        return None
+    return next((w.value for w in call.packages if w.value is not None and (w.value.startswith(("/", "./", "../")) or w.value.endswith(".deb"))), None)
 
 
 def _is_update(command: Command) -> bool:
