@@ -960,7 +960,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     Sources added before the install (a third-party deb line, another
     release such as backports, add-apt-repository, a sources file COPYed in,
     setup scripts, whether piped into a shell or run from a file dockerfix
-    does not read (`bash setup.sh`, `./configure-repos`), `dpkg -i`), or an install that selects
+    does not read (`bash setup.sh`, `./configure-repos`, behind `sudo`,
+    `env` or `timeout` too), `dpkg -i` or an apt install of a local .deb), or an install that selects
     another release (`-t bookworm-backports`, `git/bookworm-backports`), may
     bring packages with other Depends and Recommends: unsafe.  Switching the Debian archive's
     host to a mirror (`sed -i 's/deb.debian.org/MIRROR/g'` on
