@@ -461,7 +461,6 @@ def test_symlinked_manifest_is_declined(tmp_path) -> None:  # type: ignore[no-un
         pytest.param("COPY --exclude=*.md . .\nRUN pip install -r requirements.txt", REQ, id="exclude-flag"),
         pytest.param("COPY . $UNKNOWN\nRUN pip install -r requirements.txt", REQ, id="unknown-variable"),
         pytest.param("COPY . .\nRUN [\"pip\", \"install\", \"-r\", \"requirements.txt\"]", REQ, id="exec-form"),
-        pytest.param("COPY . .\nRUN <<EOF\npip install -r requirements.txt\nEOF", REQ, id="heredoc"),
         pytest.param("COPY . .\nRUN --mount=type=bind,target=/src pip install -r requirements.txt", REQ, id="bind-mount"),
         pytest.param("COPY . .\nRUN pip install flask", REQ, id="no-manifest-read"),
         pytest.param("COPY . .\nRUN npm install -g pnpm", {"package.json": PKG}, id="global-install"),
@@ -475,6 +474,14 @@ def test_leaves_alone(dockerfile: str, files: dict[str, str]) -> None:
     result = run(text, select=SELECT, files=files, unsafe=True)
     assert result.output.decode() == text
     assert result.diagnostics == []
+
+
+def test_an_install_in_a_heredoc_script_is_left_with_a_note() -> None:
+    """The pass cuts only a RUN's own command line; it leaves an install in a heredoc script, and says so."""
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN <<EOF\npip install -r requirements.txt\nEOF\n"
+    result = run(text, select=SELECT, files=REQ, unsafe=True)
+    assert result.output.decode() == text
+    assert [(d.rule, d.fix) for d in result.diagnostics] == [("DF101", None)] and "heredoc script" in result.diagnostics[0].note
 
 
 CARGO = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}

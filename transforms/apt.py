@@ -1080,7 +1080,7 @@ class ListsReader(NamedTuple):
     command: Command
 
 
-def _reads_lists(command: Command) -> bool:
+def reads_lists(command: Command) -> bool:
     call = apt_call(command)
     if call is not None:
         return call.subcommand is None or call.subcommand in _apt()["needs_lists"]
@@ -1100,7 +1100,7 @@ def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[
             call = apt_call(command)
             if call is not None and call.subcommand == "update":
                 break
-            if _reads_lists(command):
+            if reads_lists(command):
                 readers.append(ListsReader(run, script, command))
                 break
             if command.script_run is not None:

@@ -324,7 +324,7 @@ def rpm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
 # -- DF212 npm ---------------------------------------------------------------------------
 
 
-def _npm_install(command: Command) -> ShellWord | None:
+def npm_install(command: Command) -> ShellWord | None:
     if command.name != "npm":
         return None
     found = _sub(command, frozenset({"--prefix", "-C", "--cache", "--registry", "-w", "--workspace"}))
@@ -333,10 +333,17 @@ def _npm_install(command: Command) -> ShellWord | None:
     return command.words[found[0]]
 
 
+def npm_cache_clean(command: Command) -> bool:
+    """`npm cache clean --force`."""
+    if command.name != "npm":
+        return False
+    found = _sub(command)
+    return found is not None and found[1] == "cache" and "clean" in command.arg_values()
+
+
 def _npm_cleans(command: Command) -> bool:
     if command.name == "npm":
-        found = _sub(command)
-        return found is not None and found[1] == "cache" and "clean" in command.arg_values()
+        return npm_cache_clean(command)
     if command.name == "rm":
         return any(v is not None and (".npm" in v) for v in command.arg_values())
     return False
@@ -376,7 +383,7 @@ def npm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     """
     offline = set(facts()["npm"]["offline"])
     for instruction, script in context.scripts():
-        installs = [(c, w) for c in script.commands if (w := _npm_install(c)) is not None]
+        installs = [(c, w) for c in script.commands if (w := npm_install(c)) is not None]
         if not installs:
             continue
         last = max(c.span.end for c, _ in installs)
@@ -415,7 +422,7 @@ def _append(context: FileContext, instruction: Instruction, script: ShellScript,
 # -- DF213 yarn --------------------------------------------------------------------------
 
 
-def _yarn_install(command: Command) -> ShellWord | None:
+def yarn_install(command: Command) -> ShellWord | None:
     if command.name != "yarn":
         return None
     found = _sub(command, frozenset({"--cwd", "--cache-folder", "--modules-folder", "--network-timeout", "--mutex"}))
@@ -425,6 +432,10 @@ def _yarn_install(command: Command) -> ShellWord | None:
             return None
         return command.words[0]  # bare `yarn` installs
     return command.words[found[0]] if found[1] in facts()["yarn"]["installs"] else None
+
+
+def yarn_cleans(command: Command) -> bool:
+    return command.name == "yarn" and command.arg_values()[:2] == ["cache", "clean"]
 
 
 def _yarn_berry(context: FileContext) -> tuple[str, bool] | None:
@@ -486,11 +497,11 @@ def yarn_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     """
     berry: tuple[str, bool] | None | bool = False
     for instruction, script in context.scripts():
-        installs = [(c, w) for c in script.commands if (w := _yarn_install(c)) is not None]
+        installs = [(c, w) for c in script.commands if (w := yarn_install(c)) is not None]
         if not installs:
             continue
         last = max(c.span.end for c, _ in installs)
-        cleaned = any(c.name == "yarn" and c.arg_values()[:2] == ["cache", "clean"] and c.span.start > last for c in script.commands)
+        cleaned = any(yarn_cleans(c) and c.span.start > last for c in script.commands)
         if cleaned or has_cache_mount(instruction):
             continue
         if berry is False:

@@ -11,6 +11,7 @@ from rewriter.shell import Arm, Command, ShellScript, value_test_variables, walk
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
 from transforms.base_images.stage import workdir_at
+from transforms.cache_cleanups import trailing_cleanups
 from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, join_notes, normpath, package_managers, tool_of
 from transforms.manifests.conditions import taken_branch
 from transforms.manifests.downloads import installer_pipeline
@@ -45,6 +46,8 @@ class Split(NamedTuple):
     """Indexes of moved items (`cd`, `export`, `set`, `X=$(...)`) repeated at the head of what stays."""
     partial: Partial | None = None
     """The last moved item is an `if`/`case` split inside its arms: it also stays, with what its arms leave."""
+    carried: int = 0
+    """How many items at the end of the chain clean a cache the moved install filled: they move with it."""
 
     def flat_plans(self) -> list[Plan]:
         """Every plan of what moves (the arms' too, not the compound's stand-in) and the prefetches."""
@@ -207,7 +210,17 @@ def _split_chain(  # noqa: C901
             return Split(items, commands, cut, tuple(moved), None, tuple(i for i in repeat if i < cut))
         return _blocked(candidate, project_for(cwd), env, items, commands, cut) if declined is not None else None
     # An item repeated in the remainder must not sit after an install (it would run twice in one order).
-    return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut))
+    return Split(items, commands, cut, tuple(moved), prefetch, tuple(i for i in repeat if i < cut), carried=0 if arm else _carried(commands, cut, data))
+
+
+def _carried(commands: tuple[Command | None, ...], cut: int, data: dict) -> int:
+    """How many cleanups at the end of the chain go before the copy with the install whose cache they clean
+    (`npm ci && npm run build && npm cache clean --force`); none when what stays changes the directory or the
+    environment they run in.  (An arm of an `if`/`case` keeps its cleanups: `_divide_arms` moves heads only.)"""
+    rest = commands[cut:]
+    if any(c is not None and c.name in data["repeat_in_remainder"] for c in rest):
+        return 0
+    return trailing_cleanups(commands[:cut], rest)
 
 
 SETS_VARIABLES = "="
@@ -534,6 +547,10 @@ def _divide(context: FileContext, script: ShellScript, split: Split) -> tuple[st
     if split.prefetch is not None:
         parts.append(split.prefetch.prefetch)
         stop = items[cut][0].start
+    if split.carried:  # the cleanups follow the install, with the operators and line breaks before them
+        carried = Span(items[len(items) - split.carried - 1][0].end, items[-1][0].end)
+        parts[-1] += context.slice(carried)
+        rest.append((carried, ""))
     repeat = "".join(text[items[i][0].start : items[i][0].end] + separator for i in split.repeat)
     before = sum(1 for span, _ in items if stop is not None and span.start < stop)
     if split.repeat == tuple(range(before)) and stop is not None:

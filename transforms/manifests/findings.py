@@ -119,9 +119,10 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         yield Finding("DF101", _message(copy, [Plan("install", tool)], context), at, f"Not reordered: {clash}.")
         return
     if result is None:
-        # No install in the first RUN: is there one further down, behind other steps?
+        # No install in the first RUN's command line: in its heredoc script, or further down, behind other steps?
         stop = run if run is not None else blocker
-        later = later_install(context, stage, copy, stop.index) if stop is not None else None
+        heredoc = run is not None and run.heredocs and install_tool(context, run)
+        later = run if heredoc else later_install(context, stage, copy, stop.index) if stop is not None else None
         if stop is None or later is None:
             return
         tool = install_tool(context, later)
@@ -129,7 +130,12 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
             return
         installer = installer_of_tool(tool)
         code = "DF102" if installer is not None and installer.fetches_in_build else "DF101"
-        why = f"`{_first_words(context, stop)}` runs between the copy and the install, and the install may need it"
+        why = (
+            "the install runs in a heredoc script (`RUN <<EOF`), which the pass does not split: copy the manifests and "
+            "install before the source copy by hand"
+            if heredoc
+            else f"`{_first_words(context, stop)}` runs between the copy and the install, and the install may need it"
+        )
         yield Finding(code, _message(copy, [Plan("install", tool)], context, code), at, f"Not reordered: {why.rstrip('.')}.")
         return
     if isinstance(result, Plan):
