@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rewriter.context import Settings  # noqa: E402
 from rewriter.verify.builders import detect  # noqa: E402
 from rewriter.verify.progress import Lines  # noqa: E402
-from rewriter.verify.prove import candidates, prove  # noqa: E402
+from rewriter.verify.prove import candidates, prove, trusting_proven  # noqa: E402
 from rewriter.verify.report import to_json  # noqa: E402
 from rewriter.verify.run import Baseline, Inputs, rewrite, verify  # noqa: E402
 
@@ -62,16 +62,18 @@ def _prove(app: Path, builder, baseline: Baseline, reports: dict[str, dict], out
     started = time.monotonic()
     result = prove(dockerfile, app, Settings(), builder, progress=Lines(sys.stderr, f"{app.name} proven"), baseline=baseline)
     proofs = [p.to_json() for p in result.proofs]
+    written = Inputs(dockerfile, app, trusting_proven(Settings(), result.proofs))
+    output, _, _ = rewrite(dockerfile.read_bytes(), written)
     if result.verification is not None:
         report = to_json(result.verification)
     else:
-        same = next((m for m, o in outputs.items() if o == result.output), None)
+        same = next((m for m, o in outputs.items() if o == output), None)
         if same is None:  # cannot happen: with nothing proven the output is the safe rewrite, which the safe mode measured
             report, _ = _verify(app, "proven", Settings(), builder, baseline)
         else:
             report = dict(reports[same], same_as=same)
     report.update(mode="proven", proofs=proofs, wall_seconds=round(time.monotonic() - started, 1))
-    return report, result.output
+    return report, output
 
 
 def run_app(app: Path, builder, out: Path, modes: tuple[str, ...] = MODES) -> dict[str, dict]:  # type: ignore[no-untyped-def]
