@@ -941,6 +941,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       the missing recommends do is unknown.  An unquoted `$PKGS` that the
       Dockerfile gives a value (an ARG default, an ENV) is read as that
       value, and the note says so: a `--build-arg` may name other packages.
+      A word that is only a backquoted comment (`` `# for lxml` ``, a comment
+      inside a continued list) expands to nothing and is no package.
     The release comes from the stage's base image, ARGs and earlier stages
     resolved, read from its tag with `data/base_images.toml`
     (`python:3.13-slim` is Debian 13, `python:3.11-slim-bookworm` Debian
