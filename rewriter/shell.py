@@ -150,6 +150,12 @@ class ShellScript:
             table[len(data)] = len(text)
             self._char_at = table
         unreadable = text.count("<<") > MAX_HEREDOC_OPERATORS or nested_too_deep(text)
+        if substitutions := comment_substitutions(text):
+            blanked = bytearray(data)  # parsed as the nothing it expands to; the script's text keeps it
+            for start, end in substitutions:
+                begin = len(text[:start].encode("utf-8"))
+                blanked[begin : begin + len(text[start:end].encode("utf-8"))] = b" " * len(text[start:end].encode("utf-8"))
+            data = bytes(blanked)
         self.tree = _parser().parse(b"" if unreadable else data)
         self.root = self.tree.root_node
         self.has_errors = unreadable or self.root.has_error
@@ -576,6 +582,40 @@ def _inline_shell(operands: Sequence[tuple[str | None, str]], depth: int) -> str
         if found is not None:
             return found
     return None
+
+
+def comment_substitutions(text: str) -> list[tuple[int, int]]:
+    """Where an unquoted word is only a backquoted comment, the idiom for a comment inside a continued line
+    (`apt-get install -y libxslt1-dev `# for lxml` curl`): the substitution runs nothing, and its empty
+    unquoted expansion leaves no word.  tree-sitter-bash reads its `#` as a comment to the end of the line.
+
+    Quotes, backslash escapes and real comments are followed so that a backquote inside them is not taken
+    for one; anything that is not exactly a whole word of that shape is left to the parser."""
+    found: list[tuple[int, int]] = []
+    if "<<" in text or "`#" not in text:
+        return found  # timid: a heredoc's body is not shell, and its quotes need not pair
+    i, quote = 0, ""
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif ch == "`" and text[i + 1 : i + 2] == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("`", i + 1)
+            if end < 0 or "\n" in text[i:end] or text[end + 1 : end + 2] not in ("", " ", "\t", "\n"):
+                return found
+            found.append((i, end + 1))
+            i = end
+        i += 1
+    return found
 
 
 def nested_too_deep(text: str) -> bool:

@@ -225,3 +225,27 @@ def test_arms_of_a_case_are_its_item_bodies_and_fallthrough_is_refused() -> None
     assert [text[a.span.start : a.span.end] for a in arms if a.span is not None] == ["T=x86_64", "echo no; exit 1"]
     fallthrough = _script('case "$A" in a) x ;& b) y ;; esac')
     assert fallthrough.arms(fallthrough.root.named_children[0]) is None
+
+
+def test_a_word_that_is_only_a_backquoted_comment_is_no_word() -> None:
+    document, script = shell_of("FROM debian\nRUN apt-get install -y libxslt1-dev `# for lxml` curl && echo ok\n")
+    assert not script.has_errors
+    install = script.commands[0]
+    assert install.arg_values() == ["install", "-y", "libxslt1-dev", "curl"]
+    assert [located(document, w) for w in install.args][-1] == "curl"
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "RUN echo '`# quoted`' curl\n",  # single quotes: literal text
+        'RUN echo "`# in a string`" curl\n',  # a substitution inside a word, expanding to ""
+        "RUN echo x`# glued` curl\n",  # part of a word
+        "RUN echo ok # a comment with `# backquotes` in it\n",
+    ],
+)
+def test_backquoted_comments_inside_other_words_are_left_to_the_parser(run: str) -> None:
+    from rewriter.shell import comment_substitutions
+
+    _, script = shell_of("FROM debian\n" + run)
+    assert comment_substitutions(script.source.text) == []

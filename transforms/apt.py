@@ -370,6 +370,7 @@ def recommends_plan(
     unknown = ["(a word that is not static)"] if None in packages else []
     additions: list[str] = []
     reasons: list[str] = []
+    unjudged: list[tuple[str, str]] = []
 
     def add(target: str, path: tuple[str, ...], reason: str) -> None:
         if target not in installed and target not in additions:
@@ -392,7 +393,10 @@ def recommends_plan(
             if group in data.always_functional:
                 add(group, (name, recommender, group), data.always_functional[group])
             else:
-                unknown.append(f"{name} (drops {group})")
+                unjudged.append((name, group))
+    # A recommend that a package added for another reason satisfies is not left out (musl-tools' gcc
+    # recommends libc6-dev, claimed under its virtual name libc-dev, too).
+    unknown += [f"{name} (drops {group})" for name, group in unjudged if not set(group.split(" | ")) & (installed | set(additions))]
     unknown = list(dict.fromkeys(unknown))
     applicability = Applicability.UNSAFE if unknown else Applicability.SAFE
     return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
@@ -726,17 +730,23 @@ def _patch_last_build(context: FileContext, image: str, line: str, version: str,
 
     The images build a line's newest patch release only, so the tag was
     last built when the next patch release came out: on the default of
-    that day, when it is the same a week later.  A line never moves to an
+    that day, when it is the same a week later; within a month of a Debian
+    release, on the release `[patch_last_built_on]` records from the
+    images' history.  A line never moves to an
     older release, so its own release (`codename`, what its last build
     used) caps the answer: ruby 3.0 stayed on bullseye after bookworm came
     out.  None when the dates are not known or fall within a month of a
     Debian release, when the images were moving.
     """
-    dates = knowledge(context).data.get("patch_releases", {}).get(image, {}).get(line)
+    data = knowledge(context).data
+    dates = data.get("patch_releases", {}).get(image, {}).get(line)
     patch = version[len(line) + 1 :]
     if not isinstance(dates, list) or not patch.isdigit() or int(patch) + 1 >= len(dates):
         return None, ""
     following = dates[int(patch) + 1]
+    recorded = data.get("patch_last_built_on", {}).get(image, {}).get(version)
+    if recorded is not None:  # the images were moving then; their history says where the tag ended
+        return recorded, f", last built when {line}.{int(patch) + 1} came out ({following:%B %Y}; official-images' history),"
     then = _debian_default_on(context, following)
     if then is None or _debian_default_on(context, following + _REBUILD_LAG) != then:
         return None, f" was last built when {line}.{int(patch) + 1} came out ({following:%B %Y}), within a month of a Debian release, while the images moved to it"
@@ -935,11 +945,16 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       perl looks `tcp` up in /etc/protocols) but where the only way to one
       passes a library that never uses it (curl reaches libsasl2-modules
       only through libcurl's LDAP client, which binds without Cyrus SASL);
+    - a recommend that a package named or added for another recommend
+      satisfies is not left out (musl-tools' gcc recommends libc6-dev and
+      the virtual libc-dev; the claim on libc-dev names libc6-dev);
     - anything else left out, a package the release does not have, or a
       word that is not static (`$PKGS` set in the RUN itself): unsafe, what
       the missing recommends do is unknown.  An unquoted `$PKGS` that the
       Dockerfile gives a value (an ARG default, an ENV) is read as that
       value, and the note says so: a `--build-arg` may name other packages.
+      A word that is only a backquoted comment (`` `# for lxml` ``, a comment
+      inside a continued list) expands to nothing and is no package.
     The release comes from the stage's base image, ARGs and earlier stages
     resolved, read from its tag with `data/base_images.toml`
     (`python:3.13-slim` is Debian 13, `python:3.11-slim-bookworm` Debian
@@ -950,7 +965,12 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     cannot be dated: it was built on the default release of its day.  An
     older patch release was last built when the next one came out
     (`python:3.9.15` in December 2022, bullseye; dates in
-    `data/base_images.toml` [patch_releases]).  The official images move their
+    `data/base_images.toml` [patch_releases]); when that fell within a
+    month of a Debian release, the images' history says which release
+    (`python:3.9.16`, bullseye: [patch_last_built_on]).  Images that
+    record it say which release each version's tags were last built on
+    (`rust:1.75-slim` is Debian 12, `rust:1.89` Debian 13), or which their
+    floating tags follow (`gradle:jdk8` is Ubuntu 22.04).  The official images move their
     default a month after a Debian release (bookworm, trixie); a version
     line that came out after the move is built on that release
     (`node:26.3.0` is trixie), and an end-of-life line was last built at its

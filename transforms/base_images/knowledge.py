@@ -434,11 +434,14 @@ class Knowledge:
                 found = suffixes[suffix]
                 if found.get("ignore"):
                     return None
-                default = entry.get("default_os", ["", ""])
+                default = self._default_os(entry, version) or ["", ""]
                 codename = found.get("codename", "")
                 if codename.startswith("("):  # "(image default_codename)": the image's default, when of that OS
                     codename = default[1] if default[0] == found["os"] else ""
                 return found["os"], codename or None, version, flavour
+        if version is None and rest in entry.get("floating_tags", {}):
+            os_name, codename = entry["floating_tags"][rest]
+            return os_name, codename or None, version, flavour
         for word, os_name, codename in entry.get("os_words", ()):
             if re.search(rf"(^|-){re.escape(word)}(-|$|\d)", rest):
                 return os_name, codename or None, version, flavour
@@ -449,11 +452,27 @@ class Knowledge:
                 return None
             os_name, codename = by_version[key]
             return os_name, codename or None, version, flavour
-        if "default_os" in entry and version is None and rest in ("", "latest"):
-            os_name, codename = entry["default_os"]
+        default = self._default_os(entry, version)
+        if default is not None and rest in ("", "latest"):
+            os_name, codename = default
             return os_name, codename or None, version, flavour
         if not entry.get("from_os"):
             return entry.get("os"), None, version, flavour
+        return None
+
+    @staticmethod
+    def _default_os(entry: Mapping[str, Any], version: str | None) -> list[str] | None:
+        """[os, codename] of a tag that names no OS: the image's default for a floating tag (no version, or
+        one of its `floating_versions`); for a versioned one, the release its line was last built on, from
+        `last_built_on` (first version of each range, oldest first); None when the data does not say."""
+        if version is None or version in entry.get("floating_versions", ()):
+            return entry.get("default_os")
+        ranges = entry.get("last_built_on", ())
+        for (start, *found), following in zip(ranges, [*ranges[1:], None]):
+            if following is not None and _version_place(version, following[0], start) == "inside":
+                return found
+            if following is None and _padded(_release_parts(version), 4) >= _padded(_number(start), 4):
+                return found  # the newest range is open: every later line is built on its release too
         return None
 
     def _newest_of_line(self, tag: Tag) -> bool:
