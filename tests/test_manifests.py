@@ -484,6 +484,17 @@ def test_an_install_in_a_heredoc_script_is_left_with_a_note() -> None:
     assert [(d.rule, d.fix) for d in result.diagnostics] == [("DF101", None)] and "heredoc script" in result.diagnostics[0].note
 
 
+GO = {"go.mod": "module x\n\ngo 1.22\n", "go.sum": "", "main.go": "package main\n"}
+
+
+def test_a_listing_of_the_working_folder_moves_with_the_install() -> None:
+    """`ls` without operands only prints (the WORKDIR exists before the copy too); `ls src` may fail there."""
+    before = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN ls && go mod download && go build -o /app .\n"
+    assert "COPY go.mod go.sum ./\nRUN ls && go mod download\nCOPY . .\nRUN go build -o /app .\n" in fix(before, GO)
+    named = before.replace("RUN ls &&", "RUN ls src &&")
+    assert fix(named, GO) == named
+
+
 CARGO = {"Cargo.toml": "[package]\nname='a'\nversion='0.1.0'\n", "Cargo.lock": "", "src/main.rs": ""}
 
 

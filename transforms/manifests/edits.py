@@ -230,6 +230,9 @@ head of what stays, where later commands may read them."""
 # Commands that change nothing but the shell's output or status: an arm of only these and assignments may run
 # twice (`case "$ARCH" in amd64) T=x86_64 ;; *) echo "unsupported"; exit 1 ;; esac`).
 _HARMLESS = frozenset({"echo", "printf", "true", "false", ":", "exit"})
+# Commands that print the working folder or its listing: without an operand they cannot fail wherever they run,
+# and they change nothing (`ls && go mod download && go build`).
+_PRINTS_FOLDER = frozenset({"ls", "pwd"})
 
 # Commands that end the shell (or a sourced script): split at the source copy, they would end only the first RUN,
 # and the second would run what they skipped.  Only a `case` of variables repeated whole after the copy (above)
@@ -245,9 +248,14 @@ def _ends_run_note(script: ShellScript, command: Command, where: str) -> str:
 
 
 def _harmless(script: ShellScript, command: Command) -> bool:
-    """`echo "unsupported: $ARCH"`, `exit 1`: a command of `_HARMLESS` that expands only variables (no
-    `$(...)` in its words) and redirects nothing."""
-    if command.name not in _HARMLESS or command.span != command.statement_span or command.assignments:
+    """`echo "unsupported: $ARCH"`, `exit 1`, `ls -la`: a command of `_HARMLESS`, or of `_PRINTS_FOLDER` without
+    operands, that expands only variables (no `$(...)` in its words) and redirects nothing."""
+    if command.name in _PRINTS_FOLDER:
+        if any(v is None or not v.startswith("-") for v in command.arg_values()):
+            return False
+    elif command.name not in _HARMLESS:
+        return False
+    if command.span != command.statement_span or command.assignments:
         return False
     return not any(c is not command and command.span.start <= c.span.start and c.span.end <= command.span.end for c in script.commands)
 
