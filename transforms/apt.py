@@ -936,7 +936,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     - nothing is left out, or only documentation, translations and what only
       a booted host uses (time sync, sysctl defaults...): safe, the flag alone;
     - a recommend a build needs would be left out (a curated claim, such as
-      pip's build-essential, or one needed whoever recommends it:
+      pip's build-essential (and on Ubuntu 18.04, where they are its
+      Recommends, the setuptools and wheel pip 9 builds sdists with), or
+      one needed whoever recommends it:
       ca-certificates, netbase, libsasl2-modules): safe, with that package
       added to the install explicitly;
     - a curated package (curl, git, python3...) leaves out recommends judged

@@ -176,6 +176,9 @@ FUNCTIONAL_RECOMMENDS: dict[str, dict[str, str]] = {
     "python3-pip": {
         "build-essential": "installing an sdist, or a package with no matching wheel, compiles C extensions with gcc/g++/make",
         "python3-dev": "compiling C extensions needs Python.h (python3.11-dev)",
+        # Ubuntu 18.04 only: later releases' python3-pip depends on both.
+        "python3-setuptools": "pip 9 (Ubuntu 18.04) runs an sdist's setup.py, which imports setuptools: without it any sdist fails ('No module named setuptools')",
+        "python3-wheel": "pip 9 builds a wheel of each sdist with bdist_wheel; without wheel it falls back to `setup.py install`, which installs other files (an .egg-info, no RECORD)",
     },
     "cython3": {
         "gcc": "the C files Cython generates must be compiled",
