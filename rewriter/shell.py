@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from rewriter.syntax import Instruction, heredoc_name
 from rewriter.text import LogicalText, Span, concat
@@ -39,6 +39,8 @@ STATE_CHANGING_BUILTINS = frozenset(
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
 _SYSTEM_BIN_FOLDERS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/")
+_COMMAND_TOKENS = re.compile(r"[\s;&|()`$\"'=]+")
+"""What separates the words a shell text may run as commands (`Command.mentions`)."""
 """Where the distribution's own programs live: a path there names a program, not a script of the build."""
 
 # Past these a script is not handed to tree-sitter, and the RUN is treated as
@@ -111,6 +113,12 @@ class Command(NamedTuple):
         text whose commands are all read are not.
         """
         return unread_code([w.value for w in self.words], [w.text for w in self.words], "pipeline" in self.ancestors)
+
+    def mentions(self, programs: Iterable[str]) -> bool:
+        """True if a word after the command name names one of `programs`: the command may run it
+        (`sudo apt-get`, `timeout 60 apt-get`, `sh -c "apt-get ..."`, `xargs apt-get`)."""
+        wanted = set(programs)
+        return any(token.rsplit("/", 1)[-1] in wanted for word in self.words[1:] for token in _COMMAND_TOKENS.split(word.value if word.value is not None else word.text))
 
     @property
     def conditional(self) -> bool:

@@ -123,8 +123,12 @@ def test_cleanup_goes_before_a_trailing_semicolon() -> None:
     )
 
 
-@pytest.mark.parametrize("later", ["/setup.sh", "cat /setup.txt | sh"])
+@pytest.mark.parametrize(
+    "later",
+    ["/setup.sh", "cat /setup.txt | sh", "timeout 600 apt-get install -y curl", 'sh -c "apt-get install -y curl"', "sudo apt-get install -y curl"],
+)
 def test_unreadable_later_script_makes_it_unsafe(later: str) -> None:
+    """A later RUN that runs a script, or apt behind a wrapper, may read the lists without an update of its own."""
     found = diagnostics(f"FROM debian:12\nRUN apt-get update && apt-get install -y jq\nCOPY setup.sh /\nRUN {later}\n", select="DF205", raw=True)
     assert [d.applicability for d in found] == [Applicability.UNSAFE]
 

@@ -37,6 +37,10 @@ def _carried(moved: str, rest: str) -> int:
             0,
             id="kept-reads-lists",
         ),
+        pytest.param("apt-get update && pip install -r r.txt", "./scripts/deps.sh && rm -rf /var/lib/apt/lists/*", 0, id="kept-script-may-use-apt"),
+        pytest.param("apt-get update && pip install -r r.txt", "timeout 600 apt-get install -y libpq5 && apt-get clean", 0, id="kept-wrapped-apt"),
+        pytest.param("apt-get update && pip install -r r.txt", 'sh -c "apt-get install -y libpq5" && rm -rf /var/lib/apt/lists/*', 0, id="kept-apt-in-sh-c"),
+        pytest.param("apt-get update && apt-get install -y --download-only libpq5", "dpkg -i /var/cache/apt/archives/*.deb && apt-get clean", 0, id="kept-reads-the-archives"),
         pytest.param("npm ci", "npm cache clean --force", 0, id="nothing-would-stay"),
         pytest.param("npm ci", "npm run build && npm cache clean --force && npm run lint", 0, id="not-at-the-end"),
     ],
@@ -47,7 +51,7 @@ def test_trailing_cleanups(moved: str, rest: str, carried: int) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["rm -rf node_modules/.cache", "rm -rf /var/lib/apt/lists/* /app/tmp", "rm -rf /var/lib/apt", "npm cache verify", "rm -rf $CACHE"],
+    ["rm -rf node_modules/.cache", "rm -rf /var/lib/apt/lists/* /app/tmp", "rm -rf /var/lib/apt", "npm cache verify", "rm -rf $CACHE", "rm -rf /var/lib/apt/lists/../../../app/__pycache__"],
 )
 def test_not_only_a_cleanup(command: str) -> None:
     """A command that deletes anything besides a known cache, or cleans nothing, is no cache cleanup."""

@@ -481,7 +481,7 @@ def test_an_install_in_a_heredoc_script_is_left_with_a_note() -> None:
     text = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN <<EOF\npip install -r requirements.txt\nEOF\n"
     result = run(text, select=SELECT, files=REQ, unsafe=True)
     assert result.output.decode() == text
-    assert [(d.rule, d.fix) for d in result.diagnostics] == [("DF101", None)] and "heredoc script" in result.diagnostics[0].note
+    assert [(d.rule, d.fix) for d in result.diagnostics] == [("DF101", None)] and "has a heredoc" in result.diagnostics[0].note
 
 
 GO = {"go.mod": "module x\n\ngo 1.22\n", "go.sum": "", "main.go": "package main\n"}

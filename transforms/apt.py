@@ -41,6 +41,8 @@ from transforms._shellfix import (
 )
 
 APT_TOOLS = ("apt-get", "apt")
+APT_PROGRAMS = (*APT_TOOLS, "aptitude", "apt-cache")
+"""Programs that read the package lists, wherever a command names them."""
 
 
 def _apt() -> dict[str, Any]:
@@ -1125,8 +1127,8 @@ def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[
             if reads_lists(command):
                 readers.append(ListsReader(run, script, command))
                 break
-            if command.script_run is not None:
-                opaque = True
+            if command.script_run is not None or command.mentions(APT_PROGRAMS):
+                opaque = True  # a script, or apt behind a wrapper (`sudo apt-get`, `sh -c "apt-get ..."`)
     return readers, opaque
 
 

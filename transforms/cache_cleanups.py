@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from rewriter.shell import Command
 from transforms._shellfix import facts
-from transforms.apt import apt_call, reads_lists
+from transforms.apt import APT_PROGRAMS, apt_call, reads_lists
 from transforms.package_caches import npm_cache_clean, npm_install, yarn_cleans, yarn_install
 
 
@@ -29,6 +29,9 @@ class Cache(NamedTuple):
     needs: Callable[[Command], bool]
     """True for a command that fails, or works differently, once the cache is gone (`apt-get install` without
     the lists, `npm ci --offline`)."""
+    programs: tuple[str, ...]
+    """The programs that use the cache: a command that names one anywhere (`sudo apt-get`, `timeout 60 npm ci`,
+    `sh -c "apt-get ..."`) may need it."""
 
 
 def _apt_cleans(command: Command) -> bool:
@@ -49,10 +52,25 @@ def _offline(tool: str) -> Callable[[Command], bool]:
 
 
 CACHES = (
-    Cache("apt", _apt_cleans, _apt_fills, reads_lists),
-    Cache("npm", npm_cache_clean, lambda c: npm_install(c) is not None, _offline("npm")),
-    Cache("yarn", yarn_cleans, lambda c: yarn_install(c) is not None, _offline("yarn")),
+    Cache("apt", _apt_cleans, _apt_fills, reads_lists, (*APT_PROGRAMS, "dpkg")),
+    Cache("npm", npm_cache_clean, lambda c: npm_install(c) is not None, _offline("npm"), ("npm", "npx")),
+    Cache("yarn", yarn_cleans, lambda c: yarn_install(c) is not None, _offline("yarn"), ("yarn",)),
 )
+
+
+def _may_need(cache: Cache, command: Command | None) -> bool:
+    """True unless `command` provably does without the cache: it runs no code dockerfix does not read, names
+    no path inside the cache (`dpkg -i /var/cache/apt/archives/*.deb`), and is either one of the cache's own
+    programs that does not need it (`npm run build`) or names none of them in any word (`sudo apt-get`,
+    `timeout 60 apt-get`, `sh -c "apt-get ..."` all may)."""
+    if command is None or not command.words or command.words[0].value is None or command.script_run is not None:
+        return True
+    texts = [word.value if word.value is not None else word.text for word in command.words]
+    if any(text.startswith(folder) for text in texts for folder in facts()[cache.tool]["cache_dirs"]):
+        return True
+    if command.name in cache.programs:
+        return cache.needs(command)
+    return command.mentions(cache.programs)
 
 
 def _removes_only(command: Command, dirs: Sequence[str]) -> bool:
@@ -63,7 +81,7 @@ def _removes_only(command: Command, dirs: Sequence[str]) -> bool:
     if not operands:
         return False
     for value in operands:
-        if value is None:
+        if value is None or ".." in value.split("/"):
             return False
         path = PurePosixPath(value.rstrip("*").rstrip("/") or "/")
         if not any(path == PurePosixPath(d) or PurePosixPath(d) in path.parents for d in dirs):
@@ -87,7 +105,7 @@ def trailing_cleanups(moved: Sequence[Command | None], rest: Sequence[Command | 
         cache = cleaned_cache(command) if command is not None else None
         if cache is None or not any(c is not None and cache.fills(c) for c in moved):
             break
-        if any(c is None or cache.fills(c) or cache.needs(c) for c in kept):
+        if any(c is not None and cache.fills(c) or _may_need(cache, c) for c in kept):
             break
         count += 1
     return count

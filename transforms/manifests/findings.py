@@ -131,8 +131,8 @@ def _reorder(context: FileContext, stage: Stage, copy: SourceCopy, followed: Fol
         installer = installer_of_tool(tool)
         code = "DF102" if installer is not None and installer.fetches_in_build else "DF101"
         why = (
-            "the install runs in a heredoc script (`RUN <<EOF`), which the pass does not split: copy the manifests and "
-            "install before the source copy by hand"
+            "the install's RUN has a heredoc (`<<EOF`, as its script or as a command's input), which the pass does not "
+            "split: copy the manifests and install before the source copy by hand"
             if heredoc
             else f"`{_first_words(context, stop)}` runs between the copy and the install, and the install may need it"
         )
