@@ -357,6 +357,21 @@ def test_packages_from_other_repositories_are_unsafe(before: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("installer", "applicability"),
+    [
+        ("curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer", Applicability.SAFE),
+        ("curl -sS https://example.com/installer | php", Applicability.UNSAFE),
+        ("curl -sS https://getcomposer.org/installer | bash", Applicability.UNSAFE),
+    ],
+    ids=["listed-installer", "unlisted-download", "listed-url-another-interpreter"],
+)
+def test_a_listed_installer_piped_into_its_interpreter_adds_no_repository(installer: str, applicability: Applicability) -> None:
+    """Composer's installer only writes composer.phar (package_managers.toml, meta.installer_scripts)."""
+    found = diagnostics(f"FROM php:8.3-cli\nRUN {installer}\nRUN apt-get update && apt-get install -y jq\n", select="DF204", raw=True)
+    assert [d.applicability for d in found] == [applicability]
+
+
+@pytest.mark.parametrize(
     "before, applicability",
     [
         ("RUN apt-get update && apt-get install -y jq && echo 'deb http://example.com/ ./' > /etc/apt/sources.list.d/x.list", Applicability.SAFE),

@@ -509,6 +509,8 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     if local is not None:
         return SourceChange(f"`{local}` installed before it: a package's maintainer scripts may add a non-Debian repository (packages-microsoft-prod's do)", needs_update=False)
     script = command.script_run
+    if script == "-" and _known_installer(context, command):
+        return None
     if script == "-":
         return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
     if script is not None:
@@ -524,6 +526,20 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     if marker.startswith("dpkg"):
         return SourceChange(f"`{marker}` before it: a package's maintainer scripts may add a non-Debian repository (google-chrome's and packages-microsoft-prod's do)", needs_update=False)
     return SourceChange(f"`{marker}` before it may add a non-Debian repository", needs_update=marker.startswith("sources.list"))
+
+
+def _known_installer(context: FileContext, command: Command) -> bool:
+    """`curl -sS https://getcomposer.org/installer | php -- ...`: a download of an installer that
+    `package_managers.toml` lists (`meta.installer_scripts`, with its sources) piped into its interpreter.
+    Such an installer fetches one program and writes it where told; it changes no apt configuration."""
+    before = context.text[max(0, command.span.start - 1000) : command.span.start]
+    piped = re.split(r"&&|\|\||;|(?<![\\`])\n", before)[-1].replace("\\\n", " ")  # back to the pipeline's start
+    piped = re.sub(r"^\s*RUN\s+(?:--\S+\s+)*", "", piped, flags=re.I)
+    found = re.fullmatch(r"\s*(?:curl|wget)\s[^|;&`$()<>]*?(https://\S+)[^|;&`$()<>]*\|\s*", piped)
+    if found is None:
+        return False
+    url = found.group(1).strip("'\"")
+    return any(url == entry["url"] and command.name in entry["interpreters"] for entry in load_data("package_managers")["meta"]["installer_scripts"])
 
 
 def _local_package(command: Command) -> str | None:
