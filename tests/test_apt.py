@@ -133,6 +133,12 @@ def test_unreadable_later_script_makes_it_unsafe(later: str) -> None:
     assert [d.applicability for d in found] == [Applicability.UNSAFE]
 
 
+def test_a_later_listed_installer_reads_no_lists() -> None:
+    later = "curl -sS https://getcomposer.org/installer | php -- --install-dir=/usr/local/bin --filename=composer"
+    found = diagnostics(f"FROM php:8.3-cli\nRUN apt-get update && apt-get install -y --no-install-recommends git\nRUN {later}\n", select="DF205", raw=True)
+    assert [d.applicability for d in found] == [Applicability.SAFE]
+
+
 def test_later_stage_built_from_this_one_gets_its_own_update() -> None:
     dockerfile = "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y jq\nFROM base\nRUN apt-get install -y file\n"
     assert fixed(dockerfile, select="DF205", raw=True) == (

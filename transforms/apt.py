@@ -508,9 +508,7 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     local = _local_package(command)
     if local is not None:
         return SourceChange(f"`{local}` installed before it: a package's maintainer scripts may add a non-Debian repository (packages-microsoft-prod's do)", needs_update=False)
-    script = command.script_run
-    if script == "-" and _known_installer(context, command):
-        return None
+    script = unread_script(context, command)
     if script == "-":
         return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
     if script is not None:
@@ -526,6 +524,12 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     if marker.startswith("dpkg"):
         return SourceChange(f"`{marker}` before it: a package's maintainer scripts may add a non-Debian repository (google-chrome's and packages-microsoft-prod's do)", needs_update=False)
     return SourceChange(f"`{marker}` before it may add a non-Debian repository", needs_update=marker.startswith("sources.list"))
+
+
+def unread_script(context: FileContext, command: Command) -> str | None:
+    """`Command.script_run`, less the listed installers piped into their interpreter (`_known_installer`)."""
+    script = command.script_run
+    return None if script == "-" and _known_installer(context, command) else script
 
 
 def _known_installer(context: FileContext, command: Command) -> bool:
@@ -1143,7 +1147,7 @@ def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[
             if reads_lists(command):
                 readers.append(ListsReader(run, script, command))
                 break
-            if command.script_run is not None or command.mentions(APT_PROGRAMS):
+            if unread_script(context, command) is not None or command.mentions(APT_PROGRAMS):
                 opaque = True  # a script, or apt behind a wrapper (`sudo apt-get`, `sh -c "apt-get ..."`)
     return readers, opaque
 
