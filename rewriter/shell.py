@@ -39,9 +39,9 @@ STATE_CHANGING_BUILTINS = frozenset(
 # Shells whose scripts tree-sitter-bash can read.
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "busybox"})
 _SYSTEM_BIN_FOLDERS = ("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/")
+"""Where the distribution's own programs live: a path there names a program, not a script of the build."""
 _COMMAND_TOKENS = re.compile(r"[\s;&|()`$\"'=]+")
 """What separates the words a shell text may run as commands (`Command.mentions`)."""
-"""Where the distribution's own programs live: a path there names a program, not a script of the build."""
 
 # Past these a script is not handed to tree-sitter, and the RUN is treated as
 # unreadable, like one with a syntax error: its error recovery is quadratic in
@@ -519,7 +519,7 @@ def unread_code(values: Sequence[str | None], texts: Sequence[str], piped: bool,
     if program is None:
         return texts[0]  # `$SETUP`: a program only the shell knows
     name = program.rsplit("/", 1)[-1]
-    operands = [(v, t) for v, t in zip(values[1:], texts[1:])]
+    operands = list(zip(values[1:], texts[1:]))
     if name in _WRAPPERS:
         takes_value, leading = _WRAPPERS[name]
         i = 0
@@ -539,8 +539,10 @@ def unread_code(values: Sequence[str | None], texts: Sequence[str], piped: bool,
             break
         rest = operands[i + leading :]
         return unread_code([v for v, _ in rest], [t for _, t in rest], piped, depth) if rest else None
-    if name in ("eval", "su", "runuser"):
-        return None if name != "eval" and not any(v in ("-c", "--command") or (v or "").startswith("--command=") for v, _ in operands) else program
+    if name == "eval":
+        return program
+    if name in ("su", "runuser"):  # `su -c TEXT user`: a command text run as another user
+        return program if any(v in ("-c", "--command") or (v or "").startswith("--command=") for v, _ in operands) else None
     if name in (".", "source"):
         return (operands[0][0] or operands[0][1]) if operands else None
     if name in POSIX_SHELLS or name == "zsh":
@@ -580,10 +582,10 @@ def _inline_shell(operands: Sequence[tuple[str | None, str]], depth: int) -> str
     if not operands:
         return None
     value, text = operands[0]
-    if value is None or depth > 3:
-        return text
+    if value is None or depth > 3 or "`" in value or "$(" in value:
+        return text  # code only the shell knows
     script = ShellScript(LogicalText.from_slices(value, [(0, len(value))]))
-    if script.has_errors or "`" in value or "$(" in value:
+    if script.has_errors:
         return text
     for command in script.commands:
         found = unread_code([w.value for w in command.words], [w.text for w in command.words], "pipeline" in command.ancestors, depth + 1)

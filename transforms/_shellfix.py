@@ -37,6 +37,26 @@ class Layout(NamedTuple):
     indent: str
 
 
+_STDOUT_DOWNLOAD = {"curl": ("-o", "--output", "-O", "--remote-name", "--remote-name-all"), "wget": ()}
+"""Downloaders, with the curl options that send the download to a file instead of standard output."""
+
+
+def stdout_url(command: Command) -> str | None:
+    """The URL a `curl`/`wget` command writes to standard output; None for anything else."""
+    values = command.arg_values()
+    if command.name not in _STDOUT_DOWNLOAD or any(v is None for v in values):
+        return None
+    words = [v for v in values if v is not None]
+    if command.name == "wget":
+        pairs = list(zip(words, [*words[1:], ""]))
+        if not any(w in ("-O-", "-qO-") or (w in ("-O", "-qO") and after == "-") for w, after in pairs):
+            return None  # wget writes a file unless told `-O -`
+    elif any(w in _STDOUT_DOWNLOAD["curl"] or w.startswith(("--output=", "-o")) for w in words if w.startswith("-")):
+        return None
+    urls = [w for w in words if w.startswith(("https://", "http://"))]
+    return urls[0].rstrip("/") if len(urls) == 1 else None
+
+
 def is_heredoc_script(instruction: Instruction) -> bool:
     """True for `RUN <<EOF` whose body is the script (what `shell_source` reads as the shell source)."""
     ins = instruction.effective

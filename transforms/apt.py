@@ -37,6 +37,7 @@ from transforms._shellfix import (
     later_runs,
     layout,
     mount_edit,
+    stdout_url,
     syntax_edit,
 )
 
@@ -498,7 +499,7 @@ class SourceChange(NamedTuple):
 
 
 
-def _source_change(context: FileContext, command: Command, end: int, codename: str | None) -> SourceChange | None:
+def _source_change(context: FileContext, script: ShellScript, command: Command, end: int, codename: str | None) -> SourceChange | None:
     """How this command may make apt install packages from elsewhere than the stage's Debian release, or None.
 
     `end`: where the next command starts; the text up to it holds the
@@ -508,11 +509,11 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     local = _local_package(command)
     if local is not None:
         return SourceChange(f"`{local}` installed before it: a package's maintainer scripts may add a non-Debian repository (packages-microsoft-prod's do)", needs_update=False)
-    script = unread_script(context, command)
-    if script == "-":
+    unread = unread_script(context, script, command)
+    if unread == "-":
         return SourceChange("a downloaded script piped into a shell before it may add a non-Debian repository", needs_update=False)
-    if script is not None:
-        return SourceChange(f"`{script}` runs before it, a script dockerfix does not read: it may add a non-Debian repository", needs_update=False)
+    if unread is not None:
+        return SourceChange(f"`{unread}` runs before it, a script dockerfix does not read: it may add a non-Debian repository", needs_update=False)
     text = context.text[command.span.start : max(end, command.statement_span.end)]
     found = _SOURCE_MARKERS.search(text)
     if found is None:
@@ -526,23 +527,20 @@ def _source_change(context: FileContext, command: Command, end: int, codename: s
     return SourceChange(f"`{marker}` before it may add a non-Debian repository", needs_update=marker.startswith("sources.list"))
 
 
-def unread_script(context: FileContext, command: Command) -> str | None:
-    """`Command.script_run`, less the listed installers piped into their interpreter (`_known_installer`)."""
-    script = command.script_run
-    return None if script == "-" and _known_installer(context, command) else script
+def unread_script(context: FileContext, script: ShellScript, command: Command) -> str | None:
+    """`Command.script_run`, less a listed installer piped into its interpreter (`_known_installer`)."""
+    unread = command.script_run
+    return None if unread == "-" and _known_installer(context, script, command) else unread
 
 
-def _known_installer(context: FileContext, command: Command) -> bool:
+def _known_installer(context: FileContext, script: ShellScript, command: Command) -> bool:
     """`curl -sS https://getcomposer.org/installer | php -- ...`: a download of an installer that
     `package_managers.toml` lists (`meta.installer_scripts`, with its sources) piped into its interpreter.
     Such an installer fetches one program and writes it where told; it changes no apt configuration."""
-    before = context.text[max(0, command.span.start - 1000) : command.span.start]
-    piped = re.split(r"&&|\|\||;|(?<![\\`])\n", before)[-1].replace("\\\n", " ")  # back to the pipeline's start
-    piped = re.sub(r"^\s*RUN\s+(?:--\S+\s+)*", "", piped, flags=re.I)
-    found = re.fullmatch(r"\s*(?:curl|wget)\s[^|;&`$()<>]*?(https://\S+)[^|;&`$()<>]*\|\s*", piped)
-    if found is None:
+    source = next((c for c in reversed(script.commands) if c.span.end <= command.span.start and "pipeline" in c.ancestors), None)
+    if source is None or context.text[source.span.end : command.span.start].replace("\\\n", " ").strip() != "|":
         return False
-    url = found.group(1).strip("'\"")
+    url = stdout_url(source)
     return any(url == entry["url"] and command.name in entry["interpreters"] for entry in load_data("package_managers")["meta"]["installer_scripts"])
 
 
@@ -610,7 +608,7 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
             if _is_update(command) and waiting:
                 return waiting[0]
             listed = listed or _is_update(command)
-            if found := judge(_source_change(context, command, end, codename)):
+            if found := judge(_source_change(context, script_before, command, end, codename)):
                 return found
     updated_here = False
     for command, end in _with_ends(script, instruction):
@@ -620,7 +618,7 @@ def _third_party_sources(context: FileContext, instruction: Instruction, script:
             if waiting:
                 return waiting[0]
             updated_here = True
-        if found := judge(_source_change(context, command, end, codename)):
+        if found := judge(_source_change(context, script, command, end, codename)):
             return found
     if waiting and listed and not updated_here:
         # An install that reads lists an earlier RUN fetched gets an update of its own from DF205
@@ -1147,7 +1145,7 @@ def lists_readers(context: FileContext, instruction: Instruction) -> tuple[list[
             if reads_lists(command):
                 readers.append(ListsReader(run, script, command))
                 break
-            if unread_script(context, command) is not None or command.mentions(APT_PROGRAMS):
+            if unread_script(context, script, command) is not None or command.mentions(APT_PROGRAMS):
                 opaque = True  # a script, or apt behind a wrapper (`sudo apt-get`, `sh -c "apt-get ..."`)
     return readers, opaque
 
