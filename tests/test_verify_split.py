@@ -189,3 +189,11 @@ def test_a_debian_package_may_stay_as_the_runtime_base_has_it() -> None:
     elsewhere = compare_packages(original, Snapshot(debian={"zlib1g": "1.2.12-1"}), {"DF4"}, promise)
     assert [d.allowed for d in elsewhere if d.subject == "zlib1g"] == [False], "a version its base does not have is no promise"
     assert [d.allowed for d in compare_packages(original, Snapshot(debian={"zlib1g": "1.2.13-1"}), {"DF4"}) if d.subject == "zlib1g"] == [False]
+
+
+def test_only_files_copied_from_the_context_may_be_left_behind(tmp_path: Path) -> None:
+    """A file a RUN made under the copy's destination (`go generate`) is no source: dropping it is a difference."""
+    (tmp_path / "main.go").write_text("package main\n")
+    promise = SplitPromise("a", "b", context_copies=(("app", (".",)),), context=tmp_path)
+    assert promise.left_behind("app/main.go")
+    assert not promise.left_behind("app/generated.go")

@@ -69,7 +69,7 @@ class SplitPromise:
 
     def left_behind(self, path: str) -> bool:
         """A file the build stage copied from the build context that the runtime stage does not copy."""
-        return any(within(path, dest) for dest, _ in self.context_copies) and not self.copied_to(path)
+        return not self.copied_to(path) and self._from_context(path)
 
     def built_by_the_split(self, path: str) -> bool:
         """A copied file the build stage made (not a context file) and now makes otherwise: the smoke check judges it."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 

@@ -12,7 +12,7 @@ from rewriter.rules import Applicability, Diagnostic, Edit, Rule
 from rewriter.shell import POSIX_SHELLS, Command, ShellScript
 from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
-from rewriter.variables import assignments, expand, resolve_image
+from rewriter.variables import assignments, resolve_image
 from transforms.base_images.knowledge import ImageRef, knowledge as base_knowledge
 from transforms.base_images.stage import stage_config, workdir_after, workdir_at
 
