@@ -203,6 +203,13 @@ def test_a_stage_built_on_an_earlier_stage_inherits_what_that_stage_ends_with() 
     assert (found.workdir, found.user, found.entrypoint, found.cmd) == ("/app", "nobody", ("python",), ())
 
 
+def test_a_stage_built_on_an_earlier_stage_starts_where_workdir_at_says() -> None:
+    """The ONBUILD WORKDIR of the stage it is built on runs in it, after that stage's own WORKDIR."""
+    context = _context("FROM python:3.12-slim AS base\nONBUILD WORKDIR src\nWORKDIR /app\nFROM base\nRUN make\n")
+    found = stage_config(context, context.document.stages[1])
+    assert found is not None and found.workdir == workdir_at(context, context.document.instructions[-1]) == "/app/src"
+
+
 def test_workdir_at_counts_the_base_image_workdir() -> None:
     context = _context(
         """\

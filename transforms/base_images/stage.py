@@ -92,7 +92,8 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
         parent = parent_stage(context.document, stage)
         if parent is not None:
             start = stage_config(context, parent)
-            return None if start is None else _after(context, parent.instructions, start)
+            # The working directory has one computation, `workdir_at` (ONBUILD WORKDIR triggers counted).
+            return None if start is None else _after(context, parent.instructions, start)._replace(workdir=workdir_at(context, stage.from_))
         resolved = resolve_image(context.document, stage) if stage.image else None
         if resolved is None or resolved.lower() == "scratch":
             return None
@@ -102,12 +103,10 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
 
 
 def _after(context: FileContext, instructions: list[Instruction], config: ImageConfig) -> ImageConfig:
-    """`config` with the WORKDIR, USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
+    """`config` with the USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
     for written in instructions:
         ins = written.effective
-        if ins.name == "WORKDIR":
-            config = config._replace(workdir=_changed_workdir(context, written, config.workdir))
-        elif ins.name == "USER":
+        if ins.name == "USER":
             config = config._replace(user=context.expand(ins.args.text.strip(), ins))
         elif ins.name in ("CMD", "ENTRYPOINT"):
             value = ins.json if ins.json is not None else ("/bin/sh", "-c", ins.args.text.strip())
