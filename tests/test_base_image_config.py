@@ -13,7 +13,7 @@ from helpers import dedent
 from rewriter.context import FileContext, Settings, load_data
 from rewriter.syntax import parse
 from transforms.base_images import knowledge as kb
-from transforms.base_images.stage import stage_config, workdir_at
+from transforms.base_images.stage import absolute, stage_config, workdir_at
 
 SHIPPED = kb.Knowledge(load_data("base_images"))
 
@@ -242,6 +242,23 @@ def test_workdir_is_unknown_until_set_and_relative_to_the_last() -> None:
     run_a, run_b = (i for i in context.document.instructions if i.name == "RUN")
     assert workdir_at(context, run_a) is None
     assert workdir_at(context, run_b) == "/srv/b/c"
+
+
+@pytest.mark.parametrize(
+    ("path", "workdir", "expected"),
+    [
+        ("src/../lib", "/app", "/app/lib"),
+        ("../../../etc", "/app", "/etc"),
+        ("/srv//app/./", None, "/srv/app"),
+        ("//srv", "/app", "/srv"),
+        (".", "/", "/"),
+        ("src", None, None),
+    ],
+    ids=["dotdot", "not-above-root", "absolute-cleaned", "double-slash-folded", "root", "relative-to-unknown"],
+)
+def test_absolute_joins_and_cleans_as_go_path_join(path: str, workdir: str | None, expected: str | None) -> None:
+    """BuildKit cleans WORKDIR and COPY destinations with Go's path.Join, which folds `//` where POSIX keeps it."""
+    assert absolute(path, workdir) == expected
 
 
 def test_workdir_at_expands_variables_the_base_image_sets() -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import Mapping, NamedTuple, overload
 
 from rewriter.context import FileContext
 from rewriter.rules import Edit
@@ -163,9 +164,25 @@ def _changed_workdir(context: FileContext, ins: Instruction, current: str | None
     unknown directory."""
     env = {**image_env, **context.env_at(ins)}
     value = expand(ins.effective.args.text.strip(), env, context.document.escape)
-    if value is None or current is None and not value.startswith("/"):
-        return None
-    return "/" + posixpath.normpath(posixpath.join(current or "/", value)).lstrip("/")
+    return None if value is None else absolute(value, current)
+
+
+@overload
+def absolute(path: str, workdir: str | PurePosixPath) -> str: ...
+
+
+@overload
+def absolute(path: str, workdir: str | PurePosixPath | None) -> str | None: ...
+
+
+def absolute(path: str, workdir: str | PurePosixPath | None) -> str | None:
+    """Where `path`, used in `workdir`, points in the image: joined and cleaned as BuildKit does (Go's `path.Join`:
+    `..` resolved, never above `/`, `//` folded); None when `path` is relative and `workdir` unknown."""
+    if not path.startswith("/"):
+        if workdir is None:
+            return None
+        path = posixpath.join(workdir, path)
+    return "/" + posixpath.normpath(path).lstrip("/")
 
 
 def copy_destination(context: FileContext, instruction: Instruction) -> str | None:
@@ -177,8 +194,7 @@ def copy_destination(context: FileContext, instruction: Instruction) -> str | No
     last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
     if last is None:
         return None
-    workdir = "/" if last.startswith("/") else workdir_at(context, instruction)
-    return None if workdir is None else "/" + posixpath.normpath(posixpath.join(workdir, last)).lstrip("/")
+    return absolute(last, workdir_at(context, instruction))
 
 
 def children(context: FileContext, stage: Stage) -> list[Stage]:

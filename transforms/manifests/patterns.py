@@ -15,7 +15,7 @@ from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
 from transforms._shellfix import root_image, split_image
-from transforms.base_images.stage import copy_destination, stage_config, workdir_at
+from transforms.base_images.stage import absolute, copy_destination, stage_config, workdir_at
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, refs, run_step, unused_by_copy
 from transforms.manifests.common import (
@@ -136,18 +136,15 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     if source and (not build.exists(source) or build.is_file(source)):
         return None
     workdir = workdir_at(context, ins)
-    if dest.startswith("/"):
-        absolute = PurePosixPath(normpath(dest))
-    else:
-        absolute = PurePosixPath(normpath(str(PurePosixPath(workdir or UNKNOWN_CWD) / dest)))
     base = PurePosixPath(workdir) if workdir else UNKNOWN_CWD
+    target = PurePosixPath(absolute(dest, base))
     # WORKDIR created the working directory and its parents; `/` always exists.
-    exists = absolute == PurePosixPath("/") or absolute == base or absolute in base.parents
+    exists = target == PurePosixPath("/") or target == base or target in base.parents
     flags = " ".join(context.slice(f.span) for f in ins.flags)
     if ins.json is not None and not SAFE_WORD.match(words[1].text):
         return None  # timid: a JSON destination that would need quoting in shell form
     dest_text = words[1].text
-    return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"), flattened)
+    return SourceCopy(ins, source, target, dest_text, exists, flags, not dest.startswith("/"), flattened)
 
 
 class Candidate:
@@ -627,7 +624,7 @@ def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: i
         for command in script.commands:
             values = command.arg_values()
             if command.name == "cd" and command.parent in ("", "list") and len(values) == 1 and values[0] is not None:
-                cwd = PurePosixPath(normpath(str(cwd / values[0])))  # `cd /src && go test ./...`
+                cwd = PurePosixPath(absolute(values[0], cwd))  # `cd /src && go test ./...`
             project = make(cwd)
             if project.folder() is None:
                 continue
@@ -668,7 +665,7 @@ def _copied_in_place(context: FileContext, ins: Instruction, copy: SourceCopy) -
     workdir = workdir_at(context, ins)
     if not (dest.endswith("/") or dest in (".", "./")) or (not dest.startswith("/") and workdir is None):
         return None  # timid: `COPY a.txt b.txt` may rename; a folder only the base image knows
-    folder = PurePosixPath(normpath(dest if dest.startswith("/") else f"{workdir}/{dest}"))
+    folder = PurePosixPath(absolute(dest, workdir))
     project = Project(build, copy.source, copy.dest, folder)
     files = {normpath(source.lstrip("/")) for source in sources}
     if not all(build.is_file(f) and project.context_path(PurePosixPath(f).name) == f for f in files):
