@@ -260,7 +260,12 @@ def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Fol
 
 def _separates_index_update(split: Split) -> bool:
     """True when the moved head refreshes a package index (`apt-get update`) whose tool runs again in what stays
-    (`apt-get install -y $BUILD_DEPS`, which the pass cannot move)."""
+    (`apt-get install -y $BUILD_DEPS`, which the pass cannot move).
+
+    DF103's alone, not every split's (`_split_chain`): DF101 moves such a head with the dependency install it is
+    for, and the apt install that stays still finds the lists in the image (DF205 refreshes them there); DF103
+    moves a head only to spare its rerun, and an update moved away from its install is the shape DF205 joined
+    again, so that the fixes never converged."""
     moved = {c.name for c in split.commands[: split.cut] if c is not None and updates_index(c)}
     return any(c is not None and c.name in moved for c in split.commands[split.cut :])
 
