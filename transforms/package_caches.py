@@ -24,11 +24,11 @@ from transforms._shellfix import (
     delete_item,
     facts,
     has_cache_mount,
-    runs_as_root,
     later_runs,
     mount_edit,
     syntax_edit,
 )
+from transforms.base_images.stage import runs_as_root
 
 
 def _sub(command: Command, with_value: frozenset[str] = frozenset()) -> tuple[int, str] | None:

@@ -24,6 +24,7 @@ from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage, Word
 from rewriter.text import Span
 from rewriter.variables import assignments, expand, parent_stage, resolve_image
+from transforms._shellfix import root_image, split_image
 
 from . import knowledge as kb
 from .knowledge import ImageConfig, ImageRef, Tag
@@ -183,6 +184,35 @@ def absolute(path: str, workdir: str | PurePosixPath | None) -> str | None:
             return None
         path = posixpath.join(workdir, path)
     return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def user_at(context: FileContext, instruction: Instruction) -> str | None:
+    """The USER in effect at `instruction` (`user[:group]` as written, variables expanded); None when not known.
+
+    The last USER before it in its stage, else in the stages of the file it is built on (`parent_stage`: a FROM
+    written with a global ARG counts), else the base image's: from `stage_config` (data/base_images.toml: gradle
+    ran as `gradle` for Gradle 3.4 to 5.4), else root for the images that set no USER (`root_image`).  A USER
+    whose variable has no value is not known."""
+    stage = context.stage(instruction)
+    before = [i for i in stage.instructions if i.index < instruction.index] if stage is not None else []
+    while stage is not None:
+        users = [i for i in before if i.name == "USER"]
+        if users:
+            return context.expand(users[-1].args.text.strip(), users[-1])
+        parent = parent_stage(context.document, stage)
+        if parent is None:
+            config = stage_config(context, stage)
+            if config is not None:
+                return config.user
+            return "root" if root_image(split_image(resolve_image(context.document, stage) or "")[0]) else None
+        stage, before = parent, parent.instructions
+    return None
+
+
+def runs_as_root(context: FileContext, instruction: Instruction) -> bool:
+    """Root for sure: the user in effect (`user_at`) is root or 0."""
+    user = user_at(context, instruction)
+    return user is not None and user.partition(":")[0] in ("root", "0")
 
 
 def copy_destination(context: FileContext, instruction: Instruction) -> str | None:

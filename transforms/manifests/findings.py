@@ -10,7 +10,7 @@ from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
 from rewriter.shell import Command
 from rewriter.text import Span
-from transforms.base_images.stage import workdir_at
+from transforms.base_images.stage import user_at, workdir_at
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software, updates_index
 from transforms.manifests.ownership import owner_mode_risk
 from transforms.manifests.steps import install_inputs, sets_modes_of, stay_conflict
@@ -19,7 +19,6 @@ from transforms.manifests.patterns import (
     Candidate,
     FlattenedContext,
     Followed,
-    user_at,
     SourceCopy,
     copied_context,
     already_copied,

@@ -7,15 +7,15 @@ import re
 import shlex
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
-from transforms._shellfix import root_image, split_image
-from transforms.base_images.stage import absolute, copy_destination, stage_config, workdir_at
+from transforms._shellfix import base_image_name, root_image
+from transforms.base_images.stage import absolute, copy_destination, user_at, workdir_at
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, refs, run_step, unused_by_copy
 from transforms.manifests.common import (
@@ -321,39 +321,10 @@ def _owner(user: str) -> tuple[str, str]:
     return name, group
 
 
-def user_at(context: FileContext, ins: Instruction) -> str | None:
-    """The USER in effect at `ins` (as written, variables expanded); None when the base image's is not known.
-
-    A stage built on another stage of the file inherits that stage's.  The base image's user comes from
-    `stage_config` (data/base_images.toml: gradle ran as `gradle` for Gradle 3.4 to 5.4), else from the
-    images that set no USER (`root_image`)."""
-    chain = list(_stage_chain(context, ins))
-    for stage, limit in chain:
-        users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
-        if users:
-            return context.expand(users[-1].args.text.strip(), users[-1])
-    config = stage_config(context, chain[-1][0]) if chain else None
-    if config is not None:
-        return config.user
-    return "root" if _official_base(context, ins) else None
-
-
-def _stage_chain(context: FileContext, ins: Instruction) -> Iterator[tuple[Stage, int]]:
-    """The stage of `ins`, then the stages of the file it is built on, each with the index it is read up to."""
-    stage = context.stage(ins)
-    limit = ins.index
-    while stage is not None:
-        yield stage, limit
-        image = (resolve_image(context.document, stage) or "").lower()
-        stage = next((s for s in context.document.stages if s.index < stage.index and s.alias and s.alias.lower() == image), None)
-        limit = stage.instructions[-1].index + 1 if stage is not None and stage.instructions else 0
-
-
 def _official_base(context: FileContext, ins: Instruction) -> bool:
     """True if the stage of `ins` is built, directly or through stages of the file, on an image that runs as root
     (`root_image`)."""
-    *_, (root, _) = _stage_chain(context, ins)
-    return root_image(split_image(resolve_image(context.document, root) or "")[0])
+    return root_image(base_image_name(context, ins) or "")
 
 
 def lock_read_later(context: FileContext, copy: SourceCopy, run: Instruction, remainder: Sequence[Command | None], plan: Plan) -> str:
