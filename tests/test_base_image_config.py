@@ -13,7 +13,7 @@ from helpers import dedent
 from rewriter.context import FileContext, Settings, load_data
 from rewriter.syntax import parse
 from transforms.base_images import knowledge as kb
-from transforms.base_images.stage import stage_config, workdir_at
+from transforms.base_images.stage import absolute, runs_as_root, stage_config, user_at, workdir_at
 
 SHIPPED = kb.Knowledge(load_data("base_images"))
 
@@ -203,6 +203,13 @@ def test_a_stage_built_on_an_earlier_stage_inherits_what_that_stage_ends_with() 
     assert (found.workdir, found.user, found.entrypoint, found.cmd) == ("/app", "nobody", ("python",), ())
 
 
+def test_a_stage_built_on_an_earlier_stage_starts_where_workdir_at_says() -> None:
+    """The ONBUILD WORKDIR of the stage it is built on runs in it, after that stage's own WORKDIR."""
+    context = _context("FROM python:3.12-slim AS base\nONBUILD WORKDIR src\nWORKDIR /app\nFROM base\nRUN make\n")
+    found = stage_config(context, context.document.stages[1])
+    assert found is not None and found.workdir == workdir_at(context, context.document.instructions[-1]) == "/app/src"
+
+
 def test_workdir_at_counts_the_base_image_workdir() -> None:
     context = _context(
         """\
@@ -237,6 +244,23 @@ def test_workdir_is_unknown_until_set_and_relative_to_the_last() -> None:
     assert workdir_at(context, run_b) == "/srv/b/c"
 
 
+@pytest.mark.parametrize(
+    ("path", "workdir", "expected"),
+    [
+        ("src/../lib", "/app", "/app/lib"),
+        ("../../../etc", "/app", "/etc"),
+        ("/srv//app/./", None, "/srv/app"),
+        ("//srv", "/app", "/srv"),
+        (".", "/", "/"),
+        ("src", None, None),
+    ],
+    ids=["dotdot", "not-above-root", "absolute-cleaned", "double-slash-folded", "root", "relative-to-unknown"],
+)
+def test_absolute_joins_and_cleans_as_go_path_join(path: str, workdir: str | None, expected: str | None) -> None:
+    """BuildKit cleans WORKDIR and COPY destinations with Go's path.Join, which folds `//` where POSIX keeps it."""
+    assert absolute(path, workdir) == expected
+
+
 def test_workdir_at_expands_variables_the_base_image_sets() -> None:
     context = _context("FROM golang:1.22\nWORKDIR $GOPATH/src/app\nRUN go build\n")
     run = context.document.instructions[-1]
@@ -247,6 +271,47 @@ def test_workdir_at_expands_variables_the_base_image_sets() -> None:
 def test_a_stage_starts_where_the_stage_it_is_built_on_ends_and_its_onbuild_workdir_leads() -> None:
     context = _context("FROM private.example.com/builder AS base\nWORKDIR /app\nONBUILD WORKDIR src\nFROM base\nRUN make\n")
     assert workdir_at(context, context.document.instructions[-1]) == "/app/src"
+
+
+# -- the user ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "user"),
+    [
+        ("FROM python:3.12-slim\nRUN x\n", "root"),
+        ("FROM gradle:4.10.3-jdk8\nRUN x\n", "gradle"),
+        ("FROM private.example.com/builder\nRUN x\n", None),
+        ("FROM python:3.12-slim\nARG APP=app\nUSER ${APP}:staff\nRUN x\n", "app:staff"),
+        ("FROM python:3.12-slim\nUSER $NOBODY_SET_IT\nRUN x\n", None),
+        ("FROM python:3.12-slim\nUSER app\nRUN x\nUSER root\n", "app"),
+        ("FROM private.example.com/builder AS base\nUSER app\nFROM base\nRUN x\n", "app"),
+        ("ARG BASE=base\nFROM python:3.12-slim AS base\nUSER app\nFROM ${BASE}\nRUN x\n", "app"),
+    ],
+    ids=["base-image", "base-image-older-gradle", "unknown-image", "expanded", "no-value", "later-user", "parent-stage", "parent-through-arg"],
+)
+def test_user_at(dockerfile: str, user: str | None) -> None:
+    context = _context(dockerfile)
+    run = next(i for i in reversed(context.document.instructions) if i.name == "RUN")
+    assert user_at(context, run) == user
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "root"),
+    [
+        ("FROM node:22\nUSER 0:0\nRUN npm ci\n", True),
+        ("FROM node:22\nARG WHO=root\nUSER ${WHO}\nRUN npm ci\n", True),
+        ("ARG BASE=base\nFROM node:22 AS base\nUSER node\nFROM ${BASE}\nRUN npm ci\n", False),
+        ("FROM gradle:4.10.3-jdk8\nRUN gradle build\n", False),
+    ],
+    ids=["uid-0", "user-from-an-arg", "parent-through-arg-sets-user", "gradle-ran-as-gradle"],
+)
+def test_runs_as_root_reads_the_user_as_buildkit_sets_it(dockerfile: str, root: bool) -> None:
+    """The cache passes' reading of the user once took the USER text as written (`${WHO}` was no root), missed
+    the USER of a parent stage named through an ARG, and knew root only from `[root_images]` (gradle 4 ran as
+    `gradle`); it is now `user_at`'s, the one the layer-order pass proves ownership with."""
+    context = _context(dockerfile)
+    assert runs_as_root(context, context.document.instructions[-1]) is root
 
 
 # -- provenance ---------------------------------------------------------------------

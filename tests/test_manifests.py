@@ -114,6 +114,19 @@ def test_context_free_commands_move_with_the_install() -> None:
     assert "RUN apt-get update && apt-get install -y libpq5 && pip install -r requirements.txt\nCOPY . .\n" in out
 
 
+def test_an_index_update_moves_with_the_dependency_install_it_leads() -> None:
+    """Where an apt install of the chain stays after the copy, DF101 still moves the `apt-get update` before it with
+    the dependency install: the split is what DF101 is for, and the apt install still finds the lists in the image.
+    DF103 leaves such a chain alone (`_separates_index_update`)."""
+    before = "FROM python:3.12\nARG DEPS=curl\nWORKDIR /app\nCOPY . .\nRUN apt-get update && pip install -r requirements.txt && apt-get install -y $DEPS\n"
+    assert fix(before, REQ).splitlines()[3:] == [
+        "COPY requirements.txt ./",
+        "RUN apt-get update && pip install -r requirements.txt",
+        "COPY . .",
+        "RUN apt-get install -y $DEPS",
+    ]
+
+
 def test_a_run_that_reads_nothing_of_the_project_moves_along() -> None:
     before = "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install pipenv\nRUN pipenv install --deploy --system\n"
     files = {"Pipfile": "[packages]\n", "Pipfile.lock": "{}\n"}

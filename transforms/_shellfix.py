@@ -9,6 +9,7 @@ the facts of `package_caches.toml`.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator, NamedTuple
 
 from rewriter.context import FileContext, load_data
@@ -256,28 +257,33 @@ def root_image(name: str) -> bool:
     return name in load_data("base_images")["root_images"]["images"]
 
 
-def user_at(context: FileContext, instruction: Instruction) -> str | None:
-    """The user of the last USER before this RUN (stages FROM stages followed); None if there is none."""
-    stage = context.stage(instruction)
-    limit = instruction.index
-    while stage is not None:
-        users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
-        if users:
-            return users[-1].args.text.strip().split(":", 1)[0]
-        parent = context.document.stage_named(stage.image)
-        if parent is None or parent.index >= stage.index:
+_PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
+_PYTHON = re.compile(r"python(\d+(\.\d+)?)?\Z")
+
+
+def pip_subcommand(command: Command) -> tuple[int, str] | None:
+    """Index and value of pip's subcommand word, for `pip ...` and `python -m pip ...`."""
+    words = command.words
+    name = command.name or ""
+    start = None
+    if _PIP.match(name):
+        start = 1
+    elif _PYTHON.match(name):
+        for i in range(1, len(words) - 1):
+            if words[i].value == "-m" and words[i + 1].value == "pip":
+                start = i + 2
+                break
+            if words[i].value is None or not (words[i].value or "").startswith("-"):
+                return None
+    if start is None:
+        return None
+    for i in range(start, len(words)):
+        value = words[i].value
+        if value is None:
             return None
-        stage, limit = parent, 1 << 30
+        if not value.startswith("-"):
+            return i, value
     return None
-
-
-def runs_as_root(context: FileContext, instruction: Instruction) -> bool:
-    """Root for sure: USER root/0, or no USER and a base image known to run as root."""
-    user = user_at(context, instruction)
-    if user is not None:
-        return user in ("root", "0")
-    name = base_image_name(context, instruction)
-    return name is not None and root_image(name)
 
 
 def has_cache_mount(instruction: Instruction, target: str | None = None) -> bool:

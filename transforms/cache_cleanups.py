@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple, Sequence
 from rewriter.shell import Command
 from transforms._shellfix import facts
 from transforms.apt import APT_PROGRAMS, apt_call, reads_lists
-from transforms.package_caches import npm_cache_clean, npm_install, yarn_cleans, yarn_install
+from transforms.package_caches import installs_offline, npm_cache_clean, npm_install, yarn_cleans, yarn_install
 
 
 class Cache(NamedTuple):
@@ -44,17 +44,10 @@ def _apt_fills(command: Command) -> bool:
     return call is not None and (call.subcommand == "update" or call.subcommand in facts()["apt"]["installs"])
 
 
-def _offline(tool: str) -> Callable[[Command], bool]:
-    def reads_cache(command: Command) -> bool:
-        return command.name == tool and any(v in facts()[tool]["offline"] for v in command.arg_values())
-
-    return reads_cache
-
-
 CACHES = (
     Cache("apt", _apt_cleans, _apt_fills, reads_lists, (*APT_PROGRAMS, "dpkg")),
-    Cache("npm", npm_cache_clean, lambda c: npm_install(c) is not None, _offline("npm"), ("npm", "npx")),
-    Cache("yarn", yarn_cleans, lambda c: yarn_install(c) is not None, _offline("yarn"), ("yarn",)),
+    Cache("npm", npm_cache_clean, lambda c: npm_install(c) is not None, lambda c: installs_offline(c, "npm"), ("npm", "npx")),
+    Cache("yarn", yarn_cleans, lambda c: yarn_install(c) is not None, lambda c: installs_offline(c, "yarn"), ("yarn",)),
 )
 
 

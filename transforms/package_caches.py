@@ -24,11 +24,11 @@ from transforms._shellfix import (
     delete_item,
     facts,
     has_cache_mount,
-    runs_as_root,
     later_runs,
     mount_edit,
     syntax_edit,
 )
+from transforms.base_images.stage import runs_as_root
 
 
 def _sub(command: Command, with_value: frozenset[str] = frozenset()) -> tuple[int, str] | None:
@@ -341,6 +341,12 @@ def npm_cache_clean(command: Command) -> bool:
     return found is not None and found[1] == "cache" and "clean" in command.arg_values()
 
 
+def installs_offline(command: Command, tool: str) -> bool:
+    """`npm ci --offline`, `yarn install --prefer-offline`: a command of `tool` that installs from its download
+    cache, which it therefore needs (`offline` in package_caches.toml)."""
+    return command.name == tool and any(v in facts()[tool]["offline"] for v in command.arg_values())
+
+
 def _npm_cleans(command: Command) -> bool:
     if command.name == "npm":
         return npm_cache_clean(command)
@@ -381,7 +387,6 @@ def npm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
     or when the RUN already cleans or mounts it.  The mount is used only
     for root with the default HOME and no `npm_config_cache`.
     """
-    offline = set(facts()["npm"]["offline"])
     for instruction, script in context.scripts():
         installs = [(c, w) for c in script.commands if (w := npm_install(c)) is not None]
         if not installs:
@@ -389,9 +394,9 @@ def npm_cache_in_layer(context: FileContext) -> Iterator[Diagnostic]:
         last = max(c.span.end for c, _ in installs)
         if any(_npm_cleans(c) and c.span.start > last for c in script.commands) or has_cache_mount(instruction):
             continue
-        if any(v in offline for c, _ in installs for v in c.arg_values()):
+        if any(installs_offline(c, "npm") for c, _ in installs):
             continue
-        if _later_reads(context, instruction, lambda c: c.name == "npm" and any(v in offline for v in c.arg_values())):
+        if _later_reads(context, instruction, lambda c: installs_offline(c, "npm")):
             continue
         word = installs[-1][1]
         message = f"`npm {word.value}` leaves npm's download cache in the layer"

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability, Diagnostic, Edit, rule
 from rewriter.shell import Command
 from rewriter.syntax import Instruction
+from transforms._shellfix import pip_subcommand
 from transforms.package_caches import mount_fix
-
-_PIP = re.compile(r"pip(\d+(\.\d+)?)?\Z")
-_PYTHON = re.compile(r"python(\d+(\.\d+)?)?\Z")
-
-
-def pip_subcommand(command: Command) -> tuple[int, str] | None:
-    """Index and value of pip's subcommand word, for `pip ...` and `python -m pip ...`."""
-    words = command.words
-    name = command.name or ""
-    start = None
-    if _PIP.match(name):
-        start = 1
-    elif _PYTHON.match(name):
-        for i in range(1, len(words) - 1):
-            if words[i].value == "-m" and words[i + 1].value == "pip":
-                start = i + 2
-                break
-            if words[i].value is None or not (words[i].value or "").startswith("-"):
-                return None
-    if start is None:
-        return None
-    for i in range(start, len(words)):
-        value = words[i].value
-        if value is None:
-            return None
-        if not value.startswith("-"):
-            return i, value
-    return None
 
 
 def pip_cache_disabled(context: FileContext, instruction, command: Command) -> bool:  # type: ignore[no-untyped-def]

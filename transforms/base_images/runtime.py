@@ -17,8 +17,7 @@ from rewriter.rules import Edit
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction
 from rewriter.text import Span
-from transforms._shellfix import chains
-from transforms.pip_cache import pip_subcommand
+from transforms._shellfix import chains, pip_subcommand
 
 from . import knowledge as kb
 from .knowledge import Knowledge, Tag

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from rewriter.context import FileContext
 from rewriter.rules import Applicability
-from transforms.pip_cache import pip_subcommand
+from transforms._shellfix import pip_subcommand
 
 from . import knowledge as kb
 from .knowledge import Knowledge, Tag

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import Mapping, NamedTuple, overload
 
 from rewriter.context import FileContext
 from rewriter.rules import Edit
@@ -23,6 +24,7 @@ from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage, Word
 from rewriter.text import Span
 from rewriter.variables import assignments, expand, parent_stage, resolve_image
+from transforms._shellfix import root_image, split_image
 
 from . import knowledge as kb
 from .knowledge import ImageConfig, ImageRef, Tag
@@ -92,7 +94,8 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
         parent = parent_stage(context.document, stage)
         if parent is not None:
             start = stage_config(context, parent)
-            return None if start is None else _after(context, parent.instructions, start)
+            # The working directory has one computation, `workdir_at` (ONBUILD WORKDIR triggers counted).
+            return None if start is None else _after(context, parent.instructions, start)._replace(workdir=workdir_at(context, stage.from_))
         resolved = resolve_image(context.document, stage) if stage.image else None
         if resolved is None or resolved.lower() == "scratch":
             return None
@@ -102,12 +105,10 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
 
 
 def _after(context: FileContext, instructions: list[Instruction], config: ImageConfig) -> ImageConfig:
-    """`config` with the WORKDIR, USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
+    """`config` with the USER, CMD and ENTRYPOINT of `instructions` applied, as BuildKit does."""
     for written in instructions:
         ins = written.effective
-        if ins.name == "WORKDIR":
-            config = config._replace(workdir=_changed_workdir(context, written, config.workdir))
-        elif ins.name == "USER":
+        if ins.name == "USER":
             config = config._replace(user=context.expand(ins.args.text.strip(), ins))
         elif ins.name in ("CMD", "ENTRYPOINT"):
             value = ins.json if ins.json is not None else ("/bin/sh", "-c", ins.args.text.strip())
@@ -164,9 +165,54 @@ def _changed_workdir(context: FileContext, ins: Instruction, current: str | None
     unknown directory."""
     env = {**image_env, **context.env_at(ins)}
     value = expand(ins.effective.args.text.strip(), env, context.document.escape)
-    if value is None or current is None and not value.startswith("/"):
-        return None
-    return "/" + posixpath.normpath(posixpath.join(current or "/", value)).lstrip("/")
+    return None if value is None else absolute(value, current)
+
+
+@overload
+def absolute(path: str, workdir: str | PurePosixPath) -> str: ...
+
+
+@overload
+def absolute(path: str, workdir: str | PurePosixPath | None) -> str | None: ...
+
+
+def absolute(path: str, workdir: str | PurePosixPath | None) -> str | None:
+    """Where `path`, used in `workdir`, points in the image: joined and cleaned as BuildKit does (Go's `path.Join`:
+    `..` resolved, never above `/`, `//` folded); None when `path` is relative and `workdir` unknown."""
+    if not path.startswith("/"):
+        if workdir is None:
+            return None
+        path = posixpath.join(workdir, path)
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
+def user_at(context: FileContext, instruction: Instruction) -> str | None:
+    """The USER in effect at `instruction` (`user[:group]` as written, variables expanded); None when not known.
+
+    The last USER before it in its stage, else in the stages of the file it is built on (`parent_stage`: a FROM
+    written with a global ARG counts), else the base image's: from `stage_config` (data/base_images.toml: gradle
+    ran as `gradle` for Gradle 3.4 to 5.4), else root for the images that set no USER (`root_image`).  A USER
+    whose variable has no value is not known."""
+    stage = context.stage(instruction)
+    before = [i for i in stage.instructions if i.index < instruction.index] if stage is not None else []
+    while stage is not None:
+        users = [i for i in before if i.name == "USER"]
+        if users:
+            return context.expand(users[-1].args.text.strip(), users[-1])
+        parent = parent_stage(context.document, stage)
+        if parent is None:
+            config = stage_config(context, stage)
+            if config is not None:
+                return config.user
+            return "root" if root_image(split_image(resolve_image(context.document, stage) or "")[0]) else None
+        stage, before = parent, parent.instructions
+    return None
+
+
+def runs_as_root(context: FileContext, instruction: Instruction) -> bool:
+    """Root for sure: the user in effect (`user_at`) is root or 0."""
+    user = user_at(context, instruction)
+    return user is not None and user.partition(":")[0] in ("root", "0")
 
 
 def copy_destination(context: FileContext, instruction: Instruction) -> str | None:
@@ -178,8 +224,7 @@ def copy_destination(context: FileContext, instruction: Instruction) -> str | No
     last = words[-1].text if instruction.json is not None else context.expand(words[-1].text, instruction)
     if last is None:
         return None
-    workdir = "/" if last.startswith("/") else workdir_at(context, instruction)
-    return None if workdir is None else "/" + posixpath.normpath(posixpath.join(workdir, last)).lstrip("/")
+    return absolute(last, workdir_at(context, instruction))
 
 
 def children(context: FileContext, stage: Stage) -> list[Stage]:

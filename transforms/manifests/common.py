@@ -15,6 +15,7 @@ from rewriter.context import BuildContext, load_data
 MAX_INCLUDED_FILES = 100
 from rewriter.rules import Applicability
 from rewriter.shell import Command
+from transforms.base_images.stage import absolute
 
 Env = dict[str, str | None]
 
@@ -94,7 +95,7 @@ class Project:
 
     def context_path(self, path: str, base: PurePosixPath | None = None) -> str | None:
         """The context path of image path `path` (relative to `base`, default the cwd); None if not from this copy."""
-        image = PurePosixPath(normpath(str((base or self.cwd) / path)))
+        image = PurePosixPath(absolute(path, base or self.cwd))
         unknown = UNKNOWN_CWD in (image, *image.parents)
         if unknown and UNKNOWN_CWD not in (self.dest, *self.dest.parents):
             return None  # timid: relative to a working directory only the base image knows
@@ -115,7 +116,7 @@ class Project:
         inside = self.context_path(path)
         if inside is not None:
             return [inside]
-        image = PurePosixPath(normpath(str(self.cwd / path)))
+        image = PurePosixPath(absolute(path, self.cwd))
         if UNKNOWN_CWD in (image, *image.parents) or UNKNOWN_CWD in (self.dest, *self.dest.parents) or image in self.dest.parents:
             return None
         return []
@@ -161,19 +162,19 @@ class Project:
 
 def normpath(path: str) -> str:
     parts: list[str] = []
-    absolute = path.startswith("/")
+    rooted = path.startswith("/")
     for part in path.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
             if parts:
                 parts.pop()
-            elif not absolute:
+            elif not rooted:
                 return ".."
             continue
         parts.append(part)
     body = "/".join(parts)
-    return ("/" + body) if absolute else (body or ".")
+    return ("/" + body) if rooted else (body or ".")
 
 
 def in_folder(folder: str, name: str) -> str:
@@ -350,7 +351,7 @@ def names_copy(project: Project, value: str) -> bool:
     glob = _GLOB.search(value)
     literal = (value[: value.rfind("/", 0, glob.start()) + 1] or ".") if glob else value
     known = literal.startswith("/") or UNKNOWN_CWD not in (project.cwd, *project.cwd.parents)
-    image = PurePosixPath(normpath(str(project.cwd / literal)))
+    image = PurePosixPath(absolute(literal, project.cwd))
     if known and (image == project.dest or image in project.dest.parents):
         return True
     path = project.context_path(literal)
@@ -484,8 +485,8 @@ def analyse(command: Command, project: Project, env: Env) -> Plan:
         free = touches_only_image(command, words, project) or (is_venv(words) and venv_apart_from_copy(command, words, project))
         return Plan("free", name) if free else Plan("source")
     if name in meta["absolute_path_commands"]:
-        absolute = all(w.startswith(("/", "-")) for w in words[1:])
-        return Plan("free", name) if absolute and touches_only_image(command, words, project) else Plan("source")
+        by_path = all(w.startswith(("/", "-")) for w in words[1:])
+        return Plan("free", name) if by_path and touches_only_image(command, words, project) else Plan("source")
     tool = installer.tool if installer is not None else ""
     if len(words) > 1 and words[1] in meta["free_subcommands"].get(name, ()):
         required = meta["free_only_with"].get(f"{name} {words[1]}")

@@ -10,9 +10,9 @@ from rewriter.rules import Applicability, Edit
 from rewriter.shell import Arm, Command, ShellScript, value_test_variables, walk
 from rewriter.syntax import Instruction, Trivia
 from rewriter.text import Span
-from transforms.base_images.stage import workdir_at
+from transforms.base_images.stage import absolute, workdir_at
 from transforms.cache_cleanups import trailing_cleanups
-from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, join_notes, normpath, package_managers, tool_of
+from transforms.manifests.common import UNKNOWN_CWD, Env, Plan, Project, analyse, cap, installer_for, join_notes, package_managers, tool_of
 from transforms.manifests.conditions import taken_branch
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.patterns import (
@@ -155,7 +155,7 @@ def _split_chain(  # noqa: C901
                     break
                 if free_only and project_for(cwd).context_path(values[0]) is not None:
                     break
-                cwd = PurePosixPath(normpath(str(cwd / values[0])))
+                cwd = PurePosixPath(absolute(values[0], cwd))
             elif command.name == "set" and not set_options_only(command.arg_values()):
                 break
             elif command.name in (".", "source"):

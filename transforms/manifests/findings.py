@@ -10,7 +10,7 @@ from rewriter.rules import Applicability, Edit
 from rewriter.syntax import Instruction, Stage
 from rewriter.shell import Command
 from rewriter.text import Span
-from transforms.base_images.stage import workdir_at
+from transforms.base_images.stage import user_at, workdir_at
 from transforms.manifests.common import SAFE_WORD, Plan, installer_of_tool, installs_software, updates_index
 from transforms.manifests.ownership import owner_mode_risk
 from transforms.manifests.steps import install_inputs, sets_modes_of, stay_conflict
@@ -19,7 +19,6 @@ from transforms.manifests.patterns import (
     Candidate,
     FlattenedContext,
     Followed,
-    user_at,
     SourceCopy,
     copied_context,
     already_copied,
@@ -260,7 +259,12 @@ def _context_free_installs(context: FileContext, copy: SourceCopy, followed: Fol
 
 def _separates_index_update(split: Split) -> bool:
     """True when the moved head refreshes a package index (`apt-get update`) whose tool runs again in what stays
-    (`apt-get install -y $BUILD_DEPS`, which the pass cannot move)."""
+    (`apt-get install -y $BUILD_DEPS`, which the pass cannot move).
+
+    DF103's alone, not every split's (`_split_chain`): DF101 moves such a head with the dependency install it is
+    for, and the apt install that stays still finds the lists in the image (DF205 refreshes them there); DF103
+    moves a head only to spare its rerun, and an update moved away from its install is the shape DF205 joined
+    again, so that the fixes never converged."""
     moved = {c.name for c in split.commands[: split.cut] if c is not None and updates_index(c)}
     return any(c is not None and c.name in moved for c in split.commands[split.cut :])
 

@@ -30,6 +30,7 @@ from typing import Iterable
 
 from rewriter.context import BuildContext, FileContext
 from rewriter.syntax import Instruction
+from transforms.base_images.stage import user_at
 from transforms.manifests.common import Plan, Project, in_folder, normpath, package_managers
 from transforms.manifests.steps import Change, Stay, _contains, _overlap, _parts
 
@@ -57,8 +58,6 @@ def owner_mode_risk(context: FileContext, run: Instruction, stays: Iterable[Stay
 
 
 def _user(context: FileContext, run: Instruction) -> str | None:
-    from transforms.manifests.patterns import user_at  # (patterns imports steps, which this module imports)
-
     user = user_at(context, run)
     return None if user is None else user.partition(":")[0]
 

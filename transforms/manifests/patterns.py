@@ -7,15 +7,15 @@ import re
 import shlex
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from rewriter.context import BuildContext, FileContext
 from rewriter.shell import Command, ShellScript
 from rewriter.syntax import Instruction, Stage
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
-from transforms._shellfix import root_image, split_image
-from transforms.base_images.stage import copy_destination, stage_config, workdir_at
+from transforms._shellfix import base_image_name, root_image
+from transforms.base_images.stage import absolute, copy_destination, user_at, workdir_at
 from transforms.manifests.downloads import installer_pipeline
 from transforms.manifests.steps import Stay, copy_step, idempotent, recopies_in_place, refs, run_step, unused_by_copy
 from transforms.manifests.common import (
@@ -136,18 +136,15 @@ def source_copy(context: FileContext, ins: Instruction) -> SourceCopy | None:
     if source and (not build.exists(source) or build.is_file(source)):
         return None
     workdir = workdir_at(context, ins)
-    if dest.startswith("/"):
-        absolute = PurePosixPath(normpath(dest))
-    else:
-        absolute = PurePosixPath(normpath(str(PurePosixPath(workdir or UNKNOWN_CWD) / dest)))
     base = PurePosixPath(workdir) if workdir else UNKNOWN_CWD
+    target = PurePosixPath(absolute(dest, base))
     # WORKDIR created the working directory and its parents; `/` always exists.
-    exists = absolute == PurePosixPath("/") or absolute == base or absolute in base.parents
+    exists = target == PurePosixPath("/") or target == base or target in base.parents
     flags = " ".join(context.slice(f.span) for f in ins.flags)
     if ins.json is not None and not SAFE_WORD.match(words[1].text):
         return None  # timid: a JSON destination that would need quoting in shell form
     dest_text = words[1].text
-    return SourceCopy(ins, source, absolute, dest_text, exists, flags, not dest.startswith("/"), flattened)
+    return SourceCopy(ins, source, target, dest_text, exists, flags, not dest.startswith("/"), flattened)
 
 
 class Candidate:
@@ -324,39 +321,10 @@ def _owner(user: str) -> tuple[str, str]:
     return name, group
 
 
-def user_at(context: FileContext, ins: Instruction) -> str | None:
-    """The USER in effect at `ins` (as written, variables expanded); None when the base image's is not known.
-
-    A stage built on another stage of the file inherits that stage's.  The base image's user comes from
-    `stage_config` (data/base_images.toml: gradle ran as `gradle` for Gradle 3.4 to 5.4), else from the
-    images that set no USER (`root_image`)."""
-    chain = list(_stage_chain(context, ins))
-    for stage, limit in chain:
-        users = [i for i in stage.instructions if i.name == "USER" and i.index < limit]
-        if users:
-            return context.expand(users[-1].args.text.strip(), users[-1])
-    config = stage_config(context, chain[-1][0]) if chain else None
-    if config is not None:
-        return config.user
-    return "root" if _official_base(context, ins) else None
-
-
-def _stage_chain(context: FileContext, ins: Instruction) -> Iterator[tuple[Stage, int]]:
-    """The stage of `ins`, then the stages of the file it is built on, each with the index it is read up to."""
-    stage = context.stage(ins)
-    limit = ins.index
-    while stage is not None:
-        yield stage, limit
-        image = (resolve_image(context.document, stage) or "").lower()
-        stage = next((s for s in context.document.stages if s.index < stage.index and s.alias and s.alias.lower() == image), None)
-        limit = stage.instructions[-1].index + 1 if stage is not None and stage.instructions else 0
-
-
 def _official_base(context: FileContext, ins: Instruction) -> bool:
     """True if the stage of `ins` is built, directly or through stages of the file, on an image that runs as root
     (`root_image`)."""
-    *_, (root, _) = _stage_chain(context, ins)
-    return root_image(split_image(resolve_image(context.document, root) or "")[0])
+    return root_image(base_image_name(context, ins) or "")
 
 
 def lock_read_later(context: FileContext, copy: SourceCopy, run: Instruction, remainder: Sequence[Command | None], plan: Plan) -> str:
@@ -627,7 +595,7 @@ def later_install(context: FileContext, stage: Stage, copy: SourceCopy, after: i
         for command in script.commands:
             values = command.arg_values()
             if command.name == "cd" and command.parent in ("", "list") and len(values) == 1 and values[0] is not None:
-                cwd = PurePosixPath(normpath(str(cwd / values[0])))  # `cd /src && go test ./...`
+                cwd = PurePosixPath(absolute(values[0], cwd))  # `cd /src && go test ./...`
             project = make(cwd)
             if project.folder() is None:
                 continue
@@ -668,7 +636,7 @@ def _copied_in_place(context: FileContext, ins: Instruction, copy: SourceCopy) -
     workdir = workdir_at(context, ins)
     if not (dest.endswith("/") or dest in (".", "./")) or (not dest.startswith("/") and workdir is None):
         return None  # timid: `COPY a.txt b.txt` may rename; a folder only the base image knows
-    folder = PurePosixPath(normpath(dest if dest.startswith("/") else f"{workdir}/{dest}"))
+    folder = PurePosixPath(absolute(dest, workdir))
     project = Project(build, copy.source, copy.dest, folder)
     files = {normpath(source.lstrip("/")) for source in sources}
     if not all(build.is_file(f) and project.context_path(PurePosixPath(f).name) == f for f in files):

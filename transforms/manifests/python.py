@@ -8,6 +8,7 @@ from typing import Any
 
 from rewriter.rules import Applicability
 from rewriter.shell import Command
+from transforms._shellfix import pip_subcommand
 from transforms.manifests.common import (
     MAX_INCLUDED_FILES,
     REMOTE,
@@ -32,7 +33,6 @@ from transforms.manifests.common import (
 )
 from rewriter.context import toml_loads
 from transforms.manifests.python_metadata import declared_dependencies, declared_extras
-from transforms.pip_cache import pip_subcommand
 
 
 _REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*(([<>=!~]=?|===?)|;|@|$)")

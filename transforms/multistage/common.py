@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
@@ -14,7 +13,7 @@ from rewriter.syntax import Instruction, Stage, Trivia
 from rewriter.text import LogicalText, Span
 from rewriter.variables import assignments, resolve_image
 from transforms.base_images.knowledge import ImageRef, knowledge as base_knowledge
-from transforms.base_images.stage import stage_config, workdir_after, workdir_at
+from transforms.base_images.stage import absolute, stage_config, workdir_after, workdir_at
 
 
 BUILD_STAGE = "build"
@@ -156,15 +155,6 @@ def flag_value(values: list[str | None], names: tuple[str, ...]) -> tuple[bool, 
             if value.startswith(name + "="):
                 return True, value[len(name) + 1 :]
     return False, None
-
-
-def absolute(path: str, workdir: str | None) -> str | None:
-    """`path` against `workdir`, `..` resolved as the shell and BuildKit resolve it; None when workdir is unknown."""
-    if path.startswith("/"):
-        return posixpath.normpath(path)
-    if workdir is None:
-        return None
-    return posixpath.normpath(posixpath.join(workdir, path))
 
 
 def under(path: str, directory: str) -> bool:

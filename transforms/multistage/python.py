@@ -95,8 +95,9 @@ def plan_python(facts: Facts) -> Plan | None:
         if any(c.name in ("apk", "apt-get") for _, c in others):
             raise Decline("Alpine packages: the -dev -> runtime library data is Debian's")  # timid:
         return None  # already the small image, and nothing compiled
-    headers = _debian_python_headers(facts)
-    build_only, runtime_packages = split_packages([p for p in facts.apt_packages() if p not in headers])
+    installed = facts.apt_packages()
+    headers = _debian_python_headers(facts, installed)
+    build_only, runtime_packages = split_packages([p for p in installed if p not in headers])
     build_only += headers
     version, suffix = image.split()
     full = "slim" not in suffix
@@ -117,7 +118,6 @@ def plan_python(facts: Facts) -> Plan | None:
         else:
             steps.append(step)
     runtime = f"python:{slim_tag('python', image)}"
-    installed = set(facts.apt_packages())
     check_dev_runtime_release(facts.context, runtime, [p for p in runtime_packages if p not in installed])
     commands, start_note = _start_commands(facts, runtime)
     tools = healthcheck_tools(facts)
@@ -279,11 +279,12 @@ def _fresh_application_dir(copies: list[tuple[Instruction, list[str], str]]) -> 
     return tops.pop() if len(tops) == 1 and inside else None
 
 
-def _debian_python_headers(facts: Facts) -> list[str]:
-    """The stage's python3-dev and the like: headers of Debian's Python, which builds with the image's own
-    Python in /usr/local never use; build-only, unless the container runs Debian's interpreter by path."""
+def _debian_python_headers(facts: Facts, installed: list[str]) -> list[str]:
+    """The stage's python3-dev and the like (of the apt packages it `installed`): headers of Debian's Python, which
+    builds with the image's own Python in /usr/local never use; build-only, unless the container runs Debian's
+    interpreter by path."""
     pattern = re.compile(knowledge()["python_image"]["debian_python_dev"])
-    headers = [p for p in facts.apt_packages() if pattern.fullmatch(p)]
+    headers = [p for p in installed if pattern.fullmatch(p)]
     if headers:
         starts = facts.start.commands() if facts.start is not None else []
         for words in starts:
