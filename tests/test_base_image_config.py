@@ -13,7 +13,7 @@ from helpers import dedent
 from rewriter.context import FileContext, Settings, load_data
 from rewriter.syntax import parse
 from transforms.base_images import knowledge as kb
-from transforms.base_images.stage import absolute, runs_as_root, stage_config, user_at, workdir_at
+from transforms.base_images.stage import absolute, base_packages, runs_as_root, stage_config, user_at, workdir_at
 
 SHIPPED = kb.Knowledge(load_data("base_images"))
 
@@ -145,6 +145,39 @@ def test_older_releases_have_their_own_config(ref: str, user: str | None, workdi
 def test_the_release_of_a_tag_is_the_one_it_was_built_on(ref: str, codename: str | None) -> None:
     found = config(ref)
     assert found is not None and (found.os, found.codename) == ("debian", codename)
+
+
+@pytest.mark.parametrize(
+    ("ref", "os", "codename"),
+    [
+        ("buildpack-deps:bookworm-curl", "debian", "bookworm"),
+        ("buildpack-deps:noble-scm", "ubuntu", "noble"),
+        ("buildpack-deps:scm", "debian", "trixie"),  # the tier alone follows `latest`
+        ("mcr.microsoft.com/devcontainers/python:3.12", "debian", "trixie"),  # rebuilt on the manifest's variant
+        ("mcr.microsoft.com/devcontainers/python:1-3.12-bookworm", "debian", "bookworm"),  # a tag naming its release
+        ("mcr.microsoft.com/devcontainers/base:debian12", "debian", "bookworm"),
+        ("mcr.microsoft.com/devcontainers/base:ubuntu", "ubuntu", "resolute"),
+        ("mcr.microsoft.com/devcontainers/base:latest", "debian", "trixie"),
+        ("mcr.microsoft.com/devcontainers/dotnet:10.0", "ubuntu", "noble"),
+        ("mcr.microsoft.com/devcontainers/dotnet:8.0-jammy", "ubuntu", "jammy"),
+        ("mcr.microsoft.com/devcontainers/java:21-jdk-bookworm", "debian", "bookworm"),
+    ],
+)
+def test_the_release_of_a_tier_or_a_dev_container_tag(ref: str, os: str, codename: str) -> None:
+    found = config(ref)
+    assert found is not None and (found.os, found.codename) == (os, codename)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "mcr.microsoft.com/devcontainers/python:1-3.12",  # image version 1: last built on a release no source records
+        "mcr.microsoft.com/devcontainers/python:3.9",  # no longer in the manifest
+        "mcr.microsoft.com/devcontainers/base:1-debian",
+    ],
+)
+def test_a_dev_container_tag_that_no_longer_follows_the_manifest_is_unknown(ref: str) -> None:
+    assert config(ref) is None
 
 
 def test_an_entrypoint_resets_the_inherited_cmd() -> None:
@@ -313,8 +346,73 @@ def test_runs_as_root_reads_the_user_as_buildkit_sets_it(dockerfile: str, root: 
     context = _context(dockerfile)
     assert runs_as_root(context, context.document.instructions[-1]) is root
 
+# -- installed packages -------------------------------------------------------------
+
+
+def installed(text: str) -> frozenset[str]:
+    return SHIPPED.installed_packages(kb.ImageRef.parse(text), Settings())
+
+
+@pytest.mark.parametrize(
+    ("ref", "has", "lacks"),
+    [
+        ("python:3.12", {"ca-certificates", "netbase", "openssh-client", "gcc", "libbluetooth-dev"}, {"tzdata", "sq"}),
+        ("python:3.12-slim", {"ca-certificates", "netbase", "tzdata"}, {"openssh-client", "gcc"}),
+        ("python:3.8-slim-bullseye", {"ca-certificates"}, {"tzdata"}),  # tzdata only in the slim images of 3.9 and newer
+        ("python:3.12.1-slim", {"tzdata"}, set()),
+        ("node:22", {"ca-certificates", "git", "make"}, set()),
+        ("golang:1.23", {"git", "gcc", "pkg-config"}, {"libpq-dev"}),
+        ("php:8.3-apache", {"apache2", "ca-certificates", "re2c"}, set()),
+        ("php:8.3-fpm", {"ca-certificates"}, {"apache2"}),
+        ("rust:1.80-slim-bookworm", {"ca-certificates", "gcc"}, {"curl"}),
+        ("buildpack-deps:noble-curl", {"ca-certificates", "tzdata"}, {"git"}),
+        ("buildpack-deps:bookworm-curl", {"ca-certificates"}, {"tzdata"}),  # tzdata on Ubuntu only
+        ("eclipse-temurin:21-jre", {"ca-certificates", "fontconfig"}, set()),
+        ("mcr.microsoft.com/dotnet/sdk:8.0", {"ca-certificates", "git"}, set()),
+        ("mcr.microsoft.com/devcontainers/python:3.12", {"openssh-client"}, {"imagemagick", "libmagickwand-dev"}),
+    ],
+)
+def test_what_an_image_keeps_installed_on_top_of_its_os(ref: str, has: set[str], lacks: set[str]) -> None:
+    found = installed(ref)
+    assert has <= found and not lacks & found
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "node:22-bookworm-slim",  # purges all it installed
+        "python:3.12-alpine",
+        "debian:bookworm",  # the OS image is the package metadata's own base system
+        "registry.example.com/python:3.12",
+        "mcr.microsoft.com/devcontainers/python:1-3.12",
+        "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",
+    ],
+)
+def test_an_image_whose_packages_are_not_described_keeps_nothing(ref: str) -> None:
+    assert installed(ref) == frozenset()
+
+
+def test_a_stage_keeps_what_the_image_of_its_first_stage_keeps() -> None:
+    context = _context(
+        """        ARG VARIANT=slim
+        FROM python:3.12-${VARIANT} AS base
+        FROM base AS app
+        """
+    )
+    assert base_packages(context, context.document.stages[1]) == installed("python:3.12-slim")
+
 
 # -- provenance ---------------------------------------------------------------------
+
+
+def test_every_installed_packages_entry_names_a_source_and_entries_that_exist() -> None:
+    data = load_data("base_images")
+    tables = data["installed_packages"]
+    for name, entry in tables.items():
+        assert entry.get("src") in data["meta"]["src"], f"installed_packages.{name}: unknown source"
+        assert name in data["image_configs"] or name.partition(":")[0] in data["image_configs"], f"installed_packages.{name}: no image config"
+        for other in [entry.get("from"), *entry.get("words", {}).values()]:
+            assert other in (None, "") or other in tables, f"installed_packages.{name}: unknown entry {other!r}"
 
 
 def test_every_image_config_names_a_source_that_exists() -> None:

@@ -22,7 +22,7 @@ from rewriter.text import Span
 from rewriter.variables import global_args, parent_stage, resolve_image
 from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 from transforms.base_images.knowledge import ImageRef, Tag, is_eol, knowledge, today
-from transforms.base_images.stage import copy_destination, stage_config
+from transforms.base_images.stage import base_packages, copy_destination, stage_config
 from transforms._shellfix import (
     Item,
     append_command,
@@ -903,6 +903,58 @@ def recommends_brought(context: FileContext, stage_index: int) -> frozenset[str]
     return frozenset(brought)
 
 
+def _removes_packages(command: Command) -> bool:
+    """`apt-get purge`, `apt-get autoremove`, `dpkg -r`...: a package installed before may be gone after it
+    (an apt subcommand that is not static may be one)."""
+    call = apt_call(command)
+    if call is not None:
+        return call.sub is None or call.subcommand in _apt()["removes"]
+    return command.name == "dpkg" and any(w.value is None or w.value in ("-r", "-P", "--remove", "--purge") for w in command.words[1:])
+
+
+def _installed_at_start(context: FileContext, instruction: Instruction, installed: dict[int, set[str]]) -> set[str]:
+    """The packages DF204 knows are installed when the instruction's stage starts: what the stage it is
+    built FROM had after its apt commands, or what its base image keeps (`base_packages`)."""
+    stage = context.stage(instruction)
+    for _ in range(50):
+        if stage is None:
+            return set()
+        parent = parent_stage(context.document, stage)
+        if parent is None:
+            return set(base_packages(context, stage))
+        if parent.index in installed:
+            return set(installed[parent.index])
+        stage = parent
+    return set()
+
+
+def _with_depends(release: DebianRelease | None, names: set[str]) -> frozenset[str]:
+    """`names` and what their Depends install of the packages DF204 may add (`DebianRelease.installs`)."""
+    if release is None:
+        return frozenset(names)
+    return frozenset(names).union(*(release.installs(name) for name in names))
+
+
+def _spared_by_base(
+    context: FileContext, instruction: Instruction, words: list[str | None], release: DebianRelease | None, before: set[str], plan: RecommendsPlan
+) -> str | None:
+    """The note naming what the base image's own packages spare the fix: recommends it would otherwise add, or
+    leave out unjudged; None when they change nothing."""
+    stage = context.stage(instruction)
+    base = base_packages(context, stage) & before if stage is not None else frozenset()
+    if not base:
+        return None
+    without = recommends_plan(words, release, installed_before=_with_depends(release, before - base))
+    added = [a for a in without.additions if a not in plan.additions]
+    settled = [u for u in without.unknown if u not in plan.unknown]
+    found = base_image(context, instruction)
+    shown = ":".join(p for p in found if p) if found is not None else "the base image"
+    parts = [f"not added: {shown} already has {', '.join(added)} installed"] if added else []
+    if settled:
+        parts.append(f"satisfied by what {shown} has installed: {', '.join(settled)}")
+    return "; ".join(parts) or None
+
+
 def _recommends_configured(context: FileContext, instruction: Instruction) -> bool:
     """An earlier RUN wrote `APT::Install-Recommends "false"` into apt's configuration."""
     for run in earlier_runs(context, instruction):
@@ -970,6 +1022,18 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     - a recommend that a package named or added for another recommend
       satisfies is not left out (musl-tools' gcc recommends libc6-dev and
       the virtual libc-dev; the claim on libc-dev names libc6-dev);
+    - nor is one that the stage already has installed: apt installs no
+      recommend an installed package satisfies, so the flag changes nothing
+      for it.  That is what earlier installs of the stage, and of the stages
+      it is built FROM, named or added, and what the base image keeps on top
+      of its OS image, from its Dockerfiles and their history
+      (`data/base_images.toml` [installed_packages]; an image, tag or OS not
+      described there keeps nothing): on `python:3.12`, built FROM
+      buildpack-deps with ca-certificates, netbase and openssh-client, curl
+      and git need nothing added; on `python:3.12-slim`, which keeps
+      ca-certificates and netbase only, git's openssh-client is still named.
+      After a command that may remove packages (`apt-get purge`, `remove`,
+      `autoremove`, `dist-upgrade`, `dpkg -r`), nothing installed before counts;
     - anything else left out, a package the release does not have, or a
       word that is not static (`$PKGS` set in the RUN itself): unsafe, what
       the missing recommends do is unknown.  An unquoted `$PKGS` that the
@@ -980,7 +1044,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     The release comes from the stage's base image, ARGs and earlier stages
     resolved, read from its tag with `data/base_images.toml`
     (`python:3.13-slim` is Debian 13, `python:3.11-slim-bookworm` Debian
-    12, `mcr.microsoft.com/dotnet/sdk:8.0` Debian 12); the note says which.
+    12, `mcr.microsoft.com/dotnet/sdk:8.0` Debian 12, and a dev container's
+    `mcr.microsoft.com/devcontainers/python:3.12` the variant its manifest
+    lists for it, 3.12-trixie); the note says which.
     A base image whose release is unknown (a private image, an image not
     built FROM debian, Debian 10) makes the fix unsafe; so does a tag that
     is no longer rebuilt, does not name its release, and whose last build
@@ -1033,12 +1099,20 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     nothing and is safe.  `--install-recommends` written explicitly is left alone.
     """
     installed: dict[int, set[str]] = {}
-    for instruction, script, calls in _runs_with_apt(context):
-        configured = _recommends_configured(context, instruction)
-        before = installed.setdefault(instruction.stage, set())
-        for call in calls:
-            if call.subcommand not in ("install", "build-dep", "reinstall", "satisfy"):
+    for instruction, script in context.scripts():
+        configured: bool | None = None
+        for command in script.commands:
+            if _removes_packages(command):
+                installed[instruction.stage] = set()
                 continue
+            call = apt_call(command)
+            if call is None or call.subcommand not in ("install", "build-dep", "reinstall", "satisfy"):
+                continue
+            if configured is None:
+                configured = _recommends_configured(context, instruction)
+            before = installed.get(instruction.stage)
+            if before is None:
+                before = installed[instruction.stage] = _installed_at_start(context, instruction, installed)
             words, read = install_words(context, instruction, call)
             if call.subcommand != "install":
                 words, read = [None], []
@@ -1053,7 +1127,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
                 stage = context.memo((stage_release, instruction.stage), lambda: stage_release(context, instruction))
                 codename = stage.release.codename if stage.release is not None else None
                 third_party = _other_release(call) or _third_party_sources(context, instruction, script, call, codename)
-                plan = recommends_plan(words, stage.release or stage.stand_in, installed_before=frozenset(before))
+                release = stage.release or stage.stand_in
+                plan = recommends_plan(words, release, installed_before=_with_depends(release, before))
                 if stage.release is None:
                     plan = plan._replace(applicability=Applicability.UNSAFE)
                     notes.append(stage.described + (f"; what is kept follows {stage.stand_in.title}" if stage.stand_in is not None else ""))
@@ -1062,6 +1137,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
                     notes.append(f"{third_party}; the decision uses the metadata of {stage.release.title}")
                 else:
                     notes.append(f"{stage.described}: decided by its package metadata")
+                spared = _spared_by_base(context, instruction, words, release, before, plan)
+                if spared is not None:
+                    notes.append(spared)
             before.update(package_name(w) for w in words if w is not None)
             before.update(plan.additions)
             edits = [Edit.insert(call.sub_word.span.end, " --no-install-recommends")]

@@ -1,6 +1,6 @@
 FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base
 RUN apt-get update \
-    && apt-get install --no-install-recommends -y curl ca-certificates \
+    && apt-get install --no-install-recommends -y curl \
     && rm -rf /var/lib/apt/lists/*
 
 FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build

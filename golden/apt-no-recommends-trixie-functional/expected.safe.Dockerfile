@@ -2,8 +2,6 @@ FROM python:3.13-slim
 RUN apt-get update && apt-get install --no-install-recommends -y \
         git \
         gnupg \
-        ca-certificates \
-        netbase \
         openssh-client \
         gnupg-utils \
         gpg-wks-client \

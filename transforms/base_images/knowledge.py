@@ -400,6 +400,40 @@ class Knowledge:
             codename=codename or None,
         )
 
+    def installed_packages(self, ref: ImageRef, settings: Settings) -> frozenset[str]:
+        """The Debian or Ubuntu packages the image a reference names keeps installed on top of its OS image
+        (`[installed_packages]`), for DF204: apt installs no recommend that one of them satisfies.
+
+        Empty when the repository, the tag's shape or its OS is not described,
+        or the tag is Alpine's: never a guess.  A package listed only from a
+        version on counts for a tag whose every release is that version or newer.
+        """
+        config = self.image_config(ref, settings)
+        tables = self.data.get("installed_packages", {})
+        entry = tables.get(config.image) if config is not None and config.os in ("debian", "ubuntu") else None
+        if config is None or entry is None:
+            return frozenset()
+        words = (ref.tag or "latest").split("-")
+        word = next((w for w in words if w in entry.get("words", {})), None)
+        if word is not None:
+            entry = tables.get(entry["words"][word])
+            if entry is None:
+                return frozenset()
+        parsed = self.parse_tag(config.image, ref.tag) if config.image in self.data["images"] else None
+        version = parsed.version or parsed.key if parsed is not None else None
+        found: set[str] = set()
+        for _ in range(10):  # `from` chains are a few entries long; a cycle in user data stops here
+            own = set(entry.get("packages", ()))
+            if config.os == "ubuntu":
+                own.update(entry.get("ubuntu", ()))
+            own.update(p for flavour, extra in entry.get("flavours", {}).items() if flavour in words for p in extra)
+            own.difference_update(n for n, since in entry.get("since_version", {}).items() if version is None or not _at_least(version, str(since)))
+            found |= own
+            entry = tables.get(entry.get("from", ""))
+            if entry is None:
+                break
+        return frozenset(found)
+
     def _config_entry(self, repository: str) -> dict[str, Any] | None:
         configs = self.data.get("image_configs", {})
         entry = configs.get(repository)
@@ -439,8 +473,9 @@ class Knowledge:
                 if codename.startswith("("):  # "(image default_codename)": the image's default, when of that OS
                     codename = default[1] if default[0] == found["os"] else ""
                 return found["os"], codename or None, version, flavour
-        if version is None and rest in entry.get("floating_tags", {}):
-            os_name, codename = entry["floating_tags"][rest]
+        floating = entry.get("floating_tags", {}).get(tag or "latest")
+        if floating is not None:  # a whole tag that follows a moving default (gradle's `jdk21`, a dev container's `3.12`)
+            os_name, codename = floating
             return os_name, codename or None, version, flavour
         for word, os_name, codename in entry.get("os_words", ()):
             if re.search(rf"(^|-){re.escape(word)}(-|$|\d)", rest):

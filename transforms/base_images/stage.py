@@ -4,6 +4,8 @@
   split into an official image and tag (None for stages built on an earlier
   stage, `scratch`, digests, private registries and images the knowledge
   file does not describe);
+* `base_packages`: the Debian or Ubuntu packages the stage's base image
+  keeps installed on top of its OS image (for DF204's recommends);
 * `retag`: the edit that makes the FROM name another image: on the FROM
   word, or on the ARG default the tag comes from;
 * `uses`: the commands a stage (and the stages built on it) runs, so a rule
@@ -102,6 +104,23 @@ def stage_config(context: FileContext, stage: Stage) -> ImageConfig | None:
         return kb.knowledge(context).image_config(ImageRef.parse(resolved), context.settings)
 
     return context.memo((stage_config, stage.index), compute)
+
+
+def base_packages(context: FileContext, stage: Stage) -> frozenset[str]:
+    """The Debian or Ubuntu packages the image `stage` is built on keeps installed on top of its OS image
+    (`Knowledge.installed_packages`): for a stage FROM an earlier stage, the first stage's image (what
+    the earlier stages' RUNs install is theirs to tell).  Empty when the image is not described."""
+
+    def compute() -> frozenset[str]:
+        parent = parent_stage(context.document, stage)
+        if parent is not None:
+            return base_packages(context, parent)
+        resolved = resolve_image(context.document, stage) if stage.image else None
+        if resolved is None or resolved.lower() == "scratch":
+            return frozenset()
+        return kb.knowledge(context).installed_packages(ImageRef.parse(resolved), context.settings)
+
+    return context.memo((base_packages, stage.index), compute)
 
 
 def _after(context: FileContext, instructions: list[Instruction], config: ImageConfig) -> ImageConfig:
