@@ -7,8 +7,11 @@ import pytest
 from helpers import codes, dedent, diagnostics, fixed
 from rewriter.context import load_data
 from rewriter.rules import Applicability
+from rewriter.shell import ShellScript
+from rewriter.text import LogicalText
 from transforms.base_images import knowledge as kb
 from transforms.base_images.project import setup_py_python_requires, specifier_allows
+from transforms.base_images.stage import apt_install, package_name
 
 SHIPPED = kb.Knowledge(load_data("base_images"))
 
@@ -369,3 +372,21 @@ def test_files_with_different_extra_knowledge_do_not_see_each_other_interleaved(
     assert list(end_of_life_base_image.check(shipped)) == []
     two = list(first)
     assert [d.message.split("`")[1] for d in [one, *two]] == ["python:3.11-slim", "python:3.11-slim"]
+
+
+@pytest.mark.parametrize(
+    ("run", "packages"),
+    [
+        ("apt-get -o Dpkg::Use-Pty=0 install -y curl", ["curl"]),
+        ("apt-get -a arm64 install -y curl", ["curl"]),
+        ("apt-get --host-architecture arm64 install curl=8.5.0-2", ["curl"]),
+        ("apt-get -a arm64 update", None),
+    ],
+    ids=["option", "architecture", "long-architecture", "not-install"],
+)
+def test_apt_install_reads_option_values_from_the_apt_facts(run: str, packages: list[str] | None) -> None:
+    """The options that take a value are package_caches.toml's (`apt.options_with_value`), which the apt pass
+    reads too: the value of `-a` is an architecture, not the subcommand."""
+    (command,) = ShellScript(LogicalText.from_slices(run, [(0, len(run))])).commands
+    found = apt_install(command)
+    assert (None if found is None else [package_name(p or "") for _, p in found[0]]) == packages

@@ -258,16 +258,21 @@ class Bot:
     def _git(self, root: Path) -> Git:
         return Git(root, env=self.env, redact=self.ui.redact, trace=self.ui.trace)
 
-    def _in_checkout(self, api: GitHub) -> int:
-        from rewriter.bot.git import auth_env, github_repository
-
+    def _checkout(self, without_one: str = "") -> tuple[Git, str]:
+        """The git checkout the path named on the command line lies in, and that path relative to its root;
+        `without_one` completes the error where there is no checkout."""
         path = Path(self.args.path).resolve()
         if not path.exists():
             raise BotError(f"{self.args.path}: no such file or folder")
         root = Git.toplevel(path, self.env)
         if root is None:
-            raise BotError(f"{self.args.path} is not inside a git checkout (to work on a GitHub repository without one, use --repo OWNER/NAME)")
-        git = self._git(root)
+            raise BotError(f"{self.args.path} is not inside a git checkout{without_one}")
+        return self._git(root), path.relative_to(root.resolve()).as_posix()
+
+    def _in_checkout(self, api: GitHub) -> int:
+        from rewriter.bot.git import auth_env, github_repository
+
+        git, target = self._checkout(" (to work on a GitHub repository without one, use --repo OWNER/NAME)")
         url = git.remote_url(self.args.remote)
         repository = github_repository(url) or _split_repo(self.env.get("GITHUB_REPOSITORY", ""))
         if repository is None:
@@ -278,7 +283,6 @@ class Bot:
         git.remote_env = auth_env(git.push_urls(self.args.remote) + [url], self.token, self.env)
         owner, name = repository
         info = api.repository(owner, name)
-        target = path.relative_to(root.resolve()).as_posix()
         return self._deliver(api, git, owner, name, info, target, checkout=True)
 
     def _in_clone(self, api: GitHub) -> int:
@@ -540,13 +544,7 @@ class Bot:
     def dry_run(self) -> int:
         from rewriter.outputs import unified_diff
 
-        path = Path(self.args.path).resolve()
-        if not path.exists():
-            raise BotError(f"{self.args.path}: no such file or folder")
-        root = Git.toplevel(path, self.env)
-        if root is None:
-            raise BotError(f"{self.args.path} is not inside a git checkout")
-        git = self._git(root)
+        git, target = self._checkout()
         remote = self.args.remote
         base = self.args.base
         if base is None:
@@ -561,7 +559,7 @@ class Bot:
         if base_ref is None or base_sha is None:
             raise BotError(f"no local copy of the base branch {base!r}; fetch it, or pass --base")
         branch = self._branch(git, base, None)
-        plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, path.relative_to(root.resolve()).as_posix()))
+        plan = Plan(base=base, base_sha=base_sha, branch=branch, scan=self._scan(git, base_sha, target))
         where = f"{base_ref.removeprefix('refs/remotes/').removeprefix('refs/heads/')} at {base_sha[:12]}, as last fetched"
         self.outcome.update(action="nothing to fix", base=base, base_commit=base_sha, branch=branch, pull_request=None)
         changed = plan.scan.changed

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Mapping, NamedTuple, overload
 
-from rewriter.context import FileContext
+from rewriter.context import FileContext, load_data
 from rewriter.rules import Edit
 from rewriter.shell import Command
 from rewriter.syntax import Instruction, Stage, Word
@@ -349,14 +349,12 @@ class Uses:
         self.unreadable = [] if unreadable is None else unreadable
 
 
-_APT_OPTIONS_WITH_VALUE = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file", "--default-release"})
-
-
 def apt_install(command: Command) -> tuple[list[tuple[int, str | None]], list[str]] | None:
     """(index, package) for each package word of `apt-get/apt install`, and the options; None if not one."""
     if command.name not in ("apt-get", "apt", "aptitude"):
         return None
     values = [w.value for w in command.words]
+    with_value = load_data("package_caches")["apt"]["options_with_value"]
     subcommand = None
     i = 1
     options: list[str] = []
@@ -366,7 +364,7 @@ def apt_install(command: Command) -> tuple[list[tuple[int, str | None]], list[st
             return None  # timid: an option or subcommand we cannot read
         if value.startswith("-"):
             options.append(value)
-            if value in _APT_OPTIONS_WITH_VALUE and i + 1 < len(values):
+            if value in with_value and i + 1 < len(values):
                 options.append(values[i + 1] or "")
                 i += 1
         elif subcommand is None:

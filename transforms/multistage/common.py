@@ -25,7 +25,6 @@ STATE_TOOLS = frozenset({"mkdir", "chmod", "chgrp", "chown"})
 """Commands that only create directories or set modes and owners: replayed in the runtime stage, not declined."""
 HARMLESS = frozenset({"true", ":", "echo", "set", "rm", "ls", "cat", "test", "["})
 APT = frozenset({"apt-get", "apt"})
-_APT_OPTIONS_WITH_VALUE = frozenset({"-t", "--target-release", "--default-release", "-o", "--option", "-c", "--config-file"})
 
 
 class Decline(Exception):
@@ -308,6 +307,7 @@ class Facts:
     def apt_packages(self) -> list[str]:
         """Packages installed with apt-get/apt in the stage (static names only)."""
         packages: list[str] = []
+        with_value = load_data("package_caches")["apt"]["options_with_value"]
         for _, command in self.commands():
             if command.name not in APT:
                 continue
@@ -320,7 +320,7 @@ class Facts:
                     skip = False
                 elif value is None:
                     raise Decline("an apt-get install lists a package whose name is computed")  # timid:
-                elif value in _APT_OPTIONS_WITH_VALUE:
+                elif value in with_value:
                     skip = True
                 elif not value.startswith("-"):
                     packages.append(value.split("=", 1)[0].split("/", 1)[0])

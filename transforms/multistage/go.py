@@ -651,7 +651,8 @@ def plan_go(facts: Facts) -> Plan:
             # program's HTTPS calls need it (the distroless images have it; a bare debian image does not).
             brought = recommends_brought(facts.context, facts.stage.index)  # None: unknown, keep the bundle
             recommended = {"ca-certificates"} if brought is None or any("ca-certificates" in g.split(" | ") for g in brought) else set()
-            packages = [p for p in packages if p in facts.apt_packages() or p in recommended]
+            installed = set(facts.apt_packages())
+            packages = [p for p in packages if p in installed or p in recommended]
         if packages:
             lines.append(apt_line(packages))
         needs = (["a shell"] if needs_shell else []) + [f"`{t}`" for t in sorted({t.rsplit('/', 1)[-1] for t in extra_tools})]
