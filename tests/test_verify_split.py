@@ -2,10 +2,12 @@
 
 A split moves the final image onto the runtime stage's base: its env and
 its own files come with it, the build stage's sources stay behind, and the
-binary it copies is built with other flags.  Each of those may differ, by
+binary it copies is built with `CGO_ENABLED=0`.  Each of those may differ, by
 exactly as much as the Dockerfiles and the two base images say; everything
-else (the command, every other application file) must not.  Driven through
-the in-memory builder of `test_verify.py`.
+else (the command, every other application file, a package version the
+original chose) must not.  A base move (DF3xx) is held to the same reading
+of the two bases' env.  Driven through the in-memory builder of
+`test_verify.py`.
 """
 
 from __future__ import annotations
