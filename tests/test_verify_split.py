@@ -170,6 +170,9 @@ def test_the_promise_is_read_from_both_dockerfiles() -> None:
         pytest.param("CGO_ENABLED=0 go build -o /usr/local/bin/app .", "CGO_ENABLED=0 go build -o /usr/local/bin/app .", (), id="already-static"),
         pytest.param("go build -o /usr/local/bin/app .", "CGO_ENABLED=0 go build -o /usr/local/bin/app -ldflags=-s .", (), id="a-flag-added"),
         pytest.param("go build -o /usr/local/bin/app .", "CGO_ENABLED=0 go build -o /usr/local/bin/other .", (), id="another-output"),
+        pytest.param("go build -o /usr/local/bin/app .", "CGO_ENABLED=0 go build -o /usr/local/bin/app . && cp main.go /usr/local/bin/app", (), id="a-new-command-after-it"),
+        pytest.param("go build -o /usr/local/bin/app .", "CGO_ENABLED=0 go build -o /usr/local/bin/app .\nCOPY go.mod /usr/local/bin/app", (), id="a-new-copy-after-it"),
+        pytest.param("go build -o /usr/local/bin/app .", "go mod download\nRUN CGO_ENABLED=0 go build -o /usr/local/bin/app .", ("usr/local/bin/app",), id="another-fixs-step-before-it"),
     ],
 )
 def test_the_split_rebuilds_the_outputs_of_the_commands_it_prefixed(tmp_path: Path, original_build: str, split_build: str, rebuilt: tuple[str, ...]) -> None:

@@ -217,16 +217,22 @@ def split_rebuilds(original: FileContext, rewritten: FileContext, builds: list[S
     stage that is a command of the original's image with `CGO_ENABLED=0 ` put in front, and otherwise as written.
 
     That prefix is the one change a split makes to how a copied file is built (transforms/multistage/go.py);
-    the outputs are read as the split reads them (`go_outputs`).  Any other change (a flag, another source)
+    the outputs are read as the split reads them (`go_outputs`).  Any other change (a flag, another source,
+    a command or copy after the build that the original did not run, which may write over its output)
     builds nothing "otherwise": its files are held to their bytes, and so are the outputs of a stage whose
     builds cannot be read."""
     from transforms.multistage.common import Decline, stage_facts
     from transforms.multistage.go import go_outputs
 
-    written = {_as_written(command) for _, command in _commands(original, _chain(original.document, original.document.stages[-1]))}
+    original_chain = _chain(original.document, original.document.stages[-1])
+    written = {_as_written(command) for _, command in _commands(original, original_chain)}
+    copies = {_copy_text(original, i) for stage in original_chain for i in stage.instructions if i.name in ("COPY", "ADD")}
     found: list[str] = []
     for stage in builds:
         prefixed = {command.span for _, command in _commands(rewritten, [stage]) if _before_the_prefix(command) in written}
+        new = [command.span.start for _, command in _commands(rewritten, [stage]) if command.span not in prefixed and _as_written(command) not in written]
+        new += [i.span.start for i in stage.instructions if i.name in ("COPY", "ADD") and _copy_text(rewritten, i) not in copies]
+        prefixed = {span for span in prefixed if span.start > max(new, default=-1)}
         if not prefixed:
             continue
         try:
@@ -235,6 +241,10 @@ def split_rebuilds(original: FileContext, rewritten: FileContext, builds: list[S
             continue  # timid: outputs not known, held to their bytes
         found += [path.strip("/") for path, command, _ in outputs if command.span in prefixed]
     return tuple(dict.fromkeys(found))
+
+
+def _copy_text(context: FileContext, instruction: Instruction) -> str:
+    return " ".join(context.slice(instruction.span).split())
 
 
 _UPGRADES = frozenset({"upgrade", "dist-upgrade", "full-upgrade"})
