@@ -12,15 +12,17 @@ a category, and each rule family promises which categories it may change:
 | language build tools removed, added or of another version (pip, uv, wheel...) | DF4xx |
 | application files removed: sources the build stage copied and the runtime stage does not | DF4xx |
 | a file the runtime stage copies that the build stage now builds otherwise (`CGO_ENABLED=0`) | DF4xx, if the smoke check ran and passed |
-| what the runtime stage's base image brings or lacks: its env, its own files, a Debian package at its version | DF4xx (read from both base images) |
+| what the runtime stage's base image brings or lacks: its own files, a Debian package at its version (not one the original pinned or upgraded) | DF4xx (read from both base images) |
 | a new virtual environment's own files (pyvenv.cfg, interpreter links, entry points moved there) | DF4xx |
 | a lock file an unfrozen install rewrote and the source copy restored (not Gemfile.lock) | DF1xx |
-| environment variables set by the base image | DF3xx |
+| environment variables the Dockerfile does not set, differing exactly as the two base images set them | DF3xx, DF4xx (read from both base images) |
 | environment variables whose ENV line the rewrite changed | any fix (on purpose) |
 
 A multi-stage split's promise is read from the two Dockerfiles and the two
 base images (`rewriter.verify.split`): without them, a split may only remove
 caches, packages and the entry points its virtual environment took over.
+A base move's env is read from the two base images as well: without them,
+no variable may differ.
 
 Python packages are compared by name and version wherever they live, so an
 application moved into a virtual environment keeps its packages.  An ELF
@@ -43,7 +45,7 @@ from typing import Iterable
 from rewriter.outputs import plural
 from rewriter.verify.builders import ImageConfig
 from rewriter.verify.snapshot import Snapshot, category
-from rewriter.verify.split import SplitPromise, within
+from rewriter.verify.split import Bases, SplitPromise, within
 
 # Language packages a split build may leave in the build stage: installers and
 # build back ends, never imported by an application at run time.
@@ -93,12 +95,13 @@ def _first(families: set[str], *wanted: str) -> str:
 
 
 def compare_config(
-    original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str], split: SplitPromise | None = None
+    original: ImageConfig, rewritten: ImageConfig, *, families: set[str], env_on_purpose: set[str], env_in_dockerfile: set[str], bases: Bases | None = None
 ) -> list[Difference]:
     """Entrypoint, cmd, workdir, user, exposed ports and healthcheck must match; env up to what the fixes changed.
 
-    A split's runtime stage inherits another base image's env: a variable the
-    Dockerfile does not set may differ exactly as the two bases' own values do.
+    A base move (DF3xx) or a split's runtime stage (DF4xx) inherits another
+    base image's env: a variable the Dockerfile does not set may differ
+    exactly as the two bases' own values do (`bases`), and no other way.
     """
     out: list[Difference] = []
     for name in ("entrypoint", "cmd", "workdir", "user", "exposed_ports", "healthcheck"):
@@ -113,10 +116,8 @@ def compare_config(
         change = "added" if before is None else "removed" if after is None else "changed"
         if key in env_on_purpose:
             allowed = "rewrite"
-        elif key not in env_in_dockerfile and "DF3" in families:
-            allowed = "DF3xx"
-        elif key not in env_in_dockerfile and "DF4" in families and split is not None and split.env_from_bases(key, before, after):
-            allowed = "DF4xx"
+        elif key not in env_in_dockerfile and bases is not None and bases.env_as_set(key, before, after):
+            allowed = _first(families, "DF4", "DF3")
         else:
             allowed = ""
         out.append(Difference("config", change, f"ENV {key}", f"{before!r} -> {after!r}", allowed))
@@ -140,8 +141,11 @@ def compare_packages(original: Snapshot, rewritten: Snapshot, families: set[str]
     out: list[Difference] = []
     for change, name, detail in _dict_diff("debian", original.debian, rewritten.debian):
         allowed = _first(families, "DF2", "DF4", "DF3") if change == "removed" else _first(families, "DF3")
-        if not allowed and "DF4" in families and split is not None and split.debian_from_base(name, original.debian.get(name), rewritten.debian.get(name)):
-            allowed, detail = "DF4xx", f"{detail}: the runtime stage's base image has it so"
+        if not allowed and "DF4" in families and split is not None:
+            if split.debian_from_base(name, original.debian.get(name), rewritten.debian.get(name)):
+                allowed, detail = "DF4xx", f"{detail}: the runtime stage's base image has it so"
+            elif change == "changed" and (chosen := split.chosen_by_the_original(name)):
+                detail = f"{detail}: {chosen}"
         out.append(Difference("debian", change, name, detail, allowed))
     for change, name, detail in _dict_diff("python", original.python, rewritten.python):
         # A split may leave build tools in the build stage, and its venv brings its own pip.
@@ -295,11 +299,14 @@ def compare_images(
     env_on_purpose: set[str] = frozenset(),  # type: ignore[assignment]
     env_in_dockerfile: set[str] = frozenset(),  # type: ignore[assignment]
     split: SplitPromise | None = None,
+    bases: Bases | None = None,
 ) -> list[Difference]:
-    """Every difference between the two final images, each marked allowed or not (`split`: a DF4xx split's promise)."""
+    """Every difference between the two final images, each marked allowed or not.
+
+    `split`: a DF4xx split's promise; `bases`: the base images of the two final stages, read when a fix may have moved it."""
     families = _families(applied)
     return [
-        *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile), split=split),
+        *compare_config(original[0], rewritten[0], families=families, env_on_purpose=set(env_on_purpose), env_in_dockerfile=set(env_in_dockerfile), bases=bases),
         *compare_packages(original[1], rewritten[1], families, split),
         *compare_files(original[1], rewritten[1], families, split),
         *compare_libraries(original[1], rewritten[1]),

@@ -25,7 +25,7 @@ from rewriter.syntax import Document, parse
 from rewriter.verify.builders import Builder, BuilderError, BuildOutcome, ImageFacts, RunOutcome, Step
 from rewriter.verify.compare import Difference, compare_images
 from rewriter.verify.snapshot import Snapshot
-from rewriter.verify.split import Base, SplitPromise, split_promise
+from rewriter.verify.split import Base, Bases, SplitPromise, final_base_images, split_promise
 
 # A step that installs an application's dependencies: it must come from the
 # cache when only source files changed.
@@ -219,7 +219,7 @@ class Baseline:
     smoke: dict[str | None, RunOutcome] = field(default_factory=dict)
     """What the smoke command (None: the image's own) did in the original image."""
     bases: dict[str, Base] = field(default_factory=dict)
-    """Base images read for a split's promise, by name (they do not change between verifications)."""
+    """Base images read for a base move's or a split's promise, by name (they do not change between verifications)."""
 
     def release(self, builder: Builder) -> None:
         """Remove the original image kept for the verifications."""
@@ -351,6 +351,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
         run_id = uuid.uuid4().hex[:10]
         tags = {label: f"localhost/dockerfix-verify-{run_id}:{label}" for label in files}
         baseline = inputs.baseline
+        bases_read: dict[str, Base] = baseline.bases if baseline is not None else {}  # each base read once per run
         residue = builder.residue()
         try:
             if baseline is not None and baseline.run is not None:
@@ -381,8 +382,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                     return result
                 result.problems.append("the rewritten Dockerfile does not build" + (f" ({hint})" if hint else ""))
             else:
-                split = _split_promise(builder, original_doc, rewritten_doc, result, baseline, context, progress)
-                _compare(result, original_doc, rewritten_doc, split)
+                _compare(result, original_doc, rewritten_doc, *_promises(builder, original_doc, rewritten_doc, result, bases_read, context, progress))
                 _smoke(result, builder, inputs, tags["original"], tags["rewritten"])
                 _judge_by_smoke(result)
             if inputs.rebuild and result.rewritten.built:
@@ -391,7 +391,7 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
                 _judge_dependency_cache(result)
             image_problems = not result.rewritten.built or not result.equivalent or result.smoke_failed
             if image_problems and inputs.blame and len(applied) > 1:
-                _blame(result, builder, inputs, context, work, source, tags)
+                _blame(result, builder, inputs, context, work, source, tags, bases_read)
             elif image_problems:
                 for code in applied:
                     result.blame[code] = "the only fix applied" if len(applied) == 1 else "applied together (blame not computed)"
@@ -406,31 +406,41 @@ def verify(inputs: Inputs, builder: Builder) -> Verification:
     return result
 
 
-def _split_promise(
+def _promises(
     builder: Builder,
     original_doc: Document,
     rewritten_doc: Document,
     result: Verification,
-    baseline: Baseline | None,
+    known: dict[str, Base],
     context: Path,
     progress: Callable[[str], None] = lambda message: None,
-) -> SplitPromise | None:
-    """A DF4xx split's promise, with both base images read when the runtime stage starts from another one."""
-    if not any(code.startswith("DF4") for code in result.applied):
-        return None
-    promise = split_promise(original_doc, rewritten_doc, context)
-    if promise is None:
-        return None
-    known = baseline.bases if baseline is not None else {}
+) -> tuple[SplitPromise | None, Bases | None]:
+    """A DF4xx split's promise, and the final stages' base images when a DF3xx or DF4xx fix may have moved them.
+
+    A base is read from the builder once per run (`known`): its config for a base move, its files too for a split."""
+    families = {code[:3] for code in result.applied}
+    splits = "DF4" in families
+    images = final_base_images(original_doc, rewritten_doc) if splits or "DF3" in families else None
+    promise = split_promise(original_doc, rewritten_doc, context) if splits else None
+    if images is None or (promise is None and images[0] == images[1]):
+        return promise, None  # the final image kept its base: nothing to read
     try:
-        for image in (promise.original_base, promise.runtime_base):
-            if image not in known:
-                progress(f"reading the base image {image} (what the split may inherit from it)")
-                known[image] = Base(image, builder.facts(image).config, builder.snapshot(image))
+        bases = Bases(*(_base(builder, image, known, promise is not None, progress) for image in images))
     except BuilderError as exc:
-        result.notes.append(f"the base images could not be read ({exc}): the split is held to the original image's env and files")
-        return promise
-    return promise.with_bases(known[promise.original_base], known[promise.runtime_base])
+        held = "env and files" if promise is not None else "env"
+        result.notes.append(f"the base images could not be read ({exc}): the final image is held to the original image's {held}")
+        return promise, None
+    return (promise.with_bases(bases) if promise is not None else None), bases
+
+
+def _base(builder: Builder, image: str, known: dict[str, Base], with_files: bool, progress: Callable[[str], None]) -> Base:
+    """The base image `image` as `known` has it, read from the builder the first time it is needed (its files only when asked)."""
+    base = known.get(image)
+    if base is None or (with_files and base.snapshot is None):
+        progress(f"reading the base image {image} (what the final image may inherit from it)")
+        config = base.config if base is not None else builder.facts(image).config
+        base = known[image] = Base(image, config, builder.snapshot(image) if with_files else None)
+    return base
 
 
 def _judge_by_smoke(result: Verification) -> None:
@@ -442,7 +452,7 @@ def _judge_by_smoke(result: Verification) -> None:
         )
 
 
-def _compare(result: Verification, original_doc: Document, rewritten_doc: Document, split: SplitPromise | None = None) -> None:
+def _compare(result: Verification, original_doc: Document, rewritten_doc: Document, split: SplitPromise | None = None, bases: Bases | None = None) -> None:
     env_before, env_after = env_assignments(original_doc), env_assignments(rewritten_doc)
     on_purpose = {k for k in set(env_before) | set(env_after) if env_before.get(k) != env_after.get(k)}
     assert result.original.facts and result.original.snapshot and result.rewritten.facts and result.rewritten.snapshot
@@ -453,6 +463,7 @@ def _compare(result: Verification, original_doc: Document, rewritten_doc: Docume
         env_on_purpose=on_purpose,
         env_in_dockerfile=set(env_before) | set(env_after),
         split=split,
+        bases=bases,
     )
     unexplained = [d for d in result.differences if not d.allowed]
     if unexplained:
@@ -545,8 +556,10 @@ def _judge_dependency_cache(result: Verification) -> None:
         result.notes.append(f"{message} (no DF1xx fix applies{'; same before' if before is False else ''})")
 
 
-def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path, work: Path, source: bytes, tags: dict[str, str]) -> None:
-    """Rebuild with each applied fix alone; a fix whose rewrite fails on its own is to blame."""
+def _blame(
+    result: Verification, builder: Builder, inputs: Inputs, context: Path, work: Path, source: bytes, tags: dict[str, str], bases_read: dict[str, Base]
+) -> None:
+    """Rebuild with each applied fix alone; a fix whose rewrite fails on its own is to blame (base images read once: `bases_read`)."""
     for code in result.applied:
         settings = inputs.settings._replace(select=(code,), ignore=())
         output, applied, _ = rewrite(source, inputs, settings)
@@ -563,7 +576,7 @@ def _blame(result: Verification, builder: Builder, inputs: Inputs, context: Path
                 result.blame[code] = "its rewrite alone does not build"
                 continue
             before, after = parse(source), parse(output)
-            _compare(single, before, after, _split_promise(builder, before, after, single, inputs.baseline, context, inputs.progress))
+            _compare(single, before, after, *_promises(builder, before, after, single, bases_read, context, inputs.progress))
             if not single.problems and result.smoke_failed:
                 _smoke(single, builder, inputs, tags["original"], tag)
             if single.problems:
