@@ -6,7 +6,7 @@ import pytest
 
 from helpers import codes, diagnostics, fixed
 from rewriter.rules import Applicability
-from transforms.apt import apt_call, package_name, recommends_plan
+from transforms.apt import RecommendsPlan, apt_call, package_name, recommends_plan
 from transforms.debian_packages import debian_release
 from rewriter.shell import ShellScript
 from rewriter.text import LogicalText
@@ -266,7 +266,7 @@ def test_curl_keeps_ca_certificates_on_each_release(release: str) -> None:
 def test_ubuntu_releases_are_decided_by_their_own_metadata(release: str) -> None:
     ubuntu = debian_release(release)
     assert ubuntu is not None and ubuntu.distribution == "Ubuntu"
-    assert _plan(["jq"], release) == (Applicability.SAFE, (), (), ())
+    assert _plan(["jq"], release) == RecommendsPlan(Applicability.SAFE, (), (), ())
     assert "ca-certificates" in _plan(["curl"], release).additions
 
 
@@ -293,10 +293,39 @@ def test_a_judgement_made_on_one_release_covers_the_names_of_another() -> None:
     assert "clang (drops libomp-11-dev)" in _plan(["clang"], "bullseye").unknown, "-fopenmp needs it: not judged"
 
 
-def test_a_name_the_release_does_not_have_is_unsafe() -> None:
-    """libasound2 became libasound2t64 in Debian 13."""
-    assert _plan(["libasound2"], "bookworm").applicability is Applicability.SAFE
-    assert _plan(["libasound2"], "trixie").unknown == ("libasound2",)
+def test_a_name_one_package_provides_is_judged_as_that_package() -> None:
+    """libssl3 became libssl3t64 in Debian 13, which Provides the old name: apt-get installs it instead."""
+    plan = _plan(["libssl3"], "trixie")
+    assert plan.selected == ("libssl3 is libssl3t64 on Debian 13 (trixie)",)
+    assert plan._replace(selected=()) == _plan(["libssl3t64"], "trixie")
+    assert _plan(["libssl3"], "bookworm").selected == (), "a package of Debian 12"
+
+
+def test_a_name_other_sources_may_hold_stays_unknown() -> None:
+    """A repository added before the install (or an unknown base) may have its own package of that name."""
+    plan = _plan(["libssl3", "software-properties-common"], "trixie", other_sources=True)
+    assert (plan.applicability, plan.unknown, plan.selected, plan.unresolved) == (
+        Applicability.UNSAFE, ("libssl3", "software-properties-common"), (), ())
+
+
+def test_what_a_provider_installs_counts_as_installed() -> None:
+    """libcurl4 is libcurl4t64 on Debian 13, whose Depends are read as if it were named."""
+    assert _plan(["libcurl4", "curl"], "trixie").additions == _plan(["libcurl4t64", "curl"], "trixie").additions
+
+
+@pytest.mark.parametrize(
+    "word, release, why",
+    [
+        ("software-properties-common", "trixie", "Debian 13 (trixie) has no package software-properties-common and none provides it: apt-get fails on it, so the install fails as written"),
+        ("netcat", "bookworm", "netcat is a virtual package of Debian 12 (bookworm) that netcat-openbsd, netcat-traditional provide: apt-get asks for one of them, so the install fails as written"),
+        ("librust-serde+derive-dev", "trixie", "Debian 13 (trixie) has no package librust-serde+derive-dev, and what provides it is not in dockerfix's data"),
+        ("libssl3=3.0.11", "trixie", "libssl3=3.0.11 pins a version of libssl3, which is no package of Debian 13 (trixie) but a name libssl3t64 provides: apt-get installs libssl3t64 only if it provides that version"),
+    ],
+    ids=["absent", "several-providers", "not-in-the-data", "pinned-virtual"],
+)
+def test_a_name_apt_get_may_fail_on_is_unsafe_and_says_why(word: str, release: str, why: str) -> None:
+    plan = _plan([word, "jq"], release)
+    assert (plan.applicability, plan.unresolved, plan.selected) == (Applicability.UNSAFE, (why,), ())
 
 
 def test_a_claim_follows_the_package_that_recommends() -> None:

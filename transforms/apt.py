@@ -338,6 +338,39 @@ class RecommendsPlan(NamedTuple):
     additions: tuple[str, ...]
     reasons: tuple[str, ...]
     unknown: tuple[str, ...]
+    selected: tuple[str, ...] = ()
+    """Names the release has no package of, each with the one package apt-get installs in its place."""
+    unresolved: tuple[str, ...] = ()
+    """Names apt-get fails on, or may, each with why: no such package, several provide it, a pinned version."""
+
+
+def apt_selects(release: DebianRelease, word: str) -> tuple[str | None, str]:
+    """The package `apt-get install WORD` installs on the release (None: it fails), and why when not WORD's own.
+
+    A name that is no package of the release but that exactly one of its
+    packages Provides is installed as that package: apt-get says "Note,
+    selecting 'libssl3t64' instead of 'libssl3'" (only at quiet level 0,
+    so not in a build's log) and goes on.  It fails on a name several
+    packages provide ("You should explicitly select one to install") and
+    on a name nothing provides ("Unable to locate package").  A pinned
+    version (`libssl3=3.0.11`) selects the provider only where apt matches
+    it against the version the provider's Provides carries (apt 2.6 never
+    does: "Version '3.0.11' for 'libssl3' was not found"); that version is
+    not in the packed data, so such a word is not resolved.
+    """
+    name = package_name(word)
+    if release.has(name):
+        return name, ""
+    providers = release.providers(name)
+    if providers is None:
+        return None, f"{release.title} has no package {name}, and what provides it is not in dockerfix's data"
+    if not providers:
+        return None, f"{release.title} has no package {name} and none provides it: apt-get fails on it, so the install fails as written"
+    if len(providers) > 1:
+        return None, f"{name} is a virtual package of {release.title} that {', '.join(providers)} provide: apt-get asks for one of them, so the install fails as written"
+    if "=" in word:
+        return None, f"{word} pins a version of {name}, which is no package of {release.title} but a name {providers[0]} provides: apt-get installs {providers[0]} only if it provides that version"
+    return providers[0], f"{name} is {providers[0]} on {release.title}"
 
 
 def recommends_plan(
@@ -345,6 +378,7 @@ def recommends_plan(
     release: DebianRelease | None,
     recommends_off: bool = False,
     installed_before: frozenset[str] = frozenset(),
+    other_sources: bool = False,
 ) -> RecommendsPlan:
     """Decide from Debian's metadata what the flag would break and what keeps it working.
 
@@ -357,8 +391,11 @@ def recommends_plan(
     whoever recommends them (ca-certificates...): added.  What is added
     already, named in the install, or installed by the Depends of one of its
     packages (python3-pip depends on ca-certificates) is not added again.
-    Anything else, a package the release does not have, or a word that is
-    not static makes the fix unsafe.
+    A name the release has no package of is judged as the package apt-get
+    installs in its place (apt_selects), unless `other_sources` (sources
+    added before the install, or `release` stands in for an unknown one)
+    may hold that name.  Anything else, a name apt-get fails on, or a word
+    that is not static makes the fix unsafe.
     """
     if recommends_off:
         return RecommendsPlan(Applicability.SAFE, (), (), ())
@@ -366,11 +403,25 @@ def recommends_plan(
     if release is None or data is None:
         unknown = tuple(p if p is not None else "(a word that is not static)" for p in packages)
         return RecommendsPlan(Applicability.UNSAFE, (), (), unknown)
-    names = [package_name(p) for p in packages if p is not None]
+    unknown = ["(a word that is not static)"] if None in packages else []
+    names: list[str] = []
+    selected: list[str] = []
+    unresolved: list[str] = []
+    for word in packages:
+        if word is not None:
+            if other_sources and not release.has(package_name(word)):
+                unknown.append(package_name(word))
+                continue
+            name, why = apt_selects(release, word)
+            if name is None:
+                unresolved.append(why)
+                continue
+            names.append(name)
+            if why:
+                selected.append(why)
     installed = set(names) | set(installed_before)
     for name in names:
         installed |= release.installs(name)
-    unknown = ["(a word that is not static)"] if None in packages else []
     additions: list[str] = []
     reasons: list[str] = []
     unjudged: list[tuple[str, str]] = []
@@ -381,9 +432,6 @@ def recommends_plan(
             reasons.append(f"{target} ({' -> '.join(dict.fromkeys(path))}: {reason})")
 
     for name in names:
-        if not release.has(name):
-            unknown.append(name)
-            continue
         for group, recommender in release.dropped(name).items():
             claims = [c for c in release.claims if c.group == group and (c.owner == name or c.recommender == recommender)]
             claims.sort(key=lambda c: (c.owner != name, c.owner, c.target))
@@ -401,8 +449,8 @@ def recommends_plan(
     # recommends libc6-dev, claimed under its virtual name libc-dev, too).
     unknown += [f"{name} (drops {group})" for name, group in unjudged if not set(group.split(" | ")) & (installed | set(additions))]
     unknown = list(dict.fromkeys(unknown))
-    applicability = Applicability.UNSAFE if unknown else Applicability.SAFE
-    return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown))
+    applicability = Applicability.UNSAFE if unknown or unresolved else Applicability.SAFE
+    return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown), tuple(selected), tuple(unresolved))
 
 
 _SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+(?:-i|--install)\b|/etc/apt/preferences")
@@ -1034,11 +1082,28 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       ca-certificates and netbase only, git's openssh-client is still named.
       After a command that may remove packages (`apt-get purge`, `remove`,
       `autoremove`, `dist-upgrade`, `dpkg -r`), nothing installed before counts;
-    - anything else left out, a package the release does not have, or a
-      word that is not static (`$PKGS` set in the RUN itself): unsafe, what
-      the missing recommends do is unknown.  An unquoted `$PKGS` that the
-      Dockerfile gives a value (an ARG default, an ENV) is read as that
-      value, and the note says so: a `--build-arg` may name other packages.
+    - a name the release has no package of but that one of its packages
+      Provides is judged as that package: apt-get installs it in its place
+      (on Debian 13 `libssl3` is libssl3t64, after the 64-bit time_t
+      transition; on Debian 12 `libhdf5-serial-dev` is libhdf5-dev).  It
+      says "Note, selecting 'libssl3t64' instead of 'libssl3'" only at
+      quiet level 0, which a build's non-terminal output is not (checked
+      with apt 2.6 on Debian 12's and 13's lists; apt's
+      CacheSetHelperAPTGet::tryVirtualPackage).  A name several packages
+      provide (`netcat` on Debian 12) or a name neither a package nor
+      provided (`software-properties-common` on Debian 13): apt-get fails,
+      so the install fails as written on that release (or the base is
+      another release than the one read); unsafe, and the note says so.
+      So is a pinned version of a provided name (`libssl3=3.0.11`): apt
+      2.6 fails on it, later apt selects the provider only if its Provides
+      carries that version, which the packed data does not hold.  Where
+      sources are added before the install, or the release is unknown, a
+      name the release lacks may be a package there: unknown, as below;
+    - anything else left out, or a word that is not static (`$PKGS` set
+      in the RUN itself): unsafe, what the missing recommends do is
+      unknown.  An unquoted `$PKGS` that the Dockerfile gives a value (an
+      ARG default, an ENV) is read as that value, and the note says so: a
+      `--build-arg` may name other packages.
       A word that is only a backquoted comment (`` `# for lxml` ``, a comment
       inside a continued list) expands to nothing and is no package.
     The release comes from the stage's base image, ARGs and earlier stages
@@ -1128,7 +1193,10 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
                 codename = stage.release.codename if stage.release is not None else None
                 third_party = _other_release(call) or _third_party_sources(context, instruction, script, call, codename)
                 release = stage.release or stage.stand_in
-                plan = recommends_plan(words, release, installed_before=_with_depends(release, before))
+                plan = recommends_plan(
+                    words, release, installed_before=_with_depends(release, before),
+                    other_sources=stage.release is None or third_party is not None,
+                )
                 if stage.release is None:
                     plan = plan._replace(applicability=Applicability.UNSAFE)
                     notes.append(stage.described + (f"; what is kept follows {stage.stand_in.title}" if stage.stand_in is not None else ""))
@@ -1155,6 +1223,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
             title = "Add `--no-install-recommends`" + (f" and install {', '.join(plan.additions)} explicitly" if plan.additions else "")
             if plan.reasons:
                 notes.append("kept explicitly: " + "; ".join(plan.reasons))
+            if plan.selected:
+                notes.append("apt-get installs the one package that provides a name the release has no package of: " + ", ".join(plan.selected))
+            notes += plan.unresolved
             if plan.unknown:
                 notes.append("recommends not known to be unneeded, check what they do for the image: " + ", ".join(plan.unknown))
             yield apt_no_install_recommends.diagnostic(

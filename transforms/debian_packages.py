@@ -6,7 +6,9 @@ and Ubuntu 18.04, 20.04, 22.04, 24.04 and 26.04 (main, restricted, universe
 and multiverse, amd64): for every binary package, the recommended packages
 that installing it with `--no-install-recommends` leaves out on a minimal
 system, with the package of its Depends closure that recommends each, and
-the curated judgement of which of them a build needs.  Some 150,000 names:
+the curated judgement of which of them a build needs; and the names a
+release has no package of but that its packages Provide, with their
+providers.  Some 150,000 names:
 it is read only when an install without the flag is seen, once per
 process, and each release's tables only when a stage is built on it.
 """
@@ -25,7 +27,7 @@ from typing import Any, NamedTuple
 
 from rewriter.context import DATA_DIR, parsed_once
 
-FORMAT = 2
+FORMAT = 3
 """The layout this module reads (`FORMAT` of regenerate_debian.py)."""
 
 
@@ -43,7 +45,10 @@ class Claim(NamedTuple):
 class DebianRelease:
     """One release of Debian or Ubuntu: which names it has, and what each drops under --no-install-recommends."""
 
-    def __init__(self, codename: str, packed: dict[str, Any], names: list[str], groups: list[str], claims: tuple[Claim, ...]) -> None:
+    def __init__(
+        self, codename: str, packed: dict[str, Any], names: list[str], groups: list[str], claims: tuple[Claim, ...],
+        unlisted_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.codename = codename
         self.distribution: str = packed["distribution"]
         """"Debian" or "Ubuntu"."""
@@ -52,6 +57,8 @@ class DebianRelease:
         self._names = names
         self._groups = groups
         self._packed = packed
+        self._unlisted_prefixes = unlisted_prefixes
+        """Names the packed Provides tables leave out: whether they are provided is unknown."""
 
     @property
     def title(self) -> str:
@@ -75,12 +82,27 @@ class DebianRelease:
 
     @functools.cached_property
     def _covered_tables(self) -> tuple[list[int], list[int], array]:
+        return self._name_lists("covered_packages", "covered_counts", "covered_targets")
+
+    @functools.cached_property
+    def _provided_tables(self) -> tuple[list[int], list[int], array]:
+        return self._name_lists("provided_names", "provided_counts", "provided_by")
+
+    def _name_lists(self, keys: str, counts: str, values: str) -> tuple[list[int], list[int], array]:
+        """A packed name -> names table: the keys' indices, where each key's values start, the values."""
         packed = self._packed
-        return (
-            list(accumulate(_u32(packed["covered_packages"]))),
-            [0, *accumulate(_u32(packed["covered_counts"]))],
-            _u32(packed["covered_targets"]),
-        )
+        return list(accumulate(_u32(packed[keys]))), [0, *accumulate(_u32(packed[counts]))], _u32(packed[values])
+
+    def _names_of(self, name: str, tables: tuple[list[int], list[int], array]) -> tuple[str, ...] | None:
+        """NAME's names in a packed table, or None when NAME is no key of it."""
+        i = self._index(name)
+        if i is None:
+            return None
+        index, start, values = tables
+        k = bisect_left(index, i)
+        if k == len(index) or index[k] != i:
+            return None
+        return tuple(self._names[v] for v in values[start[k] : start[k + 1]])
 
     def _index(self, name: str) -> int | None:
         i = bisect_left(self._names, name)
@@ -92,14 +114,21 @@ class DebianRelease:
 
     def installs(self, name: str) -> frozenset[str]:
         """The packages DF204 may add (curated claims, always-needed recommends) that NAME's Depends install anyway."""
-        i = self._index(name)
-        if i is None:
-            return frozenset()
-        index, start, covered = self._covered_tables
-        k = bisect_left(index, i)
-        if k == len(index) or index[k] != i:
-            return frozenset()
-        return frozenset(self._names[t] for t in covered[start[k] : start[k + 1]])
+        return frozenset(self._names_of(name, self._covered_tables) or ())
+
+    def providers(self, name: str) -> tuple[str, ...] | None:
+        """The packages that Provide NAME, sorted, when the release has no package NAME (else empty).
+
+        `apt-get install NAME` installs the only one in its place ("Note,
+        selecting 'libssl3t64' instead of 'libssl3'") and refuses a NAME
+        several provide.  None: the data does not say (a name only kernel
+        builds provide, or a Rust crate's or Haskell library's name, which
+        regenerate_debian.py leaves out).
+        """
+        found = self._names_of(name, self._provided_tables)
+        if found is None:
+            return None if name.startswith(self._unlisted_prefixes) and not self.has(name) else ()
+        return found or None
 
     def dropped(self, name: str) -> dict[str, str]:
         """Recommends group `--no-install-recommends NAME` drops -> the package recommending it (harmless ones left out)."""
@@ -149,7 +178,7 @@ def debian_packages() -> DebianPackages | None:
             Claim(owner, target, group, recommender, tuple(path), reasons.get(owner, {}).get(target, "recommended"))
             for owner, target, group, recommender, path in packed["claims"]
         )
-        releases[codename] = DebianRelease(codename, packed, names, groups, claims)
+        releases[codename] = DebianRelease(codename, packed, names, groups, claims, tuple(doc["unlisted_virtual_prefixes"]))
     return DebianPackages(
         releases,
         {name: frozenset(found) for name, found in doc["not_needed"].items()},

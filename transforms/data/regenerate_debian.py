@@ -19,7 +19,12 @@ file lists), and writes, next to this script:
   (``FUNCTIONAL_RECOMMENDS``, ``JUDGED_PACKAGES``, ``HARMLESS``), every
   functional claim checked against the metadata.  A packed, versioned file
   (see ``pack``), read by ``transforms/apt.py`` only when it meets an
-  ``apt-get install`` without the flag.
+  ``apt-get install`` without the flag.  It also holds, per release, the
+  names that are no package of the release but that its packages Provide
+  (libssl3 on Debian 13, where libssl3t64 provides it), with their
+  providers: apt installs the one provider of such a name in its place and
+  refuses a name with several (Rust crates' and Haskell libraries' names
+  left out, see UNLISTED_VIRTUAL_PREFIXES).
 * ``debian_dev_runtime.toml`` -- for common ``-dev`` packages: the runtime
   shared-library package(s) each one stands for, derived from its Depends
   (Debian 12, amd64), plus a ``[compilers]`` table of build-stage-only
@@ -61,7 +66,7 @@ from typing import NamedTuple
 HERE = Path(__file__).resolve().parent
 RECOMMENDS_OUT = HERE / "debian_recommends.json.gz"
 DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
-FORMAT = 2
+FORMAT = 3
 """Version of debian_recommends.json.gz's layout; transforms/debian_packages.py refuses another."""
 
 
@@ -904,6 +909,37 @@ def not_needed(releases: dict[str, dict]) -> dict[str, list[str]]:
     return {name: sorted(groups) for name, groups in sorted(out.items())}
 
 
+# Virtual names left out of the packed data: Rust crates' (librust-serde+derive-dev,
+# librust-serde-1-dev) and Haskell libraries' (libghc-text-dev-2.0.2-a1b2c) Debian
+# packaging names, some 120,000 of the 135,000 over the releases and half the file.
+# Dockerfiles get crates and Haskell libraries from cargo and cabal, not apt; an
+# install naming one of these names is unknown, so unsafe.
+UNLISTED_VIRTUAL_PREFIXES = ("libghc-", "librust-")
+
+
+def virtual_names(archives: list[Archive], names: set[str]) -> dict[str, list[str]]:
+    """Names that are no package of the release but that its packages Provide -> their providers.
+
+    Over the architectures: a name real on one of them is a package
+    (``names``), and the providers are the union, so the few names one
+    package provides on each architecture but not the same one
+    (linux-headers-generic on Debian 13: linux-headers-amd64,
+    linux-headers-arm64) count as provided by several.  apt counts a
+    provider only through its candidate version, the record kept here.
+    Kernel builds are left out as providers (see kernel_build): a name only
+    they provide (Ubuntu's linux-image, spl-modules) is listed without
+    providers, which dockerfix reads as unknown; so are the names of
+    UNLISTED_VIRTUAL_PREFIXES, left out altogether.
+    """
+    out: dict[str, set[str]] = {}
+    for archive in archives:
+        for virtual, providers in archive.providers.items():
+            if virtual in names or kernel_build(virtual) or virtual.startswith(UNLISTED_VIRTUAL_PREFIXES):
+                continue
+            out.setdefault(virtual, set()).update(p for p in providers if not kernel_build(p))
+    return {virtual: sorted(providers) for virtual, providers in sorted(out.items())}
+
+
 def _needed_for_decisions(release: dict) -> dict[str, dict[str, str]]:
     """The dropped recommends dockerfix's decision reads, to keep the file small.
 
@@ -958,12 +994,18 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
     `dropped_pairs`, (group index, recommender index) pairs in that order;
     `covered_packages`, `covered_counts` and `covered_targets` the same for
     the packages dockerfix may add (kept_targets) that a package's Depends
-    closure installs anyway, on every architecture.
+    closure installs anyway, on every architecture; `provided_names`,
+    `provided_counts` and `provided_by` the same for the names the release
+    has no package of but that its packages Provide (virtual_names), and
+    their providers (none: unknown); `unlisted_virtual_prefixes` says which
+    names are left out of those (UNLISTED_VIRTUAL_PREFIXES).
     gzip's mtime is 0, so equal data gives equal bytes.
     """
     decided = {release: _needed_for_decisions(r) for release, r in releases.items()}
     recommenders = {via for d in decided.values() for entry in d.values() for via in entry.values()}
-    names = sorted(set().union(*(r["names"] for r in releases.values()), recommenders))
+    provided = {release: r["provided"] for release, r in releases.items()}
+    virtual = {n for table in provided.values() for n in table}
+    names = sorted(set().union(*(r["names"] for r in releases.values()), recommenders, virtual))
     index = {n: i for i, n in enumerate(names)}
     out_releases = {}
     groups = sorted({g for d in decided.values() for entry in d.values() for g in entry})
@@ -979,6 +1021,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             for group in sorted(entry):
                 pairs += [gindex[group], index[entry[group]]]
         covering = sorted(index[n] for n in r["covered"])
+        providing = sorted(index[n] for n in provided[release])
         out_releases[release] = {
             "covered_packages": _u32(_deltas(covering)),
             "covered_counts": _u32([len(r["covered"][names[i]]) for i in covering]),
@@ -989,6 +1032,9 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             "components": list(r["distribution"].components),
             "suites": r["suites"],
             "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
+            "provided_names": _u32(_deltas(providing)),
+            "provided_counts": _u32([len(provided[release][names[i]]) for i in providing]),
+            "provided_by": _u32([index[p] for i in providing for p in provided[release][names[i]]]),
             "dropped_packages": _u32(_deltas(order)),
             "dropped_counts": _u32(counts),
             "dropped_pairs": _u32(pairs),
@@ -1004,6 +1050,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
         "functional": {owner: {t.partition("=")[2] or t.partition("=")[0]: reason for t, reason in sorted(claims.items())}
                        for owner, claims in sorted(FUNCTIONAL_RECOMMENDS.items())},
         "names": "\n".join(names),
+        "unlisted_virtual_prefixes": list(UNLISTED_VIRTUAL_PREFIXES),
         "groups": "\n".join(groups),
         "releases": out_releases,
     }
@@ -1309,6 +1356,7 @@ def main(argv=None) -> int:
         releases[release] = {
             "distribution": distribution,
             "names": names,
+            "provided": virtual_names(archives, names),
             "dropped": dropped,
             "covered": covered,
             "claims": claims,
@@ -1318,7 +1366,8 @@ def main(argv=None) -> int:
         if release == DEV_RUNTIME_RELEASE:
             dev_archive = next(x for x in archives if x.arch == DEV_RUNTIME_ARCH)
             dev_base = closures[DEV_RUNTIME_ARCH].base
-        print(f"{release}: packages={len(names)} with_dropped_recommends={len(dropped)} claims={len(claims)}")
+        print(f"{release}: packages={len(names)} with_dropped_recommends={len(dropped)} claims={len(claims)} "
+              f"provided_only={len(releases[release]['provided'])}")
     held = {(c[0], c[1]) for r in releases.values() for c in r["claims"]}
     never = [f"{o} -> {t}" for o, ts in FUNCTIONAL_RECOMMENDS.items() for t in ts
              if (o, t.partition("=")[2] or t) not in held]

@@ -1,0 +1,52 @@
+"""The packed Debian and Ubuntu metadata: names a release Provides without having them as packages."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.debian_packages import DebianRelease, debian_release
+
+
+def _release(codename: str) -> DebianRelease:
+    release = debian_release(codename)
+    assert release is not None, f"no packed data for {codename}"
+    return release
+
+
+@pytest.mark.parametrize("codename", ["trixie", "noble"])
+def test_the_64_bit_time_t_transition_left_the_old_names_provided(codename: str) -> None:
+    release = _release(codename)
+    assert not release.has("libssl3")
+    assert release.providers("libssl3") == ("libssl3t64",)
+
+
+def test_a_real_package_has_no_providers_even_where_others_provide_its_name() -> None:
+    """libssl3 is a package of Debian 12: apt installs it, whatever else provides the name."""
+    assert _release("bookworm").has("libssl3")
+    assert _release("bookworm").providers("libssl3") == ()
+
+
+def test_a_virtual_name_lists_every_provider() -> None:
+    assert _release("bookworm").providers("libhdf5-serial-dev") == ("libhdf5-dev",)
+    assert _release("bookworm").providers("netcat") == ("netcat-openbsd", "netcat-traditional")
+
+
+@pytest.mark.parametrize("codename, name", [("trixie", "software-properties-common"), ("bookworm", "libfoo-tools")])
+def test_a_name_neither_packaged_nor_provided(codename: str, name: str) -> None:
+    release = _release(codename)
+    assert (release.has(name), release.providers(name)) == (False, ())
+
+
+@pytest.mark.parametrize(
+    "codename, name",
+    [("trixie", "librust-serde+derive-dev"), ("bookworm", "libghc-text-dev-1.2.5.0-0a1b2"), ("resolute", "spl-modules")],
+    ids=["rust-crate", "haskell-library", "kernel-builds-only"],
+)
+def test_names_the_data_leaves_out_are_unknown_not_absent(codename: str, name: str) -> None:
+    """regenerate_debian.py leaves out Rust's and Haskell's packaging names, and lists no kernel build as a provider."""
+    assert _release(codename).providers(name) is None
+
+
+def test_a_real_package_of_a_left_out_family_is_a_package() -> None:
+    assert _release("trixie").has("librust-serde-dev")
+    assert _release("trixie").providers("librust-serde-dev") == ()
