@@ -370,6 +370,8 @@ def installed(text: str) -> frozenset[str]:
         ("eclipse-temurin:21-jre", {"ca-certificates", "fontconfig"}, set()),
         ("mcr.microsoft.com/dotnet/sdk:8.0", {"ca-certificates", "git"}, set()),
         ("mcr.microsoft.com/devcontainers/python:3.12", {"openssh-client"}, {"imagemagick", "libmagickwand-dev"}),
+        ("lukemathwalker/cargo-chef:latest-rust-1.90-bookworm", {"ca-certificates", "make"}, set()),  # rust:1.90-bookworm's
+        ("lukemathwalker/cargo-chef:0.1.70-rust-slim-bookworm", {"gcc"}, {"make"}),
     ],
 )
 def test_what_an_image_keeps_installed_on_top_of_its_os(ref: str, has: set[str], lacks: set[str]) -> None:
@@ -386,6 +388,7 @@ def test_what_an_image_keeps_installed_on_top_of_its_os(ref: str, has: set[str],
         "registry.example.com/python:3.12",
         "mcr.microsoft.com/devcontainers/python:1-3.12",
         "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",
+        "lukemathwalker/cargo-chef:latest",  # FROM the rust default of the day it was released
     ],
 )
 def test_an_image_whose_packages_are_not_described_keeps_nothing(ref: str) -> None:
@@ -410,6 +413,7 @@ def test_every_installed_packages_entry_names_a_source_and_entries_that_exist() 
     tables = data["installed_packages"]
     for name, entry in tables.items():
         assert entry.get("src") in data["meta"]["src"], f"installed_packages.{name}: unknown source"
+        assert entry.get("base_tag", {}).get("image", "python") in tables, f"installed_packages.{name}: unknown base image"
         assert name in data["image_configs"] or name.partition(":")[0] in data["image_configs"], f"installed_packages.{name}: no image config"
         for other in [entry.get("from"), *entry.get("words", {}).values()]:
             assert other in (None, "") or other in tables, f"installed_packages.{name}: unknown entry {other!r}"

@@ -957,7 +957,7 @@ def _removes_packages(command: Command) -> bool:
     call = apt_call(command)
     if call is not None:
         return call.sub is None or call.subcommand in _apt()["removes"]
-    return command.name == "dpkg" and any(w.value is None or w.value in ("-r", "-P", "--remove", "--purge") for w in command.words[1:])
+    return command.name == "dpkg" and any(w.value in ("-r", "-P", "--remove", "--purge") for w in command.words[1:])
 
 
 def _installed_at_start(context: FileContext, instruction: Instruction, installed: dict[int, set[str]]) -> set[str]:

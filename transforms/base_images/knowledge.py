@@ -413,6 +413,10 @@ class Knowledge:
         entry = tables.get(config.image) if config is not None and config.os in ("debian", "ubuntu") else None
         if config is None or entry is None:
             return frozenset()
+        if "base_tag" in entry:  # built FROM another image, tagged with the end of this one's tag
+            _, found, base_tag = (ref.tag or "").partition(entry["base_tag"]["after"])
+            base = ImageRef("", entry["base_tag"]["image"], base_tag, None)
+            return self.installed_packages(base, settings) if found and base_tag and base.name != config.image else frozenset()
         words = (ref.tag or "latest").split("-")
         word = next((w for w in words if w in entry.get("words", {})), None)
         if word is not None:
