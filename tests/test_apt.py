@@ -587,14 +587,30 @@ def test_a_recommend_the_base_image_keeps_is_not_added_and_the_note_says_why() -
 
 @pytest.mark.parametrize(
     "before",
-    ["apt-get purge -y openssh-client", "apt-get autoremove -y", "apt-get dist-upgrade -y", "dpkg -r openssh-client", "apt-get $REMOVE openssh-client"],
+    [
+        "apt-get purge -y openssh-client",
+        "apt-get autoremove -y",
+        "apt-get dist-upgrade -y",
+        "dpkg -r openssh-client",
+        "dpkg -rP openssh-client",
+        "apt-get $REMOVE openssh-client",
+        "apt-get install -y --no-install-recommends openssh-client-",  # a trailing minus removes
+        "aptitude purge -y openssh-client",
+        'bash -c "apt-get purge -y openssh-client"',
+        "sh -c 'apt-get remove -y openssh-client'",
+        "echo openssh-client | xargs apt-get purge -y",
+        "sudo apt-get purge -y openssh-client",
+        "env DEBIAN_FRONTEND=noninteractive apt-get purge -y openssh-client",
+        "nice apt-get purge -y openssh-client",
+        "./cleanup.sh",  # code dockerfix does not read may run anything
+    ],
 )
 def test_after_a_removal_the_base_image_packages_no_longer_count(before: str) -> None:
     title = _additions(f"FROM python:3.12\nRUN {before}\nRUN apt-get update && apt-get install -y git\n")
     assert "openssh-client" in title
 
 
-@pytest.mark.parametrize("before", ["apt-get upgrade -y", "dpkg --print-architecture", "apt-mark hold git"])
+@pytest.mark.parametrize("before", ["apt-get upgrade -y", "dpkg --print-architecture", "apt-mark hold git", "sudo apt-get update", "rm -rf /tmp/x-", "echo remove"])
 def test_commands_that_remove_nothing_keep_the_base_image_packages(before: str) -> None:
     assert _additions(f"FROM python:3.12\nRUN {before}\nRUN apt-get update && apt-get install -y git\n") == "Add `--no-install-recommends`"
 
