@@ -118,7 +118,12 @@ class Command(NamedTuple):
         """True if a word after the command name names one of `programs`: the command may run it
         (`sudo apt-get`, `timeout 60 apt-get`, `sh -c "apt-get ..."`, `xargs apt-get`)."""
         wanted = set(programs)
-        return any(token.rsplit("/", 1)[-1] in wanted for word in self.words[1:] for token in _COMMAND_TOKENS.split(word.value if word.value is not None else word.text))
+        return any(token.rsplit("/", 1)[-1] in wanted for token in self.tokens())
+
+    def tokens(self) -> list[str]:
+        """The words after the command name, and the words of the shell texts among them, as a command
+        they may run would see them (`sh -c "apt-get purge -y x"`: sh's -c, then apt-get, purge, -y, x)."""
+        return [token for word in self.words[1:] for token in _COMMAND_TOKENS.split(word.value if word.value is not None else word.text) if token]
 
     @property
     def conditional(self) -> bool:

@@ -570,3 +570,56 @@ def test_an_arg_default_is_read_as_the_package_list_and_the_note_says_so() -> No
 )
 def test_a_package_list_the_dockerfile_does_not_fix_stays_unsafe(dockerfile: str) -> None:
     assert _df204(dockerfile).fix.applicability is Applicability.UNSAFE
+
+
+# -- DF204: what the base image keeps installed -------------------------------------
+
+
+def _additions(dockerfile: str) -> str:
+    return _df204(dockerfile).fix.title
+
+
+def test_a_recommend_the_base_image_keeps_is_not_added_and_the_note_says_why() -> None:
+    found = _df204("FROM python:3.12\nRUN apt-get update && apt-get install -y git\n")
+    assert found.fix.applicability is Applicability.SAFE and found.fix.title == "Add `--no-install-recommends`"
+    assert "not added: python:3.12 already has ca-certificates, netbase, openssh-client installed" in found.note
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "apt-get purge -y openssh-client",
+        "apt-get autoremove -y",
+        "apt-get dist-upgrade -y",
+        "dpkg -r openssh-client",
+        "dpkg -rP openssh-client",
+        "apt-get $REMOVE openssh-client",
+        "apt-get install -y --no-install-recommends openssh-client-",  # a trailing minus removes
+        "aptitude purge -y openssh-client",
+        'bash -c "apt-get purge -y openssh-client"',
+        "sh -c 'apt-get remove -y openssh-client'",
+        "echo openssh-client | xargs apt-get purge -y",
+        "sudo apt-get purge -y openssh-client",
+        "env DEBIAN_FRONTEND=noninteractive apt-get purge -y openssh-client",
+        "nice apt-get purge -y openssh-client",
+        "./cleanup.sh",  # code dockerfix does not read may run anything
+    ],
+)
+def test_after_a_removal_the_base_image_packages_no_longer_count(before: str) -> None:
+    title = _additions(f"FROM python:3.12\nRUN {before}\nRUN apt-get update && apt-get install -y git\n")
+    assert "openssh-client" in title
+
+
+@pytest.mark.parametrize("before", ["apt-get upgrade -y", "dpkg --print-architecture", "apt-mark hold git", "sudo apt-get update", "rm -rf /tmp/x-", "echo remove"])
+def test_commands_that_remove_nothing_keep_the_base_image_packages(before: str) -> None:
+    assert _additions(f"FROM python:3.12\nRUN {before}\nRUN apt-get update && apt-get install -y git\n") == "Add `--no-install-recommends`"
+
+
+def test_a_stage_starts_with_what_the_stage_it_is_built_from_installed() -> None:
+    dockerfile = (
+        "FROM debian:bookworm-slim AS base\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\n"
+        "FROM base\n"
+        "RUN apt-get update && apt-get install -y curl\n"
+    )
+    assert _additions(dockerfile) == "Add `--no-install-recommends`"

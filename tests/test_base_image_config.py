@@ -370,6 +370,17 @@ def installed(text: str) -> frozenset[str]:
         ("eclipse-temurin:21-jre", {"ca-certificates", "fontconfig"}, set()),
         ("mcr.microsoft.com/dotnet/sdk:8.0", {"ca-certificates", "git"}, set()),
         ("mcr.microsoft.com/devcontainers/python:3.12", {"openssh-client"}, {"imagemagick", "libmagickwand-dev"}),
+        # install-subversion.sh removes subversion and purges autoconf, libtool, pkg-config on bookworm and bullseye
+        ("mcr.microsoft.com/devcontainers/typescript-node:22-bookworm", {"ca-certificates"}, {"autoconf", "automake", "libtool", "subversion"}),
+        ("mcr.microsoft.com/devcontainers/go:1.24-bookworm", {"ca-certificates"}, {"pkg-config", "subversion"}),
+        ("mcr.microsoft.com/devcontainers/python:3.12-bookworm", {"ca-certificates"}, {"subversion"}),
+        ("mcr.microsoft.com/devcontainers/rust:2.0.6-bookworm", set(), {"imagemagick"}),  # purged until 2026-01
+        ("mcr.microsoft.com/devcontainers/rust:1", {"git"}, {"imagemagick"}),
+        ("mcr.microsoft.com/devcontainers/typescript-node:22", {"autoconf", "subversion"}, set()),  # trixie's svn is 1.14.5
+        ("lukemathwalker/cargo-chef:latest-rust-1.90-bookworm", {"ca-certificates", "make"}, set()),  # rust:1.90-bookworm's
+        ("lukemathwalker/cargo-chef:0.1.70-rust-slim-bookworm", {"gcc"}, {"make"}),
+        ("ghcr.io/astral-sh/uv:python3.14-bookworm-slim", {"ca-certificates", "netbase"}, {"git"}),  # python:3.14-slim-bookworm's
+        ("ghcr.io/astral-sh/uv:0.9.2-python3.12-bookworm", {"git", "libbluetooth-dev"}, set()),
     ],
 )
 def test_what_an_image_keeps_installed_on_top_of_its_os(ref: str, has: set[str], lacks: set[str]) -> None:
@@ -386,6 +397,9 @@ def test_what_an_image_keeps_installed_on_top_of_its_os(ref: str, has: set[str],
         "registry.example.com/python:3.12",
         "mcr.microsoft.com/devcontainers/python:1-3.12",
         "mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled",
+        "lukemathwalker/cargo-chef:latest",  # FROM the rust default of the day it was released
+        "ghcr.io/astral-sh/uv:python3.13-alpine",
+        "ghcr.io/astral-sh/uv:bookworm-slim",  # debian's own image: its packages are the metadata's base system
     ],
 )
 def test_an_image_whose_packages_are_not_described_keeps_nothing(ref: str) -> None:
@@ -409,7 +423,8 @@ def test_every_installed_packages_entry_names_a_source_and_entries_that_exist() 
     data = load_data("base_images")
     tables = data["installed_packages"]
     for name, entry in tables.items():
-        assert entry.get("src") in data["meta"]["src"], f"installed_packages.{name}: unknown source"
+        assert all(image in tables for _, image, _ in entry.get("base_tags", ())), f"installed_packages.{name}: unknown base image"
+        assert all(isinstance(source, str) and source in data["meta"]["src"] for source in ([entry["src"]] if isinstance(entry["src"], str) else entry["src"])), f"installed_packages.{name}: unknown source"
         assert name in data["image_configs"] or name.partition(":")[0] in data["image_configs"], f"installed_packages.{name}: no image config"
         for other in [entry.get("from"), *entry.get("words", {}).values()]:
             assert other in (None, "") or other in tables, f"installed_packages.{name}: unknown entry {other!r}"

@@ -951,13 +951,35 @@ def recommends_brought(context: FileContext, stage_index: int) -> frozenset[str]
     return frozenset(brought)
 
 
-def _removes_packages(command: Command) -> bool:
-    """`apt-get purge`, `apt-get autoremove`, `dpkg -r`...: a package installed before may be gone after it
-    (an apt subcommand that is not static may be one)."""
+_PACKAGE_TOOLS = (*APT_PROGRAMS, "dpkg")
+
+
+def _removes_packages(context: FileContext, script: ShellScript, command: Command) -> bool:
+    """A package installed before may be gone after this command: `apt-get purge`, `autoremove`,
+    `dist-upgrade`, `apt-get install pkg-` (a trailing minus removes), `aptitude purge`, `dpkg -r` or `-P`,
+    any of them behind `sudo`, `xargs`, `sh -c "..."`; an apt subcommand, or a word of another command
+    running one of these tools, that only the shell knows (an apt package word that only the shell knows
+    is read as packages to install); or code dockerfix does not read (`./setup.sh`, `curl ... | sh`),
+    which may run anything."""
+    if unread_script(context, script, command) is not None:
+        return True
     call = apt_call(command)
-    if call is not None:
-        return call.sub is None or call.subcommand in _apt()["removes"]
-    return command.name == "dpkg" and any(w.value is None or w.value in ("-r", "-P", "--remove", "--purge") for w in command.words[1:])
+    if call is not None and call.sub is None:
+        return True
+    runs_one = command.name in _PACKAGE_TOOLS or command.mentions(_PACKAGE_TOOLS)
+    if not runs_one:
+        return False
+    if call is None and any(word.value is None for word in command.words):
+        return True
+    tokens = [command.name or "", *command.tokens()]
+    removes = set(_apt()["removes"]) | {"--remove", "--purge"}
+    dpkg = "dpkg" in (token.rsplit("/", 1)[-1] for token in tokens)
+    return any(
+        token in removes
+        or (token.endswith("-") and not token.startswith("-"))
+        or (dpkg and re.fullmatch(r"-[a-zA-Z]*[rP][a-zA-Z]*", token) is not None)
+        for token in tokens
+    )
 
 
 def _installed_at_start(context: FileContext, instruction: Instruction, installed: dict[int, set[str]]) -> set[str]:
@@ -1081,7 +1103,9 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       and git need nothing added; on `python:3.12-slim`, which keeps
       ca-certificates and netbase only, git's openssh-client is still named.
       After a command that may remove packages (`apt-get purge`, `remove`,
-      `autoremove`, `dist-upgrade`, `dpkg -r`), nothing installed before counts;
+      `autoremove`, `dist-upgrade`, `install pkg-`, `aptitude purge`, `dpkg
+      -r`, also behind `sudo`, `xargs` or `sh -c`), or code dockerfix does not
+      read (`./setup.sh`), nothing installed before counts;
     - a name the release has no package of but that one of its packages
       Provides is judged as that package: apt-get installs it in its place
       (on Debian 13 `libssl3` is libssl3t64, after the 64-bit time_t
@@ -1167,9 +1191,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
     for instruction, script in context.scripts():
         configured: bool | None = None
         for command in script.commands:
-            if _removes_packages(command):
-                installed[instruction.stage] = set()
-                continue
+            if _removes_packages(context, script, command):
+                installed[instruction.stage] = set()  # and the command may install too: `apt-get install -y $PKGS`
             call = apt_call(command)
             if call is None or call.subcommand not in ("install", "build-dep", "reinstall", "satisfy"):
                 continue

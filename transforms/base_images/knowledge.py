@@ -413,6 +413,12 @@ class Knowledge:
         entry = tables.get(config.image) if config is not None and config.os in ("debian", "ubuntu") else None
         if config is None or entry is None:
             return frozenset()
+        if "base_tags" in entry:  # built FROM another image, whose tag this one's tag names
+            for pattern, image, template in entry["base_tags"]:
+                found = re.search(pattern, ref.tag or "")
+                if found is not None and image != config.image:
+                    return self.installed_packages(ImageRef("", image, found.expand(template), None), settings)
+            return frozenset()
         words = (ref.tag or "latest").split("-")
         word = next((w for w in words if w in entry.get("words", {})), None)
         if word is not None:
