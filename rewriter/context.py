@@ -99,8 +99,14 @@ class DockerIgnore:
             self.patterns.append((negate, _pattern_regex(cleaned), cleaned))
 
     def excluded(self, relative: str) -> bool:
-        path = PurePosixPath(relative.strip("/"))
-        candidates = [str(p) for p in reversed(path.parents) if str(p) != "."] + [str(path)]
+        if not self.patterns:
+            return False
+        path = relative.strip("/")
+        parts = path.split("/")
+        if "" in parts or "." in parts:  # `a//b`, `./a`: the path a listed one (already clean) would be
+            parts = list(PurePosixPath(path).parts) or ["."]
+        # The path and each folder above it: `a/b/c` is left out when `a` is.
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
         result = False
         for negate, regex, _ in self.patterns:
             if any(regex.match(c) for c in candidates):

@@ -40,6 +40,8 @@ _NOT_IN_ONBUILD = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 _DIRECTIVE_NAME_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=")
 _DIRECTIVE_BLANKS = "\t\n\f\r "
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+_DOCKER_FRONTENDS = frozenset({"docker/dockerfile", "docker/dockerfile-upstream"})
+"""Docker's own Dockerfile frontend images (stable and upstream channels, `-labs` tags included)."""
 _HEREDOC_RE = re.compile(r"(\d*)<<(-?)[\t\n\f\r ]*([^<]*)\Z", re.S)
 _BUILDKIT_WHITESPACE = "\t\v\f\r "
 
@@ -327,7 +329,8 @@ class _Parser:
             instructions.append(instruction)
         if not instructions:
             raise DockerfileSyntaxError("file with no instructions", max(1, n))
-        instructions, stages, global_args = _stages(instructions, strict)
+        syntax = next((d.value for d in self.directives if d.name == "syntax"), None)
+        instructions, stages, global_args = _stages(instructions, strict, other_frontend(syntax))
         it = iter(instructions)
         elements = [next(it) if isinstance(e, Instruction) else e for e in elements]
         return Document(
@@ -764,9 +767,41 @@ def _aliases(stages: tuple[Stage, ...]) -> dict[str, int]:
     return aliases
 
 
+def other_frontend(syntax: str | None) -> str | None:
+    """The frontend image a `# syntax=` directive names when it is not Docker's own Dockerfile
+    frontend: BuildKit then builds with that image, whose syntax (an INCLUDE, say) this parser,
+    which follows Docker's, does not know."""
+    if not syntax or split_image(syntax)[0] in _DOCKER_FRONTENDS:
+        return None
+    return syntax
+
+
+def split_image(reference: str) -> tuple[str, str]:
+    """(name, tag) of an image reference: the digest dropped, Docker Hub's `docker.io/` and `library/` too."""
+    name = reference.split("@", 1)[0]
+    tag = ""
+    if ":" in name.rsplit("/", 1)[-1]:
+        name, _, tag = name.rpartition(":")
+    for prefix in ("docker.io/library/", "library/", "docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name, tag
+
+
+def _unknown_instruction(keyword: str, line: int, frontend: str | None) -> DockerfileSyntaxError:
+    if frontend is None:
+        return DockerfileSyntaxError(f"unknown instruction: {keyword}", line)
+    return DockerfileSyntaxError(
+        f"unknown instruction: {keyword}; the file is written for the frontend {frontend} (its syntax directive), "
+        "and dockerfix reads only Docker's own Dockerfile syntax",
+        line,
+    )
+
+
 def _stages(
-    instructions: list[Instruction], strict: bool
+    instructions: list[Instruction], strict: bool, frontend: str | None = None
 ) -> tuple[list[Instruction], tuple[Stage, ...], tuple[Instruction, ...]]:
+    """`frontend`: the other frontend the file names, which an unknown instruction is blamed on."""
     out: list[Instruction] = []
     stages: list[tuple[Instruction, list[Instruction]]] = []
     global_args: list[Instruction] = []
@@ -774,13 +809,13 @@ def _stages(
         name = ins.name
         if strict:
             if name not in KNOWN_INSTRUCTIONS:
-                raise DockerfileSyntaxError(f"unknown instruction: {ins.keyword.text}", ins.line)
+                raise _unknown_instruction(ins.keyword.text, ins.line, frontend)
             if name == "ONBUILD" and ins.inner is not None:
                 inner = ins.inner.name
                 if inner in _NOT_IN_ONBUILD:
                     raise DockerfileSyntaxError(f"{inner} isn't allowed as an ONBUILD trigger", ins.line)
                 if inner not in KNOWN_INSTRUCTIONS:
-                    raise DockerfileSyntaxError(f"unknown instruction: {ins.inner.keyword.text}", ins.line)
+                    raise _unknown_instruction(ins.inner.keyword.text, ins.line, frontend)
         if name == "FROM":
             ins = _replace(ins, stage=len(stages))
             stages.append((ins, []))

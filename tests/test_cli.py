@@ -129,6 +129,10 @@ BAD_INPUTS = {
     "binary": (b"FROM alpine\n\x00\x01\x02", "Dockerfile:2: binary file"),
     "undecodable": (b"FROM alpine\nRUN echo \xff\xfe\n", "Dockerfile:2: invalid UTF-8"),
     "unknown-instruction": (b"FROM alpine\nRUNN echo\n", "Dockerfile:2: unknown instruction: RUNN"),
+    "other-frontend": (
+        b"# syntax = devthefuture/dockerfile-x\nFROM alpine\nINCLUDE ./base.dockerfile\n",
+        "Dockerfile:3: unknown instruction: INCLUDE; the file is written for the frontend devthefuture/dockerfile-x",
+    ),
     "unterminated-heredoc": (b"FROM alpine\nRUN <<EOF\necho\n", "Dockerfile:2: unterminated heredoc EOF"),
     "no-from": (b"RUN echo\n", "Dockerfile:1: RUN before the first FROM"),
     "empty": (b"", "Dockerfile:1: file with no instructions"),

@@ -95,6 +95,47 @@ def test_a_symlinked_folder_is_not_followed(tmp_path: Path) -> None:
     assert result.created == {}
 
 
+def _missing(tmp_path: Path) -> str:
+    """What DF105 says the existing ignore file of `tmp_path/ctx` misses."""
+    result = fix_source(b"FROM alpine\nCOPY . .\n", settings=Settings(select=("DF105",)), context_dir=tmp_path / "ctx")
+    (diagnostic,) = result.diagnostics
+    assert not result.created and diagnostic.note is not None
+    return diagnostic.note
+
+
+def test_the_ignore_file_is_not_reported_missing_from_itself_even_through_a_symlink(tmp_path: Path) -> None:
+    """The ignore file is read from outside the context through a symlink, and a second symlink
+    inside it names it too: both paths are the ignore file, not build files it misses."""
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "ignore").write_text(".git\n")
+    (tmp_path / "ctx" / "deploy").mkdir(parents=True)
+    (tmp_path / "ctx" / "Dockerfile").write_text("FROM alpine\n")
+    os.symlink(tmp_path / "shared" / "ignore", tmp_path / "ctx" / ".dockerignore")
+    os.symlink("../.dockerignore", tmp_path / "ctx" / "deploy" / "copy.dockerignore")
+    assert _missing(tmp_path).splitlines()[1:] == ["Dockerfile"]
+
+
+def test_a_file_named_like_an_ignore_file_elsewhere_is_a_build_file(tmp_path: Path) -> None:
+    (tmp_path / "ctx" / "deploy").mkdir(parents=True)
+    (tmp_path / "ctx" / ".dockerignore").write_text(".git\n")
+    (tmp_path / "ctx" / "deploy" / ".dockerignore").write_text("*\n")
+    assert _missing(tmp_path).splitlines()[1:] == ["deploy/.dockerignore"]
+
+
+def test_the_context_is_listed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each fix round plans the ignore file again; listing the context and checking each path
+    against its ignore file (most of a run's time on a large context) is done once."""
+    from rewriter.context import DockerIgnore
+
+    checked: list[str] = []
+    excluded = DockerIgnore.excluded
+    monkeypatch.setattr(DockerIgnore, "excluded", lambda self, path: checked.append(path) or excluded(self, path))
+    text = "FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    result = run(text, files={".dockerignore": ".git\n", "requirements.txt": "flask\n", "app.py": ""})
+    rounds = len({d.rule for d in result.applied})  # each rule fixes in its own round
+    assert rounds > 1 and checked.count("app.py") == 1
+
+
 @pytest.mark.parametrize("name", ["Dockerfile", "weird[1].Dockerfile", "*.Dockerfile", "#notes.env", "!important.env", "a?b.pem"])
 def test_written_patterns_match_exactly_the_path(name: str) -> None:
     from rewriter.context import DockerIgnore

@@ -257,6 +257,35 @@ def test_errors_name_the_line(text: str, message: str, line: int) -> None:
 
 
 @pytest.mark.parametrize(
+    ("syntax", "frontend"),
+    [
+        ("docker/dockerfile:1", None),
+        ("docker/dockerfile:1.7-labs", None),
+        ("docker/dockerfile-upstream:master", None),
+        ("docker.io/docker/dockerfile:1@sha256:" + "0" * 64, None),
+        ("docker/dockerfile", None),
+        ("devthefuture/dockerfile-x", "devthefuture/dockerfile-x"),
+        ("registry.example.com/docker/dockerfile:1", "registry.example.com/docker/dockerfile:1"),
+        ("localhost:5000/docker/dockerfile", "localhost:5000/docker/dockerfile"),
+    ],
+)
+def test_an_unknown_instruction_is_blamed_on_another_frontend_the_file_names(syntax: str, frontend: str | None) -> None:
+    """BuildKit builds with the image `# syntax=` names: an instruction its own parser lacks may be that frontend's."""
+    with pytest.raises(DockerfileSyntaxError) as exc:
+        parse(f"# syntax={syntax}\nFROM alpine\nINCLUDE base.dockerfile\nONBUILD INCLUDE x\n")
+    assert exc.value.line == 3
+    if frontend is None:
+        assert exc.value.message == "unknown instruction: INCLUDE"
+    else:
+        assert exc.value.message.startswith(f"unknown instruction: INCLUDE; the file is written for the frontend {frontend} ")
+
+
+def test_an_unknown_onbuild_trigger_is_blamed_on_the_other_frontend_too() -> None:
+    with pytest.raises(DockerfileSyntaxError, match="written for the frontend example/frontend"):
+        parse("# syntax=example/frontend:2\nFROM alpine\nONBUILD INCLUDE x\n")
+
+
+@pytest.mark.parametrize(
     ("data", "message", "line"),
     [(b"FROM alpine\n\x00\x01", "binary file", 2), (b"FROM alpine\nRUN echo \xff\n", "invalid UTF-8", 2)],
 )

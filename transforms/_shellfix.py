@@ -15,7 +15,7 @@ from typing import Any, Iterator, NamedTuple
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Edit
 from rewriter.shell import Command, ShellScript, Statement, walk
-from rewriter.syntax import Instruction, Stage, heredoc_name
+from rewriter.syntax import Instruction, Stage, heredoc_name, split_image
 from rewriter.text import Span
 from rewriter.variables import parent_stage, resolve_image
 
@@ -237,18 +237,6 @@ def base_image(context: FileContext, instruction: Instruction) -> tuple[str, str
             continue
         return split_image(resolve_image(context.document, stage) or stage.image)
     return None
-
-
-def split_image(reference: str) -> tuple[str, str]:
-    """(name, tag) of an image reference: the digest dropped, Docker Hub's `docker.io/` and `library/` too."""
-    name = reference.split("@", 1)[0]
-    tag = ""
-    if ":" in name.rsplit("/", 1)[-1]:
-        name, _, tag = name.rpartition(":")
-    for prefix in ("docker.io/library/", "library/", "docker.io/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name, tag
 
 
 def root_image(name: str) -> bool:

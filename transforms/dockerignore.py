@@ -15,9 +15,11 @@ Dockerfile installs it itself.  The name lists live in
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import re
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator, NamedTuple
 
@@ -185,6 +187,61 @@ def _listed(build: BuildContext) -> list[tuple[str, bool]] | None:
     return build.memo("dockerignore-walk", lambda: _walk(build, frozenset(prune)))
 
 
+class Listed(NamedTuple):
+    """A context path with what the name checks ask of it, split once per walk rather than per check."""
+
+    path: str
+    folder: bool
+    name: str
+    """Its last component."""
+
+
+def _present(build: BuildContext) -> list[Listed] | None:
+    """The listed paths a context copy sends today: not excluded by the ignore file, and not the
+    ignore file itself (the written file names it with the build files).  Computed once per
+    build context: every fix round asks, and on a large context it is the run's main cost."""
+
+    def compute() -> list[Listed] | None:
+        listed = _listed(build)
+        if listed is None:
+            return None
+        own = _ignore_file_paths(build, listed)
+        return [Listed(p, folder, p.rpartition("/")[2]) for p, folder in listed if p not in own and not build.ignore.excluded(p)]
+
+    return build.memo(_present, compute)
+
+
+def _ignore_file_paths(build: BuildContext, listed: list[tuple[str, bool]]) -> set[str]:
+    """The listed paths that are the ignore file BuildKit reads: its own path, or a symlink to it
+    (a link from anywhere, also one whose target leaves the context).  Only a symlink needs
+    resolving: the walk enters no symlinked folder, so any other path lies as it is below the
+    resolved root, and comparing the relative path is the same check."""
+    if build.ignore_file is None:
+        return set()
+    own = build.ignore_file.resolve()
+    found = set()
+    with contextlib.suppress(ValueError):
+        found.add(own.relative_to(build.root.resolve()).as_posix())
+    for path, _ in listed:
+        full = os.path.join(build.root, path)
+        if os.path.islink(full) and Path(full).resolve() == own:
+            found.add(path)
+    return found
+
+
+def _matching(names: set[str], patterns: Iterable[str]) -> set[str]:
+    """The `names` that one of the glob `patterns` matches: each distinct name is tried once, not
+    once per path that has it, against one regex for all the patterns."""
+    regex = _glob_regex(tuple(patterns))
+    return {name for name in names if regex.match(name)}
+
+
+@lru_cache(maxsize=None)
+def _glob_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex matching what `fnmatch.fnmatchcase` matches with any of `patterns`."""
+    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+
+
 def _anywhere(paths: list[str], name: str) -> str:
     """`name` when only the root has it, else `**/name`."""
     return name if all("/" not in p for p in paths) else f"**/{name}"
@@ -193,7 +250,7 @@ def _anywhere(paths: list[str], name: str) -> str:
 def _secret(name: str, data: dict[str, Any]) -> bool:
     if any(name.endswith(suffix) for suffix in data["secrets"]["templates"]):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in data["secrets"]["patterns"])
+    return _glob_regex(tuple(data["secrets"]["patterns"])).match(name) is not None
 
 
 _SECRET_NOTE = (
@@ -216,13 +273,11 @@ def plan(context: FileContext) -> list[Entry] | None:
     build = context.build_context
     if build is None:
         return None
-    listed = _listed(build)
-    if listed is None:
+    present = _present(build)
+    if present is None:
         return None
     data = _data()
-    own = build.ignore_file.resolve() if build.ignore_file is not None else None
-    present = [(p, folder) for p, folder in listed if not build.ignore.excluded(p) and (build.root / p).resolve() != own]
-    at_root = {p for p, _ in present if "/" not in p}
+    at_root = {entry.path for entry in present if "/" not in entry.path}
     read = reads(context)
     texts = read.texts
     entries: list[Entry] = []
@@ -234,25 +289,30 @@ def plan(context: FileContext) -> list[Entry] | None:
     if not vcs_needed(context, read):
         for name in data["vcs"]["names"]:
             add(name, "version control", True, [name] if name in at_root else [])
-    build_files = [p for p, folder in present if not folder and any(fnmatch.fnmatchcase(PurePosixPath(p).name, g) for g in data["build_files"]["patterns"])]
-    for path in build_files:
-        add(ignore_pattern(path), "build files", True, [path])
+    names = {entry.name for entry in present}
+    files = [entry for entry in present if not entry.folder]
+    build_names = _matching({entry.name for entry in files}, data["build_files"]["patterns"])
+    for entry in files:
+        if entry.name in build_names:
+            add(ignore_pattern(entry.path), "build files", True, [entry.path])
     for name in data["tooling"]["root"]:
         add(name, "CI and editor files", True, [name] if name in at_root else [])
     for name in data["tooling"]["anywhere"] + data["caches"]["anywhere"]:
-        paths = [p for p, _ in present if fnmatch.fnmatchcase(PurePosixPath(p).name, name)]
+        matched = _matching(names, [name])
+        paths = [entry.path for entry in present if entry.name in matched]
         group = "CI and editor files" if name in data["tooling"]["anywhere"] else "caches"
         add(_anywhere(paths, name), group, True, paths)
     for output in data["outputs"]:
         name = output["name"]
-        paths = [p for p, folder in present if folder and PurePosixPath(p).name == name and (output.get("anywhere") or "/" not in p)]
+        paths = [e.path for e in present if e.folder and e.name == name and (output.get("anywhere") or "/" not in e.path)]
         produced = _production(context, output)
         if paths and produced is not None:
             safe, why = produced
             add(_anywhere(paths, name), "dependencies and build outputs the image makes itself", safe, paths, why)
-    for path, _ in present:
-        if _secret(PurePosixPath(path).name, data):
-            add(ignore_pattern(path), "secrets", False, [path], _SECRET_NOTE)
+    secret_names = {name for name in names if _secret(name, data)}
+    for entry in present:
+        if entry.name in secret_names:
+            add(ignore_pattern(entry.path), "secrets", False, [entry.path], _SECRET_NOTE)
     return entries
 
 
@@ -279,11 +339,8 @@ GROUPS = ("version control", "build files", "CI and editor files", "caches", "de
 
 def _dockerfiles(build: BuildContext) -> list[str]:
     listed = _listed(build) or []
-    names = _data()["build_files"]["dockerfiles"]
-    return [
-        p for p, folder in listed
-        if not folder and not p.endswith("ignore") and any(fnmatch.fnmatchcase(PurePosixPath(p).name, g) for g in names)
-    ]
+    dockerfile = _glob_regex(tuple(_data()["build_files"]["dockerfiles"]))
+    return [p for p, folder in listed if not folder and not p.endswith("ignore") and dockerfile.match(p.rpartition("/")[2])]
 
 
 def target(build: BuildContext) -> Path:

@@ -23,10 +23,10 @@ from typing import Mapping, NamedTuple, overload
 from rewriter.context import FileContext, load_data
 from rewriter.rules import Edit
 from rewriter.shell import Command
-from rewriter.syntax import Instruction, Stage, Word
+from rewriter.syntax import Instruction, Stage, Word, split_image
 from rewriter.text import Span
 from rewriter.variables import assignments, expand, parent_stage, resolve_image
-from transforms._shellfix import root_image, split_image
+from transforms._shellfix import root_image
 
 from . import knowledge as kb
 from .knowledge import ImageConfig, ImageRef, Tag

@@ -8,7 +8,8 @@ from typing import Any
 from rewriter.context import json_loads
 from rewriter.rules import Applicability
 from rewriter.shell import Command
-from transforms._shellfix import root_image, split_image
+from rewriter.syntax import split_image
+from transforms._shellfix import root_image
 from transforms.manifests.common import (
     Env,
     Plan,
