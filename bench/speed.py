@@ -10,6 +10,8 @@ Prints:
 - parse+render throughput (files/s) over the repository's Dockerfiles
   (test fixtures and golden inputs/outputs);
 - full engine throughput (all rules, in-process);
+- the engine's CPU time on one file with a large build context (--context-files),
+  where DF105 lists the context;
 - `dockerfix --check FILE` cold start (median wall and CPU time of fresh processes),
   with bytecode compiled: the child processes run without
   PYTHONDONTWRITEBYTECODE and with a private PYTHONPYCACHEPREFIX, and one
@@ -116,6 +118,27 @@ def growth(sizes: list[int]) -> None:
         print(f"{n:<28,} {cells[0]} {cells[1]}", flush=True)
 
 
+def large_context(files: int) -> None:
+    """Engine CPU seconds for one file whose build context holds `files` files (bitwarden/server's
+    holds 7.4k): DF105 lists the context, once per run however many fix rounds there are."""
+    from rewriter.engine import fix_source
+
+    text = b"FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for i in range(files):
+            path = root / f"src/module{i // 400}/package{i // 20 % 20}/file{i}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        (root / "requirements.txt").write_text("flask\n")
+        (root / ".dockerignore").write_text(".git\n**/*.log\n")
+        start = time.process_time()
+        result = fix_source(text, context_dir=root)
+        elapsed = time.process_time() - start
+    rounds = len({d.rule for d in result.applied})
+    print(f"{f'engine, a build context of {files:,} files':<44} {elapsed:>10.2f} s CPU  ({rounds} rules fixed)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=500, help="files in the batch run")
@@ -124,6 +147,7 @@ def main() -> None:
     parser.add_argument("--compare", metavar="DOCKERFIX", help="another dockerfix command (e.g. main's .venv/bin/dockerfix) to time alongside")
     parser.add_argument("--sizes", default="1000,5000,20000", help="instruction counts for the growth table")
     parser.add_argument("--growth-only", action="store_true", help="print only the growth table")
+    parser.add_argument("--context-files", type=int, default=7_000, help="files in the large build context")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -146,6 +170,7 @@ def main() -> None:
         except Exception:
             pass
     throughput("engine: parse + all rules + fixes", lambda d: fix_source(d), valid)
+    large_context(args.context_files)
 
     dockerfix = args.dockerfix or shutil.which("dockerfix", path=str(Path(sys.executable).parent)) or "dockerfix"
     sample = ROOT / "golden" / "seed-article" / "Dockerfile"
