@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.debian_packages import DebianRelease, debian_release
+from transforms.apt import UNJUDGED_KEPT_AT_MOST
+from transforms.debian_packages import DebianRelease, debian_packages, debian_release
 
 
 def _release(codename: str) -> DebianRelease:
@@ -50,3 +51,10 @@ def test_names_the_data_leaves_out_are_unknown_not_absent(codename: str, name: s
 def test_a_real_package_of_a_left_out_family_is_a_package() -> None:
     assert _release("trixie").has("librust-serde-dev")
     assert _release("trixie").providers("librust-serde-dev") == ()
+
+
+def test_the_file_lists_one_unjudged_recommend_more_than_a_safe_fix_names() -> None:
+    """A package's unjudged recommends are cut at `unjudged_listed`: a list that long may be cut, and must
+    then be more than DF204 names, so that it calls the fix unsafe instead of naming half of them."""
+    data = debian_packages()
+    assert data is not None and data.unjudged_listed == UNJUDGED_KEPT_AT_MOST + 1

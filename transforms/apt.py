@@ -336,12 +336,15 @@ class RecommendsPlan(NamedTuple):
 
     applicability: Applicability
     additions: tuple[str, ...]
+    """Packages to name in the install: the needed recommends, then those kept unjudged."""
     reasons: tuple[str, ...]
     unknown: tuple[str, ...]
     selected: tuple[str, ...] = ()
     """Names the release has no package of, each with the one package apt-get installs in its place."""
     unresolved: tuple[str, ...] = ()
     """Names apt-get fails on, or may, each with why: no such package, several provide it, a pinned version."""
+    unjudged: tuple[str, ...] = ()
+    """The additions kept only because nobody judged them (`name (a -> b)`), for the note."""
 
 
 def apt_selects(release: DebianRelease, word: str) -> tuple[str | None, str]:
@@ -373,12 +376,19 @@ def apt_selects(release: DebianRelease, word: str) -> tuple[str | None, str]:
     return providers[0], f"{name} is {providers[0]} on {release.title}"
 
 
+UNJUDGED_KEPT_AT_MOST = 3
+"""How many unjudged recommends a safe fix names: beyond that the edit would be mostly names for the
+maintainer to vet (a compiler's whole toolchain), which says the judgement data is missing, not that
+the install should grow; the fix is then unsafe and leaves them out."""
+
+
 def recommends_plan(
     packages: list[str | None],
     release: DebianRelease | None,
     recommends_off: bool = False,
     installed_before: frozenset[str] = frozenset(),
     other_sources: bool = False,
+    keep_unjudged: bool = True,
 ) -> RecommendsPlan:
     """Decide from Debian's metadata what the flag would break and what keeps it working.
 
@@ -388,14 +398,19 @@ def recommends_plan(
     named by a curated functional claim, of the package or of the package
     of its Depends closure that recommends it: added to the install; judged
     not needed for this package: dropped; one of the recommends needed
-    whoever recommends them (ca-certificates...): added.  What is added
-    already, named in the install, or installed by the Depends of one of its
-    packages (python3-pip depends on ca-certificates) is not added again.
-    A name the release has no package of is judged as the package apt-get
-    installs in its place (apt_selects), unless `other_sources` (sources
-    added before the install, or `release` stands in for an unknown one)
-    may hold that name.  Anything else, a name apt-get fails on, or a word
-    that is not static makes the fix unsafe.
+    whoever recommends them (ca-certificates...): added; not judged, and
+    one real package of the release: added too, so that apt installs what
+    it installed before (at most UNJUDGED_KEPT_AT_MOST of them; more make
+    the plan unsafe, leaving them out).  A package added is judged in
+    turn, as apt installs the recommends of a recommend.  What is added
+    already, named in the install, or installed by the Depends of one of
+    its packages (python3-pip depends on ca-certificates) is not added
+    again.  A name the release has no package of is judged as the package
+    apt-get installs in its place (apt_selects), unless `other_sources`
+    (sources added before the install, or `release` stands in for an
+    unknown one) may hold that name.  An unjudged choice (`curl | wget`),
+    a name apt-get fails on, or a word that is not static makes the fix
+    unsafe.
     """
     if recommends_off:
         return RecommendsPlan(Applicability.SAFE, (), (), ())
@@ -403,6 +418,8 @@ def recommends_plan(
     if release is None or data is None:
         unknown = tuple(p if p is not None else "(a word that is not static)" for p in packages)
         return RecommendsPlan(Applicability.UNSAFE, (), (), unknown)
+    # The file cuts each package's unjudged groups at `unjudged_listed`: one more than the cap tells all.
+    keep_unjudged = keep_unjudged and data.unjudged_listed > UNJUDGED_KEPT_AT_MOST
     unknown = ["(a word that is not static)"] if None in packages else []
     names: list[str] = []
     selected: list[str] = []
@@ -424,33 +441,60 @@ def recommends_plan(
         installed |= release.installs(name)
     additions: list[str] = []
     reasons: list[str] = []
-    unjudged: list[tuple[str, str]] = []
+    unjudged: list[str] = []
+    choices: list[tuple[str, str]] = []
+    routes: dict[str, tuple[str, ...]] = {}
 
-    def add(target: str, path: tuple[str, ...], reason: str) -> None:
-        if target not in installed and target not in additions:
-            additions.append(target)
-            reasons.append(f"{target} ({' -> '.join(dict.fromkeys(path))}: {reason})")
+    def add(target: str, path: tuple[str, ...], reason: str | None) -> None:
+        if target in installed:
+            return
+        additions.append(target)
+        routes[target] = path = tuple(dict.fromkeys(path))
+        installed.add(target)
+        installed.update(release.installs(target))
+        route = " -> ".join(path)
+        if reason is None:
+            unjudged.append(f"{target} ({route})")
+        else:
+            reasons.append(f"{target} ({route}: {reason})")
 
-    for name in names:
+    def judge(name: str, via: tuple[str, ...]) -> None:
         for group, recommender in release.dropped(name).items():
             claims = [c for c in release.claims if c.group == group and (c.owner == name or c.recommender == recommender)]
             claims.sort(key=lambda c: (c.owner != name, c.owner, c.target))
             for claim in claims:
-                add(claim.target, claim.path if claim.owner == name else (name, *claim.path[-2:]), claim.reason)
-            if claims:
-                continue
-            if group in data.not_needed.get(name, ()):
+                if claim.owner == name:
+                    add(claim.target, (*via, *claim.path), claim.reason)
+                else:  # another owner's claim: its reason may be about that owner (cargo's crates.io index)
+                    reason = data.always_functional.get(claim.target, claim.reason)
+                    add(claim.target, (*via, name, *claim.path[-2:]), reason)
+            if claims or group in data.not_needed.get(name, ()):
                 continue
             if group in data.always_functional:
-                add(group, (name, recommender, group), data.always_functional[group])
+                add(group, (*via, name, recommender, group), data.always_functional[group])
+            elif keep_unjudged and " | " not in group and release.has(group):
+                add(group, (*via, name, recommender, group), None)
             else:
-                unjudged.append((name, group))
-    # A recommend that a package added for another reason satisfies is not left out (musl-tools' gcc
+                choices.append((name, group))
+
+    for name in names:
+        judge(name, ())
+    # The recommends of what was added: apt installs them too (build-essential's fakeroot...).
+    judged = 0
+    while judged < len(additions):
+        target = additions[judged]
+        judge(target, routes[target][:-1])
+        judged += 1
+    # A choice that a package added for another reason satisfies is not left out (musl-tools' gcc
     # recommends libc6-dev, claimed under its virtual name libc-dev, too).
-    unknown += [f"{name} (drops {group})" for name, group in unjudged if not set(group.split(" | ")) & (installed | set(additions))]
+    unknown += [f"{name} (drops {group})" for name, group in choices if not set(group.split(" | ")) & installed]
     unknown = list(dict.fromkeys(unknown))
+    if len(unjudged) > UNJUDGED_KEPT_AT_MOST:
+        return recommends_plan(packages, release, installed_before=installed_before, other_sources=other_sources, keep_unjudged=False)
     applicability = Applicability.UNSAFE if unknown or unresolved else Applicability.SAFE
-    return RecommendsPlan(applicability, tuple(additions), tuple(reasons), tuple(unknown), tuple(selected), tuple(unresolved))
+    return RecommendsPlan(
+        applicability, tuple(additions), tuple(reasons), tuple(unknown), tuple(selected), tuple(unresolved), tuple(unjudged)
+    )
 
 
 _SOURCE_MARKERS = re.compile(r"sources\.list|add-apt-repository|apt-add-repository|\bdpkg\s+(?:-i|--install)\b|/etc/apt/preferences")
@@ -1123,11 +1167,20 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       carries that version, which the packed data does not hold.  Where
       sources are added before the install, or the release is unknown, a
       name the release lacks may be a package there: unknown, as below;
-    - anything else left out, or a word that is not static (`$PKGS` set
-      in the RUN itself): unsafe, what the missing recommends do is
-      unknown.  An unquoted `$PKGS` that the Dockerfile gives a value (an
-      ARG default, an ENV) is read as that value, and the note says so: a
-      `--build-arg` may name other packages.
+    - a recommend nobody judged, one package of the release: named in the
+      install, so that apt installs what it installed before (mc keeps
+      mailcap and unzip); the note lists them for the maintainer to remove
+      those the image does not need.  More than three such names would make
+      the edit mostly names to vet: the fix is then unsafe and leaves them
+      out;
+    - every package added is judged in turn, as apt installs the recommends
+      of a recommend (gpg's gnupg keeps gnupg-utils and gpgv on Debian 13);
+    - a choice nobody judged (`curl | wget | lynx`: apt takes the first
+      unless the image has another, which dockerfix knows only of the images
+      described), or a word that is not
+      static (`$PKGS` set in the RUN itself): unsafe.  An unquoted `$PKGS` that the
+      Dockerfile gives a value (an ARG default, an ENV) is read as that
+      value, and the note says so: a `--build-arg` may name other packages.
       A word that is only a backquoted comment (`` `# for lxml` ``, a comment
       inside a continued list) expands to nothing and is no package.
     The release comes from the stage's base image, ARGs and earlier stages
@@ -1249,6 +1302,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
             if plan.selected:
                 notes.append("apt-get installs the one package that provides a name the release has no package of: " + ", ".join(plan.selected))
             notes += plan.unresolved
+            if plan.unjudged:
+                notes.append("kept as apt installed them, not judged (remove those the image does not need): " + "; ".join(plan.unjudged))
             if plan.unknown:
                 notes.append("recommends not known to be unneeded, check what they do for the image: " + ", ".join(plan.unknown))
             yield apt_no_install_recommends.diagnostic(

@@ -150,6 +150,8 @@ class DebianPackages(NamedTuple):
     always_functional: dict[str, str]
     """Recommends kept whichever package recommends them -> why."""
     generated: str
+    unjudged_listed: int
+    """How many unjudged dropped groups the file lists for a package nobody judged (more are cut)."""
 
 
 def _u32(text: str) -> array:
@@ -184,6 +186,7 @@ def debian_packages() -> DebianPackages | None:
         {name: frozenset(found) for name, found in doc["not_needed"].items()},
         dict(doc["always_functional"]),
         doc["generated"],
+        doc.get("unjudged_listed", 1),
     )
 
 

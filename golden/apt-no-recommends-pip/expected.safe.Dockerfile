@@ -5,4 +5,5 @@ RUN apt-get update \
         python3-pip \
         build-essential \
         python3-dev \
+        netbase \
     && rm -rf /var/lib/apt/lists/*

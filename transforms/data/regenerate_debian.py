@@ -68,6 +68,9 @@ RECOMMENDS_OUT = HERE / "debian_recommends.json.gz"
 DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
 FORMAT = 3
 """Version of debian_recommends.json.gz's layout; transforms/debian_packages.py refuses another."""
+UNJUDGED_LISTED = 4
+"""How many unjudged dropped recommends the file lists per package: one more than transforms/apt.py's
+UNJUDGED_KEPT_AT_MOST, the most a safe fix names, so that a cut list is always more than that."""
 
 
 class Distribution(NamedTuple):
@@ -407,6 +410,9 @@ OTHER_RELEASE_NOT_NEEDED: dict[str, dict[str, list[str]]] = {
         "gdb": [*_MAILCAP, *_GDB_EXTRAS],
         "libvips42": ["nip2"], "openssh-server": ["ssh-import-id"],
         "iproute2": ["libxtables12"], "llvm": ["llvm-6.0-dev"],
+        # wheel 0.30's `wheel keygen`/`wheel sign` (keyring) and their key store (xdg); bdist_wheel,
+        # which pip builds wheels with, imports neither (wheel 0.30.0's sources, read 2026-12-03).
+        "python3-wheel": ["python3-keyring", "python3-keyrings.alt", "python3-xdg"],
     },
     "focal": {
         **{name: _MAILCAP for name in (
@@ -808,6 +814,29 @@ def kept_targets() -> frozenset[str]:
     return frozenset(names)
 
 
+def with_their_recommends(closures: Closures, targets: frozenset[str]) -> frozenset[str]:
+    """TARGETS and every name their dropped recommends name, to a fixpoint.
+
+    dockerfix judges the recommends of each package it adds as apt would
+    install them; `covered` must then say which of those names the install's
+    own Depends closure has already (gnupg-utils, added for gnupg on Debian
+    13, recommends gpg, which gnupg Depends on), or they would be counted as
+    left out.
+    """
+    names = set(targets)
+    queue = sorted(names)
+    while queue:
+        name = queue.pop()
+        if name not in closures.archive.records:
+            continue
+        for group in closures.dropped(name):
+            for alternative in group.split(" | "):
+                if alternative not in names:
+                    names.add(alternative)
+                    queue.append(alternative)
+    return frozenset(names)
+
+
 _KERNEL_BUILD = re.compile(r"linux-.*\d+\.\d+\.\d+-\d+")
 
 
@@ -827,10 +856,10 @@ def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str
     covered: dict[str, set[str]] = {}
     names: set[str] = set()
     closures = {}
-    targets = kept_targets()
     for k, archive in enumerate(archives):
         c = Closures(archive)
         closures[archive.arch] = c
+        targets = with_their_recommends(c, kept_targets())
         listed = [name for name in archive.records if not kernel_build(name)]
         names |= set(listed)
         for name in listed:
@@ -945,8 +974,9 @@ def _needed_for_decisions(release: dict) -> dict[str, dict[str, str]]:
 
     A judged package keeps all of them (its judgement is compared with
     them); any other keeps those a functional claim or ALWAYS_FUNCTIONAL
-    names (they are added) and the first other one (which makes the fix
-    unsafe and is named in the note).
+    names (they are added) and the first UNJUDGED_LISTED others, which the
+    reader names in the install when there are few enough, or calls the
+    fix unsafe for.
     """
     claimed = {c[2] for c in release["claims"]}
     out = {}
@@ -955,9 +985,8 @@ def _needed_for_decisions(release: dict) -> dict[str, dict[str, str]]:
             out[name] = entry
             continue
         kept = {g: v for g, v in entry.items() if g in claimed or g in ALWAYS_FUNCTIONAL}
-        other = sorted(g for g in entry if g not in kept)
-        if other:
-            kept[other[0]] = entry[other[0]]
+        for group in sorted(g for g in entry if g not in kept)[:UNJUDGED_LISTED]:
+            kept[group] = entry[group]
         out[name] = kept
     return out
 
@@ -1042,6 +1071,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
         }
     doc = {
         "format": FORMAT,
+        "unjudged_listed": UNJUDGED_LISTED,
         "always_functional": ALWAYS_FUNCTIONAL,
         "generated": date,
         "source": "Packages indexes of Debian and Ubuntu (components and architectures: per release), "
