@@ -389,6 +389,34 @@ def test_more_unjudged_recommends_than_a_reviewer_vets_leave_them_out(monkeypatc
     assert _plan(["zsh"], "trixie").applicability is Applicability.UNSAFE
 
 
+def test_a_list_the_file_may_have_cut_names_nothing() -> None:
+    """apt-cacher drops more recommends nobody judged than the file lists; bzip2, named too, satisfies one of
+    the listed ones, which must not make the rest look few enough to name."""
+    plan = _plan(["apt-cacher", "bzip2"], "trixie")
+    assert plan.applicability is Applicability.UNSAFE
+    assert plan.unjudged == ()
+
+
+def test_a_recommend_only_one_architecture_has_is_not_named() -> None:
+    """python3-pymongo recommends python3-bson-ext, which bookworm's arm64 archive lacks: naming it would fail
+    the install there, where apt skips the recommend."""
+    plan = _plan(["python3-pymongo"])
+    assert "python3-bson-ext" not in plan.additions
+    assert plan.applicability is Applicability.UNSAFE
+
+
+def test_unjudged_recommends_are_not_named_on_a_release_read_for_one_architecture() -> None:
+    """Ubuntu's data is amd64's only: an arm64 build may lack a name the fix would write."""
+    assert _plan(["zsh"], "noble").unjudged == ()
+
+
+def test_the_recommends_of_a_package_installed_before_are_not_added() -> None:
+    """zsh-syntax-highlighting depends on zsh; with zsh installed by an earlier RUN, apt does not install zsh's
+    recommends again, so the fix must not name them."""
+    plan = _plan(["zsh-syntax-highlighting"], "trixie", installed_before=frozenset({"zsh"}))
+    assert not {"libgdbm6t64", "libncursesw6"} & set(plan.additions)
+
+
 def test_extra_package_gets_ca_certificates() -> None:
     assert "ca-certificates" in _plan(["libcurl4"]).additions
 

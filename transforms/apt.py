@@ -458,8 +458,17 @@ def recommends_plan(
         else:
             reasons.append(f"{target} ({route}: {reason})")
 
+    claimed = {c.group for c in release.claims}
+    cut: list[str] = []
+
     def judge(name: str, via: tuple[str, ...]) -> None:
-        for group, recommender in release.dropped(name).items():
+        dropped = release.dropped(name)
+        nobodys = [g for g in dropped if g not in claimed and g not in data.always_functional and g not in data.not_needed.get(name, ())]
+        if keep_unjudged and len(nobodys) >= data.unjudged_listed:
+            cut.append(name)  # the file may have left out more of them than it lists
+        for group, recommender in dropped.items():
+            if recommender in installed_before and recommender not in names:
+                continue  # installed already: apt does not look at its recommends again
             claims = [c for c in release.claims if c.group == group and (c.owner == name or c.recommender == recommender)]
             claims.sort(key=lambda c: (c.owner != name, c.owner, c.target))
             for claim in claims:
@@ -472,7 +481,7 @@ def recommends_plan(
                 continue
             if group in data.always_functional:
                 add(group, (*via, name, recommender, group), data.always_functional[group])
-            elif keep_unjudged and " | " not in group and release.has(group):
+            elif keep_unjudged and " | " not in group and release.installable_everywhere(group):
                 add(group, (*via, name, recommender, group), None)
             else:
                 choices.append((name, group))
@@ -489,7 +498,7 @@ def recommends_plan(
     # recommends libc6-dev, claimed under its virtual name libc-dev, too).
     unknown += [f"{name} (drops {group})" for name, group in choices if not set(group.split(" | ")) & installed]
     unknown = list(dict.fromkeys(unknown))
-    if len(unjudged) > UNJUDGED_KEPT_AT_MOST:
+    if cut or len(unjudged) > UNJUDGED_KEPT_AT_MOST:
         return recommends_plan(packages, release, installed_before=installed_before, other_sources=other_sources, keep_unjudged=False)
     applicability = Applicability.UNSAFE if unknown or unresolved else Applicability.SAFE
     return RecommendsPlan(
@@ -1060,7 +1069,8 @@ def _spared_by_base(
         return None
     without = recommends_plan(words, release, installed_before=_with_depends(release, before - base))
     added = [a for a in without.additions if a not in plan.additions]
-    settled = [u for u in without.unknown if u not in plan.unknown]
+    # A recommend left out only without the base may be named now, kept unjudged: that is not the base's doing.
+    settled = [u for u in without.unknown if u not in plan.unknown and u.rpartition(" (drops ")[2].rstrip(")") not in plan.additions]
     found = base_image(context, instruction)
     shown = ":".join(p for p in found if p) if found is not None else "the base image"
     parts = [f"not added: {shown} already has {', '.join(added)} installed"] if added else []
@@ -1168,8 +1178,8 @@ def apt_no_install_recommends(context: FileContext) -> Iterator[Diagnostic]:
       sources are added before the install, or the release is unknown, a
       name the release lacks may be a package there: unknown, as below;
     - a recommend nobody judged, one package of the release: named in the
-      install, so that apt installs what it installed before (mc keeps
-      mailcap and unzip); the note lists them for the maintainer to remove
+      install, so that apt installs what it installed before (zsh keeps
+      libgdbm6t64 and libncursesw6); the note lists them for the maintainer to remove
       those the image does not need.  More than three such names would make
       the edit mostly names to vet: the fix is then unsafe and leaves them
       out;

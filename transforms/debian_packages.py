@@ -112,6 +112,22 @@ class DebianRelease:
         i = self._index(name)
         return i is not None and bool(self._present[i >> 3] >> (i & 7) & 1)
 
+    @functools.cached_property
+    def _everywhere(self) -> bytes:
+        return base64.b64decode(self._packed.get("packages_everywhere", ""))
+
+    def installable_everywhere(self, name: str) -> bool:
+        """NAME is a package on both amd64 and arm64: one an install may name without failing on either.
+
+        apt skips a recommend with no candidate on the build's architecture;
+        a name written into the install makes it fail there.  Releases read
+        for one architecture only (Ubuntu's, amd64) vouch for none.
+        """
+        if not {"amd64", "arm64"} <= set(self._packed.get("architectures", ())):
+            return False
+        i = self._index(name)
+        return i is not None and i >> 3 < len(self._everywhere) and bool(self._everywhere[i >> 3] >> (i & 7) & 1)
+
     def installs(self, name: str) -> frozenset[str]:
         """The packages DF204 may add (curated claims, always-needed recommends) that NAME's Depends install anyway."""
         return frozenset(self._names_of(name, self._covered_tables) or ())

@@ -850,11 +850,12 @@ def kernel_build(name: str) -> bool:
     return _KERNEL_BUILD.match(name) is not None
 
 
-def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], dict[str, set[str]], set[str], dict[str, Closures]]:
+def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str]], dict[str, set[str]], set[str], set[str], dict[str, Closures]]:
     """Per package of a release: its dropped recommends (union over the architectures) and the kept targets its Depends install (intersection)."""
     dropped: dict[str, dict[str, str]] = {}
     covered: dict[str, set[str]] = {}
     names: set[str] = set()
+    everywhere: set[str] = set()
     closures = {}
     for k, archive in enumerate(archives):
         c = Closures(archive)
@@ -862,6 +863,7 @@ def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str
         targets = with_their_recommends(c, kept_targets())
         listed = [name for name in archive.records if not kernel_build(name)]
         names |= set(listed)
+        everywhere = set(listed) if k == 0 else everywhere & set(listed)
         for name in listed:
             found, installs = c.dropped_and_covered(name, targets)
             found = {g: via for g, via in found.items() if not harmless(g)}
@@ -870,7 +872,7 @@ def release_recommends(archives: list[Archive]) -> tuple[dict[str, dict[str, str
                 for group, via in found.items():
                     merged.setdefault(group, via)
             covered[name] = installs if k == 0 or name not in covered else covered[name] & installs
-    return dropped, {n: t for n, t in covered.items() if t}, names, closures
+    return dropped, {n: t for n, t in covered.items() if t}, names, everywhere, closures
 
 
 def check_claims(release: str, dropped: dict[str, dict[str, str]], closures: Closures) -> tuple[list[list], list[str]]:
@@ -1018,6 +1020,8 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
     Package names and recommends groups are interned in two sorted tables
     (newline-joined strings), so a name's index is found by bisection.  A
     release holds `packages`, a bitmap of the names it has (see _bitmap),
+    `packages_everywhere` of those every architecture read has (a name DF204
+    writes into an install must be installable on each),
     and uint32 arrays (see _u32): `dropped_packages`, the indices of the
     packages that drop recommends, delta-encoded; `dropped_counts`, how many each drops;
     `dropped_pairs`, (group index, recommender index) pairs in that order;
@@ -1061,6 +1065,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             "components": list(r["distribution"].components),
             "suites": r["suites"],
             "packages": _bitmap(len(names), [index[n] for n in r["names"]]),
+            "packages_everywhere": _bitmap(len(names), [index[n] for n in r["everywhere"]]),
             "provided_names": _u32(_deltas(providing)),
             "provided_counts": _u32([len(provided[release][names[i]]) for i in providing]),
             "provided_by": _u32([index[p] for i in providing for p in provided[release][names[i]]]),
@@ -1379,13 +1384,14 @@ def main(argv=None) -> int:
     for release, distribution in DISTRIBUTION_OF.items():
         mirror, security = (m.rstrip("/") for m in mirrors[distribution.name])
         archives = [Archive(release, arch, mirror, security, a.cache) for arch in distribution.arches]
-        dropped, covered, names, closures = release_recommends(archives)
+        dropped, covered, names, everywhere, closures = release_recommends(archives)
         claims, notes = check_claims(release, dropped, closures[distribution.arches[0]])
         for note in notes:
             print(f"claim not needed on {note}", file=sys.stderr)
         releases[release] = {
             "distribution": distribution,
             "names": names,
+            "everywhere": everywhere,
             "provided": virtual_names(archives, names),
             "dropped": dropped,
             "covered": covered,
