@@ -397,6 +397,19 @@ def test_a_list_the_file_may_have_cut_names_nothing() -> None:
     assert plan.unjudged == ()
 
 
+def test_a_cut_list_stays_unsafe_when_every_listed_recommend_is_installed() -> None:
+    """Naming the four recommends the file lists for apt-cacher leaves the nine it cut: still unsafe."""
+    listed = ["bzip2", "libberkeleydb-perl", "libdata-dump-perl", "libfile-fcntllock-perl"]
+    assert _plan(["apt-cacher", *listed], "trixie").applicability is Applicability.UNSAFE
+    assert _plan(["apt-cacher"], "trixie", installed_before=frozenset(listed)).applicability is Applicability.UNSAFE
+
+
+def test_a_recommend_of_a_package_installed_before_may_come_from_a_new_one() -> None:
+    """The file names one recommender per recommend: bandit's ca-certificates through git, but python3.13, new to
+    the image, recommends it too. With git installed before, the claim is still added, not dropped."""
+    assert "ca-certificates" in _plan(["bandit"], "trixie", installed_before=frozenset({"git"})).additions
+
+
 def test_a_recommend_only_one_architecture_has_is_not_named() -> None:
     """python3-pymongo recommends python3-bson-ext, which bookworm's arm64 archive lacks: naming it would fail
     the install there, where apt skips the recommend."""
@@ -412,9 +425,11 @@ def test_unjudged_recommends_are_not_named_on_a_release_read_for_one_architectur
 
 def test_the_recommends_of_a_package_installed_before_are_not_added() -> None:
     """zsh-syntax-highlighting depends on zsh; with zsh installed by an earlier RUN, apt does not install zsh's
-    recommends again, so the fix must not name them."""
+    recommends again, so the fix must not name them; whether a package new to the image recommends them too,
+    the file (one recommender per recommend) does not say."""
     plan = _plan(["zsh-syntax-highlighting"], "trixie", installed_before=frozenset({"zsh"}))
     assert not {"libgdbm6t64", "libncursesw6"} & set(plan.additions)
+    assert plan.applicability is Applicability.UNSAFE, "another new package may recommend them: not known"
 
 
 def test_extra_package_gets_ca_certificates() -> None:

@@ -58,3 +58,11 @@ def test_the_file_lists_one_unjudged_recommend_more_than_a_safe_fix_names() -> N
     then be more than DF204 names, so that it calls the fix unsafe instead of naming half of them."""
     data = debian_packages()
     assert data is not None and data.unjudged_listed == UNJUDGED_KEPT_AT_MOST + 1
+
+
+def test_the_file_says_which_lists_it_cut() -> None:
+    """gnupg-utils recommends exactly four packages (all Depends of gnupg): listed in full; apt-cacher's
+    thirteen are cut at four, and DF204 must know the difference."""
+    trixie = _release("trixie")
+    assert not trixie.dropped_cut("gnupg-utils", 4, 4)
+    assert trixie.dropped_cut("apt-cacher", 4, 4)

@@ -464,11 +464,13 @@ def recommends_plan(
     def judge(name: str, via: tuple[str, ...]) -> None:
         dropped = release.dropped(name)
         nobodys = [g for g in dropped if g not in claimed and g not in data.always_functional and g not in data.not_needed.get(name, ())]
-        if keep_unjudged and len(nobodys) >= data.unjudged_listed:
-            cut.append(name)  # the file may have left out more of them than it lists
+        if release.dropped_cut(name, len(nobodys), data.unjudged_listed):
+            cut.append(name)  # the file left out more of them than it lists
         for group, recommender in dropped.items():
-            if recommender in installed_before and recommender not in names:
-                continue  # installed already: apt does not look at its recommends again
+            # apt does not look again at the recommends of a package installed before; but the file keeps one
+            # recommender per group, and a package new to the image may recommend it too: such a group is not
+            # named unjudged (nor dropped as left out by this install).
+            recommender_installed = recommender in installed_before and recommender not in names
             claims = [c for c in release.claims if c.group == group and (c.owner == name or c.recommender == recommender)]
             claims.sort(key=lambda c: (c.owner != name, c.owner, c.target))
             for claim in claims:
@@ -481,7 +483,7 @@ def recommends_plan(
                 continue
             if group in data.always_functional:
                 add(group, (*via, name, recommender, group), data.always_functional[group])
-            elif keep_unjudged and " | " not in group and release.installable_everywhere(group):
+            elif keep_unjudged and not recommender_installed and " | " not in group and release.installable_everywhere(group):
                 add(group, (*via, name, recommender, group), None)
             else:
                 choices.append((name, group))
@@ -497,8 +499,9 @@ def recommends_plan(
     # A choice that a package added for another reason satisfies is not left out (musl-tools' gcc
     # recommends libc6-dev, claimed under its virtual name libc-dev, too).
     unknown += [f"{name} (drops {group})" for name, group in choices if not set(group.split(" | ")) & installed]
+    unknown += [f"{name} (drops more recommends nobody judged than dockerfix's data lists)" for name in cut]
     unknown = list(dict.fromkeys(unknown))
-    if cut or len(unjudged) > UNJUDGED_KEPT_AT_MOST:
+    if keep_unjudged and (cut or len(unjudged) > UNJUDGED_KEPT_AT_MOST):
         return recommends_plan(packages, release, installed_before=installed_before, other_sources=other_sources, keep_unjudged=False)
     applicability = Applicability.UNSAFE if unknown or unresolved else Applicability.SAFE
     return RecommendsPlan(

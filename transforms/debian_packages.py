@@ -113,6 +113,19 @@ class DebianRelease:
         return i is not None and bool(self._present[i >> 3] >> (i & 7) & 1)
 
     @functools.cached_property
+    def _cut(self) -> frozenset[int] | None:
+        packed = self._packed.get("dropped_cut")
+        return None if packed is None else frozenset(accumulate(_u32(packed)))
+
+    def dropped_cut(self, name: str, unjudged: int, listed: int) -> bool:
+        """Whether the file cut NAME's list of dropped recommends (it keeps `listed` nobody judged); a file that
+        does not say is taken to have cut every list that long (`unjudged` such groups listed)."""
+        if self._cut is None:
+            return unjudged >= listed
+        i = self._index(name)
+        return i is not None and i in self._cut
+
+    @functools.cached_property
     def _everywhere(self) -> bytes:
         return base64.b64decode(self._packed.get("packages_everywhere", ""))
 

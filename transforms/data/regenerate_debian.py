@@ -1025,6 +1025,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
     and uint32 arrays (see _u32): `dropped_packages`, the indices of the
     packages that drop recommends, delta-encoded; `dropped_counts`, how many each drops;
     `dropped_pairs`, (group index, recommender index) pairs in that order;
+    `dropped_cut`, the packages whose list _needed_for_decisions cut;
     `covered_packages`, `covered_counts` and `covered_targets` the same for
     the packages dockerfix may add (kept_targets) that a package's Depends
     closure installs anyway, on every architecture; `provided_names`,
@@ -1072,6 +1073,7 @@ def pack(releases: dict[str, dict], date: str) -> bytes:
             "dropped_packages": _u32(_deltas(order)),
             "dropped_counts": _u32(counts),
             "dropped_pairs": _u32(pairs),
+            "dropped_cut": _u32(_deltas(sorted(index[n] for n, e in r["dropped"].items() if len(e) > len(dropped.get(n, {}))))),
             "claims": r["claims"],
         }
     doc = {
