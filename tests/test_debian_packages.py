@@ -54,8 +54,8 @@ def test_a_real_package_of_a_left_out_family_is_a_package() -> None:
 
 
 def test_the_file_lists_one_unjudged_recommend_more_than_a_safe_fix_names() -> None:
-    """A package's unjudged recommends are cut at `unjudged_listed`: a list that long may be cut, and must
-    then be more than DF204 names, so that it calls the fix unsafe instead of naming half of them."""
+    """A package's unjudged recommends are cut at `unjudged_listed`, and a cut list makes the fix unsafe: the
+    file must list one more than DF204 names, or the cap would be the file's, not UNJUDGED_KEPT_AT_MOST."""
     data = debian_packages()
     assert data is not None and data.unjudged_listed == UNJUDGED_KEPT_AT_MOST + 1
 
@@ -64,5 +64,5 @@ def test_the_file_says_which_lists_it_cut() -> None:
     """gnupg-utils recommends exactly four packages (all Depends of gnupg): listed in full; apt-cacher's
     thirteen are cut at four, and DF204 must know the difference."""
     trixie = _release("trixie")
-    assert not trixie.dropped_cut("gnupg-utils", 4, 4)
-    assert trixie.dropped_cut("apt-cacher", 4, 4)
+    assert not trixie.dropped_cut("gnupg-utils")
+    assert trixie.dropped_cut("apt-cacher")

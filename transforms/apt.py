@@ -418,8 +418,6 @@ def recommends_plan(
     if release is None or data is None:
         unknown = tuple(p if p is not None else "(a word that is not static)" for p in packages)
         return RecommendsPlan(Applicability.UNSAFE, (), (), unknown)
-    # The file cuts each package's unjudged groups at `unjudged_listed`: one more than the cap tells all.
-    keep_unjudged = keep_unjudged and data.unjudged_listed > UNJUDGED_KEPT_AT_MOST
     unknown = ["(a word that is not static)"] if None in packages else []
     names: list[str] = []
     selected: list[str] = []
@@ -458,13 +456,11 @@ def recommends_plan(
         else:
             reasons.append(f"{target} ({route}: {reason})")
 
-    claimed = {c.group for c in release.claims}
     cut: list[str] = []
 
     def judge(name: str, via: tuple[str, ...]) -> None:
         dropped = release.dropped(name)
-        nobodys = [g for g in dropped if g not in claimed and g not in data.always_functional and g not in data.not_needed.get(name, ())]
-        if release.dropped_cut(name, len(nobodys), data.unjudged_listed):
+        if release.dropped_cut(name):
             cut.append(name)  # the file left out more of them than it lists
         for group, recommender in dropped.items():
             # apt does not look again at the recommends of a package installed before; but the file keeps one

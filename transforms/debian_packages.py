@@ -113,21 +113,17 @@ class DebianRelease:
         return i is not None and bool(self._present[i >> 3] >> (i & 7) & 1)
 
     @functools.cached_property
-    def _cut(self) -> frozenset[int] | None:
-        packed = self._packed.get("dropped_cut")
-        return None if packed is None else frozenset(accumulate(_u32(packed)))
+    def _cut(self) -> frozenset[int]:
+        return frozenset(accumulate(_u32(self._packed["dropped_cut"])))
 
-    def dropped_cut(self, name: str, unjudged: int, listed: int) -> bool:
-        """Whether the file cut NAME's list of dropped recommends (it keeps `listed` nobody judged); a file that
-        does not say is taken to have cut every list that long (`unjudged` such groups listed)."""
-        if self._cut is None:
-            return unjudged >= listed
+    def dropped_cut(self, name: str) -> bool:
+        """Whether the file cut NAME's list of dropped recommends nobody judged (it keeps `unjudged_listed`)."""
         i = self._index(name)
         return i is not None and i in self._cut
 
     @functools.cached_property
     def _everywhere(self) -> bytes:
-        return base64.b64decode(self._packed.get("packages_everywhere", ""))
+        return base64.b64decode(self._packed["packages_everywhere"])
 
     def installable_everywhere(self, name: str) -> bool:
         """NAME is a package on both amd64 and arm64: one an install may name without failing on either.
@@ -139,7 +135,7 @@ class DebianRelease:
         if not {"amd64", "arm64"} <= set(self._packed.get("architectures", ())):
             return False
         i = self._index(name)
-        return i is not None and i >> 3 < len(self._everywhere) and bool(self._everywhere[i >> 3] >> (i & 7) & 1)
+        return i is not None and bool(self._everywhere[i >> 3] >> (i & 7) & 1)
 
     def installs(self, name: str) -> frozenset[str]:
         """The packages DF204 may add (curated claims, always-needed recommends) that NAME's Depends install anyway."""
@@ -215,7 +211,7 @@ def debian_packages() -> DebianPackages | None:
         {name: frozenset(found) for name, found in doc["not_needed"].items()},
         dict(doc["always_functional"]),
         doc["generated"],
-        doc.get("unjudged_listed", 1),
+        doc["unjudged_listed"],
     )
 
 

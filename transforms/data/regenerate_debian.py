@@ -69,8 +69,9 @@ DEV_RUNTIME_OUT = HERE / "debian_dev_runtime.toml"
 FORMAT = 3
 """Version of debian_recommends.json.gz's layout; transforms/debian_packages.py refuses another."""
 UNJUDGED_LISTED = 4
-"""How many unjudged dropped recommends the file lists per package: one more than transforms/apt.py's
-UNJUDGED_KEPT_AT_MOST, the most a safe fix names, so that a cut list is always more than that."""
+"""How many unjudged dropped recommends the file lists per package (`dropped_cut` names the lists it cut):
+one more than transforms/apt.py's UNJUDGED_KEPT_AT_MOST, the most a safe fix names, so that the cap is
+the reader's and not the file's."""
 
 
 class Distribution(NamedTuple):
